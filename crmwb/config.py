@@ -1,0 +1,29 @@
+"""Paths used across the workbench, computed from the package's own location.
+
+Nothing here depends on the working directory: papermill runs kernels in the
+caller's directory and nbval in the notebook's folder, so every path is derived
+from ``crmwb/__file__``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The project root: the folder that holds ``crmwb/``, ``notebooks/`` and ``data/``.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+DATA_DIR = PROJECT_ROOT / "data"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+#: The default synthetic data set written by ``make data``.
+DEFAULT_DATA_DIR = DATA_DIR / "default"
+#: Real public datasets for tests and benchmarks; absent on some machines.
+SHARED_DATASETS_DIR = Path(
+    os.environ.get("CRMWB_SHARED_DATASETS", PROJECT_ROOT.parent / "shared" / "datasets")
+)
+
+#: Settings of the default data set: about 5,000 customers over two years.
+DEFAULT_N_CUSTOMERS = 5000
+DEFAULT_START = "2024-01-01"
+DEFAULT_END = "2025-12-31"
+DEFAULT_SEED = 42

@@ -1,0 +1,810 @@
+"""A synthetic shop with planted, known truth.
+
+:func:`make_crm_data` simulates every table of the canonical data model
+(:mod:`crmwb.schema`) from processes whose parameters are known, so tests can
+check that each analysis recovers them:
+
+- **Purchases** follow a BG/NBD process in days: each customer buys repeatedly
+  at a rate ``lambda ~ Gamma(r, alpha)`` and, after each repeat purchase,
+  drops out with probability ``p ~ Beta(a, b)``. Wholesale customers buy less
+  often (their ``alpha`` is larger). Time runs in *operational* days that
+  follow weekday and month seasonality, so calendar dates show both while the
+  process is exactly BG/NBD in operational time.
+- **Spend per purchase** (an invoice's value over its product lines) follows
+  the Gamma-Gamma model: ``z ~ Gamma(p, nu)`` with ``nu ~ Gamma(q, gamma)``
+  per customer (wholesale customers have a smaller ``gamma``: larger orders).
+  Line prices on an invoice share one factor (promotions, negotiated prices)
+  so that the lines add up to ``z``.
+- **Baskets** have a main item drawn by popularity, season and budget; planted
+  rules add accessories (camera -> tripod, camera bag, memory card; bread ->
+  butter; ...). The brand of every line follows the customer's planted
+  loyalty type (hard-core, split, shifting, switcher).
+- **Complaints** are more frequent for customers with a high dropout
+  probability, and the purchase after which a customer drops out often brings
+  a severe complaint that is resolved slowly or never. **Survey** scores fall
+  with complaints.
+- A **campaign** randomises targeted customers to treatment and control with
+  a known uplift in response rate.
+- **Leads** (prospects) and **suspects** stand beside the customers.
+- **Dirt** for the cleaning notebook: cancellations matching an earlier line,
+  anonymous invoices without a customer id, exact duplicate lines, postage,
+  bank charges and manual adjustments, free (zero-price) lines, and some
+  people recorded under a second customer id with name, email and phone
+  written differently. Removing the dirt gives back exactly the simulated
+  purchases, so the ground truth holds for the cleaned data.
+
+The same seed gives identical tables. :func:`write_large_crm_data` writes a
+large data set in chunks to partitioned Parquet without holding all lines in
+memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crmwb.datasets import catalogue as cat
+
+#: The planted parameters. Time unit: days; money: the shop's currency.
+DEFAULT_TRUTH = {
+    "time_unit": "days",
+    "wholesale_share": 0.1,
+    "bgnbd": {
+        "retail": {"r": 0.9, "alpha": 16.0, "a": 0.8, "b": 4.0},
+        "wholesale": {"r": 0.9, "alpha": 40.0, "a": 0.8, "b": 4.0},
+    },
+    "gamma_gamma": {
+        "retail": {"p": 4.0, "q": 5.0, "gamma": 60.0},
+        "wholesale": {"p": 4.0, "q": 5.0, "gamma": 900.0},
+    },
+    "loyalty_mix": {"hard-core": 0.35, "split": 0.30, "shifting": 0.15, "switcher": 0.20},
+    # a basket holds about value / line_value lines (a main item, accessories, extras)
+    "line_value": {"retail": 7.0, "wholesale": 30.0},
+    "max_lines": 30,
+    "complaints": {
+        "rate_per_purchase": 0.02,
+        "rate_per_purchase_at_dropout": 0.5,
+        "mean_days_to_resolve": 3.0,
+        "mean_days_to_resolve_at_dropout": 25.0,
+        "unresolved_share_at_dropout": 0.3,
+        "other_contacts_per_purchase": 0.04,
+    },
+    "survey_rate_per_purchase": 0.12,
+    "campaign": {
+        "campaign_id": "SPRING-25",
+        "at_fraction_of_window": 0.75,
+        "targeted_share": 0.4,
+        "response_window_days": 30,
+        "control_response_alive": 0.10,
+        "control_response_dropped": 0.01,
+        "uplift": 0.06,
+        "cost_per_contact": 2.0,
+    },
+    "leads_per_customer": 0.6,
+    "suspects_per_customer": 3.0,
+    "dirt": {
+        "second_id_share": 0.03,
+        "second_id_invoice_share": 0.4,
+        "anonymous_invoice_share": 0.03,
+        "duplicate_line_share": 0.005,
+        "postage_invoice_share": 0.03,
+        "bank_charge_invoice_share": 0.003,
+        "manual_invoice_share": 0.003,
+        "free_line_invoice_share": 0.004,
+        "cancelled_line_invoice_share": 0.015,
+    },
+}
+
+NON_PRODUCT_CODES = {"POST": "POSTAGE", "BANK CHARGES": "Bank Charges", "M": "Manual"}
+
+_CITIES = [
+    ("Tehran", "Tehran", 9.0), ("Karaj", "Alborz", 2.0), ("Isfahan", "Isfahan", 2.2),
+    ("Shiraz", "Fars", 1.9), ("Mashhad", "Khorasan Razavi", 3.3),
+    ("Tabriz", "East Azerbaijan", 1.7), ("Rasht", "Gilan", 0.8), ("Ahvaz", "Khuzestan", 1.3),
+    ("Kerman", "Kerman", 0.6), ("Yazd", "Yazd", 0.6),
+]
+_FEMALE = ["Sara", "Maryam", "Fatemeh", "Zahra", "Narges", "Leila", "Shirin", "Mina",
+           "Parisa", "Niloofar", "Roya", "Azadeh", "Elham", "Neda", "Samira", "Yasaman"]
+_MALE = ["Ali", "Reza", "Mohammad", "Hossein", "Amir", "Mehdi", "Saeed", "Hamid",
+         "Omid", "Babak", "Kaveh", "Arash", "Dariush", "Farhad", "Navid", "Peyman"]
+_LAST = ["Ahmadi", "Hosseini", "Karimi", "Rezaei", "Moradi", "Mohammadi", "Jafari",
+         "Rahimi", "Ebrahimi", "Hashemi", "Sadeghi", "Kazemi", "Bagheri", "Ghasemi",
+         "Amini", "Salehi", "Najafi", "Mousavi", "Tehrani", "Shirazi", "Esfahani",
+         "Farahani", "Kamali", "Azizi"]
+_DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "chmail.ir"]
+_ACQUISITION = ["online ads", "referral", "store visit", "social media", "marketplace"]
+_ACQ_P = [0.3, 0.2, 0.25, 0.15, 0.1]
+_LOYALTY = ["hard-core", "split", "shifting", "switcher"]
+
+
+@dataclass
+class CRMData:
+    """The tables of a synthetic data set and the truth they were drawn from.
+
+    Attributes
+    ----------
+    transactions, customers, contacts, surveys, campaigns, leads, suspects : DataFrame
+        The canonical tables (see :mod:`crmwb.schema`), dirt included.
+    catalogue : DataFrame
+        The products, with product type, brand and list price.
+    truth : dict
+        ``params`` (the planted parameters), ``customers`` (one row per person:
+        type, loyalty type, rate, dropout probability, spend scale, alive at
+        the end...), ``identity`` (each customer id and the person behind it)
+        and ``rules`` (the planted co-purchase rules).
+    """
+
+    transactions: pd.DataFrame
+    customers: pd.DataFrame
+    contacts: pd.DataFrame
+    surveys: pd.DataFrame
+    campaigns: pd.DataFrame
+    leads: pd.DataFrame
+    suspects: pd.DataFrame
+    catalogue: pd.DataFrame
+    truth: dict = field(default_factory=dict)
+
+    TABLE_NAMES = (
+        "transactions", "customers", "contacts", "surveys", "campaigns", "leads",
+        "suspects", "catalogue",
+    )
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The data tables by name (truth excluded)."""
+        return {name: getattr(self, name) for name in self.TABLE_NAMES}
+
+    def write(self, out_dir: str | Path, overwrite: bool = False) -> Path:
+        """Write every table as Parquet, and the truth under ``truth/``.
+
+        The folder is written whole or not at all: files go to a temporary
+        folder beside it, which is renamed into place at the end.
+        """
+        out_dir = Path(out_dir)
+
+        def fill(tmp: Path) -> None:
+            for name, table in self.tables.items():
+                table.to_parquet(tmp / f"{name}.parquet", index=False)
+            _write_truth(self.truth, tmp / "truth")
+
+        return _write_folder(out_dir, fill, overwrite)
+
+
+def _write_truth(truth: dict, folder: Path, part: str | None = None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "params.json").write_text(json.dumps(truth["params"], indent=2, default=str))
+    for name in ("customers", "identity", "rules"):
+        if part is None:
+            truth[name].to_parquet(folder / f"{name}.parquet", index=False)
+        elif name != "rules" or part == "part-00000":
+            (folder / name).mkdir(exist_ok=True)
+            truth[name].to_parquet(folder / name / f"{part}.parquet", index=False)
+
+
+def _write_folder(out_dir: Path, fill, overwrite: bool) -> Path:
+    if out_dir.exists() and not overwrite:
+        raise FileExistsError(
+            f"{out_dir} already exists; choose another folder or pass overwrite=True "
+            "(--overwrite on the command line)"
+        )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        fill(tmp)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _group_rank(groups: np.ndarray) -> np.ndarray:
+    """0-based position of each element within its run of equal, sorted groups."""
+    n = len(groups)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.r_[0, np.flatnonzero(groups[1:] != groups[:-1]) + 1]
+    lengths = np.diff(np.r_[starts, n])
+    return np.arange(n) - np.repeat(starts, lengths)
+
+
+def _choice_rows(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """Draw one column index per row of a non-negative weight matrix."""
+    cum = np.cumsum(weights, axis=1)
+    u = rng.random(len(weights)) * cum[:, -1]
+    return np.minimum((cum < u[:, None]).sum(axis=1), weights.shape[1] - 1)
+
+
+def _calendar(start: pd.Timestamp, end: pd.Timestamp):
+    days = pd.date_range(start, end, freq="D")
+    intensity = cat.MONTH_FACTOR[days.month - 1] * cat.WEEKDAY_FACTOR[days.weekday]
+    intensity = intensity / intensity.mean()
+    op_edges = np.r_[0.0, np.cumsum(intensity)]
+    return days, op_edges
+
+
+def _to_calendar(op_time, op_edges, start, rng):
+    """Map operational times to timestamps (a random time of day in shop hours)."""
+    day_pos = np.interp(op_time, op_edges, np.arange(len(op_edges)))
+    day = np.minimum(np.floor(day_pos), len(op_edges) - 2).astype(np.int64)
+    seconds = rng.integers(8 * 3600, 21 * 3600, size=len(day))
+    return (
+        start + pd.to_timedelta(day, unit="D") + pd.to_timedelta(seconds, unit="s")
+    ).values.astype("datetime64[s]")
+
+
+def _simulate(
+    n_customers: int,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    rng: np.random.Generator,
+    id_base: int,
+    invoice_base: int,
+    truth_params: dict,
+) -> CRMData:
+    P = truth_params
+    products = cat.catalogue()
+    types = cat.product_types()
+    n_types = len(types)
+    days, op_edges = _calendar(start, end)
+    horizon = op_edges[-1]
+    n = n_customers
+
+    # --- customers and their latent traits -------------------------------------------
+    wholesale = rng.random(n) < P["wholesale_share"]
+    seg = np.where(wholesale, "wholesale", "retail")
+    bg = {k: np.where(wholesale, P["bgnbd"]["wholesale"][k], P["bgnbd"]["retail"][k])
+          for k in ("r", "alpha", "a", "b")}
+    gg = {k: np.where(wholesale, P["gamma_gamma"]["wholesale"][k], P["gamma_gamma"]["retail"][k])
+          for k in ("p", "q", "gamma")}
+    lam = rng.gamma(bg["r"], 1.0 / bg["alpha"])
+    p_drop = rng.beta(bg["a"], bg["b"])
+    nu = rng.gamma(gg["q"], 1.0 / gg["gamma"])
+    birth = rng.uniform(0.0, 0.92 * horizon, size=n)
+    T = horizon - birth
+    n_arrivals = rng.poisson(lam * T)
+    k_drop = rng.geometric(p_drop)
+    n_repeat = np.minimum(n_arrivals, k_drop)
+    alive = n_arrivals < k_drop
+
+    loyalty = rng.choice(len(_LOYALTY), size=n, p=list(P["loyalty_mix"].values()))
+    fav = rng.integers(0, 4, size=n)
+    second = (fav + rng.integers(1, 4, size=n)) % 4
+    third = (second + rng.integers(1, 3, size=n)) % 4
+    third = np.where(third == fav, (third + 1) % 4, third)
+    n_split = rng.integers(2, 4, size=n)
+    switch_at = birth + rng.uniform(0.3, 0.7, size=n) * T
+
+    # --- purchase events: the first purchase at birth, then the repeats ------------
+    cust_arr = np.repeat(np.arange(n), n_arrivals)
+    times = birth[cust_arr] + rng.random(len(cust_arr)) * T[cust_arr]
+    order = np.lexsort((times, cust_arr))
+    cust_arr, times = cust_arr[order], times[order]
+    keep = _group_rank(cust_arr) < n_repeat[cust_arr]
+    ev_cust = np.r_[np.arange(n), cust_arr[keep]]
+    ev_op = np.r_[birth, times[keep]]
+    order = np.lexsort((ev_op, ev_cust))
+    ev_cust, ev_op = ev_cust[order], ev_op[order]
+    ev_rank = _group_rank(ev_cust)  # 0 for the first purchase
+    ev_fatal = (~alive[ev_cust]) & (ev_rank == n_repeat[ev_cust]) & (ev_rank > 0)
+    n_ev = len(ev_cust)
+    ev_date = _to_calendar(ev_op, op_edges, start, rng)
+    ev_month = pd.DatetimeIndex(ev_date).month.values - 1
+    ev_value = rng.gamma(gg["p"][ev_cust], 1.0 / nu[ev_cust])
+
+    # --- baskets ----------------------------------------------------------------------
+    base_price = types["base_price"].to_numpy()
+    popularity = types["popularity"].to_numpy()
+    season = np.stack([cat.SEASON_MONTH_FACTOR[s] for s in types["season"]], axis=1)  # 12 x types
+    affordable = base_price[None, :] <= ev_value[:, None]
+    affordable[:, np.argmin(base_price)] = True
+    w = popularity[None, :] * season[ev_month] * affordable
+    anchor = _choice_rows(rng, w)
+    line_ev = [np.arange(n_ev)]
+    line_type = [anchor]
+    type_index = {t: i for i, t in enumerate(types["product_type"])}
+    for ante, cons, prob in cat.PLANTED_RULES:
+        hit = (anchor == type_index[ante]) & (rng.random(n_ev) < prob)
+        line_ev.append(np.flatnonzero(hit))
+        line_type.append(np.full(hit.sum(), type_index[cons]))
+    line_value = np.where(wholesale, P["line_value"]["wholesale"], P["line_value"]["retail"])
+    extra_mean = np.clip(ev_value / line_value[ev_cust] - 1.5, 0.2, P["max_lines"])
+    n_extra = rng.poisson(extra_mean)
+    extra_ev = np.repeat(np.arange(n_ev), n_extra)
+    w_extra = popularity[None, :] * season[ev_month[extra_ev]] * affordable[extra_ev]
+    line_ev.append(extra_ev)
+    line_type.append(_choice_rows(rng, w_extra) if len(extra_ev) else np.zeros(0, int))
+    l_ev = np.concatenate(line_ev)
+    l_type = np.concatenate(line_type)
+    # one line per product type in a basket
+    key = l_ev * n_types + l_type
+    _, first = np.unique(key, return_index=True)
+    first = np.sort(first)
+    l_ev, l_type = l_ev[first], l_type[first]
+    order = np.argsort(l_ev, kind="stable")
+    l_ev, l_type = l_ev[order], l_type[order]
+
+    # brand from the customer's loyalty type
+    l_cust = ev_cust[l_ev]
+    lt = loyalty[l_cust]
+    u = rng.random(len(l_ev))
+    split_pick = np.floor(u * n_split[l_cust]).astype(int)
+    split_brand = np.choose(np.minimum(split_pick, 2), [fav[l_cust], second[l_cust], third[l_cust]])
+    shifting_brand = np.where(ev_op[l_ev] < switch_at[l_cust], fav[l_cust], second[l_cust])
+    l_brand = np.select(
+        [lt == 0, lt == 1, lt == 2],
+        [fav[l_cust], split_brand, shifting_brand],
+        default=rng.integers(0, 4, size=len(l_ev)),
+    )
+    l_prod = l_type * 4 + l_brand
+    list_price = products["list_price"].to_numpy()[l_prod]
+    n_lines_ev = np.bincount(l_ev, minlength=n_ev)
+    target = ev_value[l_ev] / n_lines_ev[l_ev]
+    qty = np.maximum(1, np.round(target / list_price)).astype(np.int64)
+    basket_list_value = np.bincount(l_ev, weights=qty * list_price, minlength=n_ev)
+    factor = ev_value / basket_list_value
+    unit_price = np.round(list_price * factor[l_ev], 2)
+    unit_price = np.maximum(unit_price, 0.01)
+
+    # --- identity: some people get a second customer id ------------------------------
+    n_second = int(round(P["dirt"]["second_id_share"] * n))
+    ids = id_base + rng.choice(2 * (n + n_second) + 10, size=n + n_second, replace=False)
+    cust_ids = ids[:n]
+    second_of = np.full(n, -1, dtype=np.int64)
+    has_second = rng.choice(n, size=n_second, replace=False)
+    second_of[has_second] = ids[n:]
+    ev_second = (second_of[ev_cust] >= 0) & (ev_rank > 0) & (
+        rng.random(n_ev) < P["dirt"]["second_id_invoice_share"])
+    ev_cid = np.where(ev_second, second_of[ev_cust], cust_ids[ev_cust])
+
+    channel_names = np.array(["online", "store", "phone"])
+    ev_channel = np.where(
+        wholesale[ev_cust],
+        _choice_rows(rng, np.tile([0.3, 0.2, 0.5], (n_ev, 1))),
+        _choice_rows(rng, np.tile([0.45, 0.45, 0.1], (n_ev, 1))),
+    )
+
+    # --- customers table ----------------------------------------------------------------
+    gender = np.where(rng.random(n) < 0.5, "female", "male")
+    first_names = np.where(
+        gender == "female",
+        np.array(_FEMALE)[rng.integers(0, len(_FEMALE), n)],
+        np.array(_MALE)[rng.integers(0, len(_MALE), n)],
+    )
+    last_names = np.array(_LAST)[rng.integers(0, len(_LAST), n)]
+    names = np.char.add(np.char.add(first_names, " "), last_names)
+    names = np.where(wholesale, np.char.add(last_names, " Trading Co."), names)
+    email_user = np.char.lower(np.char.add(np.char.add(first_names, "."), last_names))
+    email_num = rng.integers(1, 999, n).astype(str)
+    emails = np.char.add(np.char.add(np.char.add(email_user, email_num), "@"),
+                         np.array(_DOMAINS)[rng.integers(0, len(_DOMAINS), n)])
+    phone_digits = np.char.zfill(rng.integers(0, 10**9, n).astype(str), 9)
+    phones = np.char.add("09", phone_digits)
+    city_w = np.array([c[2] for c in _CITIES])
+    city_idx = rng.choice(len(_CITIES), size=n, p=city_w / city_w.sum())
+    cities = np.array([c[0] for c in _CITIES])[city_idx]
+    regions = np.array([c[1] for c in _CITIES])[city_idx]
+    first_date = ev_date[np.r_[0, np.flatnonzero(np.diff(ev_cust)) + 1]]
+    signup = (first_date.astype("datetime64[D]")
+              - rng.integers(0, 3, n).astype("timedelta64[D]")).astype("datetime64[s]")
+    signup = np.maximum(signup, np.datetime64(start, "s"))
+    age = np.where(wholesale, -1, np.clip(np.round(rng.normal(38, 12, n)), 18, 80)).astype(int)
+    acquisition = np.array(_ACQUISITION)[rng.choice(len(_ACQUISITION), size=n, p=_ACQ_P)]
+    customers = pd.DataFrame({
+        "customer_id": cust_ids,
+        "name": names,
+        "email": emails,
+        "phone": phones,
+        "city": cities,
+        "region": regions,
+        "signup_date": signup,
+        "customer_type": seg,
+        "acquisition_channel": acquisition,
+        "age": pd.array(np.where(age < 0, pd.NA, age), dtype="Int64"),
+        "gender": pd.array(np.where(wholesale, None, gender), dtype="string"),
+    })
+    # second ids: the same person written differently
+    sec = has_second
+    sec_first_ev = {}
+    sec_ev_idx = np.flatnonzero(ev_second)
+    for e in sec_ev_idx[::-1]:
+        sec_first_ev[ev_cust[e]] = e
+    sec = np.array([c for c in sec if c in sec_first_ev], dtype=np.int64)
+    variant = rng.integers(0, 3, size=len(sec))
+    sec_names, sec_emails, sec_phones = [], [], []
+    for c, v in zip(sec, variant):
+        first, last, email, local = first_names[c], last_names[c], emails[c], phones[c][1:]
+        if wholesale[c]:
+            sec_names.append(names[c].upper())
+        else:
+            sec_names.append([names[c].upper(), f"{last}, {first}", f"{first[0]}. {last}"][v])
+        sec_emails.append([f" {email}", email.upper(), email.replace(".", "", 1)][v])
+        sec_phones.append(
+            [f"+98 {local}", f"0{local[:3]}-{local[3:6]}-{local[6:]}", f"0098{local}"][v])
+    sec_first = np.array([sec_first_ev[c] for c in sec], dtype=np.int64)
+    seconds_tbl = pd.DataFrame({
+        "customer_id": second_of[sec],
+        "name": sec_names,
+        "email": sec_emails,
+        "phone": sec_phones,
+        "city": cities[sec],
+        "region": regions[sec],
+        "signup_date": ev_date[sec_first],
+        "customer_type": seg[sec],
+        "acquisition_channel": acquisition[sec],
+        "age": customers["age"].iloc[sec].reset_index(drop=True),
+        "gender": customers["gender"].iloc[sec].reset_index(drop=True),
+    })
+    customers = pd.concat([customers, seconds_tbl], ignore_index=True)
+    customers = customers.sort_values(["signup_date", "customer_id"], ignore_index=True)
+
+    # --- contacts: complaints and other contacts ---------------------------------------
+    C = P["complaints"]
+    drop_rank = p_drop / (p_drop.mean() if n else 1.0)
+    rate = np.where(ev_fatal, C["rate_per_purchase_at_dropout"],
+                    np.minimum(C["rate_per_purchase"] * drop_rank[ev_cust], 0.5))
+    comp_ev = np.flatnonzero(rng.random(n_ev) < rate)
+    other_ev = np.flatnonzero(rng.random(n_ev) < C["other_contacts_per_purchase"])
+    fatal_c = ev_fatal[comp_ev]
+    comp_date = ev_date[comp_ev] + rng.integers(3600, 10 * 86400, len(comp_ev)).astype(
+        "timedelta64[s]")
+    resolve_days = rng.exponential(
+        np.where(fatal_c, C["mean_days_to_resolve_at_dropout"], C["mean_days_to_resolve"]))
+    resolved = comp_date + (resolve_days * 86400).astype("timedelta64[s]")
+    unresolved = fatal_c & (rng.random(len(comp_ev)) < C["unresolved_share_at_dropout"])
+    resolved = np.where(unresolved, np.datetime64("NaT"), resolved)
+    severity = np.clip(np.where(fatal_c, rng.integers(3, 6, len(comp_ev)),
+                                rng.integers(1, 4, len(comp_ev))), 1, 5)
+    comp_cat = rng.choice(5, size=len(comp_ev), p=[0.3, 0.25, 0.15, 0.1, 0.2])
+    other_date = ev_date[other_ev] + rng.integers(3600, 10 * 86400, len(other_ev)).astype(
+        "timedelta64[s]")
+    other_resolved = other_date + (rng.exponential(1.0, len(other_ev)) * 86400).astype(
+        "timedelta64[s]")
+    contact_channels = np.array(["phone", "email", "social", "sms", "chat", "website",
+                                 "in_person"])
+    categories = np.array(["quality", "delivery", "price", "warranty", "responsiveness"])
+    contacts = pd.DataFrame({
+        "customer_id": np.r_[ev_cid[comp_ev], ev_cid[other_ev]],
+        "date": np.r_[comp_date, other_date],
+        "channel": contact_channels[rng.choice(7, size=len(comp_ev) + len(other_ev),
+                                               p=[0.35, 0.2, 0.1, 0.05, 0.15, 0.1, 0.05])],
+        "kind": np.r_[np.full(len(comp_ev), "complaint"),
+                      np.where(rng.random(len(other_ev)) < 0.6, "question", "request")],
+        "category": np.r_[categories[comp_cat],
+                          categories[rng.choice(5, size=len(other_ev))]],
+        "severity": np.r_[severity, rng.integers(1, 3, len(other_ev))],
+        "resolved_date": np.r_[resolved, other_resolved],
+    })
+    contacts = contacts[contacts["date"] <= end + pd.Timedelta(days=1)]
+    contacts["resolved_date"] = contacts["resolved_date"].where(
+        contacts["resolved_date"] <= end + pd.Timedelta(days=1))
+    contacts = contacts.sort_values(["date", "customer_id"], ignore_index=True)
+
+    # --- surveys -------------------------------------------------------------------------
+    n_comp = np.bincount(ev_cust[comp_ev], minlength=n)
+    complained_ev = np.zeros(n_ev, bool)
+    complained_ev[comp_ev] = True
+    surv_ev = np.flatnonzero(rng.random(n_ev) < P["survey_rate_per_purchase"])
+    csat_latent = (4.4 - 1.6 * complained_ev[surv_ev]
+                   - 0.35 * np.minimum(n_comp[ev_cust[surv_ev]], 3)
+                   + rng.normal(0, 0.6, len(surv_ev)))
+    csat = np.clip(np.round(csat_latent), 1, 5).astype(int)
+    nps = np.clip(np.round(2.2 * csat - 1.5 + rng.normal(0, 1.0, len(surv_ev))), 0, 10).astype(int)
+    surveys = pd.DataFrame({
+        "customer_id": ev_cid[surv_ev],
+        "date": ev_date[surv_ev] + rng.integers(3600, 5 * 86400, len(surv_ev)).astype(
+            "timedelta64[s]"),
+        "csat": csat,
+        "nps": nps,
+    })
+    surveys = surveys[surveys["date"] <= end + pd.Timedelta(days=1)]
+    surveys = surveys.sort_values(["date", "customer_id"], ignore_index=True)
+
+    # --- campaign --------------------------------------------------------------------------
+    K = P["campaign"]
+    camp_day = start + pd.Timedelta(days=int(K["at_fraction_of_window"] * (len(days) - 1)))
+    camp_op = np.interp((camp_day - start).days, np.arange(len(op_edges)), op_edges)
+    eligible = np.flatnonzero(birth < camp_op)
+    targeted = np.sort(rng.choice(eligible, size=int(K["targeted_share"] * len(eligible)),
+                                  replace=False))
+    treat = rng.random(len(targeted)) < 0.5
+    last_op = np.full(n, -np.inf)
+    np.maximum.at(last_op, ev_cust, ev_op)
+    alive_at_camp = alive[targeted] | (last_op[targeted] > camp_op)
+    base_rate = np.where(alive_at_camp, K["control_response_alive"], K["control_response_dropped"])
+    resp = rng.random(len(targeted)) < base_rate + K["uplift"] * treat
+    revenue = np.where(resp, np.round(rng.gamma(gg["p"][targeted], 1.0 / nu[targeted]), 2), 0.0)
+    campaigns = pd.DataFrame({
+        "customer_id": cust_ids[targeted],
+        "campaign_id": K["campaign_id"],
+        "date": np.full(len(targeted), camp_day.to_datetime64()).astype("datetime64[s]"),
+        "group": np.where(treat, "treatment", "control"),
+        "responded": resp,
+        "revenue": revenue,
+        "cost": np.where(treat, K["cost_per_contact"], 0.0),
+    })
+
+    # --- leads and suspects -------------------------------------------------------------
+    n_leads = int(P["leads_per_customer"] * n)
+    lg = rng.random(n_leads) < 0.5
+    lfirst = np.where(lg, np.array(_FEMALE)[rng.integers(0, len(_FEMALE), n_leads)],
+                      np.array(_MALE)[rng.integers(0, len(_MALE), n_leads)])
+    llast = np.array(_LAST)[rng.integers(0, len(_LAST), n_leads)]
+    lcity = rng.choice(len(_CITIES), size=n_leads, p=city_w / city_w.sum())
+    lead_days = rng.integers(0, len(days), n_leads).astype("timedelta64[D]")
+    leads = pd.DataFrame({
+        "lead_id": id_base + 10 * (n + n_second) + np.arange(n_leads),
+        "contact_date": (np.datetime64(start, "D") + lead_days).astype("datetime64[s]"),
+        "name": np.char.add(np.char.add(lfirst, " "), llast),
+        "email": np.char.add(np.char.lower(np.char.add(np.char.add(lfirst, "_"), llast)),
+                             "@gmail.com"),
+        "phone": np.char.add("09", np.char.zfill(rng.integers(0, 10**9, n_leads).astype(str), 9)),
+        "city": np.array([c[0] for c in _CITIES])[lcity],
+        "region": np.array([c[1] for c in _CITIES])[lcity],
+        "source": np.array(["web form", "exhibition", "phone enquiry", "social media"])[
+            rng.integers(0, 4, n_leads)],
+    })
+    n_susp = int(P["suspects_per_customer"] * n)
+    scity = rng.choice(len(_CITIES), size=n_susp, p=city_w / city_w.sum())
+    suspects = pd.DataFrame({
+        "suspect_id": id_base + 20 * (n + n_second) + np.arange(n_susp),
+        "city": np.array([c[0] for c in _CITIES])[scity],
+        "region": np.array([c[1] for c in _CITIES])[scity],
+        "age": np.clip(np.round(rng.normal(40, 14, n_susp)), 18, 85).astype(int),
+        "gender": np.where(rng.random(n_susp) < 0.5, "female", "male"),
+    })
+
+    # --- invoices and lines, with dirt --------------------------------------------------
+    D = P["dirt"]
+    lines = {
+        "ev": l_ev, "product": l_prod, "quantity": qty, "unit_price": unit_price,
+    }
+    # anonymous invoices: walk-in sales without a customer id
+    n_anon = int(D["anonymous_invoice_share"] * n_ev)
+    anon_op = rng.uniform(0, horizon, n_anon)
+    anon_date = _to_calendar(anon_op, op_edges, start, rng)
+    anon_lines = rng.poisson(2.0, n_anon) + 1
+    a_ev = np.repeat(np.arange(n_anon), anon_lines)
+    a_prod = rng.choice(len(products), size=len(a_ev), p=np.repeat(popularity, 4) / (
+        4 * popularity.sum()))
+    a_qty = rng.integers(1, 4, len(a_ev))
+    a_price = products["list_price"].to_numpy()[a_prod]
+    # extra lines on real invoices: free items, non-product charges, lines later cancelled
+    def pick(share):
+        return np.sort(rng.choice(n_ev, size=int(share * n_ev), replace=False))
+
+    free_ev = pick(D["free_line_invoice_share"])
+    post_ev = pick(D["postage_invoice_share"])
+    bank_ev = pick(D["bank_charge_invoice_share"])
+    man_ev = pick(D["manual_invoice_share"])
+    canc_ev = pick(D["cancelled_line_invoice_share"])
+    canc_prod = rng.integers(0, len(products), len(canc_ev))
+    canc_qty = rng.integers(1, 6, len(canc_ev))
+    canc_price = products["list_price"].to_numpy()[canc_prod]
+    canc_date = ev_date[canc_ev] + rng.integers(3600, 14 * 86400, len(canc_ev)).astype(
+        "timedelta64[s]")
+    canc_date = np.minimum(canc_date, np.datetime64(end + pd.Timedelta(hours=23), "s"))
+
+    # invoice table: real, anonymous and cancellation invoices, numbered by date
+    inv_date = np.r_[ev_date, anon_date, canc_date]
+    inv_cid = np.r_[ev_cid.astype(float), np.full(n_anon, np.nan), ev_cid[canc_ev].astype(float)]
+    inv_channel = np.r_[ev_channel, rng.integers(0, 2, n_anon), ev_channel[canc_ev]]
+    inv_region = np.r_[regions[ev_cust], regions[rng.integers(0, n, n_anon)],
+                       regions[ev_cust[canc_ev]]]
+    inv_cancel = np.r_[np.zeros(n_ev + n_anon, bool), np.ones(len(canc_ev), bool)]
+    inv_order = np.lexsort((np.arange(len(inv_date)), inv_date))
+    inv_number = np.empty(len(inv_date), dtype=np.int64)
+    inv_number[inv_order] = invoice_base + np.arange(len(inv_date))
+    inv_id = np.where(inv_cancel, np.char.add("C", inv_number.astype(str)),
+                      inv_number.astype(str))
+
+    def block(inv, prod_idx, quantity, price, pid=None, desc=None):
+        m = len(inv)
+        return {
+            "inv": inv,
+            "product_id": products["product_id"].to_numpy()[prod_idx] if pid is None
+            else np.full(m, pid, dtype=object),
+            "description": products["description"].to_numpy()[prod_idx] if desc is None
+            else np.full(m, desc, dtype=object),
+            "category": products["category"].to_numpy()[prod_idx] if pid is None
+            else np.full(m, None, dtype=object),
+            "brand": products["brand"].to_numpy()[prod_idx] if pid is None
+            else np.full(m, None, dtype=object),
+            "quantity": np.asarray(quantity, dtype=np.int64),
+            "unit_price": np.asarray(price, dtype=float),
+        }
+
+    zero = np.zeros(0, dtype=np.int64)
+    free_prod = rng.integers(0, len(products), len(free_ev))
+    blocks = [
+        block(lines["ev"], lines["product"], lines["quantity"], lines["unit_price"]),
+        block(n_ev + a_ev, a_prod, a_qty, a_price),
+        block(free_ev, free_prod, np.ones(len(free_ev)), np.zeros(len(free_ev))),
+        block(post_ev, zero[:0], np.ones(len(post_ev)),
+              np.round(rng.uniform(3, 15, len(post_ev)), 2), "POST", NON_PRODUCT_CODES["POST"]),
+        block(bank_ev, zero[:0], np.ones(len(bank_ev)),
+              np.round(rng.uniform(1, 20, len(bank_ev)), 2), "BANK CHARGES",
+              NON_PRODUCT_CODES["BANK CHARGES"]),
+        block(man_ev, zero[:0], np.ones(len(man_ev)),
+              np.round(rng.uniform(1, 50, len(man_ev)), 2), "M", NON_PRODUCT_CODES["M"]),
+        block(canc_ev, canc_prod, canc_qty, canc_price),
+        block(n_ev + n_anon + np.arange(len(canc_ev)), canc_prod, -canc_qty, canc_price),
+    ]
+    frame = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
+    inv = frame.pop("inv")
+    tx = pd.DataFrame({
+        "invoice_id": inv_id[inv],
+        "customer_id": pd.array(inv_cid[inv], dtype="Int64"),
+        "date": inv_date[inv],
+        **frame,
+        "channel": channel_names[inv_channel[inv]],
+        "country": "Iran",
+        "region": inv_region[inv],
+    })
+    dup = rng.choice(len(tx), size=int(D["duplicate_line_share"] * len(tx)), replace=False)
+    tx = pd.concat([tx, tx.iloc[dup]], ignore_index=True)
+    tx = tx.sort_values(["date", "invoice_id"], kind="stable", ignore_index=True)
+    for col in ("invoice_id", "product_id", "description", "category", "brand", "channel",
+                "country", "region"):
+        tx[col] = tx[col].astype("string")
+
+    # --- truth -----------------------------------------------------------------------------
+    cal_birth = _to_calendar(birth, op_edges, start, np.random.default_rng(0))
+    last_purchase = ev_date[np.r_[np.flatnonzero(np.diff(ev_cust)), n_ev - 1]]
+    truth_customers = pd.DataFrame({
+        "person_id": cust_ids,
+        "second_customer_id": pd.array(np.where(second_of >= 0, second_of, -1),
+                                       dtype="Int64").astype("Int64"),
+        "customer_type": seg,
+        "loyalty_type": np.array(_LOYALTY)[loyalty],
+        "favourite_brand": np.array(cat.BRANDS)[fav],
+        "second_brand": np.array(cat.BRANDS)[second],
+        "lambda_per_day": lam,
+        "p_dropout": p_drop,
+        "nu": nu,
+        "expected_spend": gg["p"] / nu,
+        "first_purchase": first_date,
+        "birth_calendar": cal_birth,
+        "last_purchase": last_purchase,
+        "n_repeat": n_repeat,
+        "alive": alive,
+        "n_complaints": n_comp,
+    })
+    truth_customers.loc[truth_customers["second_customer_id"] < 0, "second_customer_id"] = pd.NA
+    identity = pd.DataFrame({
+        "customer_id": np.r_[cust_ids, second_of[sec]],
+        "person_id": np.r_[cust_ids, cust_ids[sec]],
+    })
+    rules = cat.planted_rules()
+    truth = {"params": {**P, "start": str(start.date()), "end": str(end.date())},
+             "customers": truth_customers, "identity": identity, "rules": rules}
+    return CRMData(
+        transactions=tx,
+        customers=customers,
+        contacts=contacts,
+        surveys=surveys,
+        campaigns=campaigns,
+        leads=leads,
+        suspects=suspects,
+        catalogue=products,
+        truth=truth,
+    )
+
+
+def _check_args(n_customers: int, start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
+    if int(n_customers) < 1:
+        raise ValueError(f"n_customers must be at least 1, got {n_customers}")
+    start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    if end - start < pd.Timedelta(days=60):
+        raise ValueError(f"the window {start.date()} to {end.date()} is shorter than 60 days")
+    return start, end
+
+
+def make_crm_data(
+    n_customers: int = 5000,
+    start: str = "2024-01-01",
+    end: str = "2025-12-31",
+    seed: int = 42,
+) -> CRMData:
+    """Simulate a shop's CRM tables with planted, known truth.
+
+    Parameters
+    ----------
+    n_customers : int
+        Number of people who bought at least once (some of them also appear
+        under a second customer id).
+    start, end : str or Timestamp
+        The observation window (inclusive dates).
+    seed : int
+        Seed of the random generator: the same seed gives identical tables.
+
+    Returns
+    -------
+    CRMData
+        The tables, dirt included, and ``truth`` (see :class:`CRMData`).
+
+    Examples
+    --------
+    >>> data = make_crm_data(200, seed=1)
+    >>> data.truth["params"]["bgnbd"]["retail"]["r"]
+    0.9
+    >>> bool(data.transactions["invoice_id"].str.startswith("C").any())
+    True
+    """
+    start, end = _check_args(n_customers, start, end)
+    rng = np.random.default_rng([seed, 0])
+    return _simulate(int(n_customers), start, end, rng, id_base=10_000,
+                     invoice_base=100_000, truth_params=DEFAULT_TRUTH)
+
+
+def write_large_crm_data(
+    n_customers: int,
+    out_dir: str | Path,
+    start: str = "2024-01-01",
+    end: str = "2025-12-31",
+    seed: int = 42,
+    chunk_size: int = 50_000,
+    overwrite: bool = False,
+    progress=None,
+) -> Path:
+    """Write a large synthetic data set to partitioned Parquet, chunk by chunk.
+
+    Each chunk of ``chunk_size`` customers is simulated and written as
+    ``<table>/part-NNNNN.parquet`` before the next starts, so memory stays
+    bounded by one chunk whatever ``n_customers`` is. The first chunk equals
+    ``make_crm_data(chunk_size, start, end, seed)``.
+
+    Parameters
+    ----------
+    n_customers : int
+        Total number of customers (1,000,000 gives about 50 million lines).
+    out_dir : str or Path
+        Folder to create; written whole or not at all.
+    start, end, seed
+        As in :func:`make_crm_data`.
+    chunk_size : int
+        Customers per chunk.
+    overwrite : bool
+        Replace ``out_dir`` if it exists.
+    progress : callable, optional
+        Called with (chunk index, number of chunks, lines written so far).
+
+    Returns
+    -------
+    Path
+        The folder written.
+    """
+    start, end = _check_args(n_customers, start, end)
+    n_chunks = -(-int(n_customers) // chunk_size)
+
+    def fill(tmp: Path) -> None:
+        lines = 0
+        for i in range(n_chunks):
+            size = min(chunk_size, int(n_customers) - i * chunk_size)
+            rng = np.random.default_rng([seed, i])
+            data = _simulate(size, start, end, rng, id_base=10_000 + i * 40 * chunk_size,
+                             invoice_base=100_000 + i * 100_000_000, truth_params=DEFAULT_TRUTH)
+            part = f"part-{i:05d}"
+            for name, table in data.tables.items():
+                if name == "catalogue":
+                    if i == 0:
+                        table.to_parquet(tmp / "catalogue.parquet", index=False)
+                    continue
+                (tmp / name).mkdir(exist_ok=True)
+                table.to_parquet(tmp / name / f"{part}.parquet", index=False)
+            _write_truth(data.truth, tmp / "truth", part)
+            lines += len(data.transactions)
+            del data
+            if progress is not None:
+                progress(i + 1, n_chunks, lines)
+
+    return _write_folder(Path(out_dir), fill, overwrite)
