@@ -1,0 +1,117 @@
+"""The engine boundary: transaction lines as Ibis tables on embedded DuckDB.
+
+Work over transaction lines (filters, joins, aggregations to customer level)
+is written once as Ibis expressions against the tables this module opens, and
+runs on an embedded DuckDB connection by default: a pandas frame, a CSV file,
+a Parquet file or a folder of Parquet parts, larger than memory included.
+Customer-level work (models, plots) takes the small result as a pandas frame
+with :func:`to_pandas`. A later backend (Spark) only has to be added here.
+
+Examples
+--------
+>>> import pandas as pd
+>>> con = connect()
+>>> lines = open_table(pd.DataFrame({"customer_id": [1, 1, 2], "quantity": [2, 3, 1]}), con=con)
+>>> to_pandas(lines.group_by("customer_id").agg(q=lines.quantity.sum()).order_by("customer_id"))
+   customer_id  q
+0            1  5
+1            2  1
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+_names = itertools.count()
+
+
+def connect(
+    database: str | Path = ":memory:",
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> ibis.BaseBackend:
+    """Open an embedded DuckDB connection for Ibis.
+
+    Parameters
+    ----------
+    database : str or Path
+        ``":memory:"`` (the default) or a DuckDB file.
+    threads : int, optional
+        Worker threads; DuckDB's default (all cores) when omitted.
+    memory_limit : str, optional
+        E.g. ``"4GB"``: DuckDB spills to disk beyond it.
+
+    Returns
+    -------
+    ibis DuckDB backend
+    """
+    config = {}
+    if threads is not None:
+        config["threads"] = int(threads)
+    if memory_limit is not None:
+        config["memory_limit"] = memory_limit
+    return ibis.duckdb.connect(str(database), **config)
+
+
+def _parquet_paths(path: Path) -> str:
+    if path.is_dir():
+        return str(path / "**" / "*.parquet")
+    return str(path)
+
+
+def open_table(
+    source: pd.DataFrame | str | Path | ir.Table,
+    con: ibis.BaseBackend | None = None,
+    name: str | None = None,
+    **read_options,
+) -> ir.Table:
+    """Open a data source as an Ibis table on ``con``.
+
+    Parameters
+    ----------
+    source : DataFrame, path or ibis Table
+        A pandas frame; a ``.csv`` / ``.csv.gz`` / ``.tsv`` / ``.txt`` file;
+        a ``.parquet`` file, a folder of Parquet parts or a glob; or an Ibis
+        table (returned as it is).
+    con : ibis backend, optional
+        Connection from :func:`connect`; a new one when omitted.
+    name : str, optional
+        Name of the table or view inside the connection.
+    **read_options
+        Passed to DuckDB's reader (e.g. ``delim``, ``header`` for CSV).
+
+    Returns
+    -------
+    ibis Table
+        Lazily evaluated: files are scanned only when a result is asked for.
+    """
+    if isinstance(source, ir.Table):
+        return source
+    con = con if con is not None else connect()
+    name = name or f"crmwb_{next(_names)}"
+    if isinstance(source, pd.DataFrame):
+        return con.create_table(name, source, temp=True, overwrite=True)
+    path = Path(source)
+    text = str(source)
+    has_glob = any(ch in text for ch in "*?[")
+    if not has_glob and not path.exists():
+        raise FileNotFoundError(f"data file not found: {path}")
+    suffixes = "".join(path.suffixes).lower()
+    if path.is_dir() or suffixes.endswith(".parquet") or suffixes.endswith(".pq"):
+        return con.read_parquet(_parquet_paths(path), table_name=name, **read_options)
+    if any(suffixes.endswith(s) for s in (".csv", ".csv.gz", ".tsv", ".txt", ".txt.gz")):
+        return con.read_csv(text, table_name=name, **read_options)
+    raise ValueError(
+        f"{path}: cannot open files of type {suffixes or '(none)'!r}; "
+        "expected .csv, .csv.gz, .tsv, .txt, .parquet or a folder of Parquet files"
+    )
+
+
+def to_pandas(expr: ir.Table | ir.Column) -> pd.DataFrame:
+    """Run an Ibis expression and return its (customer-level, small) result."""
+    return expr.to_pandas()

@@ -1,0 +1,125 @@
+"""Every human-facing label of the reports, keyed by language.
+
+Titles, axis labels, table headers and segment names come from here, chosen
+by the notebooks' ``lang`` parameter, so a report can be rendered in another
+language by adding its column of labels. English is complete; Persian comes
+in a later issue.
+
+Examples
+--------
+>>> t = glossary("en")
+>>> t("revenue")
+'Revenue'
+>>> t.columns(["customer_id", "revenue"])
+{'customer_id': 'Customer', 'revenue': 'Revenue'}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        # tables and their columns
+        "transactions": "Transactions",
+        "customers": "Customers",
+        "contacts": "Contacts",
+        "surveys": "Surveys",
+        "campaigns": "Campaigns",
+        "leads": "Leads (prospects)",
+        "suspects": "Suspects",
+        "catalogue": "Catalogue",
+        "table": "Table",
+        "rows": "Rows",
+        "columns": "Columns",
+        "customer_id": "Customer",
+        "invoice_id": "Invoice",
+        "date": "Date",
+        "month": "Month",
+        "weekday": "Weekday",
+        "revenue": "Revenue",
+        "invoices": "Invoices",
+        "lines": "Lines",
+        "quantity": "Quantity",
+        "customer_type": "Customer type",
+        "retail": "Retail",
+        "wholesale": "Wholesale",
+        "order_value": "Order value",
+        "category": "Category",
+        "complaints": "Complaints",
+        "count": "Count",
+        "measure": "Measure",
+        "value": "Value",
+        "first_date": "First date",
+        "last_date": "Last date",
+        # course map
+        "stage": "Stage",
+        "idea": "What it does",
+        "notebook": "Notebook",
+        "status": "Status",
+        "available": "available",
+        "planned": "planned",
+        "identify": "Identify",
+        "differentiate": "Differentiate",
+        "interact": "Interact",
+        "customize": "Customize",
+        "overview": "Overview",
+        # overview figures
+        "title_monthly_revenue": "Revenue by month",
+        "title_weekday_invoices": "Invoices by weekday",
+        "title_order_value_by_type": "Order value by customer type",
+        "title_complaints_by_category": "Complaints by category",
+        "currency": "currency units",
+        # quality of complaint categories
+        "quality": "Quality",
+        "delivery": "Delivery",
+        "price": "Price",
+        "warranty": "Warranty",
+        "responsiveness": "Responsiveness",
+        # report index
+        "report_index_title": "crmwb reports",
+        "report": "Report",
+        "run_time": "Run time",
+        "parameters": "Parameters",
+        "ok": "ok",
+        "failed": "failed",
+        "not_run": "not run",
+    },
+}
+
+LANGUAGES = tuple(LABELS)
+
+
+class Glossary:
+    """Look up report labels in one language.
+
+    Parameters
+    ----------
+    lang : str
+        A language code in :data:`LANGUAGES`.
+    """
+
+    def __init__(self, lang: str = "en"):
+        if lang not in LABELS:
+            raise ValueError(f"unknown language {lang!r}; available: {', '.join(LANGUAGES)}")
+        self.lang = lang
+        self._labels = LABELS[lang]
+
+    def __call__(self, key: str) -> str:
+        try:
+            return self._labels[key]
+        except KeyError:
+            raise KeyError(f"no {self.lang!r} label for {key!r} in crmwb.glossary") from None
+
+    def columns(self, names: Iterable[str]) -> dict[str, str]:
+        """A renaming map from column names to their labels (for table headers)."""
+        return {n: self(n) for n in names}
+
+    def values(self, values: Iterable[str]) -> list[str]:
+        """Labels for category values (segment names, complaint categories...)."""
+        return [self(v) for v in values]
+
+
+def glossary(lang: str = "en") -> Glossary:
+    """The glossary for ``lang``; see :class:`Glossary`."""
+    return Glossary(lang)

@@ -1,0 +1,124 @@
+"""The course map and a first look at a data set (notebook 00).
+
+The CRM process of Peppers & Rogers (CONCEPTS.md section 1) is the map of the
+workbench: each stage points to the notebook that does it. The first-look
+figures aggregate the transaction lines in the engine and return small
+pandas frames for display.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from crmwb import config
+from crmwb.glossary import glossary
+from crmwb.io import Dataset
+
+#: (stage key, notebook stem, what it does).
+COURSE_MAP = [
+    ("identify", "01_data_cleaning", "Load and clean transactions; merge customers recorded twice"),
+    ("differentiate", "02_segmentation", "RFM, customer pyramid, clusters, profitability, loyalty"),
+    ("differentiate", "03_clv", "Customer lifetime value: historical and BG/NBD + Gamma-Gamma"),
+    ("differentiate", "04_churn", "Who will leave, and whom to keep"),
+    ("interact", "06_service_quality", "Complaints, satisfaction surveys, campaigns"),
+    ("customize", "05_basket", "Market baskets: cross-selling and up-selling"),
+]
+
+
+def course_map(lang: str = "en", notebooks_dir: str | Path | None = None) -> pd.DataFrame:
+    """The four CRM stages, each with the notebook that does it and whether it exists.
+
+    Examples
+    --------
+    >>> course_map()["Stage"].unique().tolist()
+    ['Identify', 'Differentiate', 'Interact', 'Customize']
+    """
+    t = glossary(lang)
+    folder = Path(notebooks_dir) if notebooks_dir else config.NOTEBOOKS_DIR
+    rows = [
+        {
+            "stage": t(stage),
+            "idea": idea,
+            "notebook": f"{stem}.ipynb",
+            "status": t("available") if (folder / f"{stem}.ipynb").exists() else t("planned"),
+        }
+        for stage, stem, idea in COURSE_MAP
+    ]
+    return pd.DataFrame(rows).rename(columns=t.columns(["stage", "idea", "notebook", "status"]))
+
+
+def table_sizes(data: Dataset, lang: str = "en") -> pd.DataFrame:
+    """Rows and columns of every table in a data set."""
+    t = glossary(lang)
+    rows = []
+    for name in data.present():
+        table = getattr(data, name)
+        n = int(table.count().execute()) if isinstance(table, ir.Table) else len(table)
+        rows.append({"table": t(name), "rows": n, "columns": len(table.columns)})
+    return pd.DataFrame(rows).rename(columns=t.columns(["table", "rows", "columns"]))
+
+
+def _value(lines: ir.Table) -> ir.NumericValue:
+    return lines.quantity * lines.unit_price
+
+
+def transaction_facts(lines: ir.Table) -> dict[str, object]:
+    """Headline facts of the transaction lines, computed in the engine.
+
+    Returns
+    -------
+    dict
+        ``lines``, ``invoices``, ``customers`` (distinct known ids),
+        ``first_date``, ``last_date``, ``revenue`` (net of cancellations),
+        ``cancellation_lines`` and ``lines_without_customer``.
+    """
+    agg = lines.aggregate(
+        lines=lines.count(),
+        invoices=lines.invoice_id.nunique(),
+        customers=lines.customer_id.nunique(),
+        first_date=lines.date.min(),
+        last_date=lines.date.max(),
+        revenue=_value(lines).sum(),
+        cancellation_lines=lines.invoice_id.startswith("C").sum(),
+        lines_without_customer=lines.customer_id.isnull().sum(),
+    ).to_pandas()
+    return agg.iloc[0].to_dict()
+
+
+def monthly_revenue(lines: ir.Table) -> pd.DataFrame:
+    """Net revenue per calendar month (``month``, ``revenue``)."""
+    month = lines.date.truncate("M").name("month")
+    out = lines.group_by(month).agg(revenue=_value(lines).sum()).order_by("month")
+    return out.to_pandas()
+
+
+def weekday_invoices(lines: ir.Table) -> pd.DataFrame:
+    """Number of invoices per weekday, Monday first (``weekday``, ``invoices``)."""
+    invoices = lines.select("invoice_id", day=lines.date.day_of_week.index()).distinct()
+    out = invoices.group_by("day").agg(invoices=invoices.count()).order_by("day").to_pandas()
+    out["weekday"] = pd.to_datetime("2024-01-01") + pd.to_timedelta(out["day"], unit="D")
+    out["weekday"] = out["weekday"].dt.day_name().str[:3]
+    return out[["weekday", "invoices"]]
+
+
+def order_values(lines: ir.Table, customers: pd.DataFrame) -> pd.DataFrame:
+    """Value of every purchase invoice, with the buyer's customer type.
+
+    Cancellations and lines without a customer are left out.
+    """
+    sales = lines.filter(~lines.invoice_id.startswith("C") & lines.customer_id.notnull())
+    inv = sales.group_by(["invoice_id", "customer_id"]).agg(order_value=_value(sales).sum())
+    types = ibis.memtable(customers[["customer_id", "customer_type"]])
+    inv = inv.join(types, "customer_id")
+    return inv.select("customer_type", "order_value").to_pandas()
+
+
+def complaints_by_category(contacts: pd.DataFrame) -> pd.DataFrame:
+    """Number of complaints per category, most frequent first."""
+    complaints = contacts[contacts["kind"] == "complaint"]
+    out = complaints["category"].value_counts().rename_axis("category").reset_index()
+    return out.rename(columns={"count": "complaints"})
