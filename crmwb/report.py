@@ -1,0 +1,317 @@
+"""The batch runner: execute the notebooks with papermill and write the reports.
+
+``crmwb run`` (and :func:`run_notebooks`) executes every notebook in
+``notebooks/`` in order, with parameters from a YAML file, and writes to the
+reports folder, for each notebook, the executed ``.ipynb`` and an HTML export
+(code hidden unless asked for), then ``index.html`` linking every report with
+its status, run time and parameters.
+
+Parameters are checked before any notebook starts: a name that no selected
+notebook declares, a data path that does not exist, a column mapping that
+does not fit the transactions file, or an unknown language is refused. A
+notebook that fails does not stop the others; its partly executed notebook is
+kept, and the run reports which notebook and which cell failed and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import papermill
+import yaml
+from nbconvert import HTMLExporter
+from papermill.exceptions import PapermillExecutionError
+
+from crmwb import config
+from crmwb.glossary import LANGUAGES, glossary
+
+#: Parameter names whose value is a path that must exist when given.
+PATH_SUFFIXES = ("_dir", "_path", "_file")
+
+
+class ParameterError(ValueError):
+    """The run's parameters were refused before any notebook started."""
+
+
+@dataclass
+class NotebookResult:
+    """What happened to one notebook in a run."""
+
+    name: str
+    status: str
+    seconds: float
+    parameters: dict = field(default_factory=dict)
+    notebook: Path | None = None
+    html: Path | None = None
+    error: str | None = None
+    cell: int | None = None
+
+
+def load_params(path: str | Path | None) -> dict:
+    """Read a parameters file with ``yaml.safe_load``; ``{}`` when ``path`` is None.
+
+    Dates are turned into ISO strings so they can be passed to notebooks.
+    """
+    if path is None:
+        return {}
+    path = Path(path)
+    if not path.exists():
+        raise ParameterError(f"parameters file not found: {path}")
+    with path.open(encoding="utf-8") as f:
+        params = yaml.safe_load(f)
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise ParameterError(
+            f"{path}: expected a mapping of parameter names to values, found "
+            f"{type(params).__name__}"
+        )
+    return {str(k): _plain(v) for k, v in params.items()}
+
+
+def _plain(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def discover_notebooks(notebooks_dir: str | Path | None = None) -> list[Path]:
+    """The numbered notebooks (``NN_name.ipynb``) in run order."""
+    folder = Path(notebooks_dir) if notebooks_dir else config.NOTEBOOKS_DIR
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def select_notebooks(notebooks: list[Path], only: Iterable[str] | None) -> list[Path]:
+    """Keep the notebooks named in ``only`` (full stem, number or name after the number)."""
+    if not only:
+        return notebooks
+    chosen = []
+    for want in only:
+        want = want.removesuffix(".ipynb")
+        hits = [p for p in notebooks
+                if want in (p.stem, p.stem[:2], p.stem[3:])]
+        if not hits:
+            names = ", ".join(p.stem for p in notebooks)
+            raise ParameterError(f"no notebook named {want!r}; available: {names}")
+        chosen.extend(h for h in hits if h not in chosen)
+    return sorted(chosen)
+
+
+def notebook_parameters(path: Path) -> dict[str, dict]:
+    """The parameters a notebook declares in its cell tagged ``parameters``."""
+    return papermill.inspect_notebook(str(path))
+
+
+def check_params(params: dict, notebooks: list[Path]) -> dict[Path, dict]:
+    """Refuse bad parameters; return the parameters each notebook receives.
+
+    Raises
+    ------
+    ParameterError
+        Unknown names, missing data paths, a bad column mapping or language.
+    """
+    declared = {nb: notebook_parameters(nb) for nb in notebooks}
+    known = set().union(*declared.values()) if declared else set()
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter(s) {unknown}; the selected notebooks take: "
+            f"{', '.join(sorted(known)) or '(none)'}"
+        )
+    lang = params.get("lang", "en")
+    if lang not in LANGUAGES:
+        raise ParameterError(f"lang: unknown language {lang!r}; available: {', '.join(LANGUAGES)}")
+    for name, value in params.items():
+        if name.endswith(PATH_SUFFIXES) and value:
+            if not Path(value).expanduser().exists():
+                raise ParameterError(f"{name}: data path not found: {value}")
+    if params.get("column_mapping"):
+        _check_mapping(params)
+    return {nb: {k: v for k, v in params.items() if k in declared[nb]} for nb in notebooks}
+
+
+def _check_mapping(params: dict) -> None:
+    from crmwb import io
+
+    mapping = params["column_mapping"]
+    if not isinstance(mapping, dict):
+        raise ParameterError(
+            f"column_mapping: expected a mapping of source column -> canonical column, "
+            f"found {type(mapping).__name__}"
+        )
+    source = params.get("transactions_path")
+    if not source and params.get("data_dir"):
+        source = io.find_table_file(params["data_dir"], "transactions")
+    if not source:
+        raise ParameterError("column_mapping is given but no transactions file to apply it to "
+                             "(set transactions_path or data_dir)")
+    try:
+        io.apply_mapping(io.engine.open_table(source), mapping, "transactions", str(source))
+    except ValueError as e:
+        raise ParameterError(f"column_mapping: {e}") from None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_html(notebook: Path, target: Path, show_code: bool = False) -> Path:
+    """Render an executed notebook to HTML; code cells are hidden unless ``show_code``."""
+    nb = nbformat.read(notebook, as_version=4)
+    exporter = HTMLExporter(
+        exclude_input=not show_code,
+        exclude_input_prompt=not show_code,
+        exclude_output_prompt=not show_code,
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    _write_atomic(target, body)
+    return target
+
+
+def _failure(err: Exception) -> tuple[str, int | None]:
+    if isinstance(err, PapermillExecutionError):
+        cell = err.exec_count if err.exec_count is not None else err.cell_index
+        evalue = str(err.evalue).strip().splitlines()
+        first = evalue[0] if evalue else ""
+        return f"cell {cell} raised {err.ename}: {first}", cell
+    return f"{type(err).__name__}: {err}", None
+
+
+def run_notebooks(
+    params: dict | None = None,
+    out_dir: str | Path | None = None,
+    only: Iterable[str] | None = None,
+    show_code: bool = False,
+    notebooks_dir: str | Path | None = None,
+    log: Callable[[str], None] = print,
+) -> list[NotebookResult]:
+    """Execute the notebooks in order and write their reports.
+
+    Parameters
+    ----------
+    params : dict, optional
+        Parameter values (see :func:`load_params`); each notebook receives
+        those it declares.
+    out_dir : str or Path, optional
+        Reports folder; ``reports/`` in the project.
+    only : list of str, optional
+        Run only these notebooks (``00``, ``overview`` or ``00_overview``).
+    show_code : bool
+        Keep code cells in the HTML reports.
+    notebooks_dir : str or Path, optional
+        Where the notebooks are; ``notebooks/`` in the project.
+    log : callable
+        Receives progress lines.
+
+    Returns
+    -------
+    list of NotebookResult
+        One per notebook, in run order; ``index.html`` is written too.
+
+    Raises
+    ------
+    ParameterError
+        Before any notebook starts, when the parameters are refused.
+    """
+    params = dict(params or {})
+    out_dir = Path(out_dir) if out_dir else config.REPORTS_DIR
+    notebooks = select_notebooks(discover_notebooks(notebooks_dir), only)
+    if not notebooks:
+        raise ParameterError(f"no notebooks to run in {notebooks_dir or config.NOTEBOOKS_DIR}")
+    per_notebook = check_params(params, notebooks)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for i, nb in enumerate(notebooks, 1):
+        name = nb.stem
+        nb_params = per_notebook[nb]
+        out_nb = out_dir / f"{name}.ipynb"
+        log(f"[{i}/{len(notebooks)}] {name} ...")
+        started = time.perf_counter()
+        error, cell, status = None, None, "ok"
+        try:
+            papermill.execute_notebook(
+                str(nb), str(out_nb), parameters=nb_params, kernel_name="python3",
+                progress_bar=False, cwd=str(nb.parent),
+            )
+        except Exception as err:  # a failing notebook must not stop the run
+            error, cell = _failure(err)
+            status = "failed"
+        seconds = time.perf_counter() - started
+        html_path = None
+        if out_nb.exists():
+            try:
+                html_path = export_html(out_nb, out_dir / f"{name}.html", show_code)
+            except Exception as err:
+                status, error = "failed", error or f"HTML export failed: {err}"
+        result = NotebookResult(name, status, seconds, nb_params, out_nb if out_nb.exists()
+                                else None, html_path, error, cell)
+        results.append(result)
+        if status == "ok":
+            log(f"    ok ({seconds:.1f} s)")
+        else:
+            log(f"    FAILED ({seconds:.1f} s): {name}.ipynb {error}")
+    write_index(results, out_dir, params.get("lang", "en"))
+    failed = [r for r in results if r.status != "ok"]
+    if failed:
+        log(f"{len(failed)} of {len(results)} notebook(s) failed:")
+        for r in failed:
+            kept = f"; partly executed notebook kept at {r.notebook}" if r.notebook else ""
+            log(f"  {r.name}.ipynb: {r.error}{kept}")
+    else:
+        log(f"all {len(results)} notebook(s) ran; reports in {out_dir}")
+    return results
+
+
+def write_index(results: list[NotebookResult], out_dir: Path, lang: str = "en") -> Path:
+    """Write ``index.html``: each report with its status, run time and parameters."""
+    t = glossary(lang)
+    rows = []
+    for r in results:
+        link = (f'<a href="{html.escape(r.html.name)}">{html.escape(r.name)}</a>'
+                if r.html else html.escape(r.name))
+        nb_link = (f' (<a href="{html.escape(r.notebook.name)}">ipynb</a>)'
+                   if r.notebook else "")
+        status = t("ok") if r.status == "ok" else f"{t('failed')}: {html.escape(r.error or '')}"
+        params = html.escape(json.dumps(r.parameters, ensure_ascii=False, sort_keys=True))
+        rows.append(
+            f"<tr class='{r.status}'><td>{link}{nb_link}</td><td>{status}</td>"
+            f"<td>{r.seconds:.1f} s</td><td><code>{params}</code></td></tr>"
+        )
+    page = f"""<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{t('report_index_title')}</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; }}
+td, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }}
+tr.failed td {{ background: #fdd; }}
+</style></head><body>
+<h1>{t('report_index_title')}</h1>
+<p>{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}</p>
+<table><tr><th>{t('report')}</th><th>{t('status')}</th><th>{t('run_time')}</th>
+<th>{t('parameters')}</th></tr>
+{chr(10).join(rows)}
+</table></body></html>
+"""
+    target = out_dir / "index.html"
+    _write_atomic(target, page)
+    return target
