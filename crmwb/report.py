@@ -67,7 +67,10 @@ def load_params(path: str | Path | None) -> dict:
     if not path.exists():
         raise ParameterError(f"parameters file not found: {path}")
     with path.open(encoding="utf-8") as f:
-        params = yaml.safe_load(f)
+        try:
+            params = yaml.safe_load(f)
+        except yaml.YAMLError as e:
+            raise ParameterError(f"{path}: not a valid parameters file: {e}") from None
     if params is None:
         return {}
     if not isinstance(params, dict):

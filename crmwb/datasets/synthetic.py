@@ -226,7 +226,7 @@ def _choice_rows(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
 
 def _calendar(start: pd.Timestamp, end: pd.Timestamp):
     days = pd.date_range(start, end, freq="D")
-    intensity = cat.MONTH_FACTOR[days.month - 1] * cat.WEEKDAY_FACTOR[days.weekday]
+    intensity = cat.MONTH_FACTOR[days.month - 1] * cat.WEEKDAY_FACTOR[days.day_of_week]
     intensity = intensity / intensity.mean()
     op_edges = np.r_[0.0, np.cumsum(intensity)]
     return days, op_edges
@@ -309,30 +309,22 @@ def _simulate(
     affordable[:, np.argmin(base_price)] = True
     w = popularity[None, :] * season[ev_month] * affordable
     anchor = _choice_rows(rng, w)
-    line_ev = [np.arange(n_ev)]
-    line_type = [anchor]
-    type_index = {t: i for i, t in enumerate(types["product_type"])}
-    for ante, cons, prob in cat.PLANTED_RULES:
-        hit = (anchor == type_index[ante]) & (rng.random(n_ev) < prob)
-        line_ev.append(np.flatnonzero(hit))
-        line_type.append(np.full(hit.sum(), type_index[cons]))
     line_value = np.where(wholesale, P["line_value"]["wholesale"], P["line_value"]["retail"])
     extra_mean = np.clip(ev_value / line_value[ev_cust] - 1.5, 0.2, P["max_lines"])
     n_extra = rng.poisson(extra_mean)
     extra_ev = np.repeat(np.arange(n_ev), n_extra)
     w_extra = popularity[None, :] * season[ev_month[extra_ev]] * affordable[extra_ev]
-    line_ev.append(extra_ev)
-    line_type.append(_choice_rows(rng, w_extra) if len(extra_ev) else np.zeros(0, int))
-    l_ev = np.concatenate(line_ev)
-    l_type = np.concatenate(line_type)
-    # one line per product type in a basket
-    key = l_ev * n_types + l_type
-    _, first = np.unique(key, return_index=True)
-    first = np.sort(first)
-    l_ev, l_type = l_ev[first], l_type[first]
-    order = np.argsort(l_ev, kind="stable")
-    l_ev, l_type = l_ev[order], l_type[order]
-
+    extra_type = _choice_rows(rng, w_extra) if len(extra_ev) else np.zeros(0, int)
+    has_type = np.zeros((n_ev, n_types), dtype=bool)
+    has_type[np.arange(n_ev), anchor] = True
+    has_type[extra_ev, extra_type] = True
+    # planted rules: an antecedent anywhere in the basket brings its consequent
+    type_index = {t: i for i, t in enumerate(types["product_type"])}
+    has_ante = has_type.copy()
+    for ante, cons, prob in cat.PLANTED_RULES:
+        hit = has_ante[:, type_index[ante]] & (rng.random(n_ev) < prob)
+        has_type[hit, type_index[cons]] = True
+    l_ev, l_type = np.nonzero(has_type)  # one line per product type, by event
     # brand from the customer's loyalty type
     l_cust = ev_cust[l_ev]
     lt = loyalty[l_cust]

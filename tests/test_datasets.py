@@ -1,0 +1,208 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmwb import engine
+from crmwb.datasets import make_crm_data, write_large_crm_data
+from crmwb.datasets.synthetic import NON_PRODUCT_CODES
+
+
+def test_same_seed_gives_identical_tables(crm_data):
+    again = make_crm_data(1500, seed=7)
+    for name, table in crm_data.tables.items():
+        pd.testing.assert_frame_equal(table, again.tables[name], obj=name)
+    pd.testing.assert_frame_equal(crm_data.truth["customers"], again.truth["customers"])
+
+
+def test_another_seed_gives_other_tables(crm_data):
+    other = make_crm_data(1500, seed=8)
+    assert not crm_data.transactions["date"].equals(other.transactions["date"])
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="n_customers"):
+        make_crm_data(0)
+    with pytest.raises(ValueError, match="shorter than 60 days"):
+        make_crm_data(10, "2024-01-01", "2024-01-20")
+
+
+def test_cleaned_purchases_match_the_simulated_truth(crm_data, clean_lines):
+    """Removing the dirt gives back exactly each person's simulated purchases."""
+    identity = crm_data.truth["identity"].set_index("customer_id")["person_id"]
+    person = clean_lines["customer_id"].map(identity)
+    assert person.notna().all()
+    invoices = clean_lines.assign(person=person).groupby("person")["invoice_id"].nunique()
+    truth = crm_data.truth["customers"].set_index("person_id")
+    np.testing.assert_array_equal(invoices.reindex(truth.index).to_numpy(),
+                                  truth["n_repeat"].to_numpy() + 1)
+
+
+def test_dirt_is_present(crm_data):
+    tx = crm_data.transactions
+    assert tx["invoice_id"].str.startswith("C").sum() > 10
+    assert (tx.loc[tx["invoice_id"].str.startswith("C"), "quantity"] < 0).all()
+    assert tx["customer_id"].isna().sum() > 10
+    assert tx.duplicated().sum() > 10
+    assert set(NON_PRODUCT_CODES) <= set(tx["product_id"])
+    assert (tx["unit_price"] == 0).sum() > 0
+
+
+def test_cancellations_match_an_earlier_purchase_line(crm_data):
+    tx = crm_data.transactions
+    canc = tx[tx["invoice_id"].str.startswith("C")]
+    sales = tx[~tx["invoice_id"].str.startswith("C")]
+    m = canc.assign(quantity=-canc["quantity"]).merge(
+        sales, on=["customer_id", "product_id", "quantity", "unit_price"],
+        suffixes=("_c", "_s"))
+    matched = m[m["date_s"] <= m["date_c"]].drop_duplicates("invoice_id_c")
+    assert len(matched) == canc["invoice_id"].nunique()
+
+
+def test_some_people_have_a_second_id_written_differently(crm_data):
+    identity = crm_data.truth["identity"]
+    twins = identity[identity["customer_id"] != identity["person_id"]]
+    assert len(twins) >= 20
+    customers = crm_data.customers.set_index("customer_id")
+    a = customers.loc[twins["person_id"]].reset_index()
+    b = customers.loc[twins["customer_id"]].reset_index()
+    assert (a["email"] != b["email"]).all()
+    assert (a["phone"] != b["phone"]).all()
+    # the same person all the same: same city, and the email matches once normalised
+    assert (a["city"] == b["city"]).all()
+    def normalise(email):
+        local, _, domain = email.str.strip().str.lower().str.partition("@").iloc[:, [0, 1, 2]].T.values
+        return pd.Series(local).str.replace(".", "") + "@" + pd.Series(domain)
+
+    assert (normalise(a["email"]) == normalise(b["email"])).all()
+
+
+def test_planted_rules_have_high_lift(crm_data, clean_lines):
+    catalogue = crm_data.catalogue.set_index("product_id")["product_type"]
+    baskets = clean_lines.assign(t=clean_lines["product_id"].map(catalogue))
+    has = pd.crosstab(baskets["invoice_id"], baskets["t"]).gt(0)
+    for rule in crm_data.truth["rules"].itertuples():
+        a, c = has[rule.antecedent], has[rule.consequent]
+        confidence = (a & c).sum() / a.sum()
+        lift = confidence / c.mean()
+        assert lift > 2, (rule.antecedent, rule.consequent, lift)
+        assert confidence >= rule.planted_confidence - 0.05
+
+
+def test_wholesale_orders_are_fewer_and_larger(crm_data, clean_lines):
+    types = crm_data.customers.set_index("customer_id")["customer_type"]
+    value = clean_lines.assign(v=clean_lines["quantity"] * clean_lines["unit_price"])
+    inv = value.groupby(["invoice_id", "customer_id"])["v"].sum().reset_index()
+    inv["type"] = inv["customer_id"].map(types)
+    median = inv.groupby("type")["v"].median()
+    assert median["wholesale"] > 8 * median["retail"]
+    truth = crm_data.truth["customers"]
+    rate = truth.groupby("customer_type")["lambda_per_day"].mean()
+    assert rate["wholesale"] < 0.6 * rate["retail"]
+
+
+def test_invoice_values_follow_the_planted_gamma_gamma_spend(crm_data, clean_lines):
+    """Mean spend per purchase is close to p / nu for customers with many purchases."""
+    value = clean_lines.assign(v=clean_lines["quantity"] * clean_lines["unit_price"])
+    identity = crm_data.truth["identity"].set_index("customer_id")["person_id"]
+    value["person"] = value["customer_id"].map(identity)
+    per_invoice = value.groupby(["person", "invoice_id"])["v"].sum()
+    observed = per_invoice.groupby("person").agg(["mean", "size"])
+    truth = crm_data.truth["customers"].set_index("person_id")
+    many = observed[observed["size"] >= 10].join(truth["expected_spend"])
+    ratio = many["mean"] / many["expected_spend"]
+    assert 0.9 < ratio.median() < 1.1
+    assert np.corrcoef(np.log(many["mean"]), np.log(many["expected_spend"]))[0, 1] > 0.8
+
+
+def test_brand_choice_follows_the_loyalty_type(crm_data, clean_lines):
+    identity = crm_data.truth["identity"].set_index("customer_id")["person_id"]
+    lines = clean_lines.assign(person=clean_lines["customer_id"].map(identity))
+    share = lines.groupby("person")["brand"].agg(lambda b: b.value_counts(normalize=True).iloc[0])
+    truth = crm_data.truth["customers"].set_index("person_id")
+    top = share.to_frame("top").join(truth[["loyalty_type", "n_repeat"]])
+    top = top[top["n_repeat"] >= 3].groupby("loyalty_type")["top"].mean()
+    assert top["hard-core"] == pytest.approx(1.0)
+    assert top["switcher"] < 0.5
+    assert top["hard-core"] > top["split"] > top["switcher"]
+
+
+def test_seasonality_is_visible(clean_lines):
+    inv = clean_lines.drop_duplicates("invoice_id")
+    weekday = inv["date"].dt.day_of_week.value_counts()
+    assert weekday[5] > 1.5 * weekday[6]  # Saturday busy, Sunday quiet
+    month = inv["date"].dt.month.value_counts()
+    assert month[12] > month[2]
+
+
+def test_complaints_mark_customers_who_drop_out(crm_data):
+    truth = crm_data.truth["customers"]
+    identity = crm_data.truth["identity"].set_index("customer_id")["person_id"]
+    complaints = crm_data.contacts[crm_data.contacts["kind"] == "complaint"].copy()
+    complaints["person"] = complaints["customer_id"].map(identity)
+    per_person = complaints.groupby("person").size().reindex(truth["person_id"], fill_value=0)
+    dropped = ~truth["alive"].to_numpy()
+    assert per_person[dropped].mean() > 2 * per_person[~dropped].mean()
+    days = (complaints["resolved_date"] - complaints["date"]).dt.days
+    complaints["slow_or_open"] = days.isna() | (days > 10)
+    alive = truth.set_index("person_id")["alive"]
+    slow_by_status = complaints.groupby(complaints["person"].map(alive))["slow_or_open"].mean()
+    assert slow_by_status[False] > 2 * slow_by_status[True]
+
+
+def test_survey_scores_fall_with_complaints(crm_data):
+    complainers = set(crm_data.contacts.loc[crm_data.contacts["kind"] == "complaint",
+                                            "customer_id"])
+    s = crm_data.surveys.assign(complained=crm_data.surveys["customer_id"].isin(complainers))
+    means = s.groupby("complained")[["csat", "nps"]].mean()
+    assert means.loc[True, "csat"] < means.loc[False, "csat"] - 0.3
+    assert means.loc[True, "nps"] < means.loc[False, "nps"] - 0.5
+
+
+def test_campaign_uplift_is_recovered(crm_data):
+    camp = crm_data.campaigns
+    rates = camp.groupby("group")["responded"].mean()
+    uplift = rates["treatment"] - rates["control"]
+    planted = crm_data.truth["params"]["campaign"]["uplift"]
+    n = camp["group"].value_counts()
+    se = np.sqrt(sum(rates[g] * (1 - rates[g]) / n[g] for g in n.index))
+    assert abs(uplift - planted) < 3 * se
+    assert (camp.loc[~camp["responded"], "revenue"] == 0).all()
+
+
+def test_prospects_and_suspects_never_bought(crm_data):
+    buyers = set(crm_data.customers["customer_id"])
+    assert not set(crm_data.leads["lead_id"]) & buyers
+    assert not set(crm_data.suspects["suspect_id"]) & buyers
+    assert len(crm_data.suspects) > len(crm_data.leads) > 0
+
+
+def test_truth_alive_share_matches_the_bgnbd_process(crm_data):
+    """Customers who made no repeat purchase are alive by definition of BG/NBD."""
+    truth = crm_data.truth["customers"]
+    assert truth.loc[truth["n_repeat"] == 0, "alive"].all()
+    assert 0.2 < truth["alive"].mean() < 0.8
+
+
+def test_large_data_is_written_in_chunks_and_first_chunk_equals_small(tmp_path):
+    out = write_large_crm_data(250, tmp_path / "big", seed=3, chunk_size=100)
+    parts = sorted((out / "transactions").glob("part-*.parquet"))
+    assert len(parts) == 3
+    small = make_crm_data(100, seed=3)
+    first = pd.read_parquet(parts[0])
+    pd.testing.assert_frame_equal(first, small.transactions, check_dtype=False)
+    lines = engine.open_table(out / "transactions")
+    total = sum(len(pd.read_parquet(p)) for p in parts)
+    assert int(lines.count().execute()) == total
+    ids = pd.concat(pd.read_parquet(p) for p in sorted((out / "customers").glob("*.parquet")))
+    assert ids["customer_id"].is_unique
+    invoices = engine.to_pandas(lines.select("invoice_id", "customer_id").distinct())
+    assert not invoices["invoice_id"].duplicated().any()
+
+
+def test_writing_refuses_to_overwrite(tmp_path, crm_data):
+    target = tmp_path / "d"
+    crm_data.write(target)
+    with pytest.raises(FileExistsError, match="already exists"):
+        crm_data.write(target)
+    assert sorted(p.name for p in target.iterdir())[:2] == ["campaigns.parquet",
+                                                          "catalogue.parquet"]

@@ -1,0 +1,58 @@
+import pandas as pd
+import pytest
+
+from crmwb import engine
+
+
+@pytest.fixture
+def frame():
+    return pd.DataFrame({"customer_id": [1, 1, 2], "quantity": [2, 3, 1],
+                         "unit_price": [1.0, 2.0, 10.0]})
+
+
+def revenue_by_customer(t):
+    return engine.to_pandas(
+        t.group_by("customer_id").agg(revenue=(t.quantity * t.unit_price).sum())
+        .order_by("customer_id")
+    )
+
+
+@pytest.mark.parametrize("kind", ["frame", "csv", "csv.gz", "parquet", "folder"])
+def test_the_same_expression_runs_on_every_kind_of_source(tmp_path, frame, kind):
+    if kind == "frame":
+        source = frame
+    elif kind == "folder":
+        source = tmp_path / "parts"
+        source.mkdir()
+        frame.iloc[:2].to_parquet(source / "part-0.parquet")
+        frame.iloc[2:].to_parquet(source / "part-1.parquet")
+    else:
+        source = tmp_path / f"lines.{kind}"
+        if kind == "parquet":
+            frame.to_parquet(source)
+        else:
+            frame.to_csv(source, index=False)
+    out = revenue_by_customer(engine.open_table(source))
+    assert out["revenue"].tolist() == [8.0, 10.0]
+
+
+def test_tables_on_one_connection_can_be_joined(frame):
+    con = engine.connect()
+    a = engine.open_table(frame, con=con)
+    b = engine.open_table(pd.DataFrame({"customer_id": [1, 2], "type": ["retail", "wholesale"]}),
+                          con=con)
+    joined = a.join(b, "customer_id")
+    out = engine.to_pandas(joined.group_by("type").agg(n=joined.count()).order_by("type"))
+    assert out["n"].tolist() == [2, 1]
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.csv"):
+        engine.open_table(tmp_path / "nope.csv")
+
+
+def test_unsupported_file_type_is_refused(tmp_path):
+    path = tmp_path / "lines.json"
+    path.write_text("{}")
+    with pytest.raises(ValueError, match=r"lines.json: cannot open files of type '.json'"):
+        engine.open_table(path)
