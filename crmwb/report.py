@@ -191,13 +191,20 @@ def export_html(notebook: Path, target: Path, show_code: bool = False) -> Path:
     return target
 
 
-def _failure(err: Exception) -> tuple[str, int | None]:
-    if isinstance(err, PapermillExecutionError):
-        cell = err.exec_count if err.exec_count is not None else err.cell_index
-        evalue = str(err.evalue).strip().splitlines()
-        first = evalue[0] if evalue else ""
-        return f"cell {cell} raised {err.ename}: {first}", cell
-    return f"{type(err).__name__}: {err}", None
+def _failure(err: Exception, executed: Path) -> tuple[str, int | None]:
+    """Describe a failure: the cell as numbered in the source notebook (1-based)."""
+    if not isinstance(err, PapermillExecutionError):
+        return f"{type(err).__name__}: {err}", None
+    cell = err.cell_index + 1
+    try:
+        cells = nbformat.read(executed, as_version=4).cells[: err.cell_index]
+        cell -= sum("injected-parameters" in c.metadata.get("tags", []) for c in cells)
+    except Exception:  # the executed notebook is unreadable: keep papermill's index
+        pass
+    evalue = str(err.evalue).strip().splitlines()
+    source = next((line for line in str(err.source).splitlines() if line.strip()), "")
+    return (f"cell {cell} (`{source.strip()[:60]}`) raised {err.ename}: "
+            f"{evalue[0] if evalue else ''}"), cell
 
 
 def run_notebooks(
@@ -257,7 +264,7 @@ def run_notebooks(
                 progress_bar=False, cwd=str(nb.parent),
             )
         except Exception as err:  # a failing notebook must not stop the run
-            error, cell = _failure(err)
+            error, cell = _failure(err, out_nb)
             status = "failed"
         seconds = time.perf_counter() - started
         html_path = None

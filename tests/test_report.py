@@ -1,0 +1,104 @@
+import json
+
+import nbformat as nbf
+import pytest
+
+from crmwb import cli, report
+from crmwb.report import ParameterError
+
+
+def notebook(path, *sources, params='lang: str = "en"  # language\nlabel: str = "x"  # a label'):
+    cells = [nbf.v4.new_code_cell(params, metadata={"tags": ["parameters"]})]
+    cells += [nbf.v4.new_code_cell(s) for s in sources]
+    nb = nbf.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbf.write(nb, path)
+
+
+@pytest.fixture
+def notebooks(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook(folder / "00_first.ipynb", "print('first says', label)")
+    notebook(folder / "01_broken.ipynb", "x = 1", "raise ValueError('planted failure')")
+    notebook(folder / "02_after.ipynb", "print('after', lang)")
+    return folder
+
+
+def test_failing_notebook_does_not_stop_the_others(notebooks, tmp_path, capsys):
+    out = tmp_path / "reports"
+    rc = cli.main(["run", "--notebooks", str(notebooks), "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert rc == 1
+    assert "01_broken.ipynb" in printed and "cell 3 (`raise ValueError(" in printed
+    assert "ValueError: planted failure" in printed
+    for name in ("00_first", "02_after"):
+        assert (out / f"{name}.html").exists() and (out / f"{name}.ipynb").exists()
+    kept = nbf.read(out / "01_broken.ipynb", as_version=4)
+    assert kept.cells[-1].outputs[0]["ename"] == "ValueError"  # partly executed, kept
+    index = (out / "index.html").read_text()
+    assert index.count("failed") >= 2 and "planted failure" in index
+    assert 'href="02_after.html"' in index
+
+
+def test_parameters_reach_the_notebook_and_the_index(notebooks, tmp_path):
+    params = tmp_path / "p.yaml"
+    params.write_text("label: from-yaml\n")
+    out = tmp_path / "reports"
+    rc = cli.main(["run", "--params", str(params), "--notebooks", str(notebooks),
+                   "--out", str(out), "--only", "00"])
+    assert rc == 0
+    executed = nbf.read(out / "00_first.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert "first says from-yaml" in printed
+    assert not (out / "02_after.ipynb").exists()
+    assert json.dumps({"label": "from-yaml"}).replace('"', "&quot;") in (
+        out / "index.html").read_text()
+
+
+def test_html_hides_code_unless_asked(notebooks, tmp_path):
+    out = tmp_path / "reports"
+    report.run_notebooks(notebooks_dir=notebooks, out_dir=out, only=["first"], log=lambda s: None)
+    assert "print(&#39;first says&#39;" not in (out / "00_first.html").read_text()
+    report.run_notebooks(notebooks_dir=notebooks, out_dir=out, only=["first"], show_code=True,
+                         log=lambda s: None)
+    assert "first says" in (out / "00_first.html").read_text()
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("sede: 3\n", r"unknown parameter\(s\) \['sede'\]"),
+    ("data_dir: /no/such/folder\n", "data_dir: data path not found"),
+    ("lang: xx\n", "unknown language 'xx'"),
+    ("!!python/object/apply:os.system ['echo hacked']\n", "not a valid parameters file"),
+    ("- a\n- b\n", "expected a mapping"),
+])
+def test_bad_parameters_are_refused_before_any_notebook_starts(
+        notebooks, tmp_path, yaml_text, message):
+    for nb in notebooks.glob("*.ipynb"):  # every notebook may take data_dir
+        notebook(nb, "pass", params='lang: str = "en"  # language\n'
+                                   'data_dir: str = ""  # data folder')
+    params = tmp_path / "p.yaml"
+    params.write_text(yaml_text)
+    out = tmp_path / "reports"
+    with pytest.raises(ParameterError, match=message):
+        report.run_notebooks(report.load_params(params), out_dir=out, notebooks_dir=notebooks)
+    assert not out.exists()
+
+
+def test_bad_column_mapping_is_refused(notebooks, tmp_path):
+    lines = tmp_path / "lines.csv"
+    lines.write_text("Invoice,Customer ID\n1,2\n")
+    for nb in notebooks.glob("*.ipynb"):
+        notebook(nb, "pass", params='transactions_path: str = ""  # lines\n'
+                                   'column_mapping: dict = None  # mapping')
+    params = {"transactions_path": str(lines), "column_mapping": {"InvoiceNo": "invoice_id"}}
+    with pytest.raises(ParameterError, match=r"column_mapping:.*\['InvoiceNo'\]"):
+        report.run_notebooks(params, out_dir=tmp_path / "r", notebooks_dir=notebooks)
+
+
+def test_cli_reports_refusal_with_exit_code_2(notebooks, tmp_path, capsys):
+    rc = cli.main(["run", "--notebooks", str(notebooks), "--only", "nope",
+                   "--out", str(tmp_path / "r")])
+    assert rc == 2
+    assert "no notebook named 'nope'" in capsys.readouterr().err
