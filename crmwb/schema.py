@@ -229,7 +229,7 @@ def _as_ibis(data: pd.DataFrame | ir.Table) -> ir.Table:
     if isinstance(data, pd.DataFrame):
         frame = data.reset_index(drop=True)
         frame.insert(0, ROW, range(len(frame)))
-        for name in frame.columns[frame.dtypes == object]:
+        for name in frame.select_dtypes(include="object").columns:
             # Mixed objects (numbers beside text) cannot cross into Arrow as they are.
             frame[name] = frame[name].astype("string")
         return ibis.memtable(frame)
