@@ -224,6 +224,14 @@ def _choice_rows(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
     return np.minimum((cum < u[:, None]).sum(axis=1), weights.shape[1] - 1)
 
 
+def _choice_by_rows(rng, row_weights, index, block: int = 100_000) -> np.ndarray:
+    """:func:`_choice_rows` over ``row_weights(index[i:j])``, a block of rows at a time."""
+    out = np.empty(len(index), dtype=np.int64)
+    for i in range(0, len(index), block):
+        out[i:i + block] = _choice_rows(rng, row_weights(index[i:i + block]))
+    return out
+
+
 def _calendar(start: pd.Timestamp, end: pd.Timestamp):
     days = pd.date_range(start, end, freq="D")
     intensity = cat.MONTH_FACTOR[days.month - 1] * cat.WEEKDAY_FACTOR[days.day_of_week]
@@ -313,8 +321,8 @@ def _simulate(
     extra_mean = np.clip(ev_value / line_value[ev_cust] - 1.5, 0.2, P["max_lines"])
     n_extra = rng.poisson(extra_mean)
     extra_ev = np.repeat(np.arange(n_ev), n_extra)
-    w_extra = popularity[None, :] * season[ev_month[extra_ev]] * affordable[extra_ev]
-    extra_type = _choice_rows(rng, w_extra) if len(extra_ev) else np.zeros(0, int)
+    extra_type = _choice_by_rows(
+        rng, lambda e: popularity[None, :] * season[ev_month[e]] * affordable[e], extra_ev)
     has_type = np.zeros((n_ev, n_types), dtype=bool)
     has_type[np.arange(n_ev), anchor] = True
     has_type[extra_ev, extra_type] = True
