@@ -18,15 +18,16 @@ from crmwb import config
 from crmwb.glossary import glossary
 from crmwb.io import Dataset
 
-#: (stage key, notebook stem, what it does).
+#: (stage key, notebook stem); what each notebook does is the glossary's ``idea_<stem>``.
 COURSE_MAP = [
-    ("identify", "01_data_cleaning", "Load and clean transactions; merge customers recorded twice"),
-    ("differentiate", "02_segmentation", "RFM, customer pyramid, clusters, profitability, loyalty"),
-    ("differentiate", "03_clv", "Customer lifetime value: historical and BG/NBD + Gamma-Gamma"),
-    ("differentiate", "04_churn", "Who will leave, and whom to keep"),
-    ("interact", "06_service_quality", "Complaints, satisfaction surveys, campaigns"),
-    ("customize", "05_basket", "Market baskets: cross-selling and up-selling"),
+    ("identify", "01_data_cleaning"),
+    ("differentiate", "02_segmentation"),
+    ("differentiate", "03_clv"),
+    ("differentiate", "04_churn"),
+    ("interact", "06_service_quality"),
+    ("customize", "05_basket"),
 ]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def course_map(lang: str = "en", notebooks_dir: str | Path | None = None) -> pd.DataFrame:
@@ -42,11 +43,11 @@ def course_map(lang: str = "en", notebooks_dir: str | Path | None = None) -> pd.
     rows = [
         {
             "stage": t(stage),
-            "idea": idea,
+            "idea": t(f"idea_{stem}"),
             "notebook": f"{stem}.ipynb",
             "status": t("available") if (folder / f"{stem}.ipynb").exists() else t("planned"),
         }
-        for stage, stem, idea in COURSE_MAP
+        for stage, stem in COURSE_MAP
     ]
     return pd.DataFrame(rows).rename(columns=t.columns(["stage", "idea", "notebook", "status"]))
 
@@ -96,12 +97,12 @@ def monthly_revenue(lines: ir.Table) -> pd.DataFrame:
     return out.to_pandas()
 
 
-def weekday_invoices(lines: ir.Table) -> pd.DataFrame:
+def weekday_invoices(lines: ir.Table, lang: str = "en") -> pd.DataFrame:
     """Number of invoices per weekday, Monday first (``weekday``, ``invoices``)."""
+    t = glossary(lang)
     invoices = lines.select("invoice_id", day=lines.date.day_of_week.index()).distinct()
     out = invoices.group_by("day").agg(invoices=invoices.count()).order_by("day").to_pandas()
-    out["weekday"] = pd.to_datetime("2024-01-01") + pd.to_timedelta(out["day"], unit="D")
-    out["weekday"] = out["weekday"].dt.day_name().str[:3]
+    out["weekday"] = [t(WEEKDAYS[d]) for d in out["day"]]
     return out[["weekday", "invoices"]]
 
 
