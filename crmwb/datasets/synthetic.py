@@ -419,6 +419,7 @@ def _simulate(
     for e in sec_ev_idx[::-1]:
         sec_first_ev[ev_cust[e]] = e
     sec = np.array([c for c in sec if c in sec_first_ev], dtype=np.int64)
+    second_of[np.setdiff1d(has_second, sec)] = -1  # no purchase ever made under the second id
     variant = rng.integers(0, 3, size=len(sec))
     sec_names, sec_emails, sec_phones = [], [], []
     for c, v in zip(sec, variant):
@@ -658,12 +659,10 @@ def _simulate(
         tx[col] = tx[col].astype("string")
 
     # --- truth -----------------------------------------------------------------------------
-    cal_birth = _to_calendar(birth, op_edges, start, np.random.default_rng(0))
     last_purchase = ev_date[np.r_[np.flatnonzero(np.diff(ev_cust)), n_ev - 1]]
     truth_customers = pd.DataFrame({
         "person_id": cust_ids,
-        "second_customer_id": pd.array(np.where(second_of >= 0, second_of, -1),
-                                       dtype="Int64").astype("Int64"),
+        "second_customer_id": pd.Series(second_of).where(second_of >= 0).astype("Int64"),
         "customer_type": seg,
         "loyalty_type": np.array(_LOYALTY)[loyalty],
         "favourite_brand": np.array(cat.BRANDS)[fav],
@@ -673,13 +672,11 @@ def _simulate(
         "nu": nu,
         "expected_spend": gg["p"] / nu,
         "first_purchase": first_date,
-        "birth_calendar": cal_birth,
         "last_purchase": last_purchase,
         "n_repeat": n_repeat,
         "alive": alive,
         "n_complaints": n_comp,
     })
-    truth_customers.loc[truth_customers["second_customer_id"] < 0, "second_customer_id"] = pd.NA
     identity = pd.DataFrame({
         "customer_id": np.r_[cust_ids, second_of[sec]],
         "person_id": np.r_[cust_ids, cust_ids[sec]],
