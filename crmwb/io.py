@@ -150,41 +150,51 @@ class Dataset:
 def read_dataset(
     data_dir: str | Path | None = None,
     con: ibis.BaseBackend | None = None,
+    transactions_path: str | Path | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> Dataset:
     """Read every canonical table found in a data folder.
 
     Parameters
     ----------
     data_dir : str or Path, optional
-        The folder; the bundled default data (written on first use) when
-        omitted or empty.
+        The folder. When both it and ``transactions_path`` are omitted or
+        empty, the bundled default data (written on first use).
     con : ibis backend, optional
         Engine connection for the transaction lines.
+    transactions_path : str or Path, optional
+        A transactions file to use instead of the folder's own.
+    mapping : dict, optional
+        Column mapping for the transactions file (see :func:`apply_mapping`).
 
     Returns
     -------
     Dataset
     """
-    if not data_dir:
+    if not data_dir and not transactions_path:
         from crmwb.datasets import ensure_default_data
 
         data_dir = ensure_default_data()
-    data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        raise FileNotFoundError(f"data folder not found: {data_dir}")
-    tx_file = find_table_file(data_dir, "transactions")
+    tables: dict[str, object] = {}
+    if data_dir:
+        data_dir = Path(data_dir)
+        if not data_dir.is_dir():
+            raise FileNotFoundError(f"data folder not found: {data_dir}")
+        for table in CUSTOMER_LEVEL_TABLES:
+            path = find_table_file(data_dir, table)
+            if path is not None:
+                tables[table] = read_customer_table(path, table)
+        cat_file = find_table_file(data_dir, "catalogue")
+        if cat_file is not None:
+            tables["catalogue"] = engine.to_pandas(engine.open_table(cat_file))
+    tx_file = Path(transactions_path) if transactions_path else find_table_file(
+        data_dir, "transactions")
     if tx_file is None:
         raise FileNotFoundError(
             f"{data_dir}: no transactions file (transactions.parquet, .csv, .csv.gz "
             "or a transactions/ folder of Parquet parts)"
         )
     con = con if con is not None else engine.connect()
-    tables: dict[str, object] = {"transactions": read_transactions(tx_file, con=con)}
-    for table in CUSTOMER_LEVEL_TABLES:
-        path = find_table_file(data_dir, table)
-        if path is not None:
-            tables[table] = read_customer_table(path, table)
-    cat_file = find_table_file(data_dir, "catalogue")
-    if cat_file is not None:
-        tables["catalogue"] = engine.to_pandas(engine.open_table(cat_file))
-    return Dataset(source=data_dir, **tables)
+    transactions = read_transactions(tx_file, mapping=mapping, con=con)
+    return Dataset(source=Path(data_dir) if data_dir else tx_file, transactions=transactions,
+                   **tables)

@@ -87,6 +87,8 @@ def test_planted_rules_have_high_lift(crm_data, clean_lines):
         lift = confidence / c.mean()
         assert lift > 2, (rule.antecedent, rule.consequent, lift)
         assert confidence >= rule.planted_confidence - 0.05
+        # the truth records the rule's lift over the simulated baskets
+        assert lift == pytest.approx(rule.lift, rel=0.05)
 
 
 def test_wholesale_orders_are_fewer_and_larger(crm_data, clean_lines):

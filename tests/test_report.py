@@ -102,3 +102,23 @@ def test_cli_reports_refusal_with_exit_code_2(notebooks, tmp_path, capsys):
                    "--out", str(tmp_path / "r")])
     assert rc == 2
     assert "no notebook named 'nope'" in capsys.readouterr().err
+
+
+def test_overview_runs_on_an_analysts_own_file_with_a_column_mapping(tmp_path, crm_data):
+    """The real notebook 00, pointed at a plain CSV export whose columns need renaming."""
+    export = crm_data.transactions.rename(columns={
+        "invoice_id": "Invoice", "customer_id": "Customer ID", "date": "InvoiceDate",
+        "unit_price": "Price"})
+    path = tmp_path / "export.csv"
+    export.to_csv(path, index=False)
+    params = tmp_path / "mine.yaml"
+    params.write_text(
+        f"transactions_path: {path}\n"
+        "column_mapping:\n  Invoice: invoice_id\n  Customer ID: customer_id\n"
+        "  InvoiceDate: date\n  Price: unit_price\n")
+    out = tmp_path / "reports"
+    rc = cli.main(["run", "--params", str(params), "--out", str(out), "--only", "overview"])
+    assert rc == 0
+    executed = nbf.read(out / "00_overview.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert f"{len(export):,} lines on {export['Invoice'].nunique():,} invoices" in printed

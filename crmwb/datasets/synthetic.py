@@ -682,6 +682,14 @@ def _simulate(
         "person_id": np.r_[cust_ids, cust_ids[sec]],
     })
     rules = cat.planted_rules()
+    # support, confidence and lift of each rule over the simulated purchase baskets
+    # (product-type level, before dirt), for comparison with mined rules
+    ante = has_type[:, [type_index[a] for a in rules["antecedent"]]]
+    cons = has_type[:, [type_index[c] for c in rules["consequent"]]]
+    both = (ante & cons).mean(axis=0)
+    rules["support"] = both
+    rules["confidence"] = both / ante.mean(axis=0)
+    rules["lift"] = rules["confidence"] / cons.mean(axis=0)
     truth = {"params": {**P, "start": str(start.date()), "end": str(end.date())},
              "customers": truth_customers, "identity": identity, "rules": rules}
     return CRMData(
