@@ -24,6 +24,7 @@ import itertools
 from pathlib import Path
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -55,7 +56,9 @@ def connect(
         config["threads"] = int(threads)
     if memory_limit is not None:
         config["memory_limit"] = memory_limit
-    return ibis.duckdb.connect(str(database), **config)
+    con = ibis.duckdb.connect(str(database), **config)
+    con.raw_sql("SET enable_progress_bar = false")
+    return con
 
 
 def _parquet_paths(path: Path) -> str:
@@ -115,3 +118,42 @@ def open_table(
 def to_pandas(expr: ir.Table | ir.Column) -> pd.DataFrame:
     """Run an Ibis expression and return its (customer-level, small) result."""
     return expr.to_pandas()
+
+
+# --- parsing text columns: the one place with backend-specific functions ----------------
+
+#: Persian (U+06F0-06F9) and Arabic-Indic (U+0660-0669) digits, and their ASCII equivalents.
+NATIVE_DIGITS = "۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩"
+ASCII_DIGITS = "0123456789" * 2
+
+
+@ibis.udf.scalar.builtin(name="try_strptime")
+def _try_strptime(text: str, fmt: str) -> dt.timestamp:  # DuckDB built-in
+    ...
+
+
+def ascii_digits(col: ir.StringValue) -> ir.StringValue:
+    """Persian and Arabic-Indic digits replaced by ASCII digits."""
+    return col.translate(NATIVE_DIGITS, ASCII_DIGITS)
+
+
+def parse_timestamp(col: ir.StringValue, formats: list[str]) -> ir.TimestampValue:
+    """The first of ``formats`` (strptime codes) that parses each value; NULL if none does."""
+    text = ascii_digits(col.strip())
+    parsed = [_try_strptime(text, f) for f in formats]
+    return ibis.coalesce(*parsed) if len(parsed) > 1 else parsed[0]
+
+
+def parse_number(col: ir.StringValue, decimal: str = ".") -> ir.FloatingValue:
+    """Text to number: native digits, thousands separators and spaces handled.
+
+    With ``decimal="."`` commas are thousands separators (``1,234.5``); with
+    ``decimal=","`` dots are (``1.234,5``). The Arabic separators ``٬``
+    (thousands) and ``٫`` (decimal) are understood either way.
+    """
+    text = ascii_digits(col.strip()).replace("٬", "").replace("٫", ".").replace(" ", "")
+    if decimal == ",":
+        text = text.replace(".", "").replace(",", ".")
+    else:
+        text = text.replace(",", "")
+    return text.try_cast("float64")

@@ -12,14 +12,20 @@ never modified.
 
 from __future__ import annotations
 
+import codecs
+import csv
+import gzip
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from crmwb import engine, schema
+from crmwb import engine, presets, schema
 
 CUSTOMER_LEVEL_TABLES = ("customers", "contacts", "surveys", "campaigns", "leads", "suspects")
 _SUFFIXES = (".parquet", ".csv", ".csv.gz", "")
@@ -83,31 +89,338 @@ def apply_mapping(
     return t.rename({new: old for old, new in mapping.items()})
 
 
+ENCODINGS = ("utf-8", "utf-8-sig", "windows-1256", "latin-1")
+_SAMPLE_BYTES = 1 << 16
+_ARABIC = range(0x0600, 0x0700)
+
+#: Date formats tried on text dates: ISO first, then day- or month-first.
+ISO_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d",
+               "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d"]
+_DMY = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y",
+        "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%y %H:%M", "%d/%m/%y"]
+DAYFIRST_FORMATS = ISO_FORMATS + _DMY
+MONTHFIRST_FORMATS = ISO_FORMATS + [f.replace("%d", "%_").replace("%m", "%d").replace("%_", "%m")
+                                    for f in _DMY]
+
+
+def _open_bytes(path: Path):
+    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+
+
+def detect_encoding(path: str | Path) -> str:
+    """Guess a text file's encoding from its first 64 KiB.
+
+    A byte-order mark means ``utf-8-sig``; text that decodes as UTF-8 is
+    ``utf-8``; otherwise ``windows-1256`` when most non-ASCII characters are
+    then Arabic-script letters (Persian Windows exports), else ``latin-1``.
+    """
+    with _open_bytes(Path(path)) as f:
+        sample = f.read(_SAMPLE_BYTES)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    text = sample.decode("windows-1256", errors="replace")
+    non_ascii = [ch for ch in text if ord(ch) > 127]
+    arabic = sum(ord(ch) in _ARABIC for ch in non_ascii)
+    return "windows-1256" if non_ascii and arabic / len(non_ascii) > 0.5 else "latin-1"
+
+
+def _check_not_empty(path: Path) -> None:
+    with _open_bytes(path) as f:
+        if not f.read(1):
+            raise ValueError(f"{path}: the file is empty")
+
+
+def _csv_header(path: Path, encoding: str) -> list[str]:
+    with _open_bytes(path) as raw:
+        first = codecs.getreader(encoding)(raw, errors="replace").readline()
+    return next(csv.reader([first]), [])
+
+
+def _read_text_file(path: Path, encoding: str | None, con, text_columns=None) -> ir.Table:
+    """A CSV file read once into the engine; non-UTF-8 text is transcoded first.
+
+    The raw file is only read. Columns in ``text_columns`` are kept as text.
+    """
+    _check_not_empty(path)
+    encoding = encoding or detect_encoding(path)
+    codecs.lookup(encoding)  # an unknown encoding name fails here, clearly
+    options = {}
+    if text_columns:
+        header = _csv_header(path, encoding)
+        keep = {c: "VARCHAR" for c in text_columns if c in header}
+        if keep:
+            options["types"] = keep
+    name = f"crmwb_text_{next(engine._names)}"
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        return con.create_table(name, engine.open_table(path, con=con, **options), temp=True)
+    with tempfile.TemporaryDirectory(prefix="crmwb-") as tmp:
+        utf8 = Path(tmp) / (path.name.removesuffix(".gz"))
+        try:
+            with _open_bytes(path) as raw, utf8.open("w", encoding="utf-8") as out:
+                text = codecs.getreader(encoding)(raw)
+                shutil.copyfileobj(text, out, 1 << 20)
+        except UnicodeDecodeError as e:
+            raise ValueError(f"{path}: not valid {encoding} text ({e.reason} at byte "
+                             f"{e.start}); pass the file's encoding") from None
+        # materialise inside the engine before the temporary file goes
+        return con.create_table(name, engine.open_table(utf8, con=con, **options), temp=True)
+
+
+def _read_excel(path: Path, sheet, con) -> ir.Table:
+    import pandas as pd
+
+    try:
+        sheets = pd.ExcelFile(path, engine="calamine").sheet_names
+    except Exception as e:
+        raise ValueError(f"{path}: cannot read as an Excel workbook: {e}") from None
+    wanted = sheets if sheet is None else [sheet] if isinstance(sheet, (str, int)) else list(sheet)
+    names = [sheets[w] if isinstance(w, int) and w < len(sheets) else w for w in wanted]
+    missing = [w for w in names if w not in sheets]
+    if missing:
+        raise ValueError(f"{path}: no sheet named {missing}; the workbook has {sheets}")
+    frames = pd.read_excel(path, sheet_name=names, engine="calamine", dtype=object)
+    frame = pd.concat(frames.values(), ignore_index=True)
+    for col in frame.columns:
+        inferred = pd.api.types.infer_dtype(frame[col], skipna=True)
+        if inferred in ("integer", "floating", "mixed-integer-float"):
+            frame[col] = pd.to_numeric(frame[col])
+        elif inferred.startswith("datetime"):
+            frame[col] = pd.to_datetime(frame[col])
+        else:
+            frame[col] = frame[col].map(lambda v: v if v is None or isinstance(v, str)
+                                        or v != v else str(v)).astype("string")
+    return engine.open_table(frame, con=con)
+
+
+def read_raw(
+    source: str | Path,
+    encoding: str | None = None,
+    sheet: str | int | list | None = None,
+    con: ibis.BaseBackend | None = None,
+    text_columns: list[str] | None = None,
+) -> ir.Table:
+    """Open a file as it is: CSV (any of :data:`ENCODINGS`), Excel or Parquet.
+
+    Parameters
+    ----------
+    source : str or Path
+        ``.csv``/``.txt``/``.tsv`` (optionally ``.gz``), ``.xlsx``/``.xls``,
+        ``.parquet`` or a folder of Parquet parts.
+    encoding : str, optional
+        Text encoding of a CSV file; detected when omitted
+        (:func:`detect_encoding`).
+    sheet : str, int or list, optional
+        Excel sheet(s) to read; all sheets, stacked, when omitted.
+    con : ibis backend, optional
+        Engine connection.
+    text_columns : list of str, optional
+        CSV columns to keep as text rather than let DuckDB guess their type
+        (dates, so that day-first and month-first are decided here).
+    """
+    path = Path(source)
+    if not path.exists() and not any(ch in str(source) for ch in "*?["):
+        raise FileNotFoundError(f"data file not found: {path}")
+    con = con if con is not None else engine.connect()
+    suffixes = "".join(path.suffixes).lower()
+    if suffixes.endswith((".xlsx", ".xls", ".xlsm")):
+        return _read_excel(path, sheet, con)
+    if path.is_file() and suffixes.endswith((".csv", ".csv.gz", ".txt", ".txt.gz", ".tsv")):
+        return _read_text_file(path, encoding, con, text_columns)
+    return engine.open_table(path, con=con)
+
+
+def _choose_date_formats(t: ir.Table, dayfirst: bool | None) -> list[str]:
+    """The formats that parse a sample of the dates, most successful first.
+
+    With ``dayfirst`` omitted, day-first and month-first readings compete and
+    the one parsing more of the sample wins (month-first on a tie).
+    """
+    sample = t.select(d=t.date.strip()).filter(lambda s: s.d.notnull() & (s.d != "")).limit(
+        2_000)
+    families = [DAYFIRST_FORMATS] if dayfirst else [MONTHFIRST_FORMATS]
+    if dayfirst is None:
+        families = [MONTHFIRST_FORMATS, DAYFIRST_FORMATS]
+    best: list[str] = []
+    best_total = -1
+    for formats in families:
+        counts = sample.aggregate(**{
+            f"f{i}": engine.parse_timestamp(sample.d, [f]).notnull().sum()
+            for i, f in enumerate(formats)
+        }).to_pandas().iloc[0]
+        total = int(sample.aggregate(n=engine.parse_timestamp(sample.d, formats).notnull()
+                                     .sum()).to_pandas()["n"].iloc[0])
+        if total > best_total:
+            order = sorted((i for i in range(len(formats)) if counts[f"f{i}"] > 0),
+                           key=lambda i: -counts[f"f{i}"])
+            best, best_total = [formats[i] for i in order], total
+    return best or families[0]
+
+
+def _canonical_types(t: ir.Table, dayfirst: bool | None, decimal: str) -> ir.Table:
+    """Parse text columns of raw lines into the canonical types.
+
+    Values that do not parse become NULL, with the text kept in a ``_bad_<column>``
+    helper column for :func:`_check_parsed` to report.
+    """
+    schema_ = t.schema()
+    changes = {}
+    for name in ("invoice_id", "product_id", "description", "category", "brand", "channel",
+                 "country", "region"):
+        if name in t.columns and not schema_[name].is_string():
+            changes[name] = t[name].cast("string")
+    parsed = {}
+    if "date" in t.columns and schema_["date"].is_string():
+        parsed["date"] = engine.parse_timestamp(t.date, _choose_date_formats(t, dayfirst))
+    for name in ("quantity", "unit_price"):
+        if name in t.columns and schema_[name].is_string():
+            parsed[name] = engine.parse_number(t[name], decimal)
+    if "customer_id" in t.columns and schema_["customer_id"].is_string():
+        cid = engine.ascii_digits(t.customer_id.strip())
+        cid = ibis.ifelse(cid == "", ibis.null("string"), cid)
+        number = cid.try_cast("float64")
+        integral = number.notnull() & (number == number.round(0))
+        # numeric text ids ("17850", "17850.0") become numbers; others stay text
+        changes["customer_id"] = ibis.ifelse(integral, number.cast("int64").cast("string"), cid)
+    for name, value in parsed.items():
+        raw = t[name].strip()
+        changes[name] = value
+        changes[f"_bad_{name}"] = ibis.ifelse(value.isnull() & raw.notnull() & (raw != ""),
+                                              t[name], ibis.null("string"))
+    return t.mutate(**changes) if changes else t
+
+
+def _check_parsed(t: ir.Table, source: str | None) -> ir.Table:
+    """Raise on values that did not parse; drop the helper columns."""
+    helpers = [c for c in t.columns if c.startswith("_bad_")]
+    if not helpers:
+        return t
+    counts = t.aggregate(**{h: t[h].notnull().sum() for h in helpers}).to_pandas().iloc[0]
+    expected = {"date": "dates", "quantity": "numbers", "unit_price": "numbers"}
+    problems = []
+    numbered = t.mutate(_row=ibis.row_number())
+    for h in helpers:
+        if counts[h]:
+            column = h.removeprefix("_bad_")
+            keys = [k for k in ("invoice_id", "customer_id", "product_id")
+                    if k in t.columns and k != column]
+            rows = (numbered.filter(numbered[h].notnull()).order_by("_row")
+                    .select("_row", *keys, **{column: numbered[h]}).limit(5).to_pandas()
+                    .rename(columns={"_row": "row"}))
+            problems.append(f"column '{column}': expected {expected[column]}; {counts[h]} "
+                            f"value(s) are not:\n{rows.to_string(index=False)}")
+    if problems:
+        where = "transactions" + (f" ({source})" if source else "")
+        raise schema.SchemaError(f"{where}: {len(problems)} problem(s)\n- "
+                                 + "\n- ".join(problems))
+    return t.drop(*helpers)
+
+
+def _final_types(t: ir.Table) -> ir.Table:
+    """Customer ids that are all whole numbers become integers."""
+    if t.schema()["customer_id"].is_string():
+        cid = t.customer_id
+        non_numeric = t.filter(cid.notnull() & cid.try_cast("int64").isnull()).count()
+        if int(non_numeric.execute()) == 0:
+            return t.mutate(customer_id=cid.cast("int64"))
+    elif t.schema()["customer_id"].is_floating():
+        return t.mutate(customer_id=t.customer_id.cast("int64"))
+    return t
+
+
+def _is_text_or_excel(name: str | None) -> bool:
+    if name is None or Path(name).is_dir():
+        return False
+    return not "".join(Path(name).suffixes).lower().endswith((".parquet", ".pq"))
+
+
 def read_transactions(
     source: str | Path | pd.DataFrame | ir.Table,
+    preset: str | None = None,
     mapping: dict[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | int | list | None = None,
+    dayfirst: bool | None = None,
+    decimal: str = ".",
     con: ibis.BaseBackend | None = None,
 ) -> ir.Table:
-    """Open transaction lines as a validated Ibis table.
+    """Read transaction lines from a file or frame into the canonical model.
 
     Parameters
     ----------
     source : path, DataFrame or ibis Table
-        A CSV or Parquet file, a folder of Parquet parts, or a frame.
+        CSV (utf-8, utf-8 with BOM, windows-1256, latin-1; ``.gz`` too),
+        Excel (``.xlsx``), Parquet (a file or a folder of parts), or a frame.
+    preset : str, optional
+        A public format (:data:`crmwb.presets.PRESETS`): ``online_retail``,
+        ``online_retail_ii``, ``cdnow``, ``cdnow_sample``, ``groceries``.
     mapping : dict, optional
-        Source column -> canonical column (see :func:`apply_mapping`).
+        Source column -> canonical column (see :func:`apply_mapping`);
+        applied after the preset's own mapping, which it may extend.
+    encoding : str, optional
+        Text encoding of a CSV file; detected when omitted.
+    sheet : str, int or list, optional
+        Excel sheet(s); all sheets when omitted.
+    dayfirst : bool, optional
+        Whether text dates are day-first (31/12/2024) or month-first
+        (12/31/2024); ISO dates are always understood. When omitted, the
+        preset's choice, else whichever reading parses more values.
+    decimal : str
+        Decimal mark of text numbers: ``"."`` (1,234.5) or ``","`` (1.234,5).
+        Persian and Arabic digits are understood either way.
     con : ibis backend, optional
         Engine connection (:func:`crmwb.engine.connect`).
 
     Returns
     -------
     ibis Table
-        The lines, lazily evaluated, with canonical column names.
+        The lines, lazily evaluated, with canonical names and types. The
+        structure is validated (columns, types, dates); values such as
+        negative prices are left to :mod:`crmwb.cleaning`.
+
+    Raises
+    ------
+    SchemaError, ValueError, FileNotFoundError
+        Naming the file, the column and example rows.
     """
     name = None if isinstance(source, (pd.DataFrame, ir.Table)) else str(source)
-    t = engine.open_table(source, con=con)
-    t = apply_mapping(t, mapping, "transactions", name)
-    return schema.validate_transactions(t, source=name)
+    con = con if con is not None else engine.connect()
+    spec = presets.get_preset(preset) if preset else None
+    if spec is not None and spec.reader is not None:
+        if name is None:
+            raise ValueError(f"preset {preset!r} reads a file; got a {type(source).__name__}")
+        path = Path(source)
+        if not path.exists():
+            raise FileNotFoundError(f"data file not found: {path}")
+        _check_not_empty(path)
+        t = spec.reader(path, encoding, con)
+    elif name is None:
+        t = engine.open_table(source, con=con)
+    full_mapping = {**(spec.mapping if spec else {}), **(mapping or {})}
+    if spec is None or spec.reader is None:
+        if name is not None:
+            date_col = next((k for k, v in full_mapping.items() if v == "date"), "date")
+            t = read_raw(source, encoding=encoding, sheet=sheet, con=con,
+                         text_columns=[date_col])
+    t = apply_mapping(t, full_mapping, "transactions", name)
+    if dayfirst is None and spec is not None:
+        dayfirst = spec.dayfirst
+    try:
+        if set(schema.TABLES["transactions"].required) <= set(t.columns):
+            t = _canonical_types(t, dayfirst, decimal)
+            if _is_text_or_excel(name):
+                # parse the text once: later queries read the engine's typed copy
+                t = con.create_table(f"crmwb_lines_{next(engine._names)}", t, temp=True)
+            t = _check_parsed(t, name)
+        t = schema.validate(t, "transactions", source=name, values=False)
+    except duckdb.Error as e:
+        raise ValueError(f"{name or 'transactions'}: could not read the file "
+                         f"(encoding {encoding or 'detected'}): {e}") from None
+    return _final_types(t)
 
 
 def read_customer_table(

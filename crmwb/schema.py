@@ -8,10 +8,10 @@ transactions
     One line per product on an invoice.
     ``invoice_id`` (str; a leading ``C`` marks a cancellation, *required*),
     ``customer_id`` (int or str; missing for anonymous sales, *required*),
-    ``date`` (datetime, *required*), ``product_id`` (str, *required*),
+    ``date`` (datetime; missing where the source has none, *required*), ``product_id`` (str, *required*),
     ``description`` (str), ``category`` (str), ``brand`` (str),
     ``quantity`` (number; negative on cancellations, *required*),
-    ``unit_price`` (number >= 0, *required*), ``channel`` (str),
+    ``unit_price`` (number >= 0; missing where the source has none, *required*), ``channel`` (str),
     ``country`` (str), ``region`` (str).
 customers
     One row per customer id.
@@ -128,13 +128,13 @@ TABLES: dict[str, TableSpec] = {
         (
             _c("invoice_id", "str", required=True, nullable=False),
             _c("customer_id", "id", required=True),
-            _c("date", "date", required=True, nullable=False),
+            _c("date", "date", required=True),
             _c("product_id", "str", required=True, nullable=False),
             _c("description", "str"),
             _c("category", "str"),
             _c("brand", "str"),
             _c("quantity", "number", required=True, nullable=False),
-            _c("unit_price", "number", required=True, nullable=False, min=0),
+            _c("unit_price", "number", required=True, min=0),
             _c("channel", "str"),
             _c("country", "str"),
             _c("region", "str"),
@@ -289,6 +289,7 @@ def validate(
     data: pd.DataFrame | ir.Table,
     table: str,
     source: str | None = None,
+    values: bool = True,
 ) -> pd.DataFrame | ir.Table:
     """Check a table against the canonical data model.
 
@@ -300,6 +301,10 @@ def validate(
         Its name in the canonical model: one of :data:`TABLES`.
     source : str, optional
         Where it came from (a file path), named in error messages.
+    values : bool
+        Also check values: missing values in required columns, ranges
+        (negative prices...) and categories. Readers of raw exports check
+        structure only (``values=False``) and leave such lines to cleaning.
 
     Returns
     -------
@@ -359,6 +364,8 @@ def validate(
         if col.kind == "date" and dtype.is_string():
             parse_dates.append(col.name)
         checks: list[tuple[str, ir.BooleanValue]] = []
+        if not values:
+            continue
         if not col.nullable:
             checks.append(("missing value(s)", c.isnull()))
         if col.kind == "category" and col.values and dtype.is_string():

@@ -1,0 +1,112 @@
+"""Ready-made mappings from public data formats to the canonical transactions.
+
+A preset names a format's columns in canonical terms and, where the format is
+not one line per product on an invoice, says how to read it:
+
+``online_retail``
+    UCI Online Retail (2010-2011): InvoiceNo, StockCode, Description,
+    Quantity, InvoiceDate, UnitPrice, CustomerID, Country.
+``online_retail_ii``
+    UCI Online Retail II (2009-2011): Invoice, StockCode, Description,
+    Quantity, InvoiceDate, Price, Customer ID, Country; as ``.xlsx`` with one
+    sheet per year, or as ``.csv``.
+``cdnow``, ``cdnow_sample``
+    CDNOW purchases (Fader, Hardie & Lee): whitespace-separated customer id,
+    date (YYYYMMDD), number of CDs and dollar value; the master file has a
+    header, the 1/10 sample has none and a second id column. Each line is one
+    purchase: the invoice id is customer and date, the product ``CD``.
+``groceries``
+    One basket per line, items separated by commas (arules' Groceries). No
+    customers, dates or prices: those columns are missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from crmwb import engine
+
+
+@dataclass(frozen=True)
+class Preset:
+    """How to read one public format into canonical transactions."""
+
+    name: str
+    description: str
+    mapping: dict[str, str] = field(default_factory=dict)
+    dayfirst: bool | None = None
+    #: reads the file itself (path, encoding, con) -> Ibis table with canonical names
+    reader: Callable[..., ir.Table] | None = None
+
+
+def _read_cdnow(path: Path, encoding: str | None, con, sample: bool) -> ir.Table:
+    names = (["customer_id", "master_id", "date", "number_of_cds", "dollar_value"] if sample
+             else ["customer_id", "date", "number_of_cds", "dollar_value"])
+    frame = pd.read_csv(path, sep=r"\s+", header=None, names=names, dtype=str,
+                        skiprows=0 if sample else 1, encoding=encoding or "utf-8")
+    t = engine.open_table(frame, con=con)
+    cds = engine.parse_number(t.number_of_cds)
+    value = engine.parse_number(t.dollar_value)
+    return t.select(
+        invoice_id=t.customer_id.strip() + "-" + t.date.strip(),
+        customer_id=t.customer_id.strip().cast("int64"),
+        date=engine.parse_timestamp(t.date, ["%Y%m%d"]),
+        product_id=ibis.literal("CD"),
+        quantity=cds,
+        unit_price=ibis.ifelse(cds > 0, value / cds, value),
+    )
+
+
+def _read_baskets(path: Path, encoding: str | None, con, sep: str = ",") -> ir.Table:
+    opener = __import__("gzip").open if str(path).endswith(".gz") else open
+    rows = []
+    with opener(path, "rt", encoding=encoding or "utf-8") as f:
+        for number, line in enumerate(f, 1):
+            for item in line.rstrip("\r\n").split(sep):
+                if item.strip():
+                    rows.append((str(number), item.strip()))
+    frame = pd.DataFrame(rows, columns=["invoice_id", "product_id"])
+    frame["description"] = frame["product_id"]
+    frame["customer_id"] = pd.array([None] * len(frame), dtype="Int64")
+    frame["date"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    frame["quantity"] = 1.0
+    frame["unit_price"] = float("nan")
+    return engine.open_table(frame, con=con)
+
+
+PRESETS: dict[str, Preset] = {
+    "online_retail": Preset(
+        "online_retail", "UCI Online Retail (2010-2011)",
+        {"InvoiceNo": "invoice_id", "StockCode": "product_id", "Description": "description",
+         "Quantity": "quantity", "InvoiceDate": "date", "UnitPrice": "unit_price",
+         "CustomerID": "customer_id", "Country": "country"},
+        dayfirst=False,
+    ),
+    "online_retail_ii": Preset(
+        "online_retail_ii", "UCI Online Retail II (2009-2011)",
+        {"Invoice": "invoice_id", "StockCode": "product_id", "Description": "description",
+         "Quantity": "quantity", "InvoiceDate": "date", "Price": "unit_price",
+         "Customer ID": "customer_id", "Country": "country"},
+        dayfirst=False,
+    ),
+    "cdnow": Preset("cdnow", "CDNOW master file (23,570 customers)",
+                    reader=lambda p, enc, con: _read_cdnow(p, enc, con, sample=False)),
+    "cdnow_sample": Preset("cdnow_sample", "CDNOW 1/10 sample (2,357 customers)",
+                           reader=lambda p, enc, con: _read_cdnow(p, enc, con, sample=True)),
+    "groceries": Preset("groceries", "one basket per line, items comma-separated",
+                        reader=_read_baskets),
+}
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name``; a clear error listing the others if unknown."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown preset {name!r}; available: {', '.join(PRESETS)}") from None
