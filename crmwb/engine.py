@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
@@ -57,7 +58,10 @@ def connect(
     if memory_limit is not None:
         config["memory_limit"] = memory_limit
     con = ibis.duckdb.connect(str(database), **config)
-    con.raw_sql("SET enable_progress_bar = false")
+    try:
+        con.raw_sql("SET enable_progress_bar = false")
+    except duckdb.Error:  # in Jupyter without ipywidgets DuckDB shows no bar and refuses the change
+        pass
     return con
 
 

@@ -8,7 +8,8 @@ transactions
     One line per product on an invoice.
     ``invoice_id`` (str; a leading ``C`` marks a cancellation, *required*),
     ``customer_id`` (int or str; missing for anonymous sales, *required*),
-    ``date`` (datetime; missing where the source has none, *required*), ``product_id`` (str, *required*),
+    ``date`` (datetime; missing where the source has none, *required*),
+    ``product_id`` (str, *required*),
     ``description`` (str), ``category`` (str), ``brand`` (str),
     ``quantity`` (number; negative on cancellations, *required*),
     ``unit_price`` (number >= 0; missing where the source has none, *required*), ``channel`` (str),
