@@ -286,6 +286,72 @@ def _show(t: ir.Table, predicate: ir.BooleanValue, spec: TableSpec, column: str)
     return n, rows.to_string(index=False)
 
 
+def check(
+    data: pd.DataFrame | ir.Table,
+    table: str,
+    values: bool = True,
+) -> list[dict]:
+    """Every problem of a table against the canonical model, without raising.
+
+    Returns
+    -------
+    list of dict
+        One per problem: ``column``, ``problem`` (what was expected),
+        ``count`` (offending values; None when the whole column has the
+        wrong type) and ``rows`` (the first offending rows, as text).
+    """
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}; expected one of {sorted(TABLES)}")
+    spec = TABLES[table]
+    missing = [c for c in spec.required if c not in data.columns]
+    problems: list[dict] = [
+        {"column": c, "problem": "missing required column", "count": None, "rows": ""}
+        for c in missing
+    ]
+    t = _as_ibis(data)
+    schema = t.schema()
+    for col in spec.columns:
+        if col.name not in t.columns:
+            continue
+        c = t[col.name]
+        dtype = schema[col.name]
+        wrong = _type_problem(col, dtype, t)
+        if wrong is not None:
+            expected, predicate = wrong
+            if predicate is None:
+                problems.append({"column": col.name, "count": None, "rows": "",
+                                 "problem": f"expected {expected}, found type {dtype}"})
+                continue
+            n, rows = _show(t, predicate, spec, col.name)
+            if n:
+                problems.append({"column": col.name, "count": n, "rows": rows,
+                                 "problem": f"expected {expected}; value(s) are not"})
+                continue
+        if not values:
+            continue
+        checks: list[tuple[str, ir.BooleanValue]] = []
+        if not col.nullable:
+            checks.append(("missing value(s)", c.isnull()))
+        if col.kind == "category" and col.values and dtype.is_string():
+            checks.append(
+                (f"unknown value(s); allowed: {', '.join(col.values)}",
+                 c.notnull() & ~c.isin(list(col.values)))
+            )
+        if col.kind in ("number", "integer") and (dtype.is_numeric() or dtype.is_string()):
+            num = c.try_cast("float64") if dtype.is_string() else c
+            if col.min is not None:
+                label = "negative value(s)" if col.min == 0 else f"value(s) below {col.min:g}"
+                checks.append((label, num < col.min))
+            if col.max is not None:
+                checks.append((f"value(s) above {col.max:g}", num > col.max))
+        for label, predicate in checks:
+            n, rows = _show(t, predicate, spec, col.name)
+            if n:
+                problems.append({"column": col.name, "count": n, "rows": rows,
+                                 "problem": label})
+    return problems
+
+
 def validate(
     data: pd.DataFrame | ir.Table,
     table: str,
@@ -331,67 +397,35 @@ def validate(
     """
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}; expected one of {sorted(TABLES)}")
-    spec = TABLES[table]
     where = f"{table}" + (f" ({source})" if source else "")
-    missing = [c for c in spec.required if c not in data.columns]
+    missing = [c for c in TABLES[table].required if c not in data.columns]
     if missing:
         raise SchemaError(
             f"{where}: missing required column(s) {missing}; "
             f"found columns {list(data.columns)}. Map your file's columns to the "
             f"canonical names (see crmwb.schema)."
         )
-    t = _as_ibis(data)
-    schema = t.schema()
-    problems: list[str] = []
-    parse_dates: list[str] = []
-    for col in spec.columns:
-        if col.name not in t.columns:
-            continue
-        c = t[col.name]
-        dtype = schema[col.name]
-        found = f"found type {dtype}"
-        wrong = _type_problem(col, dtype, t)
-        if wrong is not None:
-            expected, predicate = wrong
-            if predicate is None:
-                problems.append(f"column '{col.name}': expected {expected}, {found}")
-                continue
-            n, rows = _show(t, predicate, spec, col.name)
-            if n:
-                problems.append(
-                    f"column '{col.name}': expected {expected}; {n} value(s) are not:\n{rows}"
-                )
-                continue
-        if col.kind == "date" and dtype.is_string():
-            parse_dates.append(col.name)
-        checks: list[tuple[str, ir.BooleanValue]] = []
-        if not values:
-            continue
-        if not col.nullable:
-            checks.append(("missing value(s)", c.isnull()))
-        if col.kind == "category" and col.values and dtype.is_string():
-            checks.append(
-                (f"unknown value(s); allowed: {', '.join(col.values)}",
-                 c.notnull() & ~c.isin(list(col.values)))
-            )
-        if col.kind in ("number", "integer") and (dtype.is_numeric() or dtype.is_string()):
-            num = c.try_cast("float64") if dtype.is_string() else c
-            if col.min is not None:
-                label = "negative value(s)" if col.min == 0 else f"value(s) below {col.min:g}"
-                checks.append((label, num < col.min))
-            if col.max is not None:
-                checks.append((f"value(s) above {col.max:g}", num > col.max))
-        for label, predicate in checks:
-            n, rows = _show(t, predicate, spec, col.name)
-            if n:
-                problems.append(f"column '{col.name}': {n} {label}:\n{rows}")
+    problems = check(data, table, values)
     if problems:
-        raise SchemaError(f"{where}: {len(problems)} problem(s)\n- " + "\n- ".join(problems))
+        lines = []
+        for p in problems:
+            if p["count"] is None:
+                lines.append(f"column '{p['column']}': {p['problem']}")
+            elif p["problem"].startswith("expected"):
+                expected = p["problem"].removesuffix("; value(s) are not")
+                lines.append(f"column '{p['column']}': {expected}; {p['count']} value(s) "
+                             f"are not:\n{p['rows']}")
+            else:
+                lines.append(f"column '{p['column']}': {p['count']} {p['problem']}:\n{p['rows']}")
+        raise SchemaError(f"{where}: {len(lines)} problem(s)\n- " + "\n- ".join(lines))
+    dates = [c.name for c in TABLES[table].columns if c.kind == "date" and c.name in data.columns]
     if isinstance(data, pd.DataFrame):
         out = data.copy()
-        for name in parse_dates:
-            out[name] = pd.to_datetime(out[name])
+        for name in dates:
+            if not pd.api.types.is_datetime64_any_dtype(out[name]):
+                out[name] = pd.to_datetime(out[name])
         return out
+    parse_dates = [n for n in dates if data.schema()[n].is_string()]
     if parse_dates:
         return data.mutate(**{n: data[n].cast("timestamp") for n in parse_dates})
     return data
