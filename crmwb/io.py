@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -511,3 +512,27 @@ def read_dataset(
     transactions = read_transactions(tx_file, mapping=mapping, con=con)
     return Dataset(source=Path(data_dir) if data_dir else tx_file, transactions=transactions,
                    **tables)
+
+
+def write_folder(out_dir: Path, fill, overwrite: bool = False) -> Path:
+    """Create ``out_dir`` whole or not at all.
+
+    ``fill(tmp)`` writes the files into a temporary folder beside ``out_dir``,
+    which is then renamed into place; on any error nothing is left behind.
+    """
+    if out_dir.exists() and not overwrite:
+        raise FileExistsError(
+            f"{out_dir} already exists; choose another folder or pass overwrite=True "
+            "(--overwrite on the command line)"
+        )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        fill(tmp)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir

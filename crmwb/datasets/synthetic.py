@@ -41,9 +41,6 @@ memory.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from crmwb.datasets import catalogue as cat
+from crmwb.io import write_folder
 
 #: The planted parameters. Time unit: days; money: the shop's currency.
 DEFAULT_TRUTH = {
@@ -174,7 +172,7 @@ class CRMData:
                 table.to_parquet(tmp / f"{name}.parquet", index=False)
             _write_truth(self.truth, tmp / "truth")
 
-        return _write_folder(out_dir, fill, overwrite)
+        return write_folder(out_dir, fill, overwrite)
 
 
 def _write_truth(truth: dict, folder: Path, part: str | None = None) -> None:
@@ -186,25 +184,6 @@ def _write_truth(truth: dict, folder: Path, part: str | None = None) -> None:
         elif name != "rules" or part == "part-00000":
             (folder / name).mkdir(exist_ok=True)
             truth[name].to_parquet(folder / name / f"{part}.parquet", index=False)
-
-
-def _write_folder(out_dir: Path, fill, overwrite: bool) -> Path:
-    if out_dir.exists() and not overwrite:
-        raise FileExistsError(
-            f"{out_dir} already exists; choose another folder or pass overwrite=True "
-            "(--overwrite on the command line)"
-        )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        fill(tmp)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
 
 
 def _group_rank(groups: np.ndarray) -> np.ndarray:
@@ -812,4 +791,4 @@ def write_large_crm_data(
             if progress is not None:
                 progress(i + 1, n_chunks, lines)
 
-    return _write_folder(Path(out_dir), fill, overwrite)
+    return write_folder(Path(out_dir), fill, overwrite)

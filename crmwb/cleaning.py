@@ -1,0 +1,283 @@
+"""Cleaning transaction lines: an ordered list of named rules with a log.
+
+:func:`clean_transactions` applies the rules in :data:`RULES` order, each as
+Ibis expressions over the lines (so they run in the engine, on files larger
+than memory too), and logs what each did: lines removed or changed and the
+revenue they carried. Nothing is dropped silently: removed lines are kept in
+side tables (non-product lines, cancellations, unmatched cancellations) and
+extreme lines are flagged, not removed. The raw input is never modified;
+:func:`write_cleaned` writes the results to a new folder, whole or not at all.
+
+The rules:
+
+``normalise_text``
+    Trim invoice ids and product codes and upper-case them; trim
+    descriptions and collapse runs of spaces.
+``exact_duplicates``
+    Remove lines identical in every column.
+``non_product_lines``
+    Set aside postage, bank charges, manual adjustments, discounts, fees and
+    gift vouchers, recognised by a configurable code pattern.
+``invalid_prices``
+    Remove lines with a zero or negative unit price (free samples, stock
+    adjustments, bad-debt write-offs). Missing prices (formats without
+    prices) are kept.
+``cancellations``
+    Separate cancellations and returns (invoice id starting with ``C``, or a
+    negative quantity) and match each to the purchase it cancels: same
+    customer and product, bought on or before the cancellation, in at least
+    that quantity; an exact quantity and price match first, then the latest.
+    Matched quantities are netted from the purchase (a fully cancelled line
+    goes); unmatched cancellations are reported.
+``anonymous_lines``
+    Lines without a customer id: kept (they are real baskets) or removed,
+    as ``keep_anonymous`` says. Customer-level analysis ignores them either way.
+``outliers``
+    Flag, not remove, lines whose value is extreme: more than
+    ``outlier_threshold`` robust standard deviations (median and MAD of the
+    log line value) above the median.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from crmwb import io
+
+RULES = (
+    "normalise_text",
+    "exact_duplicates",
+    "non_product_lines",
+    "invalid_prices",
+    "cancellations",
+    "anonymous_lines",
+    "outliers",
+)
+
+#: Codes of lines that are not products (upper case, whole code): postage (POST, DOT),
+#: carriage (C2), bank charges, manual entries (M), discounts (D), samples (S),
+#: fees (AMAZONFEE, CRUK commission), bad-debt adjustments (B, ADJUST), tests and
+#: gift vouchers.
+NON_PRODUCT_PATTERN = (
+    r"^(POST|DOT|C2|BANK CHARGES|M|D|S|B|PADS|CRUK|AMAZONFEE|ADJUST\d*|TEST\d*|GIFT_\d+_\d+)$"
+)
+
+
+@dataclass
+class CleaningResult:
+    """The outcome of :func:`clean_transactions`.
+
+    Attributes
+    ----------
+    lines : ibis Table
+        The clean lines, canonical columns plus ``outlier`` (bool).
+    non_product : ibis Table
+        Lines set aside as not products.
+    cancellations : ibis Table
+        Every cancellation line, with ``matched_line`` (the purchase it
+        cancels, by position in the de-duplicated lines) or NULL.
+    unmatched_cancellations : ibis Table
+        Cancellations with no purchase to match.
+    log : pandas.DataFrame
+        One row per rule: ``rule``, ``description``, ``lines_removed``,
+        ``lines_changed``, ``lines_flagged``, ``revenue_affected``,
+        ``lines_after``.
+    """
+
+    lines: ir.Table
+    non_product: ir.Table
+    cancellations: ir.Table
+    unmatched_cancellations: ir.Table
+    log: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _value(t: ir.Table) -> ir.NumericValue:
+    return (t.quantity * t.unit_price.fill_null(0)).abs()
+
+
+def _stats(t: ir.Table) -> tuple[int, float]:
+    row = t.aggregate(n=t.count(), v=_value(t).sum()).to_pandas().iloc[0]
+    return int(row["n"]), float(row["v"] or 0.0)
+
+
+def clean_transactions(
+    lines: ir.Table,
+    keep_anonymous: bool = True,
+    non_product_pattern: str = NON_PRODUCT_PATTERN,
+    outlier_threshold: float = 5.0,
+    con: ibis.BaseBackend | None = None,
+) -> CleaningResult:
+    """Apply the cleaning rules in order and log what each did.
+
+    Parameters
+    ----------
+    lines : ibis Table
+        Canonical transaction lines (:func:`crmwb.io.read_transactions`).
+    keep_anonymous : bool
+        Keep lines without a customer id (for basket analysis).
+    non_product_pattern : str
+        Regular expression matched against upper-cased product codes.
+    outlier_threshold : float
+        Robust z-score (of the log line value) above which a line is flagged.
+    con : ibis backend, optional
+        Where intermediate results are kept; the lines' own backend by default.
+
+    Returns
+    -------
+    CleaningResult
+    """
+    con = con if con is not None else lines._find_backend()
+    log: list[dict] = []
+    n0, v0 = _stats(lines)
+
+    def keep(t: ir.Table, name: str) -> ir.Table:
+        return con.create_table(f"crmwb_clean_{name}_{id(t)}", t, temp=True)
+
+    def record(rule, description, removed=0, removed_value=0.0, changed=0, flagged=0,
+               after=None):
+        log.append({"rule": rule, "description": description, "lines_removed": removed,
+                    "lines_changed": changed, "lines_flagged": flagged,
+                    "revenue_affected": round(removed_value, 2), "lines_after": after})
+
+    # 1. whitespace and case
+    t = lines
+    text = {
+        "invoice_id": t.invoice_id.strip().upper(),
+        "product_id": t.product_id.strip().upper(),
+    }
+    if "description" in t.columns:
+        text["description"] = t.description.strip().re_replace(r"\s+", " ")
+    differs = ibis.or_(*[(t[c] != v).fill_null(False) for c, v in text.items()])
+    changed = int(t.filter(differs).count().execute())
+    t = t.mutate(**text)
+    record("normalise_text", "trimmed and upper-cased codes, tidied descriptions",
+           changed=changed, after=n0)
+
+    # 2. exact duplicates
+    t = t.distinct()
+    # number the lines in a fixed order, so matching is reproducible
+    t = keep(t.mutate(_line=ibis.row_number().over(order_by=[t[c] for c in t.columns])),
+             "numbered")
+    n1, v1 = _stats(t)
+    record("exact_duplicates", "removed lines identical in every column",
+           removed=n0 - n1, removed_value=v0 - v1, after=n1)
+
+    # 3. non-product lines
+    is_np = t.product_id.re_search(non_product_pattern)
+    non_product = keep(t.filter(is_np).drop("_line"), "nonproduct")
+    t = t.filter(~is_np)
+    n_np, v_np = _stats(non_product)
+    record("non_product_lines", "set aside postage, bank charges, adjustments, fees",
+           removed=n_np, removed_value=v_np, after=n1 - n_np)
+
+    # 4. zero or negative prices
+    bad_price = (t.unit_price <= 0).fill_null(False)
+    n_bad, v_bad = _stats(t.filter(bad_price))
+    t = t.filter(~bad_price)
+    n2 = n1 - n_np - n_bad
+    record("invalid_prices", "removed lines with a zero or negative unit price",
+           removed=n_bad, removed_value=v_bad, after=n2)
+
+    # 5. cancellations matched to their purchases
+    is_cancel = t.invoice_id.startswith("C") | (t.quantity < 0)
+    cancels = t.filter(is_cancel)
+    buys = t.filter(~is_cancel)
+    c = cancels.select(c_line=cancels._line, c_customer=cancels.customer_id,
+                       c_product=cancels.product_id, c_date=cancels.date,
+                       c_qty=-cancels.quantity, c_price=cancels.unit_price)
+    b = buys.select(b_line=buys._line, b_customer=buys.customer_id, b_product=buys.product_id,
+                    b_date=buys.date, b_qty=buys.quantity, b_price=buys.unit_price)
+    cand = c.join(b, [c.c_customer == b.b_customer, c.c_product == b.b_product,
+                      b.b_date <= c.c_date, b.b_qty >= c.c_qty])
+    exact = ((cand.b_qty == cand.c_qty) & (cand.b_price == cand.c_price)).cast("int8")
+    rank = ibis.row_number().over(group_by=cand.c_line,
+                                  order_by=[exact.desc(), cand.b_date.desc(), cand.b_line.desc()])
+    match = keep(cand.filter(rank == 0).select("c_line", "b_line", "c_qty"), "match")
+    cancellations = keep(
+        cancels.left_join(match.select("c_line", matched_line="b_line"),
+                          cancels._line == match.c_line).drop("c_line"), "cancels")
+    unmatched = keep(cancellations.filter(cancellations.matched_line.isnull())
+                     .drop("matched_line", "_line"), "unmatched")
+    netted = match.group_by("b_line").agg(cancelled=match.c_qty.sum())
+    buys = buys.left_join(netted, buys._line == netted.b_line)
+    new_qty = ibis.greatest(buys.quantity - buys.cancelled.fill_null(0), 0)
+    n_cancel, v_cancel = _stats(cancels)
+    n_unmatched = int(unmatched.count().execute())
+    gone = buys.filter(buys.cancelled.notnull() & (new_qty == 0))
+    n_gone, v_gone = _stats(gone)
+    n_partial = int(buys.filter(buys.cancelled.notnull() & (new_qty > 0)).count().execute())
+    t = keep(buys.filter(new_qty > 0).mutate(quantity=new_qty).drop("b_line", "cancelled"),
+             "netted")
+    n3 = n2 - n_cancel - n_gone
+    record("cancellations",
+           f"separated {n_cancel} cancellation lines ({n_unmatched} unmatched); removed "
+           f"{n_gone} fully cancelled purchases, reduced {n_partial}",
+           removed=n_cancel + n_gone, removed_value=v_cancel + v_gone, changed=n_partial,
+           after=n3)
+
+    # 6. lines without a customer id
+    anonymous = t.customer_id.isnull()
+    n_anon, v_anon = _stats(t.filter(anonymous))
+    if keep_anonymous:
+        record("anonymous_lines", f"kept {n_anon} lines without a customer id (baskets only)",
+               flagged=n_anon, removed_value=0.0, after=n3)
+    else:
+        t = keep(t.filter(~anonymous), "identified")
+        n3 -= n_anon
+        record("anonymous_lines", "removed lines without a customer id", removed=n_anon,
+               removed_value=v_anon, after=n3)
+
+    # 7. extreme lines, flagged
+    value = (t.quantity * t.unit_price).cast("float64")
+    logv = value.log()
+    valued = t.filter(value > 0)
+    centre = valued.aggregate(m=(valued.quantity * valued.unit_price).cast("float64").log()
+                              .median()).to_pandas()["m"].iloc[0]
+    if pd.notna(centre):
+        dev = valued.aggregate(d=((valued.quantity * valued.unit_price).cast("float64").log()
+                                  - centre).abs().median()).to_pandas()["d"].iloc[0]
+        scale = 1.4826 * float(dev) if dev and dev > 0 else None
+    else:
+        scale = None
+    if scale:
+        outlier = ((logv - float(centre)) / scale > outlier_threshold).fill_null(False)
+    else:
+        outlier = ibis.literal(False)
+    t = t.mutate(outlier=outlier)
+    n_out, v_out = _stats(t.filter(t.outlier))
+    record("outliers", f"flagged lines more than {outlier_threshold:g} robust standard "
+           "deviations above the median log line value (kept)",
+           flagged=n_out, removed_value=v_out, after=n3)
+
+    clean = t.order_by("_line").drop("_line")
+    return CleaningResult(
+        lines=clean,
+        non_product=non_product,
+        cancellations=cancellations,
+        unmatched_cancellations=unmatched,
+        log=pd.DataFrame(log),
+    )
+
+
+def write_cleaned(result: CleaningResult, out_dir: str | Path, overwrite: bool = False) -> Path:
+    """Write the clean lines, the side tables and the log to a new folder.
+
+    Files: ``transactions.parquet`` (the clean lines, readable by
+    :func:`crmwb.io.read_dataset`), ``non_product_lines.parquet``,
+    ``cancellations.parquet``, ``unmatched_cancellations.parquet`` and
+    ``cleaning_log.csv``. The folder is written whole or not at all.
+    """
+
+    def fill(tmp: Path) -> None:
+        result.lines.to_parquet(tmp / "transactions.parquet")
+        result.non_product.to_parquet(tmp / "non_product_lines.parquet")
+        result.cancellations.drop("_line").to_parquet(tmp / "cancellations.parquet")
+        result.unmatched_cancellations.to_parquet(tmp / "unmatched_cancellations.parquet")
+        result.log.to_csv(tmp / "cleaning_log.csv", index=False)
+
+    return io.write_folder(Path(out_dir), fill, overwrite)
