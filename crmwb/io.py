@@ -466,6 +466,7 @@ def read_dataset(
     con: ibis.BaseBackend | None = None,
     transactions_path: str | Path | None = None,
     mapping: dict[str, str] | None = None,
+    **read_options,
 ) -> Dataset:
     """Read every canonical table found in a data folder.
 
@@ -480,6 +481,9 @@ def read_dataset(
         A transactions file to use instead of the folder's own.
     mapping : dict, optional
         Column mapping for the transactions file (see :func:`apply_mapping`).
+    **read_options
+        ``preset``, ``encoding``, ``sheet``, ``dayfirst``, ``decimal`` for
+        :func:`read_transactions`; empty values are ignored.
 
     Returns
     -------
@@ -509,7 +513,8 @@ def read_dataset(
             "or a transactions/ folder of Parquet parts)"
         )
     con = con if con is not None else engine.connect()
-    transactions = read_transactions(tx_file, mapping=mapping, con=con)
+    options = {k: v for k, v in read_options.items() if v not in (None, "")}
+    transactions = read_transactions(tx_file, mapping=mapping, con=con, **options)
     return Dataset(source=Path(data_dir) if data_dir else tx_file, transactions=transactions,
                    **tables)
 

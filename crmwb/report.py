@@ -34,7 +34,8 @@ from papermill.exceptions import PapermillExecutionError
 from crmwb import config
 from crmwb.glossary import LANGUAGES, glossary
 
-#: Parameter names whose value is a path that must exist when given.
+#: Parameter names whose value is a path that must exist when given (outputs,
+#: named ``out...``, excepted).
 PATH_SUFFIXES = ("_dir", "_path", "_file")
 
 
@@ -138,7 +139,7 @@ def check_params(params: dict, notebooks: list[Path]) -> dict[Path, dict]:
     if lang not in LANGUAGES:
         raise ParameterError(f"lang: unknown language {lang!r}; available: {', '.join(LANGUAGES)}")
     for name, value in params.items():
-        if name.endswith(PATH_SUFFIXES) and value:
+        if name.endswith(PATH_SUFFIXES) and not name.startswith("out") and value:
             if not Path(value).expanduser().exists():
                 raise ParameterError(f"{name}: data path not found: {value}")
     if params.get("column_mapping"):

@@ -363,7 +363,7 @@ def _simulate(
     names = np.char.add(np.char.add(first_names, " "), last_names)
     names = np.where(wholesale, np.char.add(last_names, " Trading Co."), names)
     email_user = np.char.lower(np.char.add(np.char.add(first_names, "."), last_names))
-    email_num = rng.integers(1, 999, n).astype(str)
+    email_num = (rng.permutation(n) + 1).astype(str)  # unique: two people never share one
     emails = np.char.add(np.char.add(np.char.add(email_user, email_num), "@"),
                          np.array(_DOMAINS)[rng.integers(0, len(_DOMAINS), n)])
     phone_digits = np.char.zfill(rng.integers(0, 10**9, n).astype(str), 9)
