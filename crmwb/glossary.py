@@ -79,6 +79,7 @@ LABELS: dict[str, dict[str, str]] = {
         "title_weekday_invoices": "Invoices by weekday",
         "title_order_value_by_type": "Order value by customer type",
         "title_complaints_by_category": "Complaints by category",
+        "title_lines_by_month": "Transaction lines by month",
         "currency": "currency units",
         # quality of complaint categories
         "quality": "Quality",

@@ -56,3 +56,14 @@ def complaints_by_category(df: pd.DataFrame, lang: str = "en", ax=None):
     ax.set(title=t("title_complaints_by_category"), xlabel=t("complaints"),
            ylabel=t("category"))
     return ax
+
+
+def lines_by_month(df: pd.DataFrame, lang: str = "en", ax=None):
+    """Bar chart of transaction lines per month (from :func:`crmwb.quality.monthly_activity`)."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    labels = [f"{m:%Y-%m}" for m in df["month"]]
+    ax.bar(range(len(df)), df["lines"])
+    ax.set_xticks(range(len(df)), labels, rotation=90)
+    ax.set(title=t("title_lines_by_month"), xlabel=t("month"), ylabel=t("lines"))
+    return ax
