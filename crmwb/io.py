@@ -158,7 +158,13 @@ def _read_text_file(path: Path, encoding: str | None, con, text_columns=None) ->
             options["types"] = keep
     name = f"crmwb_text_{next(engine._names)}"
     if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
-        return con.create_table(name, engine.open_table(path, con=con, **options), temp=True)
+        try:
+            return con.create_table(name, engine.open_table(path, con=con, **options),
+                                    temp=True)
+        except duckdb.Error as e:
+            hint = "; pass the file's encoding" if "unicode" in str(e).lower() else ""
+            raise ValueError(f"{path}: could not read as {encoding} CSV: "
+                             f"{str(e).splitlines()[0]}{hint}") from None
     with tempfile.TemporaryDirectory(prefix="crmwb-") as tmp:
         utf8 = Path(tmp) / (path.name.removesuffix(".gz"))
         try:
