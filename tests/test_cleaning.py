@@ -1,0 +1,171 @@
+"""The cleaning rules, each on a small frame with a known answer."""
+
+import pandas as pd
+import pytest
+
+from crmwb import cleaning, engine, identity, io
+
+
+def lines(rows):
+    cols = ["invoice_id", "customer_id", "date", "product_id", "description", "quantity",
+            "unit_price"]
+    df = pd.DataFrame(rows, columns=cols)
+    df["date"] = pd.to_datetime(df["date"])
+    df["customer_id"] = df["customer_id"].astype("Int64")
+    return df
+
+
+def clean(df, **kw):
+    result = cleaning.clean_transactions(io.read_transactions(df), **kw)
+    log = result.log.set_index("rule")
+    return result, engine.to_pandas(result.lines), log
+
+
+BASE = [
+    ("1", 10, "2024-01-01", "A", "Mug", 10, 2.0),
+    ("2", 11, "2024-01-02", "PEN", "Pen", 1, 1.0),
+]
+
+
+def test_rules_run_in_order_and_every_rule_is_logged():
+    _, _, log = clean(lines(BASE))
+    assert list(log.index) == list(cleaning.RULES)
+    assert log["lines_after"].tolist() == [2] * len(cleaning.RULES)
+
+
+def test_codes_and_descriptions_are_tidied():
+    _, out, log = clean(lines([(" 1 ", 10, "2024-01-01", " a1 ", "  Blue   Mug ", 1, 2.0)]))
+    assert out[["invoice_id", "product_id", "description"]].iloc[0].tolist() == [
+        "1", "A1", "Blue Mug"]
+    assert log.loc["normalise_text", "lines_changed"] == 1
+
+
+def test_exact_duplicates_are_removed_once():
+    _, out, log = clean(lines(BASE + [BASE[0], BASE[0]]))
+    assert len(out) == 2
+    assert log.loc["exact_duplicates", "lines_removed"] == 2
+    assert log.loc["exact_duplicates", "revenue_affected"] == pytest.approx(40.0)
+
+
+def test_near_duplicates_differing_only_in_case_are_duplicates_after_tidying():
+    rows = BASE + [("1", 10, "2024-01-01", "a", "Mug", 10, 2.0)]
+    _, out, _ = clean(lines(rows))
+    assert len(out) == 2
+
+
+def test_non_product_lines_are_set_aside_not_lost():
+    rows = BASE + [("1", 10, "2024-01-01", "POST", "POSTAGE", 1, 18.0),
+                   ("3", 10, "2024-01-03", "BANK CHARGES", "Bank Charges", 1, 15.0),
+                   ("4", 10, "2024-01-03", "M", "Manual", 1, 3.0),
+                   ("4", 10, "2024-01-03", "MUG2", "Big mug", 1, 3.0)]
+    result, out, log = clean(lines(rows))
+    assert sorted(out["product_id"]) == ["A", "MUG2", "PEN"]
+    assert sorted(engine.to_pandas(result.non_product)["product_id"]) == [
+        "BANK CHARGES", "M", "POST"]
+    assert log.loc["non_product_lines", "revenue_affected"] == pytest.approx(36.0)
+
+
+def test_custom_non_product_pattern():
+    rows = BASE + [("1", 10, "2024-01-01", "GIFTWRAP", "Gift wrap", 1, 1.0)]
+    _, out, _ = clean(lines(rows), non_product_pattern=r"^GIFTWRAP$")
+    assert "GIFTWRAP" not in set(out["product_id"])
+
+
+def test_zero_and_negative_prices_are_removed_missing_prices_kept():
+    rows = BASE + [("5", 10, "2024-01-04", "C", "Free", 1, 0.0),
+                   ("6", None, "2024-01-04", "D1", "Write-off", 1, -11062.06),
+                   ("7", None, "2024-01-04", "E", "Unpriced", 1, None)]
+    _, out, log = clean(lines(rows))
+    assert sorted(out["product_id"]) == ["A", "E", "PEN"]
+    assert log.loc["invalid_prices", "lines_removed"] == 2
+
+
+def test_cancellation_is_matched_to_its_purchase_and_netted():
+    rows = BASE + [("C9", 10, "2024-01-05", "A", "Mug", -4, 2.0)]
+    result, out, log = clean(lines(rows))
+    assert out.set_index("product_id").loc["A", "quantity"] == 6
+    assert log.loc["cancellations", "lines_changed"] == 1
+    canc = engine.to_pandas(result.cancellations)
+    assert canc["matched_line"].notna().all()
+
+
+def test_fully_cancelled_purchase_disappears():
+    rows = BASE + [("C9", 10, "2024-01-01", "A", "Mug", -10, 2.0)]  # same day, like 80,995
+    result, out, log = clean(lines(rows))
+    assert out["product_id"].tolist() == ["PEN"]
+    assert log.loc["cancellations", "lines_removed"] == 2
+    assert engine.to_pandas(result.unmatched_cancellations).empty
+
+
+def test_cancellations_without_a_matching_purchase_are_reported():
+    rows = BASE + [
+        ("C9", 10, "2024-01-05", "Z", "Never bought", -1, 2.0),
+        ("C10", 11, "2023-12-01", "PEN", "Before the purchase", -1, 1.0),
+        ("C11", 10, "2024-01-05", "A", "More than bought", -50, 2.0),
+    ]
+    result, out, _ = clean(lines(rows))
+    unmatched = engine.to_pandas(result.unmatched_cancellations)
+    assert sorted(unmatched["invoice_id"]) == ["C10", "C11", "C9"]
+    assert out["quantity"].tolist() == [10, 1]
+
+
+def test_exact_quantity_and_price_match_is_preferred_over_the_latest():
+    rows = [("1", 10, "2024-01-01", "A", "Mug", 3, 2.0),
+            ("2", 10, "2024-01-03", "A", "Mug", 8, 2.5),
+            ("C3", 10, "2024-01-04", "A", "Mug", -3, 2.0)]
+    _, out, _ = clean(lines(rows))
+    assert out["quantity"].tolist() == [8]
+
+
+def test_anonymous_lines_kept_or_removed_by_parameter():
+    rows = BASE + [("8", None, "2024-01-06", "A", "Mug", 1, 2.0)]
+    _, kept, log = clean(lines(rows))
+    assert len(kept) == 3 and log.loc["anonymous_lines", "lines_flagged"] == 1
+    _, dropped, log = clean(lines(rows), keep_anonymous=False)
+    assert len(dropped) == 2 and log.loc["anonymous_lines", "lines_removed"] == 1
+
+
+def test_extreme_lines_are_flagged_not_removed():
+    rows = [(str(i), 10 + i % 7, "2024-01-01", "A", "Mug", 1 + i % 3, 2.0 + i % 5)
+            for i in range(60)]
+    rows.append(("99", 10, "2024-01-02", "A", "Mug", 80995, 2.08))
+    _, out, log = clean(lines(rows))
+    assert len(out) == 61
+    assert out.loc[out["outlier"], "quantity"].tolist() == [80995]
+    assert log.loc["outliers", "lines_flagged"] == 1
+
+
+def test_raw_input_is_not_modified():
+    df = lines(BASE + [BASE[0], (" C9", 10, "2024-01-05", " a", "Mug", -4, 2.0)])
+    copy = df.copy()
+    clean(df)
+    pd.testing.assert_frame_equal(df, copy)
+
+
+def test_clean_tables_are_written_whole_to_a_new_folder(tmp_path):
+    result, out, _ = clean(lines(BASE + [("C9", 10, "2024-01-05", "Z", "x", -1, 2.0)]))
+    folder = cleaning.write_cleaned(result, tmp_path / "clean")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "cancellations.parquet", "cleaning_log.csv", "non_product_lines.parquet",
+        "transactions.parquet", "unmatched_cancellations.parquet"]
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "transactions.parquet"), out,
+                                  check_dtype=False)
+    with pytest.raises(FileExistsError):
+        cleaning.write_cleaned(result, folder)
+    assert io.read_dataset(folder).transactions.count().execute() == len(out)
+
+
+def test_cleaning_the_generated_data_recovers_the_simulated_purchases(crm_data):
+    """Every planted kind of dirt removed: each person's invoices are the simulated ones."""
+    result = cleaning.clean_transactions(io.read_transactions(crm_data.transactions))
+    cw = identity.crosswalk(crm_data.customers)
+    clean_lines = engine.to_pandas(identity.rekey_transactions(result.lines, cw))
+    person = clean_lines["customer_id"].map(
+        crm_data.truth["identity"].set_index("customer_id")["person_id"])
+    invoices = clean_lines.assign(person=person).dropna(subset=["person"]).groupby(
+        "person")["invoice_id"].nunique()
+    truth = crm_data.truth["customers"].set_index("person_id")
+    assert (invoices.reindex(truth.index).to_numpy() == truth["n_repeat"].to_numpy() + 1).all()
+    assert set(clean_lines["customer_id"].dropna()) <= set(cw["master_id"])
+    assert engine.to_pandas(result.unmatched_cancellations).empty
+    assert not set(clean_lines["product_id"]) & {"POST", "BANK CHARGES", "M"}
