@@ -105,7 +105,11 @@ def normalise_name(names: pd.Series) -> pd.Series:
 
 
 def _initial_compatible(a: pd.Series, b: pd.Series) -> pd.Series:
-    """Names agree when equal, or when one has an initial where the other has the word."""
+    """Names agree when equal, or when they differ only by initials standing for words.
+
+    ``"m rad"`` agrees with ``"mina rad"``; ``"reza ahmadi"`` does not agree with
+    ``"sara ahmadi"``: a shared surname is not enough.
+    """
 
     def ok(x, y) -> bool:
         if pd.isna(x) or pd.isna(y):
@@ -115,10 +119,22 @@ def _initial_compatible(a: pd.Series, b: pd.Series) -> pd.Series:
         wx, wy = x.split(), y.split()
         if len(wx) != len(wy):
             return False
-        longer = {w for w in wx + wy if len(w) > 1}
-        initials = [w for w in wx + wy if len(w) == 1]
-        return bool(longer) and all(any(w.startswith(i) for w in longer) for i in initials) \
-            and len(set(wx) & set(wy)) >= 1
+        rest_y = list(wy)
+        rest_x = []
+        for w in wx:
+            if w in rest_y:
+                rest_y.remove(w)
+            else:
+                rest_x.append(w)
+        if len(rest_x) == len(wx):
+            return False  # no word in common
+        for w in rest_x:
+            partner = next((v for v in rest_y if (len(w) == 1 and v.startswith(w))
+                            or (len(v) == 1 and w.startswith(v))), None)
+            if partner is None:
+                return False
+            rest_y.remove(partner)
+        return True
 
     return pd.Series([ok(x, y) for x, y in zip(a, b)], index=a.index, dtype=bool)
 

@@ -28,7 +28,8 @@ import pandas as pd
 
 from crmwb import engine, presets, schema
 
-CUSTOMER_LEVEL_TABLES = ("customers", "contacts", "surveys", "campaigns", "leads", "suspects")
+CUSTOMER_LEVEL_TABLES = ("customers", "contacts", "surveys", "campaigns", "leads", "suspects",
+                         "subscriptions")
 _SUFFIXES = (".parquet", ".csv", ".csv.gz", "")
 
 
@@ -397,6 +398,9 @@ def read_transactions(
     name = None if isinstance(source, (pd.DataFrame, ir.Table)) else str(source)
     con = con if con is not None else engine.connect()
     spec = presets.get_preset(preset) if preset else None
+    if spec is not None and spec.table != "transactions":
+        raise ValueError(f"preset {preset!r} describes a {spec.table} table, not transaction "
+                         f"lines: read it with crmwb.io.read_{spec.table}")
     if spec is not None and spec.reader is not None:
         if name is None:
             raise ValueError(f"preset {preset!r} reads a file; got a {type(source).__name__}")
@@ -443,6 +447,32 @@ def read_customer_table(
     return schema.validate(frame, table, source=name)
 
 
+def read_subscriptions(
+    source: str | Path | pd.DataFrame, preset: str | None = None,
+    mapping: dict[str, str] | None = None, encoding: str | None = None,
+) -> pd.DataFrame:
+    """Read a table of contractual subscribers (e.g. ``preset="telco_churn"``).
+
+    Returns the canonical ``subscriptions`` table (see :mod:`crmwb.schema`)
+    as pandas, validated; the source's other columns are kept beside it.
+    """
+    spec = presets.get_preset(preset) if preset else None
+    if spec is not None and spec.table != "subscriptions":
+        raise ValueError(f"preset {preset!r} describes {spec.table}, not subscriptions: "
+                         "read it with crmwb.io.read_transactions")
+    if spec is None:
+        return read_customer_table(source, "subscriptions", mapping)
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"data file not found: {path}")
+    _check_not_empty(path)
+    frame = spec.reader(path, encoding)
+    if mapping:
+        frame = engine.to_pandas(apply_mapping(engine.open_table(frame), mapping,
+                                               "subscriptions", str(path)))
+    return schema.validate(frame, "subscriptions", source=str(path))
+
+
 @dataclass
 class Dataset:
     """The canonical tables of one data folder.
@@ -459,6 +489,7 @@ class Dataset:
     campaigns: pd.DataFrame | None = None
     leads: pd.DataFrame | None = None
     suspects: pd.DataFrame | None = None
+    subscriptions: pd.DataFrame | None = None
     catalogue: pd.DataFrame | None = None
 
     def present(self) -> list[str]:

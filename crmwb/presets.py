@@ -18,10 +18,19 @@ not one line per product on an invoice, says how to read it:
 ``groceries``
     One basket per line, items separated by commas (arules' Groceries). No
     customers, dates or prices: those columns are missing.
+``telco_churn``
+    IBM's Telco customer churn table: one row per subscriber, not lines, so it
+    is read with :func:`crmwb.io.read_subscriptions` into the canonical
+    ``subscriptions`` table. Column names are put in snake case
+    (``customerID`` -> ``customer_id``, ``Churn`` -> ``churned``), Yes/No
+    columns become true/false, contract and gender are lower-cased, and the
+    blank ``TotalCharges`` of brand-new subscribers become missing.
 """
 
 from __future__ import annotations
 
+import gzip
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +52,8 @@ class Preset:
     dayfirst: bool | None = None
     #: reads the file itself (path, encoding, con) -> Ibis table with canonical names
     reader: Callable[..., ir.Table] | None = None
+    #: the canonical table the format fills
+    table: str = "transactions"
 
 
 def _read_cdnow(path: Path, encoding: str | None, con, sample: bool) -> ir.Table:
@@ -64,7 +75,7 @@ def _read_cdnow(path: Path, encoding: str | None, con, sample: bool) -> ir.Table
 
 
 def _read_baskets(path: Path, encoding: str | None, con, sep: str = ",") -> ir.Table:
-    opener = __import__("gzip").open if str(path).endswith(".gz") else open
+    opener = gzip.open if str(path).endswith(".gz") else open
     rows = []
     with opener(path, "rt", encoding=encoding or "utf-8") as f:
         for number, line in enumerate(f, 1):
@@ -78,6 +89,40 @@ def _read_baskets(path: Path, encoding: str | None, con, sep: str = ",") -> ir.T
     frame["quantity"] = 1.0
     frame["unit_price"] = float("nan")
     return engine.open_table(frame, con=con)
+
+
+def snake_case(name: str) -> str:
+    """``customerID`` -> ``customer_id``, ``StreamingTV`` -> ``streaming_tv``."""
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip())
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_").lower()
+
+
+def _read_telco(path: Path, encoding: str | None) -> pd.DataFrame:
+    frame = pd.read_csv(path, dtype=str, encoding=encoding or "utf-8", keep_default_na=False)
+    frame = frame.rename(columns=snake_case).rename(columns={"churn": "churned"})
+    if "customer_id" not in frame.columns:  # modeldata's copy has no id: number the rows
+        frame.insert(0, "customer_id", [str(i) for i in range(1, len(frame) + 1)])
+    out = {}
+    for name, col in frame.items():
+        text = col.str.strip()
+        if name in ("tenure", "monthly_charges", "total_charges"):
+            number = pd.to_numeric(text.where(text != ""), errors="coerce")
+            bad = number.isna() & (text != "")
+            if bad.any():
+                rows = frame.loc[bad, ["customer_id", name]].head(5)
+                raise ValueError(f"{path}: column {name!r} has {int(bad.sum())} value(s) "
+                                 f"that are not numbers, e.g.\n{rows.to_string()}")
+            out[name] = number.astype("Int64") if name == "tenure" else number
+        elif name != "customer_id" and set(text.str.lower().unique()) <= {"yes", "no"}:
+            out[name] = text.str.lower() == "yes"
+        elif name != "customer_id" and set(text.unique()) <= {"0", "1"}:
+            out[name] = text == "1"
+        elif name in ("contract", "gender"):
+            out[name] = text.str.lower()
+        else:
+            out[name] = text.where(text != "")
+    return pd.DataFrame(out)
 
 
 PRESETS: dict[str, Preset] = {
@@ -101,6 +146,9 @@ PRESETS: dict[str, Preset] = {
                            reader=lambda p, enc, con: _read_cdnow(p, enc, con, sample=True)),
     "groceries": Preset("groceries", "one basket per line, items comma-separated",
                         reader=_read_baskets),
+    "telco_churn": Preset("telco_churn", "IBM Telco customer churn (7,043 subscribers)",
+                          reader=lambda p, enc, con=None: _read_telco(p, enc),
+                          table="subscriptions"),
 }
 
 

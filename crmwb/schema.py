@@ -41,6 +41,13 @@ leads
 suspects
     People in the market who might need the products, never contacted.
     ``suspect_id``, ``city``, ``region``, ``age``, ``gender``.
+subscriptions
+    Contractual customers (a telecom's subscribers), one row each, for
+    contractual churn. ``customer_id``, ``tenure`` (whole months so far),
+    ``contract`` (``month-to-month`` | ``one year`` | ``two year``),
+    ``monthly_charges`` (>= 0), ``total_charges`` (>= 0; missing for new
+    subscribers), ``churned`` (bool), ``gender``; a source's other columns
+    (services, payment method, ...) are kept beside them.
 
 Each table has a validator (:func:`validate_transactions`, ...). A validator
 runs its checks as Ibis expressions, so it works on a pandas frame and on a
@@ -66,6 +73,7 @@ COMPLAINT_CATEGORIES = ("quality", "delivery", "price", "warranty", "responsiven
 CUSTOMER_TYPES = ("retail", "wholesale")
 GENDERS = ("female", "male")
 CAMPAIGN_GROUPS = ("treatment", "control")
+CONTRACTS = ("month-to-month", "one year", "two year")
 
 
 class SchemaError(ValueError):
@@ -219,6 +227,19 @@ TABLES: dict[str, TableSpec] = {
             _c("gender", "category", values=GENDERS),
         ),
         keys=("suspect_id",),
+    ),
+    "subscriptions": TableSpec(
+        "subscriptions",
+        (
+            _c("customer_id", "id", required=True, nullable=False),
+            _c("tenure", "integer", required=True, nullable=False, min=0),
+            _c("contract", "category", values=CONTRACTS),
+            _c("monthly_charges", "number", min=0),
+            _c("total_charges", "number", min=0),
+            _c("churned", "bool", required=True, nullable=False),
+            _c("gender", "category", values=GENDERS),
+        ),
+        keys=("customer_id",),
     ),
 }
 
@@ -464,3 +485,8 @@ def validate_leads(data, source: str | None = None):
 def validate_suspects(data, source: str | None = None):
     """Validate a suspects table; see :func:`validate`."""
     return validate(data, "suspects", source)
+
+
+def validate_subscriptions(data, source: str | None = None):
+    """Validate a subscriptions table; see :func:`validate`."""
+    return validate(data, "subscriptions", source)

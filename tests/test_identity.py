@@ -1,0 +1,128 @@
+"""Customer identification: normalisers, matching, crosswalk and re-keying."""
+
+import pandas as pd
+import pytest
+
+from crmwb import engine, identity
+
+
+def test_emails_are_trimmed_lowered_and_gmail_dots_ignored():
+    got = identity.normalise_email(pd.Series([
+        "  Sara.Ahmadi@GMAIL.com ", "sara.ahmadi+shop@gmail.com", "Ali@Example.IR",
+        "not an email", "", None,
+    ]))
+    assert got.tolist()[:3] == ["saraahmadi@gmail.com", "saraahmadi@gmail.com", "ali@example.ir"]
+    assert got.iloc[3:].isna().all()
+
+
+def test_phones_keep_national_digits_whatever_the_script():
+    got = identity.normalise_phone(pd.Series([
+        "+98 912 345 6789", "0098-912-3456789", "09123456789", "۰۹۱۲۳۴۵۶۷۸۹",
+        "٠٩١٢٣٤٥٦٧٨٩", "(0912) 345-6789", "123", None,
+    ]))
+    assert got.iloc[:6].tolist() == ["9123456789"] * 6
+    assert got.iloc[6:].isna().all()
+
+
+def test_other_country_codes_are_stripped_when_asked():
+    got = identity.normalise_phone(pd.Series(["+44 20 7946 0958", "020 7946 0958"]),
+                                   country_code="44")
+    assert got.tolist() == ["2079460958", "2079460958"]
+
+
+def test_names_ignore_case_spacing_order_and_arabic_letter_forms():
+    got = identity.normalise_name(pd.Series([
+        "Sadeghi, Maryam", "  MARYAM   sadeghi", "علي كريمي", "علی کریمی", "كريمي علي", "",
+    ]))
+    assert got.iloc[0] == got.iloc[1] == "maryam sadeghi"
+    assert got.iloc[2] == got.iloc[3] == got.iloc[4]
+    assert "ي" not in got.iloc[2] and "ك" not in got.iloc[2]
+    assert pd.isna(got.iloc[5])
+
+
+@pytest.fixture
+def people():
+    return pd.DataFrame({
+        "customer_id": [1, 2, 3, 4, 5, 6, 7],
+        "name": ["Sara Ahmadi", "AHMADI, Sara", "Reza Ahmadi", "Ali Karimi", "علي كريمي",
+                 "Mina Rad", "M. Rad"],
+        "email": ["sara@x.ir", "SARA@x.ir ", "sara@x.ir", "ali@y.ir", None,
+                  "mina@z.ir", "mina@z.ir"],
+        "phone": ["0912 111 2222", None, "0935 000 0000", "0912 333 4444", "+98 912 333 4444",
+                  None, None],
+        "city": ["Tehran", "Shiraz", "Isfahan", "Tabriz", "Tabriz", "Rasht", "Karaj"],
+        "signup_date": pd.to_datetime(["2024-01-05", "2023-06-01", "2024-02-01", "2024-03-01",
+                                       "2024-01-01", "2024-01-01", "2024-02-01"]),
+    })
+
+
+def test_records_match_on_phone_or_on_email_with_name(people):
+    m = identity.match_customers(people)
+    pairs = set(zip(m["customer_id"], m["other_id"]))
+    # 1-2: same email and same name; 4-5: same phone in two formats; 6-7: email + initial.
+    # 3 shares a family email with 1 and 2, but neither name nor city agrees
+    assert pairs == {(1, 2), (4, 5), (6, 7)}
+    evidence = m.set_index(["customer_id", "other_id"])["evidence"]
+    assert evidence[(4, 5)] == "phone+city"
+    assert evidence[(1, 2)] == "email+name"
+
+
+def test_shared_email_with_same_city_is_one_person():
+    c = pd.DataFrame({"customer_id": [1, 2], "name": ["Sara Ahmadi", "S. Jafari"],
+                      "email": ["s@x.ir", "s@x.ir"], "city": ["Tehran", "tehran "]})
+    assert identity.match_customers(c)["evidence"].tolist() == ["email+city"]
+
+
+def test_crosswalk_masters_are_earliest_records_and_matching_is_transitive():
+    c = pd.DataFrame({
+        "customer_id": [10, 11, 12, 13],
+        "phone": ["0912 111 2222", "09121112222", None, "0999 999 9999"],
+        "email": [None, "a@b.ir", "A@B.IR", None],
+        "name": ["Ali Rad", "Ali Rad", "ali rad", "Someone Else"],
+        "signup_date": pd.to_datetime(["2024-05-01", "2024-01-01", "2024-03-01", "2024-01-01"]),
+    })
+    cw = identity.crosswalk(c).set_index("customer_id")
+    # 10-11 by phone, 11-12 by email and name: one person whose first record is 11
+    assert cw.loc[[10, 11, 12], "master_id"].tolist() == [11, 11, 11]
+    assert cw.loc[[10, 11, 12], "records"].tolist() == [3, 3, 3]
+    assert cw.loc[13, "master_id"] == 13 and cw.loc[13, "records"] == 1
+    assert cw.loc[13, "evidence"] == ""
+    assert "phone" in cw.loc[10, "evidence"]
+
+
+def test_rekeyed_lines_carry_master_ids_and_keep_everything_else():
+    lines = pd.DataFrame({"invoice_id": ["1", "2", "3", "4"],
+                          "customer_id": pd.array([10, 12, 13, None], dtype="Int64"),
+                          "quantity": [1.0, 2.0, 3.0, 4.0]})
+    cw = pd.DataFrame({"customer_id": [10, 11, 12, 13], "master_id": [11, 11, 11, 13],
+                       "records": [3, 3, 3, 1], "evidence": ["phone", "", "email", ""]})
+    out = engine.to_pandas(identity.rekey_transactions(engine.open_table(lines), cw))
+    out = out.sort_values("invoice_id", ignore_index=True)
+    assert out["customer_id"].tolist()[:3] == [11, 11, 13]
+    assert pd.isna(out["customer_id"].iloc[3])
+    assert out["quantity"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert list(out.columns) == list(lines.columns)
+
+
+def test_planted_duplicates_are_found_with_high_precision_and_recall(crm_data):
+    truth = crm_data.truth["identity"].set_index("customer_id")["person_id"]
+    cw = identity.crosswalk(crm_data.customers)
+    merged = cw[cw["customer_id"] != cw["master_id"]]
+    found = {tuple(sorted(p)) for p in zip(merged["customer_id"], merged["master_id"])}
+    twins = truth[truth.index != truth.to_numpy()]
+    planted = {tuple(sorted(p)) for p in zip(twins.index, twins.to_numpy())}
+    assert len(planted) > 20
+    true_pos = len(found & planted)
+    precision, recall = true_pos / len(found), true_pos / len(planted)
+    assert precision >= 0.95 and recall >= 0.95, (precision, recall)
+    # every person ends up under one master id
+    person_of_master = cw.assign(person=cw["customer_id"].map(truth))
+    assert (person_of_master.groupby("master_id")["person"].nunique() == 1).mean() >= 0.95
+
+
+def test_duplicate_candidates_show_merged_records_beside_their_master(people):
+    cw = identity.crosswalk(people)
+    view = identity.duplicate_candidates(people, cw)
+    assert set(view["customer_id"]) == {1, 2, 4, 5, 6, 7}
+    # the master of Sara is record 2 (signed up first)
+    assert view.loc[view["customer_id"] == 1, "master_id"].item() == 2
