@@ -27,6 +27,8 @@ The rules:
     negative quantity) and match each to the purchase it cancels: same
     customer and product, bought on or before the cancellation, in at least
     that quantity; an exact quantity and price match first, then the latest.
+    A purchase is never cancelled beyond what was bought: when several
+    cancellations want the same purchase, the later ones look further back.
     Matched quantities are netted from the purchase (a fully cancelled line
     goes); unmatched cancellations are reported.
 ``anonymous_lines``
@@ -47,7 +49,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from crmwb import io
+from crmwb import engine, io
 
 RULES = (
     "normalise_text",
@@ -105,6 +107,50 @@ def _stats(t: ir.Table) -> tuple[int, float]:
     return int(row["n"]), float(row["v"] or 0.0)
 
 
+def _match_cancellations(c: ir.Table, b: ir.Table, keep, max_rounds: int = 50) -> ir.Table:
+    """Match each cancellation to one purchase, never taking back more than was bought.
+
+    Each round, every pending cancellation proposes to its preferred purchase
+    that still has enough quantity left (same customer and product, bought on or
+    before; an exact quantity and price match first, then the latest). A purchase
+    accepts proposals in the order the cancellations happened while its quantity
+    lasts; the rest propose again next round. Returns ``c_line``, ``b_line``,
+    ``c_qty``.
+    """
+    capacity = keep(b.select("b_line", "b_customer", "b_product", "b_date", "b_price",
+                             left=b.b_qty), "capacity")
+    pending = c
+    matches = []
+    for round_ in range(max_rounds):
+        cand = pending.join(capacity, [pending.c_customer == capacity.b_customer,
+                                       pending.c_product == capacity.b_product,
+                                       capacity.b_date <= pending.c_date,
+                                       capacity.left >= pending.c_qty])
+        exact = ((cand.left == cand.c_qty) & (cand.b_price == cand.c_price)).cast("int8")
+        rank = ibis.row_number().over(group_by=cand.c_line,
+                                      order_by=[exact.desc(), cand.b_date.desc(),
+                                                cand.b_line.desc()])
+        chosen = cand.filter(rank == 0)
+        taken = chosen.c_qty.sum().over(group_by=chosen.b_line,
+                                        order_by=[chosen.c_date, chosen.c_line],
+                                        rows=(None, 0))
+        accepted = keep(chosen.filter(taken <= chosen.left).select("c_line", "b_line", "c_qty"),
+                        f"match{round_}")
+        if int(accepted.count().execute()) == 0:
+            break
+        matches.append(accepted)
+        used = accepted.group_by(u_line=accepted.b_line).agg(used=accepted.c_qty.sum())
+        capacity = capacity.left_join(used, capacity.b_line == used.u_line)
+        capacity = keep(capacity.mutate(left=capacity.left - capacity.used.fill_null(0))
+                        .drop("u_line", "used").filter(lambda t: t.left > 0),
+                        f"capacity{round_}")
+        pending = keep(pending.anti_join(accepted, pending.c_line == accepted.c_line),
+                       f"pending{round_}")
+    if not matches:
+        return c.select("c_line", b_line=ibis.null("int64"), c_qty=c.c_qty).limit(0)
+    return keep(ibis.union(*matches) if len(matches) > 1 else matches[0], "match")
+
+
 def clean_transactions(
     lines: ir.Table,
     keep_anonymous: bool = True,
@@ -136,7 +182,7 @@ def clean_transactions(
     n0, v0 = _stats(lines)
 
     def keep(t: ir.Table, name: str) -> ir.Table:
-        return con.create_table(f"crmwb_clean_{name}_{id(t)}", t, temp=True)
+        return con.create_table(f"crmwb_clean_{name}_{next(engine._names)}", t, temp=True)
 
     def record(rule, description, removed=0, removed_value=0.0, changed=0, flagged=0,
                after=None):
@@ -192,12 +238,7 @@ def clean_transactions(
                        c_qty=-cancels.quantity, c_price=cancels.unit_price)
     b = buys.select(b_line=buys._line, b_customer=buys.customer_id, b_product=buys.product_id,
                     b_date=buys.date, b_qty=buys.quantity, b_price=buys.unit_price)
-    cand = c.join(b, [c.c_customer == b.b_customer, c.c_product == b.b_product,
-                      b.b_date <= c.c_date, b.b_qty >= c.c_qty])
-    exact = ((cand.b_qty == cand.c_qty) & (cand.b_price == cand.c_price)).cast("int8")
-    rank = ibis.row_number().over(group_by=cand.c_line,
-                                  order_by=[exact.desc(), cand.b_date.desc(), cand.b_line.desc()])
-    match = keep(cand.filter(rank == 0).select("c_line", "b_line", "c_qty"), "match")
+    match = _match_cancellations(c, b, keep)
     cancellations = keep(
         cancels.left_join(match.select("c_line", matched_line="b_line"),
                           cancels._line == match.c_line).drop("c_line"), "cancels")
@@ -205,7 +246,7 @@ def clean_transactions(
                      .drop("matched_line", "_line"), "unmatched")
     netted = match.group_by("b_line").agg(cancelled=match.c_qty.sum())
     buys = buys.left_join(netted, buys._line == netted.b_line)
-    new_qty = ibis.greatest(buys.quantity - buys.cancelled.fill_null(0), 0)
+    new_qty = buys.quantity - buys.cancelled.fill_null(0)
     n_cancel, v_cancel = _stats(cancels)
     n_unmatched = int(unmatched.count().execute())
     gone = buys.filter(buys.cancelled.notnull() & (new_qty == 0))

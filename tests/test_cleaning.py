@@ -117,6 +117,28 @@ def test_exact_quantity_and_price_match_is_preferred_over_the_latest():
     assert out["quantity"].tolist() == [8]
 
 
+def test_a_purchase_is_never_cancelled_beyond_what_was_bought():
+    # two returns of 2 each; the latest purchase has only 3, so the second return
+    # must take back from the earlier purchase instead of vanishing into the first
+    rows = [("1", 10, "2024-01-01", "A", "Mug", 5, 2.0),
+            ("2", 10, "2024-01-03", "A", "Mug", 3, 2.0),
+            ("C3", 10, "2024-01-04", "A", "Mug", -2, 2.0),
+            ("C4", 10, "2024-01-05", "A", "Mug", -2, 2.0)]
+    result, out, _ = clean(lines(rows))
+    assert out["quantity"].sum() == 5 + 3 - 4
+    assert out.set_index("invoice_id")["quantity"].to_dict() == {"1": 3, "2": 1}
+    assert engine.to_pandas(result.unmatched_cancellations).empty
+
+
+def test_returns_beyond_every_purchase_are_unmatched_not_netted():
+    rows = [("1", 10, "2024-01-01", "A", "Mug", 3, 2.0),
+            ("C3", 10, "2024-01-04", "A", "Mug", -2, 2.0),
+            ("C4", 10, "2024-01-05", "A", "Mug", -2, 2.0)]
+    result, out, _ = clean(lines(rows))
+    assert out["quantity"].tolist() == [1]
+    assert engine.to_pandas(result.unmatched_cancellations)["invoice_id"].tolist() == ["C4"]
+
+
 def test_anonymous_lines_kept_or_removed_by_parameter():
     rows = BASE + [("8", None, "2024-01-06", "A", "Mug", 1, 2.0)]
     _, kept, log = clean(lines(rows))
