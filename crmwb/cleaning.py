@@ -197,10 +197,14 @@ def clean_transactions(
         "product_id": t.product_id.strip().upper(),
     }
     if "description" in t.columns:
-        text["description"] = t.description.strip().re_replace(r"\s+", " ")
+        d = t.description.strip()
+        # the regular expression only where there is something to collapse (much faster)
+        text["description"] = ibis.ifelse(d.re_search(r"\s\s|[\t\n\r]"),
+                                          d.re_replace(r"\s+", " "), d)
     differs = ibis.or_(*[(t[c] != v).fill_null(False) for c, v in text.items()])
-    changed = int(t.filter(differs).count().execute())
-    t = t.mutate(**text)
+    t = keep(t.mutate(**text, _changed=differs), "normalised")  # the text is tidied once
+    changed = int(t._changed.sum().execute() or 0)
+    t = t.drop("_changed")
     record("normalise_text", "trimmed and upper-cased codes, tidied descriptions",
            changed=changed, after=n0)
 

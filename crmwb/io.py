@@ -143,6 +143,12 @@ def _csv_header(path: Path, encoding: str) -> list[str]:
     return next(csv.reader([first]), [])
 
 
+def _read_error(path, encoding: str | None, error: Exception) -> ValueError:
+    hint = "; pass the file's encoding" if "unicode" in str(error).lower() else ""
+    return ValueError(f"{path}: could not read as {encoding or 'detected encoding'} CSV: "
+                      f"{str(error).splitlines()[0]}{hint}")
+
+
 def _read_text_file(path: Path, encoding: str | None, con, text_columns=None) -> ir.Table:
     """A CSV file read once into the engine; non-UTF-8 text is transcoded first.
 
@@ -160,12 +166,9 @@ def _read_text_file(path: Path, encoding: str | None, con, text_columns=None) ->
     name = f"crmwb_text_{next(engine._names)}"
     if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
         try:
-            return con.create_table(name, engine.open_table(path, con=con, **options),
-                                    temp=True)
+            return engine.load_csv(path, con, name, options.get("types"))
         except duckdb.Error as e:
-            hint = "; pass the file's encoding" if "unicode" in str(e).lower() else ""
-            raise ValueError(f"{path}: could not read as {encoding} CSV: "
-                             f"{str(e).splitlines()[0]}{hint}") from None
+            raise _read_error(path, encoding, e) from None
     with tempfile.TemporaryDirectory(prefix="crmwb-") as tmp:
         utf8 = Path(tmp) / (path.name.removesuffix(".gz"))
         try:
@@ -176,7 +179,7 @@ def _read_text_file(path: Path, encoding: str | None, con, text_columns=None) ->
             raise ValueError(f"{path}: not valid {encoding} text ({e.reason} at byte "
                              f"{e.start}); pass the file's encoding") from None
         # materialise inside the engine before the temporary file goes
-        return con.create_table(name, engine.open_table(utf8, con=con, **options), temp=True)
+        return engine.load_csv(utf8, con, name, options.get("types"))
 
 
 def _read_excel(path: Path, sheet, con) -> ir.Table:
@@ -429,8 +432,7 @@ def read_transactions(
             t = _check_parsed(t, name)
         t = schema.validate(t, "transactions", source=name, values=False)
     except duckdb.Error as e:
-        raise ValueError(f"{name or 'transactions'}: could not read the file "
-                         f"(encoding {encoding or 'detected'}): {e}") from None
+        raise _read_error(name or "transactions", encoding, e) from None
     return _final_types(t)
 
 
