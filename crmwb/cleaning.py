@@ -202,17 +202,18 @@ def clean_transactions(
         text["description"] = ibis.ifelse(d.re_search(r"\s\s|[\t\n\r]"),
                                           d.re_replace(r"\s+", " "), d)
     differs = ibis.or_(*[(t[c] != v).fill_null(False) for c, v in text.items()])
+    columns = t.columns
     t = keep(t.mutate(**text, _changed=differs), "normalised")  # the text is tidied once
     changed = int(t._changed.sum().execute() or 0)
-    t = t.drop("_changed")
     record("normalise_text", "trimmed and upper-cased codes, tidied descriptions",
            changed=changed, after=n0)
 
     # 2. exact duplicates
-    t = t.distinct()
-    # number the lines in a fixed order, so matching is reproducible
-    t = keep(t.mutate(_line=ibis.row_number().over(order_by=[t[c] for c in t.columns])),
-             "numbered")
+    # each distinct line is numbered by its first position in the input (the
+    # engine keeps the input's order when it stores a table), so matching is
+    # reproducible and the clean lines keep the input's order; far cheaper than
+    # sorting on every column
+    t = keep(t.group_by(columns).agg(_line=t.rowid().min()), "numbered")
     n1, v1 = _stats(t)
     record("exact_duplicates", "removed lines identical in every column",
            removed=n0 - n1, removed_value=v0 - v1, after=n1)

@@ -191,3 +191,17 @@ def test_cleaning_the_generated_data_recovers_the_simulated_purchases(crm_data):
     assert set(clean_lines["customer_id"].dropna()) <= set(cw["master_id"])
     assert engine.to_pandas(result.unmatched_cancellations).empty
     assert not set(clean_lines["product_id"]) & {"POST", "BANK CHARGES", "M"}
+
+
+def test_clean_lines_keep_the_input_order_and_runs_repeat_exactly():
+    rows = [("3", 12, "2024-01-03", "Z", "Zip", 1, 1.0),
+            ("1", 10, "2024-01-01", "A", "Mug", 2, 2.0),
+            ("3", 12, "2024-01-03", "Z", "Zip", 1, 1.0),
+            ("2", 11, "2024-01-02", "PEN", "Pen", 3, 1.0),
+            ("C4", 10, "2024-01-04", "A", "Mug", -1, 2.0)]
+    first, out, _ = clean(lines(rows))
+    assert out["invoice_id"].tolist() == ["3", "1", "2"]
+    again, out2, _ = clean(lines(rows))
+    pd.testing.assert_frame_equal(out, out2)
+    pd.testing.assert_frame_equal(engine.to_pandas(first.cancellations),
+                                  engine.to_pandas(again.cancellations))
