@@ -107,7 +107,22 @@ def _stats(t: ir.Table) -> tuple[int, float]:
     return int(row["n"]), float(row["v"] or 0.0)
 
 
-def _match_cancellations(c: ir.Table, b: ir.Table, keep, max_rounds: int = 50) -> ir.Table:
+class _Scratch:
+    """Intermediate results stored in the engine, dropped as soon as they are not needed."""
+
+    def __init__(self, con: ibis.BaseBackend) -> None:
+        self.con = con
+
+    def keep(self, t: ir.Table, name: str) -> ir.Table:
+        return self.con.create_table(f"crmwb_clean_{name}_{next(engine._names)}", t, temp=True)
+
+    def release(self, *tables: ir.Table) -> None:
+        for t in tables:
+            self.con.raw_sql(f'DROP TABLE IF EXISTS "{t.get_name()}"')
+
+
+def _match_cancellations(c: ir.Table, b: ir.Table, scratch: _Scratch,
+                         max_rounds: int = 50) -> ir.Table:
     """Match each cancellation to one purchase, never taking back more than was bought.
 
     Each round, every pending cancellation proposes to its preferred purchase
@@ -117,6 +132,9 @@ def _match_cancellations(c: ir.Table, b: ir.Table, keep, max_rounds: int = 50) -
     lasts; the rest propose again next round. Returns ``c_line``, ``b_line``,
     ``c_qty``.
     """
+    keep, release = scratch.keep, scratch.release
+    # only purchases of a product the customer cancelled can be matched
+    b = b.semi_join(c, [b.b_customer == c.c_customer, b.b_product == c.c_product])
     capacity = keep(b.select("b_line", "b_customer", "b_product", "b_date", "b_price",
                              left=b.b_qty), "capacity")
     pending = c
@@ -137,18 +155,27 @@ def _match_cancellations(c: ir.Table, b: ir.Table, keep, max_rounds: int = 50) -
         accepted = keep(chosen.filter(taken <= chosen.left).select("c_line", "b_line", "c_qty"),
                         f"match{round_}")
         if int(accepted.count().execute()) == 0:
+            release(accepted)
             break
         matches.append(accepted)
         used = accepted.group_by(u_line=accepted.b_line).agg(used=accepted.c_qty.sum())
-        capacity = capacity.left_join(used, capacity.b_line == used.u_line)
-        capacity = keep(capacity.mutate(left=capacity.left - capacity.used.fill_null(0))
+        joined = capacity.left_join(used, capacity.b_line == used.u_line)
+        old_capacity, old_pending = capacity, pending
+        capacity = keep(joined.mutate(left=joined.left - joined.used.fill_null(0))
                         .drop("u_line", "used").filter(lambda t: t.left > 0),
                         f"capacity{round_}")
         pending = keep(pending.anti_join(accepted, pending.c_line == accepted.c_line),
                        f"pending{round_}")
+        release(old_capacity, *([old_pending] if round_ else []))
+    release(capacity, *([pending] if matches else []))
     if not matches:
-        return c.select("c_line", b_line=ibis.null("int64"), c_qty=c.c_qty).limit(0)
-    return keep(ibis.union(*matches) if len(matches) > 1 else matches[0], "match")
+        return keep(c.select("c_line", b_line=ibis.null("int64"), c_qty=c.c_qty).limit(0),
+                    "match")
+    if len(matches) == 1:
+        return matches[0]
+    match = keep(ibis.union(*matches), "match")
+    release(*matches)
+    return match
 
 
 def clean_transactions(
@@ -181,8 +208,8 @@ def clean_transactions(
     log: list[dict] = []
     n0, v0 = _stats(lines)
 
-    def keep(t: ir.Table, name: str) -> ir.Table:
-        return con.create_table(f"crmwb_clean_{name}_{next(engine._names)}", t, temp=True)
+    scratch = _Scratch(con)
+    keep = scratch.keep
 
     def record(rule, description, removed=0, removed_value=0.0, changed=0, flagged=0,
                after=None):
@@ -213,7 +240,9 @@ def clean_transactions(
     # engine keeps the input's order when it stores a table), so matching is
     # reproducible and the clean lines keep the input's order; far cheaper than
     # sorting on every column
-    t = keep(t.group_by(columns).agg(_line=t.rowid().min()), "numbered")
+    normalised = t
+    t = numbered = keep(t.group_by(columns).agg(_line=t.rowid().min()), "numbered")
+    scratch.release(normalised)
     n1, v1 = _stats(t)
     record("exact_duplicates", "removed lines identical in every column",
            removed=n0 - n1, removed_value=v0 - v1, after=n1)
@@ -243,7 +272,7 @@ def clean_transactions(
                        c_qty=-cancels.quantity, c_price=cancels.unit_price)
     b = buys.select(b_line=buys._line, b_customer=buys.customer_id, b_product=buys.product_id,
                     b_date=buys.date, b_qty=buys.quantity, b_price=buys.unit_price)
-    match = _match_cancellations(c, b, keep)
+    match = _match_cancellations(c, b, scratch)
     cancellations = keep(
         cancels.left_join(match.select("c_line", matched_line="b_line"),
                           cancels._line == match.c_line).drop("c_line"), "cancels")
@@ -259,6 +288,7 @@ def clean_transactions(
     n_partial = int(buys.filter(buys.cancelled.notnull() & (new_qty > 0)).count().execute())
     t = keep(buys.filter(new_qty > 0).mutate(quantity=new_qty).drop("b_line", "cancelled"),
              "netted")
+    scratch.release(numbered, match)
     n3 = n2 - n_cancel - n_gone
     record("cancellations",
            f"separated {n_cancel} cancellation lines ({n_unmatched} unmatched); removed "
