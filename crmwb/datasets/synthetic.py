@@ -655,6 +655,11 @@ def _simulate(
         "n_repeat": n_repeat,
         "alive": alive,
         "n_complaints": n_comp,
+        # shifting customers: purchases made before they switched brands (a switch after
+        # the last purchase leaves them looking hard-core in the data)
+        "purchases_before_switch": pd.Series(
+            np.bincount(ev_cust, weights=ev_op < switch_at[ev_cust], minlength=n).astype(int)
+        ).where(loyalty == _LOYALTY.index("shifting")).astype("Int64"),
     })
     identity = pd.DataFrame({
         "customer_id": np.r_[cust_ids, second_of[sec]],
