@@ -67,3 +67,125 @@ def lines_by_month(df: pd.DataFrame, lang: str = "en", ax=None):
     ax.set_xticks(range(len(df)), labels, rotation=90)
     ax.set(title=t("title_lines_by_month"), xlabel=t("month"), ylabel=t("lines"))
     return ax
+
+
+# --- segmentation (notebook 02) --------------------------------------------------------
+
+def rfm_segments(table: pd.DataFrame, lang: str = "en", ax=None):
+    """Share of customers and of revenue per RFM segment (from ``segment_table``)."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    names = t.values(table.index.astype(str))
+    y = range(len(table))
+    ax.barh([i - 0.2 for i in y], table["customer_share"] * 100, height=0.4,
+            label=t("customer_share"))
+    ax.barh([i + 0.2 for i in y], table["revenue_share"] * 100, height=0.4,
+            label=t("revenue_share"))
+    ax.set_yticks(list(y), names)
+    ax.invert_yaxis()
+    ax.legend()
+    ax.set(title=t("title_rfm_segments"), xlabel="%", ylabel=t("segment"))
+    return ax
+
+
+def rf_heatmap(grid: pd.DataFrame, lang: str = "en", ax=None):
+    """Customers in each recency-by-frequency score cell (from ``rf_grid``)."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4.5))
+    sns.heatmap(grid, annot=True, fmt=".0f", cmap="Blues", ax=ax,
+                cbar_kws={"label": t("customers_count")})
+    ax.set(title=t("title_rf_heatmap"), xlabel=t("frequency_score"),
+           ylabel=t("recency_score"))
+    return ax
+
+
+def elbow_silhouette(scores: pd.DataFrame, chosen: int | None = None, lang: str = "en"):
+    """Inertia (elbow) and silhouette score by k, side by side."""
+    t = glossary(lang)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5))
+    a.plot(scores.index, scores["inertia"], marker="o")
+    a.set(title=t("title_elbow"), xlabel=t("k"), ylabel=t("inertia"))
+    b.plot(scores.index, scores["silhouette"], marker="o")
+    b.set(title=t("title_silhouette"), xlabel=t("k"), ylabel=t("silhouette"))
+    if chosen is not None:
+        for axis in (a, b):
+            axis.axvline(chosen, color="grey", linestyle="--")
+    fig.tight_layout()
+    return fig
+
+
+def clusters(summary: pd.DataFrame, labels: pd.Series, lang: str = "en", ax=None):
+    """Customers by days since last purchase and revenue, coloured by cluster."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    data = summary.assign(cluster=labels)
+    sns.scatterplot(data=data, x="days_since_last_purchase", y="revenue", hue="cluster",
+                    s=10, alpha=0.6, ax=ax)
+    ax.set_yscale("log")
+    ax.set(title=t("title_clusters"), xlabel=t("days_since_last_purchase"),
+           ylabel=f"{t('revenue')} ({t('currency')}, log scale)")
+    ax.legend(title=t("cluster"), fontsize="small")
+    return ax
+
+
+def pyramid(levels: pd.DataFrame, lang: str = "en", ax=None):
+    """The customer pyramid: one band per level, labelled with counts and shares."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 5))
+    n = len(levels)
+    colours = sns.color_palette("viridis", n)
+    for i, (level, row) in enumerate(levels.iterrows()):
+        width = (i + 1) / n
+        ax.barh(i, width, left=-width / 2, color=colours[i], height=0.9)
+        text = f"{t(level)}: {int(row['customers']):,}"
+        if row.get("revenue", 0) > 0:
+            text += f" · {row['revenue_share']:.0%} {t('revenue').lower()}"
+        if "profit_share" in row and row.get("revenue", 0) > 0:
+            text += f" · {row['profit_share']:.0%} {t('profit').lower()}"
+        ax.text(0, i, text, ha="center", va="center", fontsize=9,
+                color="white" if i < n - 2 else "black")
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlim(-0.55, 0.55)
+    ax.axis("off")
+    ax.set_title(t("title_pyramid"))
+    return ax
+
+
+def whale_curve(curve: pd.DataFrame, lang: str = "en", ax=None):
+    """Cumulative profit share against the share of customers ranked by profit."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    ax.plot(curve["customer_share"] * 100, curve["cumulative_profit_share"] * 100)
+    ax.axhline(100, color="grey", linestyle="--", linewidth=1)
+    ax.set(title=t("title_whale_curve"), xlabel=f"{t('customers_ranked')} (%)",
+           ylabel=f"{t('cumulative_profit_share')} (%)")
+    return ax
+
+
+def profitability_matrix(matrix: pd.DataFrame, lang: str = "en", ax=None):
+    """Net price realised against cost to serve, one dot per customer, cells coloured."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 5))
+    data = matrix.assign(cell=matrix["cell"].astype(str).map(t))
+    sns.scatterplot(data=data, x="cost_to_serve_ratio", y="net_price_realised", hue="cell",
+                    s=8, alpha=0.5, ax=ax)
+    ax.axvline(matrix.attrs["cost_boundary"], color="grey", linestyle="--")
+    ax.axhline(matrix.attrs["price_boundary"], color="grey", linestyle="--")
+    ax.set_xscale("log")
+    ax.set(title=t("title_profitability_matrix"), xlabel=f"{t('cost_to_serve_ratio')}, log",
+           ylabel=t("net_price_realised"))
+    ax.legend(title="", fontsize="small")
+    return ax
+
+
+def loyalty_types(table: pd.DataFrame, lang: str = "en", ax=None):
+    """Customers per loyalty type (from ``loyalty_table``)."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    ax.bar(t.values(table.index), table["customers"])
+    ax.set(title=t("title_loyalty_types"), xlabel=t("loyalty_type"),
+           ylabel=t("customers_count"))
+    return ax

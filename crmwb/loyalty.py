@@ -1,0 +1,142 @@
+"""Loyalty types from brand purchase sequences (CONCEPTS.md section 7).
+
+The course's four behavioural loyalty types, read from the order in which a
+customer bought brands within a category:
+
+=============  ==================  =====================================
+type           example sequence    rule
+=============  ==================  =====================================
+hard-core      A A A A A A         one brand only
+split          A A B B A B         two or three brands, going back and forth
+shifting       A A A B B B         several brands, each bought in one run:
+                                   the customer moved on and did not return
+switcher       A B C D             four or more brands
+=============  ==================  =====================================
+
+The rule, in order: one brand is *hard-core*; four or more brands is
+*switcher*; otherwise, when every brand is bought in a single unbroken run,
+*shifting*; else *split*. A sequence is the brands of a customer's lines in
+time order (lines of one invoice in product order). Short sequences say
+little: customers with fewer than ``min_purchases`` purchase lines get no type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from crmwb import engine
+from crmwb.summary import _as_table
+
+LOYALTY_TYPES = ("hard-core", "split", "shifting", "switcher")
+
+
+def loyalty_type(sequence: Sequence[str]) -> str:
+    """The loyalty type of one brand purchase sequence.
+
+    Examples
+    --------
+    >>> [loyalty_type(s.split()) for s in
+    ...  ["A A A A A A", "A A B B A B", "A A A B B B", "A B C D"]]
+    ['hard-core', 'split', 'shifting', 'switcher']
+    """
+    brands = [b for b in sequence if b is not None and b == b]
+    if not brands:
+        raise ValueError("an empty brand sequence has no loyalty type")
+    distinct = len(set(brands))
+    if distinct == 1:
+        return "hard-core"
+    if distinct >= 4:
+        return "switcher"
+    runs = 1 + sum(a != b for a, b in zip(brands, brands[1:]))
+    return "shifting" if runs == distinct else "split"
+
+
+def brand_sequences(
+    transactions: ir.Table | pd.DataFrame,
+    within: str | None = "category",
+) -> pd.DataFrame:
+    """Each customer's brands in purchase order, per category (or over all lines).
+
+    Parameters
+    ----------
+    transactions : ibis Table or pandas.DataFrame
+        Clean transaction lines with a ``brand`` column.
+    within : str or None
+        The column whose values are the categories (``"category"``), or None
+        to read one sequence over all of a customer's lines (when, as in the
+        bundled shop, the same brands run across every category).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer (and category): ``customer_id``, the ``within``
+        column, ``sequence`` (list of brands), ``purchases`` (its length) and
+        ``brands`` (distinct).
+    """
+    t = _as_table(transactions)
+    needed = ["customer_id", "date", "brand"] + ([within] if within else [])
+    missing = [c for c in needed if c not in t.columns]
+    if missing:
+        raise ValueError(f"transactions lack column(s) {missing} needed for loyalty types")
+    t = t.filter(t.customer_id.notnull() & t.brand.notnull() & (t.quantity > 0))
+    cols = needed + ["invoice_id", "product_id"]
+    lines = engine.to_pandas(t.select(*dict.fromkeys(cols)))
+    keys = ["customer_id"] + ([within] if within else [])
+    lines = lines.sort_values(keys + ["date", "invoice_id", "product_id"], kind="stable")
+    g = lines.groupby(keys, sort=True)["brand"]
+    out = g.agg(list).rename("sequence").to_frame()
+    out["purchases"] = out["sequence"].str.len()
+    out["brands"] = g.nunique()
+    return out.reset_index()
+
+
+def loyalty_types(
+    transactions: ir.Table | pd.DataFrame,
+    within: str | None = "category",
+    min_purchases: int = 4,
+) -> pd.DataFrame:
+    """The loyalty type of every customer, from their brand sequences.
+
+    With ``within="category"`` each category's sequence gets a type and the
+    customer takes the type of their longest sequence (the category they buy
+    most; ties go to the earlier category name); the per-category types are
+    in the ``by_category`` attribute of the result's ``attrs``.
+
+    Parameters
+    ----------
+    transactions : ibis Table or pandas.DataFrame
+        Clean transaction lines with ``brand``.
+    within : str or None
+        See :func:`brand_sequences`.
+    min_purchases : int
+        Sequences shorter than this get no type (they cannot show one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id``: ``loyalty_type``, ``purchases``,
+        ``brands`` and ``sequence`` (as text, e.g. ``"A A B"``).
+    """
+    seq = brand_sequences(transactions, within)
+    seq = seq[seq["purchases"] >= min_purchases].copy()
+    seq["loyalty_type"] = pd.Categorical(seq["sequence"].map(loyalty_type),
+                                         categories=LOYALTY_TYPES)
+    if within:
+        chosen = seq.sort_values(["customer_id", "purchases", within],
+                                 ascending=[True, False, True]).drop_duplicates("customer_id")
+    else:
+        chosen = seq
+    out = chosen.set_index("customer_id")[["loyalty_type", "purchases", "brands", "sequence"]]
+    out = out.assign(sequence=out["sequence"].map(" ".join)).sort_index()
+    if within:
+        out.attrs["by_category"] = seq.drop(columns="sequence")
+    return out
+
+
+def loyalty_table(types: pd.DataFrame) -> pd.DataFrame:
+    """Customers per loyalty type and their share."""
+    counts = types["loyalty_type"].value_counts().reindex(LOYALTY_TYPES, fill_value=0)
+    return pd.DataFrame({"customers": counts, "share": counts / counts.sum()})

@@ -1,0 +1,319 @@
+"""Segmentation: RFM scores and segments, k-means clusters, the retail/wholesale split.
+
+CONCEPTS.md section 6: customers are differentiated by behaviour and value.
+Everything here starts from :func:`crmwb.summary.customer_summary`:
+
+- :func:`rfm_scores` gives quintile scores 1-5 for recency, frequency and
+  monetary value, the RFM cell and a named segment (:data:`RFM_SEGMENTS`, a
+  mapping the parameters can replace);
+- :func:`cluster_customers` fits k-means on log-transformed, standardised RFM
+  (optionally with one-hot demographic and geographic columns) as one
+  scikit-learn Pipeline, chooses k by silhouette, and profiles and names the
+  clusters;
+- :func:`retail_wholesale` splits customers into retail (many small orders) and
+  wholesale (few large ones) by order size and frequency.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.compose import ColumnTransformer
+from sklearn.metrics import silhouette_score
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+#: The named RFM segments: each is a list of patterns matched against the two-digit
+#: recency-frequency score ("51" = R 5, F 1); the first segment that matches wins.
+#: Together they cover all 25 cells.
+RFM_SEGMENTS: dict[str, list[str]] = {
+    "champions": ["5[45]"],
+    "loyal": ["[34][45]"],
+    "potential loyalists": ["[45][23]"],
+    "new": ["51"],
+    "promising": ["41"],
+    "need attention": ["33"],
+    "about to sleep": ["3[12]"],
+    "cannot lose them": ["[12]5"],
+    "at risk": ["[12][34]"],
+    "hibernating": ["[12]2", "21"],
+    "lost": ["11"],
+}
+
+#: summary columns behind R, F and M, and whether a higher value is better
+RFM_COLUMNS = {"R": ("days_since_last_purchase", False), "F": ("invoices", True),
+               "M": ("revenue", True)}
+
+
+def quantile_scores(values: pd.Series, bins: int = 5, higher_is_better: bool = True
+                    ) -> pd.Series:
+    """Scores 1..``bins`` by quantile; equal values always get equal scores.
+
+    A value's score is set by the share of customers strictly worse than it:
+    ``1 + floor(bins * share)``. Every customer gets a score, the worst value
+    always scores 1, and when many customers share a value (most bought once)
+    they share its score and some scores are not used.
+
+    Examples
+    --------
+    >>> quantile_scores(pd.Series([10, 20, 30, 40, 50, 60, 70, 80, 90, 100])).tolist()
+    [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    >>> quantile_scores(pd.Series([1, 1, 1, 1, 1, 1, 2, 2, 3, 9])).tolist()
+    [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]
+    >>> quantile_scores(pd.Series([3, 30, 300]), bins=3, higher_is_better=False).tolist()
+    [3, 2, 1]
+    """
+    if values.isna().any():
+        raise ValueError(f"column {values.name!r} has missing values: cannot score them")
+    v = values if higher_is_better else -values
+    worse = v.rank(method="min") - 1
+    return (1 + np.floor(bins * worse / len(v))).astype(int).clip(1, bins)
+
+
+def check_segments(segments: dict[str, list[str]], bins: int = 5) -> None:
+    """Raise when a segment mapping leaves some R-F cells without a segment."""
+    cells = [f"{r}{f}" for r in range(1, bins + 1) for f in range(1, bins + 1)]
+    patterns = [(name, re.compile(p)) for name, ps in segments.items() for p in ps]
+    uncovered = [c for c in cells if not any(p.fullmatch(c) for _, p in patterns)]
+    if uncovered:
+        raise ValueError(f"the RFM segment mapping leaves cells {uncovered} without a "
+                         "segment; add patterns for them (cells are 'RF', e.g. '51')")
+
+
+def rfm_scores(
+    summary: pd.DataFrame,
+    bins: int = 5,
+    segments: dict[str, list[str]] | None = None,
+) -> pd.DataFrame:
+    """RFM quintile scores, cell and named segment of every customer.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`crmwb.summary.customer_summary`.
+    bins : int
+        Number of score levels (5: quintiles).
+    segments : dict, optional
+        Segment name -> patterns on the 'RF' cell (see :data:`RFM_SEGMENTS`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``summary``: ``recency_days``, ``frequency``,
+        ``monetary`` (the raw values), ``R``, ``F``, ``M`` (scores),
+        ``rfm_cell`` (e.g. ``"545"``), ``rfm_score`` (R + F + M) and ``segment``.
+    """
+    segments = RFM_SEGMENTS if segments is None else segments
+    check_segments(segments, bins)
+    missing = [c for c, _ in RFM_COLUMNS.values() if c not in summary.columns]
+    if missing:
+        raise ValueError(f"summary lacks column(s) {missing}: use crmwb.summary.customer_summary")
+    out = pd.DataFrame(index=summary.index)
+    out["recency_days"] = summary["days_since_last_purchase"]
+    out["frequency"] = summary["invoices"]
+    out["monetary"] = summary["revenue"]
+    for letter, (col, higher) in RFM_COLUMNS.items():
+        out[letter] = quantile_scores(summary[col], bins, higher)
+    out["rfm_cell"] = out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)
+    out["rfm_score"] = out["R"] + out["F"] + out["M"]
+    rf = out["R"].astype(str) + out["F"].astype(str)
+    segment = pd.Series(pd.NA, index=out.index, dtype="string")
+    for name, patterns in segments.items():
+        hit = segment.isna() & rf.str.fullmatch("|".join(f"(?:{p})" for p in patterns))
+        segment[hit] = name
+    out["segment"] = pd.Categorical(segment, categories=list(segments))
+    return out
+
+
+def segment_table(rfm: pd.DataFrame) -> pd.DataFrame:
+    """Customers, revenue and their shares per RFM segment, in mapping order."""
+    g = rfm.groupby("segment", observed=False).agg(
+        customers=("monetary", "size"), revenue=("monetary", "sum"),
+        mean_recency_days=("recency_days", "mean"), mean_frequency=("frequency", "mean"))
+    g["customer_share"] = g["customers"] / g["customers"].sum()
+    g["revenue_share"] = g["revenue"] / g["revenue"].sum()
+    return g
+
+
+def rf_grid(rfm: pd.DataFrame, value: str = "customers") -> pd.DataFrame:
+    """An R-by-F table: customers (or mean monetary value) in each cell."""
+    if value == "customers":
+        grid = rfm.pivot_table(index="R", columns="F", values="monetary", aggfunc="size")
+    else:
+        grid = rfm.pivot_table(index="R", columns="F", values="monetary", aggfunc="mean")
+    levels = range(1, int(max(rfm["R"].max(), rfm["F"].max(), 5)) + 1)
+    return grid.reindex(index=levels[::-1], columns=levels).fillna(0)
+
+
+# --- clusters ---------------------------------------------------------------------------
+
+CLUSTER_FEATURES = ("days_since_last_purchase", "invoices", "revenue")
+
+
+def _feature_frame(summary: pd.DataFrame, customers: pd.DataFrame | None,
+                   categorical: list[str]) -> pd.DataFrame:
+    x = summary[list(CLUSTER_FEATURES)].astype(float).copy()
+    if categorical:
+        if customers is None:
+            raise ValueError(f"categorical columns {categorical} need the customers table")
+        absent = [c for c in categorical if c not in customers.columns]
+        if absent:
+            raise ValueError(f"customers table has no column(s) {absent}")
+        extra = customers.drop_duplicates("customer_id").set_index("customer_id")[categorical]
+        x = x.join(extra.astype("string").fillna("unknown").astype(object))
+        x[categorical] = x[categorical].fillna("unknown")
+    return x
+
+
+def cluster_pipeline(k: int, categorical: list[str] | None = None, seed: int = 0) -> Pipeline:
+    """log1p and standard scaling of R, F, M; one-hot categories; k-means."""
+    numeric = make_pipeline(FunctionTransformer(np.log1p, feature_names_out="one-to-one"),
+                            StandardScaler())
+    parts = [("rfm", numeric, list(CLUSTER_FEATURES))]
+    if categorical:
+        parts.append(("categories", OneHotEncoder(handle_unknown="ignore",
+                                                  sparse_output=False), list(categorical)))
+    return Pipeline([
+        ("features", ColumnTransformer(parts)),
+        ("kmeans", KMeans(n_clusters=k, n_init=10, random_state=seed)),
+    ])
+
+
+def choose_k(
+    summary: pd.DataFrame,
+    ks: range | list[int] = range(2, 9),
+    customers: pd.DataFrame | None = None,
+    categorical: list[str] | None = None,
+    seed: int = 0,
+    sample_size: int = 5000,
+) -> pd.DataFrame:
+    """Inertia (for the elbow) and silhouette score for each k.
+
+    The silhouette is computed on at most ``sample_size`` customers (seeded).
+    """
+    categorical = list(categorical or [])
+    x = _feature_frame(summary, customers, categorical)
+    rows = []
+    for k in ks:
+        pipe = cluster_pipeline(k, categorical, seed).fit(x)
+        z = pipe.named_steps["features"].transform(x)
+        labels = pipe.named_steps["kmeans"].labels_
+        sil = silhouette_score(z, labels, sample_size=min(sample_size, len(z)),
+                               random_state=seed)
+        rows.append({"k": k, "inertia": pipe.named_steps["kmeans"].inertia_,
+                     "silhouette": sil})
+    return pd.DataFrame(rows).set_index("k")
+
+
+def _cluster_names(profile: pd.DataFrame, overall: pd.Series) -> list[str]:
+    names = []
+    for _, row in profile.iterrows():
+        words = [
+            "recent" if row["days_since_last_purchase"] <= overall["days_since_last_purchase"]
+            else "lapsed",
+            "frequent" if row["invoices"] > overall["invoices"] else "occasional",
+            "high-spending" if row["revenue"] > overall["revenue"] else "low-spending",
+        ]
+        names.append(" ".join(words))
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if names.count(name) == 1 else f"{name} {seen[name]}")
+    return unique
+
+
+@dataclass
+class Clusters:
+    """The outcome of :func:`cluster_customers`."""
+
+    #: cluster name of each customer
+    labels: pd.Series
+    #: per cluster: customers, share, median R/F/M, revenue share, name
+    profile: pd.DataFrame
+    #: inertia and silhouette per k tried
+    scores: pd.DataFrame
+    #: the fitted scikit-learn Pipeline
+    pipeline: Pipeline
+
+
+def cluster_customers(
+    summary: pd.DataFrame,
+    k: int | None = None,
+    customers: pd.DataFrame | None = None,
+    categorical: list[str] | None = None,
+    ks: range | list[int] = range(2, 9),
+    seed: int = 0,
+) -> Clusters:
+    """k-means clusters of customers by R, F and M, profiled and named.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        From :func:`crmwb.summary.customer_summary`.
+    k : int, optional
+        Number of clusters; the k with the best silhouette in ``ks`` if omitted.
+    customers : pandas.DataFrame, optional
+        The customers table, for ``categorical`` columns (e.g. region, gender).
+    categorical : list of str, optional
+        Customer columns added one-hot encoded.
+    ks : range
+        The k tried for the elbow and silhouette scores.
+    seed : int
+        Random state of k-means and of the silhouette sample.
+
+    Returns
+    -------
+    Clusters
+        Names read from each cluster's medians against all customers' medians:
+        recent or lapsed, frequent or occasional, high- or low-spending.
+    """
+    categorical = list(categorical or [])
+    scores = choose_k(summary, ks, customers, categorical, seed)
+    if k is None:
+        k = int(scores["silhouette"].idxmax())
+    x = _feature_frame(summary, customers, categorical)
+    pipe = cluster_pipeline(k, categorical, seed).fit(x)
+    raw = pd.Series(pipe.named_steps["kmeans"].labels_, index=summary.index)
+    cols = list(CLUSTER_FEATURES)
+    profile = summary[cols].groupby(raw).median()
+    profile.insert(0, "customers", raw.value_counts().sort_index())
+    profile["customer_share"] = profile["customers"] / len(raw)
+    profile["revenue_share"] = summary["revenue"].groupby(raw).sum() / summary["revenue"].sum()
+    # number clusters by revenue share, largest first, so labels do not depend on k-means order
+    profile = profile.sort_values("revenue_share", ascending=False)
+    profile["name"] = _cluster_names(profile, summary[cols].median())
+    names = profile["name"]
+    profile = profile.reset_index(drop=True).set_index("name")
+    labels = raw.map(names).rename("cluster")
+    return Clusters(labels=labels, profile=profile, scores=scores, pipeline=pipe)
+
+
+# --- retail and wholesale ---------------------------------------------------------------
+
+def retail_wholesale(summary: pd.DataFrame, seed: int = 0) -> pd.Series:
+    """Split customers into ``retail`` and ``wholesale`` by order size and frequency.
+
+    Two k-means clusters on the standardised logs of the average basket and of
+    the purchase rate (invoices per 30 days of tenure); the cluster with the
+    larger baskets is wholesale: few macro transactions against many micro ones.
+
+    Returns
+    -------
+    pandas.Series
+        ``retail`` or ``wholesale`` per customer, indexed like ``summary``.
+    """
+    if len(summary) < 2:
+        raise ValueError("need at least two customers to split retail from wholesale")
+    rate = summary["invoices"] / (summary["tenure_days"].clip(lower=1) / 30)
+    x = np.column_stack([np.log1p(summary["average_basket"].clip(lower=0)), np.log(rate)])
+    pipe = make_pipeline(StandardScaler(), KMeans(n_clusters=2, n_init=10, random_state=seed))
+    labels = pipe.fit_predict(x)
+    basket = pd.Series(x[:, 0]).groupby(labels).mean()
+    wholesale = int(basket.idxmax())
+    return pd.Series(np.where(labels == wholesale, "wholesale", "retail"), index=summary.index,
+                     name="customer_type")
