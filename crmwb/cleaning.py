@@ -357,3 +357,57 @@ def write_cleaned(result: CleaningResult, out_dir: str | Path, overwrite: bool =
         result.log.to_csv(tmp / "cleaning_log.csv", index=False)
 
     return io.write_folder(Path(out_dir), fill, overwrite)
+
+
+@dataclass
+class CleanData:
+    """Clean lines under master customer ids, with what cleaning set aside.
+
+    The outcome of :func:`clean_dataset`: what every analysis notebook starts
+    from.
+    """
+
+    #: clean lines, customer ids replaced by master ids
+    lines: ir.Table
+    #: cancellation lines (returns), under master ids
+    cancellations: ir.Table
+    #: the cleaning log
+    log: pd.DataFrame
+    #: customer id -> master id, or None without a customers table
+    crosswalk: pd.DataFrame | None
+
+
+def clean_dataset(
+    data: io.Dataset,
+    keep_anonymous: bool = True,
+    country_code: str = "98",
+    **clean_options,
+) -> CleanData:
+    """Clean a data set's transactions and merge customers recorded twice.
+
+    The steps of notebook 01 in one call: :func:`clean_transactions`, then
+    :func:`crmwb.identity.crosswalk` over the customers table (when there is
+    one) and re-keying of the clean lines and the cancellations.
+
+    Parameters
+    ----------
+    data : crmwb.io.Dataset
+        From :func:`crmwb.io.read_dataset`.
+    keep_anonymous : bool
+        Keep lines without a customer id.
+    country_code : str
+        Calling code stripped from phone numbers when matching customers.
+    **clean_options
+        Passed to :func:`clean_transactions` (``non_product_pattern``,
+        ``outlier_threshold``).
+    """
+    from crmwb import identity
+
+    result = clean_transactions(data.transactions, keep_anonymous=keep_anonymous,
+                                **clean_options)
+    lines, cancellations, cw = result.lines, result.cancellations, None
+    if data.customers is not None and len(data.customers):
+        cw = identity.crosswalk(data.customers, country_code=country_code)
+        lines = identity.rekey_transactions(lines, cw)
+        cancellations = identity.rekey_transactions(cancellations, cw)
+    return CleanData(lines=lines, cancellations=cancellations, log=result.log, crosswalk=cw)

@@ -133,21 +133,22 @@ def pyramid(levels: pd.DataFrame, lang: str = "en", ax=None):
     """The customer pyramid: one band per level, labelled with counts and shares."""
     t = glossary(lang)
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 5))
+        _, ax = plt.subplots(figsize=(10, 4.5))
     n = len(levels)
     colours = sns.color_palette("viridis", n)
     for i, (level, row) in enumerate(levels.iterrows()):
-        width = (i + 1) / n
-        ax.barh(i, width, left=-width / 2, color=colours[i], height=0.9)
-        text = f"{t(level)}: {int(row['customers']):,}"
+        half = 0.5 * (i + 2) / (n + 1)
+        ax.barh(i, 2 * half, left=-half, color=colours[i], height=0.9)
+        ax.text(0, i, t(level), ha="center", va="center", fontsize=9,
+                color="white" if i < n - 2 else "black")
+        text = f"{int(row['customers']):,} {t('customers_count').lower()}"
         if row.get("revenue", 0) > 0:
             text += f" · {row['revenue_share']:.0%} {t('revenue').lower()}"
-        if "profit_share" in row and row.get("revenue", 0) > 0:
-            text += f" · {row['profit_share']:.0%} {t('profit').lower()}"
-        ax.text(0, i, text, ha="center", va="center", fontsize=9,
-                color="white" if i < n - 2 else "black")
+            if "profit_share" in row:
+                text += f" · {row['profit_share']:.0%} {t('profit').lower()}"
+        ax.text(0.52, i, text, ha="left", va="center", fontsize=9)
     ax.set_ylim(n - 0.5, -0.5)
-    ax.set_xlim(-0.55, 0.55)
+    ax.set_xlim(-0.52, 1.2)
     ax.axis("off")
     ax.set_title(t("title_pyramid"))
     return ax

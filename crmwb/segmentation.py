@@ -248,6 +248,7 @@ def cluster_customers(
     categorical: list[str] | None = None,
     ks: range | list[int] = range(2, 9),
     seed: int = 0,
+    min_k: int = 3,
 ) -> Clusters:
     """k-means clusters of customers by R, F and M, profiled and named.
 
@@ -256,7 +257,8 @@ def cluster_customers(
     summary : pandas.DataFrame
         From :func:`crmwb.summary.customer_summary`.
     k : int, optional
-        Number of clusters; the k with the best silhouette in ``ks`` if omitted.
+        Number of clusters; when omitted, the k of at least ``min_k`` in ``ks``
+        with the best silhouette.
     customers : pandas.DataFrame, optional
         The customers table, for ``categorical`` columns (e.g. region, gender).
     categorical : list of str, optional
@@ -265,6 +267,9 @@ def cluster_customers(
         The k tried for the elbow and silhouette scores.
     seed : int
         Random state of k-means and of the silhouette sample.
+    min_k : int
+        Smallest k chosen automatically: two clusters of RFM data mostly split
+        active from lapsed customers, which the RFM segments already show.
 
     Returns
     -------
@@ -275,7 +280,10 @@ def cluster_customers(
     categorical = list(categorical or [])
     scores = choose_k(summary, ks, customers, categorical, seed)
     if k is None:
-        k = int(scores["silhouette"].idxmax())
+        eligible = scores[scores.index >= min_k]
+        if eligible.empty:
+            raise ValueError(f"no k in {list(ks)} is at least min_k={min_k}")
+        k = int(eligible["silhouette"].idxmax())
     x = _feature_frame(summary, customers, categorical)
     pipe = cluster_pipeline(k, categorical, seed).fit(x)
     raw = pd.Series(pipe.named_steps["kmeans"].labels_, index=summary.index)

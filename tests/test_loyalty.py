@@ -1,0 +1,77 @@
+"""Loyalty types from brand sequences: the course's examples and the planted truth."""
+
+import pandas as pd
+import pytest
+
+from crmwb import identity, loyalty
+
+
+@pytest.mark.parametrize("sequence, expected", [
+    ("A A A A A A", "hard-core"),
+    ("A A B B A B", "split"),
+    ("A A A B B B", "shifting"),
+    ("A B C D", "switcher"),
+    ("A", "hard-core"),
+    ("A B", "shifting"),
+    ("A B A", "split"),
+    ("A A B B C C", "shifting"),
+    ("A B C A", "split"),
+    ("A B C D A A A A", "switcher"),
+])
+def test_the_course_examples_and_the_edges_of_the_rule(sequence, expected):
+    assert loyalty.loyalty_type(sequence.split()) == expected
+
+
+def test_an_empty_sequence_has_no_type():
+    with pytest.raises(ValueError, match="empty"):
+        loyalty.loyalty_type([])
+
+
+def lines(rows):
+    df = pd.DataFrame(rows, columns=["invoice_id", "customer_id", "date", "product_id",
+                                     "category", "brand"])
+    df["date"] = pd.to_datetime(df["date"])
+    df["quantity"], df["unit_price"] = 1, 1.0
+    return df
+
+
+def test_sequences_are_read_in_time_order_per_category():
+    rows = [(str(i), 1, f"2024-01-{10 - i:02d}", "T", "tea", b)
+            for i, b in enumerate("BBBAAA")]          # written newest first
+    rows += [(f"x{i}", 1, f"2024-02-{i + 1:02d}", "M", "milk", "A") for i in range(4)]
+    seq = loyalty.brand_sequences(lines(rows))
+    tea = seq[seq["category"] == "tea"].iloc[0]
+    assert tea["sequence"] == list("AAABBB") and tea["purchases"] == 6
+    types = loyalty.loyalty_types(lines(rows), min_purchases=4)
+    # the longest sequence (tea, 6 purchases) decides the customer's type
+    assert types.loc[1, "loyalty_type"] == "shifting"
+    by_cat = types.attrs["by_category"].set_index("category")["loyalty_type"]
+    assert by_cat["milk"] == "hard-core"
+
+
+def test_over_all_lines_and_minimum_length():
+    rows = [(str(i), 2, f"2024-03-{i + 1:02d}", "P", "c" + str(i % 2), b)
+            for i, b in enumerate("ABAB")]
+    assert loyalty.loyalty_types(lines(rows), within=None, min_purchases=4).loc[
+        2, "loyalty_type"] == "split"
+    assert loyalty.loyalty_types(lines(rows), within="category", min_purchases=4).empty
+    with pytest.raises(ValueError, match="lack column"):
+        loyalty.loyalty_types(lines(rows).drop(columns="brand"))
+
+
+@pytest.mark.parametrize("within, min_purchases", [("category", 6), (None, 6)])
+def test_planted_loyalty_types_are_recovered(crm_data, clean_lines, within, min_purchases):
+    cw = identity.crosswalk(crm_data.customers)
+    rekeyed = clean_lines.assign(customer_id=clean_lines["customer_id"].map(
+        cw.set_index("customer_id")["master_id"]))
+    types = loyalty.loyalty_types(rekeyed, within=within, min_purchases=min_purchases)
+    person = crm_data.truth["identity"].set_index("customer_id")["person_id"]
+    truth = crm_data.truth["customers"].set_index("person_id").loc[types.index.map(person)]
+    # a shifting customer who never bought after the switch cannot show it
+    shifted = truth["purchases_before_switch"].between(1, truth["n_repeat"])
+    observable = ((truth["loyalty_type"] != "shifting") | shifted).to_numpy()
+    assert observable.sum() > 300
+    agree = types["loyalty_type"].astype(str).to_numpy() == truth["loyalty_type"].to_numpy()
+    assert agree[observable].mean() >= 0.90
+    # every planted type is found
+    assert set(types.loc[observable, "loyalty_type"]) == set(loyalty.LOYALTY_TYPES)

@@ -1,0 +1,123 @@
+"""RFM scores and segments, clusters and the retail/wholesale split."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmwb import cleaning, io, segmentation, summary
+
+
+def test_quintile_scores_give_equal_values_equal_scores():
+    values = pd.Series([5, 5, 5, 1, 9, 9, 2, 3, 4, 100])
+    scores = segmentation.quantile_scores(values)
+    assert scores.between(1, 5).all()
+    for v in values.unique():
+        assert scores[values == v].nunique() == 1
+    assert scores[values.idxmin()] == 1 and scores[values.idxmax()] == 5
+    # more is never scored lower
+    order = values.sort_values().index
+    assert scores[order].is_monotonic_increasing
+
+
+def test_recency_scores_favour_recent_customers():
+    days = pd.Series([1, 10, 100, 1000, 5])
+    assert segmentation.quantile_scores(days, higher_is_better=False).tolist() == [5, 3, 2, 1, 4]
+
+
+def summary_of(days, invoices, revenue):
+    return pd.DataFrame({"days_since_last_purchase": days, "invoices": invoices,
+                         "revenue": revenue}, index=pd.Index(range(1, len(days) + 1),
+                                                            name="customer_id"))
+
+
+def test_rfm_cells_and_segments_by_hand():
+    s = summary_of(days=[1, 2, 3, 4, 5, 300, 400, 500, 600, 700],
+                   invoices=[50, 1, 40, 30, 20, 45, 2, 3, 4, 1],
+                   revenue=[900, 10, 800, 700, 600, 850, 20, 30, 40, 5])
+    rfm = segmentation.rfm_scores(s)
+    assert rfm.loc[1, "rfm_cell"] == "555"
+    assert rfm.loc[1, "segment"] == "champions"
+    assert rfm.loc[2, ["R", "F"]].tolist() == [5, 1] and rfm.loc[2, "segment"] == "new"
+    # bought very often, some time ago: loyal rather than a champion
+    assert rfm.loc[6, ["R", "F"]].tolist() == [3, 5] and rfm.loc[6, "segment"] == "loyal"
+    assert rfm.loc[10, "segment"] == "lost"
+    assert rfm.loc[1, "rfm_score"] == 15
+
+
+def test_every_cell_has_a_segment_and_a_gap_is_refused():
+    segmentation.check_segments(segmentation.RFM_SEGMENTS)
+    partial = {k: v for k, v in segmentation.RFM_SEGMENTS.items() if k != "lost"}
+    with pytest.raises(ValueError, match=r"leaves cells \['11'\]"):
+        segmentation.rfm_scores(summary_of([1, 2], [1, 2], [1, 2]), segments=partial)
+
+
+def test_a_replacement_mapping_is_used():
+    mine = {"active": ["[345]."], "gone": ["[12]."]}
+    s = summary_of(days=list(range(10)), invoices=[1] * 10, revenue=list(range(10)))
+    rfm = segmentation.rfm_scores(s, segments=mine)
+    assert set(rfm["segment"]) == {"active", "gone"}
+    assert (rfm.loc[rfm["R"] >= 3, "segment"] == "active").all()
+
+
+def test_segment_table_shares_add_up():
+    s = summary_of(days=[1, 2, 300, 400], invoices=[9, 8, 1, 1], revenue=[90, 80, 5, 5])
+    table = segmentation.segment_table(segmentation.rfm_scores(s))
+    assert table["customers"].sum() == 4
+    assert table["revenue_share"].sum() == pytest.approx(1.0)
+
+
+@pytest.fixture(scope="module")
+def shop():
+    from crmwb.datasets import make_crm_data
+
+    data = make_crm_data(1500, seed=11)
+    ds = io.Dataset(source=None, transactions=io.read_transactions(data.transactions),
+                    customers=data.customers, contacts=data.contacts, leads=data.leads,
+                    suspects=data.suspects, catalogue=data.catalogue)
+    clean = cleaning.clean_dataset(ds)
+    return data, ds, clean, summary.customer_summary(clean.lines, returns=clean.cancellations)
+
+
+def test_clusters_are_reproducible_and_named_from_their_profile(shop):
+    _, _, _, s = shop
+    a = segmentation.cluster_customers(s, seed=3, ks=range(2, 6))
+    b = segmentation.cluster_customers(s, seed=3, ks=range(2, 6))
+    pd.testing.assert_series_equal(a.labels, b.labels)
+    assert len(a.profile) >= 3 and a.profile["customers"].sum() == len(s)
+    assert list(a.scores.index) == [2, 3, 4, 5]
+    chosen = a.scores.loc[a.scores.index >= 3, "silhouette"].idxmax()
+    assert len(a.profile) == chosen
+    # the cluster bringing the most revenue buys more recently and more often than the one
+    # bringing the least
+    first, last = a.profile.iloc[0], a.profile.iloc[-1]
+    assert first["invoices"] > last["invoices"]
+    assert a.profile.index.is_unique
+
+
+def test_clusters_take_one_hot_customer_columns(shop):
+    data, _, _, s = shop
+    c = segmentation.cluster_customers(s, k=4, customers=data.customers,
+                                       categorical=["region"], seed=1, ks=[4])
+    encoder = c.pipeline.named_steps["features"].named_transformers_["categories"]
+    assert set(encoder.categories_[0]) >= {"Tehran"}
+    assert c.labels.nunique() == 4
+    with pytest.raises(ValueError, match="no column"):
+        segmentation.cluster_customers(s, k=3, customers=data.customers, categorical=["shoe"])
+
+
+def test_retail_and_wholesale_are_recovered(shop):
+    data, _, _, s = shop
+    kind = segmentation.retail_wholesale(s, seed=0)
+    recorded = data.customers.set_index("customer_id")["customer_type"].reindex(kind.index)
+    assert (kind == recorded).mean() >= 0.9
+    assert s.loc[kind == "wholesale", "average_basket"].median() > \
+        3 * s.loc[kind == "retail", "average_basket"].median()
+
+
+def test_rf_grid_counts_every_customer(shop):
+    s = shop[3]
+    rfm = segmentation.rfm_scores(s)
+    grid = segmentation.rf_grid(rfm)
+    assert grid.to_numpy().sum() == len(s)
+    assert list(grid.index) == [5, 4, 3, 2, 1]
+    assert np.isclose(grid.loc[5, 5], ((rfm["R"] == 5) & (rfm["F"] == 5)).sum())
