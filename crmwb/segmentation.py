@@ -209,15 +209,22 @@ def choose_k(
     return pd.DataFrame(rows).set_index("k")
 
 
-def _cluster_names(profile: pd.DataFrame, overall: pd.Series) -> list[str]:
+_NAME_WORDS = {
+    "days_since_last_purchase": ("recent", "fading", "lapsed"),
+    "invoices": ("occasional", "regular", "frequent"),
+    "revenue": ("low-spending", "mid-spending", "high-spending"),
+}
+
+
+def _cluster_names(profile: pd.DataFrame, all_customers: pd.DataFrame) -> list[str]:
+    """Name each cluster by where its medians fall among all customers' terciles."""
     names = []
     for _, row in profile.iterrows():
-        words = [
-            "recent" if row["days_since_last_purchase"] <= overall["days_since_last_purchase"]
-            else "lapsed",
-            "frequent" if row["invoices"] > overall["invoices"] else "occasional",
-            "high-spending" if row["revenue"] > overall["revenue"] else "low-spending",
-        ]
+        words = []
+        for col, labels in _NAME_WORDS.items():
+            low, high = all_customers[col].quantile([1 / 3, 2 / 3])
+            words.append(labels[0] if row[col] <= low else labels[2] if row[col] > high
+                         else labels[1])
         names.append(" ".join(words))
     seen: dict[str, int] = {}
     unique = []
@@ -274,8 +281,9 @@ def cluster_customers(
     Returns
     -------
     Clusters
-        Names read from each cluster's medians against all customers' medians:
-        recent or lapsed, frequent or occasional, high- or low-spending.
+        Names read from where each cluster's medians fall among all customers'
+        terciles: recent, fading or lapsed; occasional, regular or frequent;
+        low-, mid- or high-spending.
     """
     categorical = list(categorical or [])
     scores = choose_k(summary, ks, customers, categorical, seed)
@@ -294,7 +302,7 @@ def cluster_customers(
     profile["revenue_share"] = summary["revenue"].groupby(raw).sum() / summary["revenue"].sum()
     # number clusters by revenue share, largest first, so labels do not depend on k-means order
     profile = profile.sort_values("revenue_share", ascending=False)
-    profile["name"] = _cluster_names(profile, summary[cols].median())
+    profile["name"] = _cluster_names(profile, summary[cols])
     names = profile["name"]
     profile = profile.reset_index(drop=True).set_index("name")
     labels = raw.map(names).rename("cluster")
