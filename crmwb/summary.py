@@ -64,6 +64,7 @@ def customer_summary(
     calibration_end: str | pd.Timestamp | None = None,
     time_unit: str | float = "D",
     returns: ir.Table | pd.DataFrame | None = None,
+    merge_same_day: bool = True,
 ) -> pd.DataFrame:
     """Summarise each customer's purchases up to an analysis date.
 
@@ -83,6 +84,11 @@ def customer_summary(
         Cancellation lines set aside by cleaning
         (``CleaningResult.cancellations``), counted in ``returns`` and
         ``returned_value``.
+    merge_same_day : bool
+        Count purchases on one day as one (the BG/NBD convention, and what
+        ``lifetimes`` does). With False every invoice is a purchase, for data
+        where several purchases a day are real events; recency and T stay in
+        whole days.
 
     Returns
     -------
@@ -144,7 +150,15 @@ def customer_summary(
     bg = days.group_by("customer_id").agg(
         purchase_days=days.count(), first_day=days.first_day.min(), last_day=days.day.max(),
         repeat_spend=repeat_spend.sum())
-
+    if not merge_same_day:
+        # every invoice is a purchase; the first is the earliest (then the lowest id)
+        inv = buys.mutate(_v=value).group_by(["customer_id", "invoice_id"]).agg(
+            spend=lambda d: d._v.sum(), at=lambda d: d.date.min())
+        inv = inv.mutate(_first=ibis.row_number().over(group_by=inv.customer_id,
+                                                       order_by=[inv["at"], inv.invoice_id]))
+        bg_inv = inv.group_by("customer_id").agg(
+            repeat_spend_invoices=ibis.ifelse(inv._first == 0, 0.0, inv.spend).sum())
+        bg = bg.join(bg_inv, "customer_id")
     out = engine.to_pandas(per_customer.join(bg, "customer_id")).set_index("customer_id")
     out = out.sort_index()
 
@@ -164,7 +178,10 @@ def customer_summary(
     out["days_since_last_purchase"] = (end - out["last_purchase"].dt.normalize()).dt.days
     out["tenure_days"] = (end - out["first_purchase"].dt.normalize()).dt.days
     out["average_basket"] = out["revenue"] / out["invoices"]
-    out["frequency"] = (out["purchase_days"] - 1).astype(int)
+    purchases = out["purchase_days"] if merge_same_day else out["invoices"]
+    if not merge_same_day:
+        out["repeat_spend"] = out["repeat_spend_invoices"]
+    out["frequency"] = (purchases - 1).astype(int)
     out["recency"] = (out["last_day"] - out["first_day"]).dt.days / unit
     out["T"] = (end - out["first_day"]).dt.days / unit
     out["monetary_value"] = np.where(out["frequency"] > 0,
@@ -177,5 +194,5 @@ def customer_summary(
              "products", "categories", "returns", "returned_value",
              "frequency", "recency", "T", "monetary_value"]
     out = out[[c for c in order if c in out.columns]]
-    out.attrs.update(calibration_end=end, time_unit=time_unit)
+    out.attrs.update(calibration_end=end, time_unit=time_unit, merge_same_day=merge_same_day)
     return out

@@ -103,3 +103,12 @@ def test_matches_lifetimes_on_the_generated_shop(clean_lines):
     np.testing.assert_allclose(ours["recency"], ref["recency"])
     np.testing.assert_allclose(ours["T"], ref["T"])
     np.testing.assert_allclose(ours["monetary_value"], ref["monetary_value"], rtol=1e-9)
+
+
+def test_without_merging_every_invoice_is_a_purchase(summary):
+    s = customer_summary(lines(ROWS), calibration_end="2024-02-29", merge_same_day=False)
+    c7 = s.loc[7]
+    # invoices 1 (20) and 2 (10) on Jan 1, 3 (30) on Jan 15, 4 (20) on Feb 1
+    assert c7["frequency"] == 3
+    assert c7["monetary_value"] == pytest.approx((10 + 30 + 20) / 3)
+    assert (c7["recency"], c7["T"]) == (summary.loc[7, "recency"], summary.loc[7, "T"])

@@ -211,10 +211,10 @@ def _choice_by_rows(rng, row_weights, index, block: int = 100_000) -> np.ndarray
     return out
 
 
-def _calendar(start: pd.Timestamp, end: pd.Timestamp):
+def _calendar(start: pd.Timestamp, end: pd.Timestamp, seasonal: bool = True):
     days = pd.date_range(start, end, freq="D")
     intensity = cat.MONTH_FACTOR[days.month - 1] * cat.WEEKDAY_FACTOR[days.day_of_week]
-    intensity = intensity / intensity.mean()
+    intensity = intensity / intensity.mean() if seasonal else np.ones(len(days))
     op_edges = np.r_[0.0, np.cumsum(intensity)]
     return days, op_edges
 
@@ -237,12 +237,13 @@ def _simulate(
     id_base: int,
     invoice_base: int,
     truth_params: dict,
+    seasonal: bool = True,
 ) -> CRMData:
     P = truth_params
     products = cat.catalogue()
     types = cat.product_types()
     n_types = len(types)
-    days, op_edges = _calendar(start, end)
+    days, op_edges = _calendar(start, end, seasonal)
     horizon = op_edges[-1]
     n = n_customers
 
@@ -703,6 +704,7 @@ def make_crm_data(
     start: str = "2024-01-01",
     end: str = "2025-12-31",
     seed: int = 42,
+    seasonal: bool = True,
 ) -> CRMData:
     """Simulate a shop's CRM tables with planted, known truth.
 
@@ -715,6 +717,11 @@ def make_crm_data(
         The observation window (inclusive dates).
     seed : int
         Seed of the random generator: the same seed gives identical tables.
+    seasonal : bool
+        Vary purchase intensity by month and weekday. The BG/NBD truth is
+        planted in "operational" time that the seasons stretch and squeeze;
+        with ``seasonal=False`` calendar time is operational time, so a model
+        fitted on calendar dates is exactly the planted one (for recovery tests).
 
     Returns
     -------
@@ -732,7 +739,7 @@ def make_crm_data(
     start, end = _check_args(n_customers, start, end)
     rng = np.random.default_rng([seed, 0])
     return _simulate(int(n_customers), start, end, rng, id_base=10_000,
-                     invoice_base=100_000, truth_params=DEFAULT_TRUTH)
+                     invoice_base=100_000, truth_params=DEFAULT_TRUTH, seasonal=seasonal)
 
 
 def write_large_crm_data(

@@ -1,0 +1,620 @@
+"""Customer lifetime value: historical value, BG/NBD, Pareto/NBD, Gamma-Gamma and sBG.
+
+CLV is the present value of the net profit a customer will bring
+(CONCEPTS.md section 4). This module gives:
+
+- :func:`historical_value` (the *base* component: margin to date) and
+  :func:`retention_clv`, the simple retention formula ``m r / (1 + d - r)``;
+- :class:`BetaGeoModel` (BG/NBD, Fader, Hardie & Lee 2005) and
+  :class:`ParetoNBDModel` (Schmittlein, Morrison & Colombo 1987) for the number
+  of future purchases in the non-contractual setting;
+- :class:`GammaGammaModel` for the spend per purchase;
+- :func:`customer_lifetime_value`: discounted expected margin over a horizon;
+- :class:`ShiftedBetaGeoModel` (Fader & Hardie 2007) for contractual retention.
+
+The models follow scikit-learn's shape: the constructor stores settings,
+``fit(summary)`` returns the model, learned values end in ``_``
+(``params_``, ``log_likelihood_``, ``standard_errors_``). They are fitted by
+maximum likelihood with scipy on log-parameters, from log-likelihoods built
+with ``gammaln``, ``betaln`` and ``logsumexp``; customers with identical
+inputs are fitted once, with a weight. Standard errors come from the Hessian
+of the log-likelihood on the log scale; 95% intervals are ``exp(log θ ± 1.96
+se)``. Inputs are the columns of :func:`crmwb.summary.customer_summary`:
+``frequency`` (repeat purchases), ``recency`` and ``T`` (in the summary's time
+unit) and ``monetary_value``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+from scipy.special import betaln, digamma, gammaln, hyp2f1, logsumexp
+
+Z95 = 1.959963984540054
+DAYS_PER_MONTH = 365.25 / 12
+
+
+class CLVWarning(UserWarning):
+    """A model's assumption looks doubtful on this data."""
+
+
+# --- simple measures ----------------------------------------------------------------------
+
+def historical_value(profits: pd.DataFrame | pd.Series, column: str = "profit") -> pd.Series:
+    """The *base* component of customer value: the margin a customer has brought to date.
+
+    ``profits`` is :func:`crmwb.profitability.customer_profit`'s table (its
+    ``profit`` column) or a Series of margins per customer.
+    """
+    series = profits[column] if isinstance(profits, pd.DataFrame) else profits
+    return series.rename("historical_value")
+
+
+def retention_clv(margin, retention, discount_rate):
+    """Lifetime value of a customer under constant retention: ``m r / (1 + d - r)``.
+
+    ``margin`` is the margin per period, ``retention`` the share of customers
+    kept each period and ``discount_rate`` the discount rate per period.
+
+    Examples
+    --------
+    >>> round(retention_clv(100.0, 0.8, 0.1), 2)
+    266.67
+    """
+    margin, retention, discount_rate = (np.asarray(v, dtype=float)
+                                        for v in (margin, retention, discount_rate))
+    if np.any((retention < 0) | (retention >= 1 + discount_rate)):
+        raise ValueError("retention must be between 0 and 1 + discount rate")
+    out = margin * retention / (1 + discount_rate - retention)
+    return float(out) if out.ndim == 0 else out
+
+
+def retention_what_if(margins: pd.Series, retention: float, discount_rate: float,
+                      rise: float = 0.05) -> pd.DataFrame:
+    """Total retention-formula CLV now and with retention ``rise`` points higher.
+
+    Returns a two-row table: retention, total CLV, and the change against now.
+    """
+    rows = []
+    for label, r in (("now", retention), (f"+{rise:.0%} retention", min(retention + rise,
+                                                                        0.999))):
+        rows.append({"scenario": label, "retention": r,
+                     "total_clv": float(np.sum(retention_clv(margins.to_numpy(), r,
+                                                             discount_rate)))})
+    out = pd.DataFrame(rows).set_index("scenario")
+    out["change"] = out["total_clv"] / out["total_clv"].iloc[0] - 1
+    return out
+
+
+# --- fitting machinery ----------------------------------------------------------------------
+
+def _columns(data: pd.DataFrame, needed: list[str], model: str) -> list[np.ndarray]:
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise ValueError(f"{model}: the customer summary lacks column(s) {missing}; use "
+                         "crmwb.summary.customer_summary")
+    arrays = [data[c].to_numpy(dtype=float) for c in needed]
+    for name, a in zip(needed, arrays):
+        bad = ~np.isfinite(a) | (a < 0)
+        if bad.any():
+            rows = data.loc[bad, needed].head(5)
+            raise ValueError(f"{model}: column {name!r} has {int(bad.sum())} negative or "
+                             f"missing value(s), e.g.\n{rows.to_string()}")
+    return arrays
+
+
+def _group(*arrays: np.ndarray, weights: np.ndarray | None = None):
+    """Unique rows of the arrays and how many customers share each (their weight)."""
+    stacked = np.column_stack(arrays)
+    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    w = np.bincount(inverse.ravel(), weights=weights, minlength=len(unique))
+    return [unique[:, i] for i in range(unique.shape[1])], w
+
+
+def _fit(negll: Callable, x0: np.ndarray, name: str) -> optimize.OptimizeResult:
+    """Minimise a negative log-likelihood (value and gradient) over log-parameters."""
+    res = optimize.minimize(negll, x0, jac=True, method="L-BFGS-B",
+                            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})
+    if not np.all(np.isfinite(res.x)):
+        raise RuntimeError(f"{name}: the fit diverged ({res.message})")
+    if not res.success and np.max(np.abs(res.jac)) > 1e-4:
+        warnings.warn(f"{name}: the optimiser stopped before converging: {res.message}",
+                      CLVWarning, stacklevel=3)
+    return res
+
+
+def _hessian(grad: Callable, x: np.ndarray, step: float = 1e-5) -> np.ndarray:
+    """Hessian by central differences of an analytic gradient, symmetrised."""
+    k = len(x)
+    h = np.empty((k, k))
+    for i in range(k):
+        e = np.zeros(k)
+        e[i] = step
+        h[i] = (grad(x + e) - grad(x - e)) / (2 * step)
+    return (h + h.T) / 2
+
+
+class _LikelihoodModel:
+    """Shared parts: parameters on the log scale, standard errors, intervals."""
+
+    _names: tuple[str, ...] = ()
+
+    def _finish(self, log_params: np.ndarray, total_negll: Callable, n: float) -> None:
+        self._log_params = log_params
+        self.params_ = dict(zip(self._names, np.exp(log_params).tolist()))
+        value, _ = total_negll(log_params)
+        self.log_likelihood_ = float(-value)
+        self.n_customers_ = int(round(n))
+        hess = _hessian(lambda z: total_negll(z)[1], log_params)
+        try:
+            cov = np.linalg.inv(hess)
+            variances = np.diag(cov)
+            se_log = np.sqrt(np.where(variances > 0, variances, np.nan))
+        except np.linalg.LinAlgError:
+            cov = np.full_like(hess, np.nan)
+            se_log = np.full(len(log_params), np.nan)
+        self.covariance_log_ = cov
+        p = np.exp(log_params)
+        self.standard_errors_ = dict(zip(self._names, (p * se_log).tolist()))
+        self.confidence_intervals_ = pd.DataFrame({
+            "estimate": p, "lower_95": np.exp(log_params - Z95 * se_log),
+            "upper_95": np.exp(log_params + Z95 * se_log)}, index=list(self._names))
+
+    def summary(self) -> pd.DataFrame:
+        """The fitted parameters with standard errors and 95% intervals."""
+        out = self.confidence_intervals_.copy()
+        out.insert(1, "standard_error", pd.Series(self.standard_errors_))
+        return out
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "params_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted yet: call fit(summary)")
+
+
+# --- BG/NBD ----------------------------------------------------------------------------------
+
+def _bgnbd_terms(r, alpha, a, b, x, t_x, T):
+    """The per-customer log-likelihood of BG/NBD and the pieces of its gradient."""
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+    l3 = -(r + x) * np.log(alpha + T)
+    repeat = x > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        l4 = np.where(repeat, np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0))
+                      - (r + x) * np.log(alpha + t_x), -np.inf)
+    lse = logsumexp(np.stack([l3, l4]), axis=0)
+    return a1 + a2 + lse, l3, l4, lse
+
+
+class BetaGeoModel(_LikelihoodModel):
+    """The BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
+
+    While active, a customer buys at a Poisson rate λ ~ Gamma(r, α); after
+    each purchase they become inactive with probability p ~ Beta(a, b).
+
+    Attributes
+    ----------
+    params_ : dict
+        ``r``, ``alpha``, ``a``, ``b`` (``alpha`` in the summary's time unit).
+    log_likelihood_ : float
+        The maximised log-likelihood (summed over customers).
+    standard_errors_ : dict
+        From the Hessian of the log-likelihood (delta method).
+    confidence_intervals_ : pandas.DataFrame
+        95% intervals, computed on the log scale.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"frequency": [0, 1, 4, 0, 2, 7, 0, 3],
+    ...                   "recency": [0, 10, 30, 0, 20, 35, 0, 12],
+    ...                   "T": [40, 38, 36, 40, 30, 39, 25, 33]})
+    >>> model = BetaGeoModel().fit(s)
+    >>> sorted(model.params_)
+    ['a', 'alpha', 'b', 'r']
+    >>> bool(model.probability_alive(s).between(0, 1).all())
+    True
+    """
+
+    _names = ("r", "alpha", "a", "b")
+
+    def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None) -> BetaGeoModel:
+        """Fit by maximum likelihood to ``frequency``, ``recency`` and ``T``.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame
+            One row per customer (:func:`crmwb.summary.customer_summary`).
+        weights : array, optional
+            How many customers each row stands for (1 each by default).
+        """
+        x, t_x, T = _columns(summary, ["frequency", "recency", "T"], "BG/NBD")
+        bad = t_x > T
+        if bad.any():
+            raise ValueError("BG/NBD: recency exceeds T for some customers, e.g.\n"
+                             f"{summary.loc[bad, ['frequency', 'recency', 'T']].head()}")
+        (x, t_x, T), w = _group(x, t_x, T, weights=weights)
+        scale = 10.0 / T.max() if T.max() > 0 else 1.0  # well-conditioned time scale
+        ts, Ts = t_x * scale, T * scale
+        n = w.sum()
+
+        def negll(z):
+            r, alpha, a, b = np.exp(z)
+            ll, l3, l4, lse = _bgnbd_terms(r, alpha, a, b, x, ts, Ts)
+            w3, w4 = np.exp(l3 - lse), np.exp(l4 - lse)
+            d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w3 * np.log(alpha + Ts) \
+                - w4 * np.log(alpha + ts)
+            d_alpha = r / alpha - w3 * (r + x) / (alpha + Ts) - w4 * (r + x) / (alpha + ts)
+            d_a = digamma(a + b) - digamma(a + b + x) + w4 / a
+            with np.errstate(divide="ignore", invalid="ignore"):
+                inv = np.where(x > 0, 1 / np.where(x > 0, b + x - 1, 1.0), 0.0)
+            d_b = digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x) - w4 * inv
+            grad = np.array([np.dot(w, d) for d in (d_r, d_alpha, d_a, d_b)]) * np.exp(z)
+            return -np.dot(w, ll) / n, -grad / n
+
+        res = _fit(negll, np.zeros(4), "BG/NBD")
+        z = res.x.copy()
+        z[1] -= np.log(scale)  # alpha back in the summary's time unit
+
+        def total(zz):
+            zs = zz.copy()
+            zs[1] += np.log(scale)
+            v, g = negll(zs)
+            return v * n, g * n
+
+        self._finish(z, total, n)
+        return self
+
+    def _arrays(self, data: pd.DataFrame):
+        self._check_fitted()
+        x, t_x, T = _columns(data, ["frequency", "recency", "T"], "BG/NBD")
+        return (self.params_[k] for k in self._names), x, t_x, T
+
+    def log_likelihood(self, data: pd.DataFrame) -> pd.Series:
+        """Each customer's log-likelihood under the fitted model."""
+        (r, alpha, a, b), x, t_x, T = self._arrays(data)
+        return pd.Series(_bgnbd_terms(r, alpha, a, b, x, t_x, T)[0], index=data.index)
+
+    def probability_alive(self, data: pd.DataFrame) -> pd.Series:
+        """P(the customer is still active | frequency, recency, T)."""
+        (r, alpha, a, b), x, t_x, T = self._arrays(data)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_ratio = (np.log(a) - np.log(np.where(x > 0, b + x - 1, 1.0))
+                         + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
+        p = np.where(x > 0, 1 / (1 + np.exp(log_ratio)), 1.0)
+        return pd.Series(p, index=data.index, name="p_alive")
+
+    def expected_purchases(self, t: float, data: pd.DataFrame) -> pd.Series:
+        """Expected purchases in the next ``t`` time units, given each customer's history."""
+        (r, alpha, a, b), x, t_x, T = self._arrays(data)
+        z = t / (alpha + T + t)
+        hyp = hyp2f1(r + x, b + x, a + b + x - 1, z)
+        num = (a + b + x - 1) / (a - 1) * (
+            1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp)
+        return pd.Series(num * self.probability_alive(data).to_numpy(), index=data.index,
+                         name="expected_purchases")
+
+    def expected_repeat_purchases(self, t) -> np.ndarray:
+        """Expected repeat purchases of one new customer over ``t`` time units."""
+        self._check_fitted()
+        r, alpha, a, b = (self.params_[k] for k in self._names)
+        t = np.asarray(t, dtype=float)
+        return (a + b - 1) / (a - 1) * (
+            1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+
+
+# --- Pareto/NBD ------------------------------------------------------------------------------
+
+def _log_hyp2f1(a, b, c, z):
+    with np.errstate(divide="ignore"):
+        return np.log(hyp2f1(a, b, c, z))
+
+
+def _pareto_terms(r, alpha, s, beta, x, t_x, T):
+    """Per-customer Pareto/NBD log-likelihood and log P(alive) pieces."""
+    rsx = r + s + x
+    if alpha >= beta:
+        big, k = alpha, s + 1
+        z_t = (alpha - beta) / (alpha + t_x)
+        z_T = (alpha - beta) / (alpha + T)
+    else:
+        big, k = beta, r + x
+        z_t = (beta - alpha) / (beta + t_x)
+        z_T = (beta - alpha) / (beta + T)
+    log_1 = _log_hyp2f1(rsx, k, rsx + 1, z_t) - rsx * np.log(big + t_x)
+    log_2 = _log_hyp2f1(rsx, k, rsx + 1, z_T) - rsx * np.log(big + T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_a0 = log_1 + np.log1p(-np.exp(np.minimum(log_2 - log_1, 0.0)))
+    log_a0 = np.where(log_2 >= log_1, -np.inf, log_a0)
+    head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    rest = np.log(s) - np.log(rsx) + log_a0
+    lse = np.logaddexp(alive, rest)
+    return head + lse, alive - lse
+
+
+class ParetoNBDModel(_LikelihoodModel):
+    """The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
+
+    Purchases at rate λ ~ Gamma(r, α) while active; the active lifetime is
+    exponential with rate μ ~ Gamma(s, β). Fitted beside BG/NBD to compare.
+    Parameters: ``r``, ``alpha``, ``s``, ``beta``.
+    """
+
+    _names = ("r", "alpha", "s", "beta")
+
+    def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None) -> ParetoNBDModel:
+        """Fit by maximum likelihood to ``frequency``, ``recency`` and ``T``."""
+        x, t_x, T = _columns(summary, ["frequency", "recency", "T"], "Pareto/NBD")
+        (x, t_x, T), w = _group(x, t_x, T, weights=weights)
+        scale = 10.0 / T.max() if T.max() > 0 else 1.0
+        ts, Ts = t_x * scale, T * scale
+        n = w.sum()
+
+        def value(z):
+            r, alpha, s, beta = np.exp(z)
+            ll, _ = _pareto_terms(r, alpha, s, beta, x, ts, Ts)
+            return -np.dot(w, ll) / n
+
+        def negll(z, h=1e-6):
+            v = value(z)
+            g = np.array([(value(z + h * e) - value(z - h * e)) / (2 * h) for e in np.eye(4)])
+            return v, g
+
+        res = _fit(negll, np.zeros(4), "Pareto/NBD")
+        z = res.x.copy()
+        z[[1, 3]] -= np.log(scale)
+
+        def total(zz, h=1e-5):
+            zs = zz.copy()
+            zs[[1, 3]] += np.log(scale)
+            v, _ = negll(zs)
+            g = np.array([(value(zs + h * e) - value(zs - h * e)) / (2 * h) for e in np.eye(4)])
+            return v * n, g * n
+
+        self._finish(z, total, n)
+        return self
+
+    def _arrays(self, data):
+        self._check_fitted()
+        x, t_x, T = _columns(data, ["frequency", "recency", "T"], "Pareto/NBD")
+        return (self.params_[k] for k in self._names), x, t_x, T
+
+    def log_likelihood(self, data: pd.DataFrame) -> pd.Series:
+        """Each customer's log-likelihood under the fitted model."""
+        (r, alpha, s, beta), x, t_x, T = self._arrays(data)
+        return pd.Series(_pareto_terms(r, alpha, s, beta, x, t_x, T)[0], index=data.index)
+
+    def probability_alive(self, data: pd.DataFrame) -> pd.Series:
+        """P(the customer is still active | frequency, recency, T)."""
+        (r, alpha, s, beta), x, t_x, T = self._arrays(data)
+        return pd.Series(np.exp(_pareto_terms(r, alpha, s, beta, x, t_x, T)[1]),
+                         index=data.index, name="p_alive")
+
+    def expected_purchases(self, t: float, data: pd.DataFrame) -> pd.Series:
+        """Expected purchases in the next ``t`` time units, given each customer's history."""
+        (r, alpha, s, beta), x, t_x, T = self._arrays(data)
+        p_alive = self.probability_alive(data).to_numpy()
+        e = (r + x) * (beta + T) / ((alpha + T) * (s - 1)) * (
+            1 - ((beta + T) / (beta + T + t)) ** (s - 1))
+        return pd.Series(e * p_alive, index=data.index, name="expected_purchases")
+
+    def expected_repeat_purchases(self, t) -> np.ndarray:
+        """Expected purchases of one new customer over ``t`` time units."""
+        self._check_fitted()
+        r, alpha, s, beta = (self.params_[k] for k in self._names)
+        t = np.asarray(t, dtype=float)
+        return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
+
+
+# --- Gamma-Gamma -----------------------------------------------------------------------------
+
+def _gg_terms(p, q, gamma, x, m):
+    px = p * x
+    return (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma)
+            + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(gamma + m * x))
+
+
+class GammaGammaModel(_LikelihoodModel):
+    """The Gamma-Gamma model of spend per purchase (Fader, Hardie & Lee 2005).
+
+    A customer's purchases have mean ν drawn from Gamma(q, γ), each purchase's
+    spend from Gamma(p, ν). Fitted on customers with repeat purchases and a
+    positive mean spend. The model assumes spend does not depend on purchase
+    frequency: the Pearson correlation between the two is kept in
+    ``frequency_spend_correlation_`` and a :class:`CLVWarning` is raised above
+    ``max_correlation``.
+
+    Parameters
+    ----------
+    max_correlation : float
+        Absolute correlation above which the independence warning is raised.
+    """
+
+    _names = ("p", "q", "gamma")
+
+    def __init__(self, max_correlation: float = 0.3):
+        self.max_correlation = max_correlation
+
+    def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None) -> GammaGammaModel:
+        """Fit to ``frequency`` and ``monetary_value`` of customers with repeat purchases."""
+        x, m = _columns(summary, ["frequency", "monetary_value"], "Gamma-Gamma")
+        keep = (x > 0) & (m > 0)
+        if keep.sum() < 3:
+            raise ValueError("Gamma-Gamma: fewer than 3 customers with repeat purchases")
+        w0 = None if weights is None else np.asarray(weights, dtype=float)[keep]
+        x, m = x[keep], m[keep]
+        corr = float(np.corrcoef(x, m)[0, 1]) if x.std() > 0 and m.std() > 0 else 0.0
+        self.frequency_spend_correlation_ = corr
+        if abs(corr) > self.max_correlation:
+            warnings.warn(f"Gamma-Gamma: frequency and spend are correlated (r = {corr:.2f}); "
+                          "the model assumes they are independent, so its spend estimates "
+                          "are doubtful for this data", CLVWarning, stacklevel=2)
+        (x, m), w = _group(x, m, weights=w0)
+        scale = 1.0 / np.average(m, weights=w)
+        ms = m * scale
+        n = w.sum()
+
+        def negll(z):
+            p, q, g = np.exp(z)
+            ll = _gg_terms(p, q, g, x, ms)
+            d_p = x * (digamma(p * x + q) - digamma(p * x) + np.log(ms) + np.log(x)
+                       - np.log(g + ms * x))
+            d_q = digamma(p * x + q) - digamma(q) + np.log(g) - np.log(g + ms * x)
+            d_g = q / g - (p * x + q) / (g + ms * x)
+            grad = np.array([np.dot(w, d) for d in (d_p, d_q, d_g)]) * np.exp(z)
+            return -np.dot(w, ll) / n, -grad / n
+
+        res = _fit(negll, np.zeros(3), "Gamma-Gamma")
+        z = res.x.copy()
+        z[2] -= np.log(scale)
+        jacobian = n * np.log(scale)  # the log-likelihood of the unscaled spends
+
+        def total(zz):
+            zs = zz.copy()
+            zs[2] += np.log(scale)
+            v, g = negll(zs)
+            return v * n - jacobian, g * n
+
+        self._finish(z, total, n)
+        return self
+
+    def conditional_expected_average_profit(self, data: pd.DataFrame) -> pd.Series:
+        """Expected spend per purchase of each customer, shrunk towards the population mean.
+
+        Customers without repeat purchases get the population mean ``p γ / (q - 1)``.
+        """
+        self._check_fitted()
+        p, q, g = (self.params_[k] for k in self._names)
+        x, m = _columns(data, ["frequency", "monetary_value"], "Gamma-Gamma")
+        if q <= 1:
+            raise ValueError("Gamma-Gamma: q <= 1, the mean spend is not finite")
+        return pd.Series((g + m * x) * p / (p * x + q - 1), index=data.index,
+                         name="expected_spend")
+
+    def mean_spend(self) -> float:
+        """The population mean spend per purchase, ``p γ / (q - 1)``."""
+        self._check_fitted()
+        p, q, g = (self.params_[k] for k in self._names)
+        return p * g / (q - 1)
+
+
+# --- CLV --------------------------------------------------------------------------------------
+
+def customer_lifetime_value(
+    purchases: BetaGeoModel | ParetoNBDModel,
+    spend: GammaGammaModel,
+    data: pd.DataFrame,
+    horizon_months: int = 12,
+    monthly_discount_rate: float = 0.01,
+    margin: float = 0.30,
+    days_per_unit: float | None = None,
+) -> pd.Series:
+    """Discounted expected margin of each customer over the next ``horizon_months``.
+
+    Month ``i`` contributes ``margin x E[spend] x (E[X(i months)] - E[X(i-1
+    months)]) / (1 + d)^i``, a month being 365.25 / 12 days converted to the
+    summary's time unit (``days_per_unit``: read from the summary's
+    attributes, 1 for days and 7 for weeks).
+    """
+    if days_per_unit is None:
+        unit = data.attrs.get("time_unit", "D")
+        days_per_unit = {"D": 1.0, "W": 7.0}.get(str(unit).upper(), unit)
+    days_per_unit = float(days_per_unit)
+    value = spend.conditional_expected_average_profit(data).to_numpy()
+    clv = np.zeros(len(data))
+    previous = np.zeros(len(data))
+    for i in range(1, horizon_months + 1):
+        current = purchases.expected_purchases(DAYS_PER_MONTH * i / days_per_unit,
+                                               data).to_numpy()
+        clv += margin * value * (current - previous) / (1 + monthly_discount_rate) ** i
+        previous = current
+    return pd.Series(clv, index=data.index, name="clv")
+
+
+# --- shifted beta-geometric ----------------------------------------------------------------
+
+class ShiftedBetaGeoModel(_LikelihoodModel):
+    """The shifted-beta-geometric model of contractual retention (Fader & Hardie 2007).
+
+    Each customer churns at the end of a period with probability θ ~ Beta(α, β).
+    Fitted to the survivors of a cohort at the start of each period
+    (``fit([1000, 631, 468, ...])``) or to censored durations
+    (:meth:`fit_durations`). Parameters: ``alpha``, ``beta``.
+
+    Examples
+    --------
+    >>> m = ShiftedBetaGeoModel().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+    >>> round(m.params_["alpha"], 3), round(m.params_["beta"], 3)
+    (0.704, 1.182)
+    """
+
+    _names = ("alpha", "beta")
+
+    def fit(self, survivors) -> ShiftedBetaGeoModel:
+        """Fit to the customers still active at the start of periods 0, 1, 2, ..."""
+        n = np.asarray(survivors, dtype=float)
+        if n.ndim != 1 or len(n) < 2 or np.any(np.diff(n) > 0) or np.any(n < 0):
+            raise ValueError("survivors must be a non-increasing list of counts, first the "
+                             f"cohort size; got {list(survivors)[:10]}")
+        churned = -np.diff(n)
+        periods = np.arange(1, len(n))
+        return self._fit_counts(periods, churned, np.array([len(n) - 1]), n[-1:])
+
+    def fit_durations(self, periods, churned) -> ShiftedBetaGeoModel:
+        """Fit to individual customers: periods completed and whether they churned.
+
+        A churned customer who left after ``t`` periods adds P(T = t); one still
+        active after ``t`` periods adds P(T > t) (right-censored), e.g. Telco's
+        ``tenure`` and ``churned``.
+        """
+        t = np.asarray(periods, dtype=float)
+        c = np.asarray(churned, dtype=bool)
+        if t.shape != c.shape or np.any(t < 0):
+            raise ValueError("periods must be non-negative and as long as churned")
+        lost = pd.Series(1.0, index=t[c & (t >= 1)]).groupby(level=0).sum()
+        kept = pd.Series(1.0, index=t[~c]).groupby(level=0).sum()
+        return self._fit_counts(lost.index.to_numpy(), lost.to_numpy(),
+                                kept.index.to_numpy(), kept.to_numpy())
+
+    def _fit_counts(self, t_lost, n_lost, t_kept, n_kept) -> ShiftedBetaGeoModel:
+        total = n_lost.sum() + n_kept.sum()
+
+        def value(z):
+            a, b = np.exp(z)
+            ll_lost = betaln(a + 1, b + t_lost - 1) - betaln(a, b)
+            ll_kept = betaln(a, b + t_kept) - betaln(a, b)
+            return -(np.dot(n_lost, ll_lost) + np.dot(n_kept, ll_kept)) / total
+
+        def negll(z, h=1e-6):
+            g = np.array([(value(z + h * e) - value(z - h * e)) / (2 * h) for e in np.eye(2)])
+            return value(z), g
+
+        res = _fit(negll, np.zeros(2), "sBG")
+        self._finish(res.x, lambda z: tuple(v * total for v in negll(z)), total)
+        return self
+
+    def retention_rate(self, t) -> np.ndarray:
+        """Share of customers active in period ``t - 1`` who renew in period ``t`` (t >= 1)."""
+        self._check_fitted()
+        a, b = self.params_["alpha"], self.params_["beta"]
+        t = np.asarray(t, dtype=float)
+        return (b + t - 1) / (a + b + t - 1)
+
+    def survival(self, t) -> np.ndarray:
+        """Share of a cohort still active after ``t`` periods."""
+        self._check_fitted()
+        a, b = self.params_["alpha"], self.params_["beta"]
+        t = np.asarray(t, dtype=float)
+        return np.exp(betaln(a, b + t) - betaln(a, b))
+
+    def discounted_expected_residual_lifetime(self, discount_rate: float, renewals=1):
+        """DERL: discounted expected future periods of a customer who has renewed
+        ``renewals`` times (``n`` in Fader & Hardie 2010), before their next payment."""
+        self._check_fitted()
+        a, b = self.params_["alpha"], self.params_["beta"]
+        n = np.asarray(renewals, dtype=float)
+        return (b + n - 1) / (a + b + n - 1) * hyp2f1(1, b + n, a + b + n, 1 / (1 + discount_rate))
