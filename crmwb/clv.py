@@ -160,9 +160,10 @@ class _LikelihoodModel:
         self.covariance_log_ = cov
         p = np.exp(log_params)
         self.standard_errors_ = dict(zip(self._names, (p * se_log).tolist()))
-        self.confidence_intervals_ = pd.DataFrame({
-            "estimate": p, "lower_95": np.exp(log_params - Z95 * se_log),
-            "upper_95": np.exp(log_params + Z95 * se_log)}, index=list(self._names))
+        with np.errstate(over="ignore"):
+            self.confidence_intervals_ = pd.DataFrame({
+                "estimate": p, "lower_95": np.exp(log_params - Z95 * se_log),
+                "upper_95": np.exp(log_params + Z95 * se_log)}, index=list(self._names))
 
     def summary(self) -> pd.DataFrame:
         """The fitted parameters with standard errors and 95% intervals."""
@@ -259,11 +260,14 @@ class BetaGeoModel(_LikelihoodModel):
         z = res.x.copy()
         z[1] -= np.log(scale)  # alpha back in the summary's time unit
 
+        # the likelihood of the times in the summary's unit, not the scaled ones
+        jacobian = np.dot(w, x) * np.log(scale)
+
         def total(zz):
             zs = zz.copy()
             zs[1] += np.log(scale)
             v, g = negll(zs)
-            return v * n, g * n
+            return v * n - jacobian, g * n
 
         self._finish(z, total, n)
         return self
@@ -368,12 +372,14 @@ class ParetoNBDModel(_LikelihoodModel):
         z = res.x.copy()
         z[[1, 3]] -= np.log(scale)
 
+        jacobian = np.dot(w, x) * np.log(scale)
+
         def total(zz, h=1e-5):
             zs = zz.copy()
             zs[[1, 3]] += np.log(scale)
             v, _ = negll(zs)
             g = np.array([(value(zs + h * e) - value(zs - h * e)) / (2 * h) for e in np.eye(4)])
-            return v * n, g * n
+            return v * n - jacobian, g * n
 
         self._finish(z, total, n)
         return self

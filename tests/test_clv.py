@@ -1,0 +1,225 @@
+"""CLV models: hand checks, published values, lifetimes as a reference, planted truth."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import shared_dataset
+
+from crmwb import cleaning, clv, io, summary
+
+
+def test_retention_formula_by_hand():
+    assert clv.retention_clv(100.0, 0.8, 0.1) == pytest.approx(100 * 0.8 / 0.3)
+    np.testing.assert_allclose(clv.retention_clv(np.array([10.0, 20.0]), 0.5, 0.0), [10, 20])
+    with pytest.raises(ValueError, match="retention"):
+        clv.retention_clv(1.0, 1.2, 0.1)
+
+
+def test_five_points_more_retention_raise_total_clv():
+    margins = pd.Series([100.0, 50.0, 10.0])
+    what_if = clv.retention_what_if(margins, retention=0.6, discount_rate=0.1)
+    now = 160 * 0.6 / 0.5
+    assert what_if["total_clv"].iloc[0] == pytest.approx(now)
+    assert what_if["total_clv"].iloc[1] == pytest.approx(160 * 0.65 / 0.45)
+    assert what_if["change"].iloc[1] == pytest.approx((0.65 / 0.45) / (0.6 / 0.5) - 1)
+
+
+SMALL = pd.DataFrame({"frequency": [0, 1, 4, 0, 2, 7, 0, 3, 1, 0],
+                      "recency": [0, 10, 30, 0, 20, 35, 0, 12, 3, 0],
+                      "T": [40, 38, 36, 40, 30, 39, 25, 33, 20, 40]})
+
+
+def test_identical_customers_are_fitted_once_with_a_weight():
+    repeated = pd.concat([SMALL, SMALL.iloc[[0, 2, 2]]], ignore_index=True)
+    weights = np.ones(len(SMALL))
+    weights[[0, 2]] += [1, 2]
+    a = clv.BetaGeoModel().fit(repeated)
+    b = clv.BetaGeoModel().fit(SMALL, weights=weights)
+    for k in a.params_:
+        assert a.params_[k] == pytest.approx(b.params_[k], rel=1e-6)
+    assert a.log_likelihood_ == pytest.approx(b.log_likelihood_, rel=1e-9)
+    assert a.log_likelihood_ == pytest.approx(a.log_likelihood(repeated).sum(), rel=1e-9)
+
+
+def test_bad_summaries_are_refused():
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['T'\]"):
+        clv.BetaGeoModel().fit(SMALL.drop(columns="T"))
+    bad = SMALL.assign(recency=SMALL["T"] + 1)
+    with pytest.raises(ValueError, match="recency exceeds T"):
+        clv.BetaGeoModel().fit(bad)
+    with pytest.raises(ValueError, match="negative or missing"):
+        clv.BetaGeoModel().fit(SMALL.assign(frequency=-1))
+    with pytest.raises(RuntimeError, match="not fitted"):
+        clv.BetaGeoModel().probability_alive(SMALL)
+
+
+def test_p_alive_is_one_without_repeats_and_falls_with_silence():
+    m = clv.BetaGeoModel().fit(SMALL)
+    p = m.probability_alive(pd.DataFrame({"frequency": [0, 3, 3], "recency": [0, 30, 5],
+                                          "T": [40, 40, 40]}))
+    assert p.iloc[0] == 1.0
+    assert p.iloc[1] > p.iloc[2]
+
+
+def test_gamma_gamma_warns_when_frequency_and_spend_are_correlated():
+    x = np.arange(1, 41)
+    data = pd.DataFrame({"frequency": x, "monetary_value": 10.0 + 3 * x})
+    with pytest.warns(clv.CLVWarning, match="frequency and spend are correlated"):
+        m = clv.GammaGammaModel().fit(data)
+    assert m.frequency_spend_correlation_ > 0.9
+    rng = np.random.default_rng(0)
+    calm = pd.DataFrame({"frequency": rng.integers(1, 10, 200),
+                         "monetary_value": rng.gamma(5, 10, 200)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clv.GammaGammaModel().fit(calm)
+
+
+def test_sbg_reproduces_fader_and_hardie():
+    # Fader & Hardie (2007), "How to project customer retention": the two cohorts
+    regular = clv.ShiftedBetaGeoModel().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+    high_end = clv.ShiftedBetaGeoModel().fit([1000, 869, 743, 653, 593, 551, 517, 491])
+    assert (regular.params_["alpha"], regular.params_["beta"]) == pytest.approx(
+        (0.704, 1.182), abs=1e-3)
+    assert (high_end.params_["alpha"], high_end.params_["beta"]) == pytest.approx(
+        (0.668, 3.806), abs=1e-3)
+    # retention rises with tenure as the disloyal leave
+    r = high_end.retention_rate([1, 2, 5, 10])
+    assert np.all(np.diff(r) > 0)
+    assert high_end.survival(0) == pytest.approx(1.0)
+
+
+def test_sbg_from_censored_durations_matches_the_cohort_fit():
+    survivors = [1000, 869, 743, 653, 593, 551, 517, 491]
+    lost = -np.diff(survivors)
+    periods = np.r_[np.repeat(np.arange(1, 8), lost), np.full(491, 7)]
+    churned = np.r_[np.ones(lost.sum(), bool), np.zeros(491, bool)]
+    a = clv.ShiftedBetaGeoModel().fit(survivors)
+    b = clv.ShiftedBetaGeoModel().fit_durations(periods, churned)
+    assert a.params_ == pytest.approx(b.params_, rel=1e-6)
+
+
+def test_derl_is_the_discounted_sum_of_survival():
+    m = clv.ShiftedBetaGeoModel().fit([1000, 869, 743, 653, 593, 551, 517, 491])
+    d, n = 0.1, 3
+    t = np.arange(0, 5000)
+    direct = np.sum(m.survival(n + t) / m.survival(n - 1) / (1 + d) ** t)
+    assert m.discounted_expected_residual_lifetime(d, n) == pytest.approx(direct, rel=1e-6)
+
+
+def test_clv_discounts_each_months_expected_margin():
+    m = clv.BetaGeoModel().fit(SMALL)
+    data = SMALL.assign(monetary_value=np.where(SMALL["frequency"] > 0, 20.0, 0.0))
+    g = clv.GammaGammaModel()
+    g.params_ = {"p": 2.0, "q": 3.0, "gamma": 10.0}  # a fixed spend model for a hand check
+    one = clv.customer_lifetime_value(m, g, data, horizon_months=1, monthly_discount_rate=0.05,
+                                      margin=0.5, days_per_unit=1)
+    spend = g.conditional_expected_average_profit(data)
+    expected = 0.5 * spend * m.expected_purchases(clv.DAYS_PER_MONTH, data) / 1.05
+    np.testing.assert_allclose(one, expected)
+    year = clv.customer_lifetime_value(m, g, data, horizon_months=12, days_per_unit=1)
+    cheap = clv.customer_lifetime_value(m, g, data, horizon_months=12, days_per_unit=1,
+                                        monthly_discount_rate=0.0)
+    assert np.all(year.to_numpy() < cheap.to_numpy())
+
+
+# --- CDNOW: published values and lifetimes ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cdnow():
+    path = shared_dataset("cdnow", "CDNOW_sample.txt")
+    lines = io.read_transactions(path, preset="cdnow_sample")
+    return lines, summary.customer_summary(lines, calibration_end="1997-09-30", time_unit="W")
+
+
+def test_cdnow_bgnbd_matches_the_paper(cdnow):
+    m = clv.BetaGeoModel().fit(cdnow[1])
+    # Fader, Hardie & Lee (2005): r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4;
+    # the Pareto/NBD on the same data: LL = -9595.0
+    assert [round(m.params_[k], 3) for k in ("r", "alpha", "a", "b")] == [
+        0.243, 4.414, 0.793, 2.426]
+    assert round(m.log_likelihood_, 1) == -9582.4
+    assert round(clv.ParetoNBDModel().fit(cdnow[1]).log_likelihood_, 1) == -9595.0
+    assert len(cdnow[1]) == 2357
+
+
+def test_cdnow_agrees_with_lifetimes(cdnow):
+    lt = pytest.importorskip("lifetimes")
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    lines, s = cdnow
+    frame = lines.to_pandas()
+    frame["value"] = frame["quantity"] * frame["unit_price"]
+    ref = summary_data_from_transaction_data(frame, "customer_id", "date", "value",
+                                             observation_period_end="1997-09-30", freq="D")
+    ref[["recency", "T"]] /= 7
+    ref.index = ref.index.astype(int)
+    for col in ("frequency", "recency", "T", "monetary_value"):
+        np.testing.assert_allclose(s.loc[ref.index, col], ref[col], rtol=1e-9)
+
+    ours = clv.BetaGeoModel().fit(s)
+    theirs = lt.BetaGeoFitter().fit(ref["frequency"], ref["recency"], ref["T"])
+    for k in ("r", "alpha", "a", "b"):
+        assert ours.params_[k] == pytest.approx(theirs.params_[k], rel=1e-3)
+    np.testing.assert_allclose(
+        ours.expected_purchases(39, s.loc[ref.index]),
+        theirs.conditional_expected_number_of_purchases_up_to_time(
+            39, ref["frequency"], ref["recency"], ref["T"]), rtol=1e-3)
+    np.testing.assert_allclose(
+        ours.probability_alive(s.loc[ref.index]),
+        theirs.conditional_probability_alive(ref["frequency"], ref["recency"], ref["T"]),
+        rtol=1e-3)
+    np.testing.assert_allclose(ours.expected_repeat_purchases([1, 10, 52]),
+                               theirs.expected_number_of_purchases_up_to_time(
+                                   np.array([1, 10, 52])), rtol=1e-3)
+
+    repeat = ref[ref["frequency"] > 0]
+    gg = clv.GammaGammaModel().fit(s)
+    gg_ref = lt.GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    for ours_k, theirs_k in (("p", "p"), ("q", "q"), ("gamma", "v")):
+        assert gg.params_[ours_k] == pytest.approx(gg_ref.params_[theirs_k], rel=1e-3)
+    np.testing.assert_allclose(
+        gg.conditional_expected_average_profit(s.loc[repeat.index]),
+        gg_ref.conditional_expected_average_profit(repeat["frequency"],
+                                                   repeat["monetary_value"]), rtol=1e-3)
+
+    pn = clv.ParetoNBDModel().fit(s)
+    pn_ref = lt.ParetoNBDFitter().fit(ref["frequency"], ref["recency"], ref["T"])
+    for k in ("r", "alpha", "s", "beta"):
+        assert pn.params_[k] == pytest.approx(pn_ref.params_[k], rel=1e-3)
+    np.testing.assert_allclose(
+        pn.probability_alive(s.loc[ref.index]),
+        pn_ref.conditional_probability_alive(ref["frequency"], ref["recency"], ref["T"]),
+        rtol=1e-3)
+
+
+# --- planted truth ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def planted():
+    from crmwb.datasets import make_crm_data
+
+    data = make_crm_data(12000, seed=5, seasonal=False)
+    ds = io.Dataset(source=None, transactions=io.read_transactions(data.transactions),
+                    customers=data.customers)
+    clean = cleaning.clean_dataset(ds)
+    # the generator's purchases are continuous-time events: several a day are real
+    s = summary.customer_summary(clean.lines, merge_same_day=False)
+    kind = data.customers.set_index("customer_id")["customer_type"].reindex(s.index)
+    return data.truth["params"], s, kind
+
+
+@pytest.mark.parametrize("segment", ["retail", "wholesale"])
+def test_planted_parameters_fall_in_the_fitted_intervals(planted, segment):
+    params, s, kind = planted
+    part = s[kind == segment]
+    bg = clv.BetaGeoModel().fit(part).confidence_intervals_
+    truth = pd.Series(params["bgnbd"][segment])
+    assert ((bg["lower_95"] <= truth) & (truth <= bg["upper_95"])).all(), bg.assign(truth=truth)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clv.CLVWarning)
+        gg = clv.GammaGammaModel().fit(part).confidence_intervals_
+    truth = pd.Series(params["gamma_gamma"][segment])
+    assert ((gg["lower_95"] <= truth) & (truth <= gg["upper_95"])).all(), gg.assign(truth=truth)
