@@ -118,7 +118,7 @@ def _group(*arrays: np.ndarray, weights: np.ndarray | None = None):
 def _fit(negll: Callable, x0: np.ndarray, name: str) -> optimize.OptimizeResult:
     """Minimise a negative log-likelihood (value and gradient) over log-parameters."""
     res = optimize.minimize(negll, x0, jac=True, method="L-BFGS-B",
-                            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10})
+                            options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8})
     if not np.all(np.isfinite(res.x)):
         raise RuntimeError(f"{name}: the fit diverged ({res.message})")
     if not res.success and np.max(np.abs(res.jac)) > 1e-4:
@@ -127,14 +127,35 @@ def _fit(negll: Callable, x0: np.ndarray, name: str) -> optimize.OptimizeResult:
     return res
 
 
+def _refine(negll: Callable, z: np.ndarray, hessian: np.ndarray, max_steps: int = 40,
+            tol: float = 1e-10) -> np.ndarray | None:
+    """Newton steps with a fixed, approximate Hessian; None when they do not converge."""
+    try:
+        inverse = np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:
+        return None
+    f, g = negll(z)
+    for _ in range(max_steps):
+        step = -inverse @ g
+        z_new = z + step
+        f_new, g_new = negll(z_new)
+        if not (np.isfinite(f_new) and f_new <= f + 1e-12 * abs(f)):
+            return None
+        z, f, g = z_new, f_new, g_new
+        if np.max(np.abs(step)) < tol:
+            return z
+    return None
+
+
 def _hessian(grad: Callable, x: np.ndarray, step: float = 1e-5) -> np.ndarray:
-    """Hessian by central differences of an analytic gradient, symmetrised."""
+    """Hessian by forward differences of an analytic gradient, symmetrised."""
     k = len(x)
+    g0 = grad(x)
     h = np.empty((k, k))
     for i in range(k):
         e = np.zeros(k)
         e[i] = step
-        h[i] = (grad(x + e) - grad(x - e)) / (2 * step)
+        h[i] = (grad(x + e) - g0) / step
     return (h + h.T) / 2
 
 
@@ -191,6 +212,72 @@ def _bgnbd_terms(r, alpha, a, b, x, t_x, T):
     return a1 + a2 + lse, l3, l4, lse
 
 
+def _collapse_no_repeat(x, t_x, T, w):
+    """Customers without repeat purchases depend on T alone: one weighted row per T."""
+    zero = x == 0
+    if zero.sum() < 2:
+        return x, t_x, T, w
+    Tu, inverse = np.unique(T[zero], return_inverse=True)
+    wz = np.bincount(inverse.ravel(), weights=w[zero], minlength=len(Tu))
+    keep = ~zero
+    return (np.r_[np.zeros(len(Tu)), x[keep]], np.r_[np.zeros(len(Tu)), t_x[keep]],
+            np.r_[Tu, T[keep]], np.r_[wz, w[keep]])
+
+
+class _BGNBDData:
+    """BG/NBD log-likelihood and gradient for fitting millions of customers quickly.
+
+    Every term that depends on one input alone is computed once per distinct
+    value of it (x: a few hundred values; T and t_x: days on a grid) and summed
+    with weights; only the "dropped out after the last purchase" term needs a
+    pass over the customers with repeat purchases.
+    """
+
+    def __init__(self, x, t_x, T, w):
+        self.n = w.sum()
+        self.xu, xi = np.unique(x, return_inverse=True)
+        xi = xi.ravel()
+        self.W = np.bincount(xi, weights=w, minlength=len(self.xu))
+        self.Tu, Ti = np.unique(T, return_inverse=True)
+        Ti = Ti.ravel()
+        self.WT = np.bincount(Ti, weights=w, minlength=len(self.Tu))
+        self.WXT = np.bincount(Ti, weights=w * x, minlength=len(self.Tu))
+        rep = x > 0
+        self.xr, self.wr, self.xri, self.Tri = x[rep], w[rep], xi[rep], Ti[rep]
+        self.tu, tri = np.unique(t_x[rep], return_inverse=True)
+        self.tri = tri.ravel()
+
+    def negll(self, z):
+        r, alpha, a, b = np.exp(z)
+        xu, W, n = self.xu, self.W, self.n
+        a_x = (gammaln(r + xu) - gammaln(r) + gammaln(a + b) + gammaln(b + xu) - gammaln(b)
+               - gammaln(a + b + xu))
+        log_aT, inv_aT = np.log(alpha + self.Tu), 1 / (alpha + self.Tu)
+        log_at, inv_at = np.log(alpha + self.tu), 1 / (alpha + self.tu)
+        with np.errstate(divide="ignore"):
+            log_bx, inv_bx = np.log(b + xu - 1), 1 / (b + xu - 1)
+        # l3 = -(r + x) log(alpha + T) for everyone, summed per T
+        sum_l3 = -np.dot(r * self.WT + self.WXT, log_aT)
+        # repeat buyers: log L = ... + l3 + log(1 + exp(l4 - l3))
+        rx = r + self.xr
+        g = log_at[self.tri] - log_aT[self.Tri]
+        d = (np.log(a) - log_bx)[self.xri] - rx * g
+        e = np.exp(np.minimum(d, 700.0))
+        w4 = e / (1 + e)
+        ww4 = self.wr * w4
+        value = np.dot(W, a_x) + n * r * np.log(alpha) + sum_l3 + np.dot(self.wr, np.log1p(e))
+        d_r = (np.dot(W, digamma(r + xu)) - n * digamma(r) + n * np.log(alpha)
+               - np.dot(self.WT, log_aT) - np.dot(ww4, g))
+        d_alpha = (n * r / alpha - np.dot(r * self.WT + self.WXT, inv_aT)
+                   - np.dot(ww4 * rx, inv_at[self.tri] - inv_aT[self.Tri]))
+        d_a = np.dot(W, digamma(a + b) - digamma(a + b + xu)) + ww4.sum() / a
+        per_x = np.bincount(self.xri, weights=ww4, minlength=len(xu))
+        d_b = (np.dot(W, digamma(a + b) + digamma(b + xu) - digamma(b) - digamma(a + b + xu))
+               - np.dot(per_x[xu > 0], inv_bx[xu > 0]))
+        grad = np.array([d_r, d_alpha, d_a, d_b]) * np.exp(z)
+        return -value / n, -grad / n
+
+
 class BetaGeoModel(_LikelihoodModel):
     """The BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
 
@@ -237,36 +324,30 @@ class BetaGeoModel(_LikelihoodModel):
         if bad.any():
             raise ValueError("BG/NBD: recency exceeds T for some customers, e.g.\n"
                              f"{summary.loc[bad, ['frequency', 'recency', 'T']].head()}")
-        (x, t_x, T), w = _group(x, t_x, T, weights=weights)
+        w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+        x, t_x, T, w = _collapse_no_repeat(x, t_x, T, w)
         scale = 10.0 / T.max() if T.max() > 0 else 1.0  # well-conditioned time scale
-        ts, Ts = t_x * scale, T * scale
-        n = w.sum()
-
-        def negll(z):
-            r, alpha, a, b = np.exp(z)
-            ll, l3, l4, lse = _bgnbd_terms(r, alpha, a, b, x, ts, Ts)
-            w3, w4 = np.exp(l3 - lse), np.exp(l4 - lse)
-            d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w3 * np.log(alpha + Ts) \
-                - w4 * np.log(alpha + ts)
-            d_alpha = r / alpha - w3 * (r + x) / (alpha + Ts) - w4 * (r + x) / (alpha + ts)
-            d_a = digamma(a + b) - digamma(a + b + x) + w4 / a
-            with np.errstate(divide="ignore", invalid="ignore"):
-                inv = np.where(x > 0, 1 / np.where(x > 0, b + x - 1, 1.0), 0.0)
-            d_b = digamma(a + b) + digamma(b + x) - digamma(b) - digamma(a + b + x) - w4 * inv
-            grad = np.array([np.dot(w, d) for d in (d_r, d_alpha, d_a, d_b)]) * np.exp(z)
-            return -np.dot(w, ll) / n, -grad / n
-
-        res = _fit(negll, np.zeros(4), "BG/NBD")
-        z = res.x.copy()
+        full = _BGNBDData(x, t_x * scale, T * scale, w)
+        z = None
+        if len(x) > 200_000:
+            # start from a seeded subsample's optimum and take Newton steps with its
+            # Hessian: a few passes over all customers instead of dozens
+            pick = np.random.default_rng(0).choice(len(x), 50_000, replace=False, p=w / w.sum())
+            sub = _BGNBDData(x[pick], t_x[pick] * scale, T[pick] * scale, np.ones(len(pick)))
+            start = _fit(sub.negll, np.zeros(4), "BG/NBD").x
+            z = _refine(full.negll, start, _hessian(lambda v: sub.negll(v)[1], start))
+        if z is None:
+            z = _fit(full.negll, np.zeros(4), "BG/NBD").x
+        z = z.copy()
         z[1] -= np.log(scale)  # alpha back in the summary's time unit
-
+        n = full.n
         # the likelihood of the times in the summary's unit, not the scaled ones
         jacobian = np.dot(w, x) * np.log(scale)
 
         def total(zz):
             zs = zz.copy()
             zs[1] += np.log(scale)
-            v, g = negll(zs)
+            v, g = full.negll(zs)
             return v * n - jacobian, g * n
 
         self._finish(z, total, n)
@@ -459,20 +540,33 @@ class GammaGammaModel(_LikelihoodModel):
             warnings.warn(f"Gamma-Gamma: frequency and spend are correlated (r = {corr:.2f}); "
                           "the model assumes they are independent, so its spend estimates "
                           "are doubtful for this data", CLVWarning, stacklevel=2)
-        (x, m), w = _group(x, m, weights=w0)
+        w = np.ones(len(x)) if w0 is None else w0
         scale = 1.0 / np.average(m, weights=w)
         ms = m * scale
         n = w.sum()
+        # terms of x alone once per distinct x; per customer only log(gamma + m x)
+        xu, xi = np.unique(x, return_inverse=True)
+        W = np.bincount(xi.ravel(), weights=w, minlength=len(xu))
+        wx = w * x
+        mx = ms * x
+        log_m = np.log(ms)
+        const = np.dot(W, xu * np.log(xu))  # sum of w x log x
+        sum_wx_log_m, sum_w_log_m = np.dot(wx, log_m), np.dot(w, log_m)
 
         def negll(z):
             p, q, g = np.exp(z)
-            ll = _gg_terms(p, q, g, x, ms)
-            d_p = x * (digamma(p * x + q) - digamma(p * x) + np.log(ms) + np.log(x)
-                       - np.log(g + ms * x))
-            d_q = digamma(p * x + q) - digamma(q) + np.log(g) - np.log(g + ms * x)
-            d_g = q / g - (p * x + q) / (g + ms * x)
-            grad = np.array([np.dot(w, d) for d in (d_p, d_q, d_g)]) * np.exp(z)
-            return -np.dot(w, ll) / n, -grad / n
+            px = p * xu
+            big_l = np.log(g + mx)
+            inv = 1 / (g + mx)
+            value = (np.dot(W, gammaln(px + q) - gammaln(px)) - n * gammaln(q) + n * q * np.log(g)
+                     + p * sum_wx_log_m - sum_w_log_m + p * const
+                     - p * np.dot(wx, big_l) - q * np.dot(w, big_l))
+            d_p = (np.dot(W * xu, digamma(px + q) - digamma(px) + np.log(xu)) + sum_wx_log_m
+                   - np.dot(wx, big_l))
+            d_q = np.dot(W, digamma(px + q)) - n * digamma(q) + n * np.log(g) - np.dot(w, big_l)
+            d_g = n * q / g - p * np.dot(wx, inv) - q * np.dot(w, inv)
+            grad = np.array([d_p, d_q, d_g]) * np.exp(z)
+            return -value / n, -grad / n
 
         res = _fit(negll, np.zeros(3), "Gamma-Gamma")
         z = res.x.copy()

@@ -32,15 +32,17 @@ SMALL = pd.DataFrame({"frequency": [0, 1, 4, 0, 2, 7, 0, 3, 1, 0],
 
 
 def test_identical_customers_are_fitted_once_with_a_weight():
-    repeated = pd.concat([SMALL, SMALL.iloc[[0, 2, 2]]], ignore_index=True)
-    weights = np.ones(len(SMALL))
-    weights[[0, 2]] += [1, 2]
-    a = clv.BetaGeoModel().fit(repeated)
-    b = clv.BetaGeoModel().fit(SMALL, weights=weights)
+    from crmwb.datasets import simulate_summaries
+
+    s = simulate_summaries(3000, max_age_days=60, seed=3)[["frequency", "recency", "T"]]
+    grouped = s.groupby(["frequency", "recency", "T"]).size().rename("n").reset_index()
+    assert len(grouped) < len(s)
+    a = clv.BetaGeoModel().fit(s)
+    b = clv.BetaGeoModel().fit(grouped, weights=grouped["n"].to_numpy())
     for k in a.params_:
-        assert a.params_[k] == pytest.approx(b.params_[k], rel=1e-6)
-    assert a.log_likelihood_ == pytest.approx(b.log_likelihood_, rel=1e-9)
-    assert a.log_likelihood_ == pytest.approx(a.log_likelihood(repeated).sum(), rel=1e-9)
+        assert a.params_[k] == pytest.approx(b.params_[k], rel=1e-4)
+    assert a.log_likelihood_ == pytest.approx(b.log_likelihood_, rel=1e-8)
+    assert a.log_likelihood_ == pytest.approx(a.log_likelihood(s).sum(), rel=1e-9)
 
 
 def test_bad_summaries_are_refused():
@@ -98,7 +100,7 @@ def test_sbg_from_censored_durations_matches_the_cohort_fit():
     churned = np.r_[np.ones(lost.sum(), bool), np.zeros(491, bool)]
     a = clv.ShiftedBetaGeoModel().fit(survivors)
     b = clv.ShiftedBetaGeoModel().fit_durations(periods, churned)
-    assert a.params_ == pytest.approx(b.params_, rel=1e-6)
+    assert a.params_ == pytest.approx(b.params_, rel=1e-4)
 
 
 def test_derl_is_the_discounted_sum_of_survival():
@@ -223,3 +225,16 @@ def test_planted_parameters_fall_in_the_fitted_intervals(planted, segment):
         gg = clv.GammaGammaModel().fit(part).confidence_intervals_
     truth = pd.Series(params["gamma_gamma"][segment])
     assert ((gg["lower_95"] <= truth) & (truth <= gg["upper_95"])).all(), gg.assign(truth=truth)
+
+
+def test_large_fits_reach_the_same_optimum_whatever_the_row_order():
+    from crmwb.datasets import simulate_summaries
+
+    s = simulate_summaries(250_000, seed=8)
+    a = clv.BetaGeoModel().fit(s)
+    b = clv.BetaGeoModel().fit(s.sample(frac=1.0, random_state=1))
+    for k in a.params_:
+        assert a.params_[k] == pytest.approx(b.params_[k], rel=1e-6)
+    # with a quarter of a million customers the intervals are narrow
+    ci = a.confidence_intervals_
+    assert (ci["upper_95"] - ci["lower_95"] < 0.1 * ci["estimate"]).all()

@@ -5,9 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from crmwb import config
-from crmwb.datasets.synthetic import CRMData, make_crm_data, write_large_crm_data
+from crmwb.datasets.synthetic import (
+    CRMData,
+    make_crm_data,
+    simulate_summaries,
+    write_large_crm_data,
+)
 
-__all__ = ["CRMData", "ensure_default_data", "make_crm_data", "write_large_crm_data"]
+__all__ = ["CRMData", "ensure_default_data", "make_crm_data", "simulate_summaries",
+           "write_large_crm_data"]
 
 
 def ensure_default_data(data_dir: str | Path | None = None) -> Path:

@@ -804,3 +804,43 @@ def write_large_crm_data(
                 progress(i + 1, n_chunks, lines)
 
     return write_folder(Path(out_dir), fill, overwrite)
+
+
+def simulate_summaries(
+    n_customers: int,
+    bgnbd: dict | None = None,
+    gamma_gamma: dict | None = None,
+    max_age_days: int = 730,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Customer summaries drawn straight from the BG/NBD and Gamma-Gamma processes.
+
+    For benchmarks and model tests at sizes where simulating every line would
+    be slow: each customer's age ``T`` is a whole number of days, uniform up to
+    ``max_age_days``; repeat purchases arrive at rate λ ~ Gamma(r, α) and the
+    customer drops out after each with probability p ~ Beta(a, b); each
+    purchase's spend is Gamma(p, ν) with ν ~ Gamma(q, γ). Recency is floored to
+    whole days like a summary of dated lines. Defaults are the retail truth of
+    :data:`DEFAULT_TRUTH`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency``, ``recency``, ``T`` (days) and ``monetary_value``.
+    """
+    bg = bgnbd or DEFAULT_TRUTH["bgnbd"]["retail"]
+    gg = gamma_gamma or DEFAULT_TRUTH["gamma_gamma"]["retail"]
+    rng = np.random.default_rng([seed, 7])
+    n = int(n_customers)
+    T = rng.integers(1, max_age_days + 1, n).astype(float)
+    lam = rng.gamma(bg["r"], 1.0 / bg["alpha"], n)
+    p_drop = rng.beta(bg["a"], bg["b"], n)
+    arrivals = rng.poisson(lam * T)
+    x = np.minimum(arrivals, rng.geometric(p_drop))
+    # the last kept purchase is the x-th of `arrivals` uniform times on (0, T)
+    last = np.where(x > 0, rng.beta(np.maximum(x, 1), np.maximum(arrivals - x + 1, 1)), 0.0)
+    recency = np.minimum(np.floor(last * T), T)
+    nu = rng.gamma(gg["q"], 1.0 / gg["gamma"], n)
+    spend = np.where(x > 0, rng.gamma(gg["p"] * np.maximum(x, 1), 1.0) / nu / np.maximum(x, 1),
+                     0.0)
+    return pd.DataFrame({"frequency": x, "recency": recency, "T": T, "monetary_value": spend})
