@@ -718,3 +718,116 @@ class ShiftedBetaGeoModel(_LikelihoodModel):
         a, b = self.params_["alpha"], self.params_["beta"]
         n = np.asarray(renewals, dtype=float)
         return (b + n - 1) / (a + b + n - 1) * hyp2f1(1, b + n, a + b + n, 1 / (1 + discount_rate))
+
+
+# --- validation -----------------------------------------------------------------------------
+
+def calibration_holdout(
+    transactions,
+    calibration_end,
+    holdout_end=None,
+    time_unit: str | float = "D",
+    merge_same_day: bool = True,
+) -> pd.DataFrame:
+    """The customer summary at ``calibration_end`` with what each customer did after it.
+
+    Adds ``holdout_purchases`` (purchases, same-day ones merged, in the days
+    after ``calibration_end`` up to ``holdout_end``; the last day of the data
+    when omitted) and ``holdout_duration`` (that period's length in the time
+    unit). Only customers who bought by ``calibration_end`` are kept.
+    """
+    from crmwb import summary as summary_module
+
+    cal = summary_module.customer_summary(transactions, calibration_end, time_unit,
+                                          merge_same_day=merge_same_day)
+    end = summary_module.analysis_end(transactions) if holdout_end in (None, "") else \
+        pd.Timestamp(holdout_end).normalize()
+    start = cal.attrs["calibration_end"]
+    if end <= start:
+        raise ValueError(f"holdout_end {end:%Y-%m-%d} must be after calibration_end "
+                         f"{start:%Y-%m-%d}")
+    full = summary_module.customer_summary(transactions, end, time_unit,
+                                           merge_same_day=merge_same_day)
+    count = "purchase_days" if merge_same_day else "invoices"
+    after = full[count].reindex(cal.index).fillna(0) - cal[count]
+    out = cal.assign(holdout_purchases=after.astype(int),
+                     holdout_duration=(end - start).days / summary_module._unit_days(time_unit))
+    out.attrs.update(cal.attrs, holdout_end=end)
+    return out
+
+
+def holdout_errors(model, data: pd.DataFrame) -> pd.Series:
+    """How well ``model`` predicted each customer's holdout purchases.
+
+    Returns mean absolute error, root mean squared error, Pearson correlation
+    and the totals predicted and observed.
+    """
+    predicted = model.expected_purchases(data["holdout_duration"].iloc[0], data)
+    actual = data["holdout_purchases"]
+    return pd.Series({
+        "mean_absolute_error": float((predicted - actual).abs().mean()),
+        "rmse": float(np.sqrt(((predicted - actual) ** 2).mean())),
+        "correlation": float(np.corrcoef(predicted, actual)[0, 1]),
+        "predicted_total": float(predicted.sum()),
+        "actual_total": float(actual.sum()),
+    })
+
+
+def conditional_expectations(model, data: pd.DataFrame, max_frequency: int = 7) -> pd.DataFrame:
+    """Mean holdout purchases, observed and predicted, by calibration frequency.
+
+    The standard check of a purchase model: customers grouped by their
+    repeat purchases in calibration (``max_frequency`` and more in one group).
+    """
+    predicted = model.expected_purchases(data["holdout_duration"].iloc[0], data)
+    group = data["frequency"].clip(upper=max_frequency)
+    out = pd.DataFrame({"customers": group.value_counts().sort_index(),
+                        "actual": data["holdout_purchases"].groupby(group).mean(),
+                        "predicted": predicted.groupby(group).mean()})
+    out.index.name = "calibration_frequency"
+    return out
+
+
+def tracking(
+    model,
+    transactions,
+    calibration_end,
+    holdout_end=None,
+    time_unit: str | float = "D",
+    period_days: int = 7,
+) -> pd.DataFrame:
+    """Cumulative repeat purchases per period, observed and expected by the model.
+
+    Customers are the cohort who first bought by ``calibration_end``; the
+    model's curve adds, for each, the expected repeat purchases since their
+    first purchase (:meth:`expected_repeat_purchases`). Same-day purchases are
+    merged, as in the summary.
+    """
+    from crmwb import summary as summary_module
+    from crmwb.engine import to_pandas
+
+    t = summary_module._as_table(transactions)
+    cal_end = pd.Timestamp(calibration_end).normalize()
+    end = summary_module.analysis_end(t) if holdout_end in (None, "") else \
+        pd.Timestamp(holdout_end).normalize()
+    days = to_pandas(t.filter(t.customer_id.notnull() & t.date.notnull() & (t.quantity > 0))
+                     .select("customer_id", day=t.date.truncate("D")).distinct())
+    days["day"] = pd.to_datetime(days["day"])
+    first = days.groupby("customer_id")["day"].transform("min")
+    cohort = first <= cal_end
+    days, first = days[cohort], first[cohort]
+    repeat_days = days.loc[days["day"] > first, "day"]
+    births = days.groupby("customer_id")["day"].min()
+    start = births.min()
+    edges = pd.date_range(start, end + pd.Timedelta(days=1), freq=f"{period_days}D")
+    if edges[-1] < end + pd.Timedelta(days=1):
+        edges = edges.append(pd.DatetimeIndex([end + pd.Timedelta(days=1)]))
+    observed = np.array([(repeat_days < e).sum() for e in edges[1:]])
+    unit = summary_module._unit_days(time_unit)
+    ages = (edges[1:].to_numpy()[:, None] - births.to_numpy()[None, :]) / np.timedelta64(1, "D")
+    # a purchase on a day counts from the start of the next: ages in whole days
+    ages = np.maximum(np.floor(ages) - 1, 0) / unit
+    expected = model.expected_repeat_purchases(ages).sum(axis=1)
+    return pd.DataFrame({"period_end": edges[1:] - pd.Timedelta(days=1),
+                         "actual": observed, "expected": expected,
+                         "holdout": edges[1:] - pd.Timedelta(days=1) > cal_end})

@@ -238,3 +238,36 @@ def test_large_fits_reach_the_same_optimum_whatever_the_row_order():
     # with a quarter of a million customers the intervals are narrow
     ci = a.confidence_intervals_
     assert (ci["upper_95"] - ci["lower_95"] < 0.1 * ci["estimate"]).all()
+
+
+# --- validation ------------------------------------------------------------------------------
+
+def test_holdout_purchases_are_counted_by_day(cdnow):
+    lines, _ = cdnow
+    s = clv.calibration_holdout(lines, "1997-09-30", "1998-06-30", time_unit="W")
+    frame = lines.to_pandas()
+    frame["day"] = frame["date"].dt.normalize()
+    after = frame[(frame["day"] > "1997-09-30") & (frame["day"] <= "1998-06-30")]
+    expected = after.groupby("customer_id")["day"].nunique().reindex(s.index, fill_value=0)
+    np.testing.assert_array_equal(s["holdout_purchases"], expected)
+    assert s["holdout_duration"].iloc[0] == pytest.approx(273 / 7)
+    with pytest.raises(ValueError, match="must be after"):
+        clv.calibration_holdout(lines, "1997-09-30", "1997-01-01")
+
+
+def test_bgnbd_predicts_cdnow_holdout_purchases(cdnow):
+    lines, _ = cdnow
+    s = clv.calibration_holdout(lines, "1997-09-30", "1998-06-30", time_unit="W")
+    model = clv.BetaGeoModel().fit(s)
+    errors = clv.holdout_errors(model, s)
+    assert errors["correlation"] > 0.5
+    assert abs(errors["predicted_total"] / errors["actual_total"] - 1) < 0.2
+    ce = clv.conditional_expectations(model, s)
+    assert ce["customers"].sum() == len(s)
+    # more calibration purchases, more holdout purchases, in the data and in the model
+    assert ce["actual"].is_monotonic_increasing and ce["predicted"].is_monotonic_increasing
+    track = clv.tracking(model, lines, "1997-09-30", "1998-06-30", time_unit="W")
+    calibration = track[~track["holdout"]].iloc[-1]
+    assert calibration["actual"] == s["frequency"].sum()
+    assert track["expected"].is_monotonic_increasing
+    assert abs(track["expected"].iloc[-1] / track["actual"].iloc[-1] - 1) < 0.1
