@@ -831,3 +831,89 @@ def tracking(
     return pd.DataFrame({"period_end": edges[1:] - pd.Timedelta(days=1),
                          "actual": observed, "expected": expected,
                          "holdout": edges[1:] - pd.Timedelta(days=1) > cal_end})
+
+
+# --- tables for the notebook ------------------------------------------------------------------
+
+def clv_by_group(values: pd.Series, groups: pd.Series) -> pd.DataFrame:
+    """Customers, total and mean CLV per group (RFM segment, pyramid level...).
+
+    The mean is the most the firm should spend to acquire one more customer like
+    those of the group: beyond it the customer costs more than they bring.
+    """
+    g = values.groupby(groups.reindex(values.index), observed=True)
+    out = pd.DataFrame({"customers": g.size(), "total_clv": g.sum(), "mean_clv": g.mean(),
+                        "median_clv": g.median()})
+    out["clv_share"] = out["total_clv"] / out["total_clv"].sum()
+    out["max_acquisition_spend"] = out["mean_clv"]
+    return out
+
+
+def p_alive_grid(data: pd.DataFrame, p_alive: pd.Series, max_frequency: int = 10,
+                 recency_bins: int = 10) -> pd.DataFrame:
+    """Mean P(alive) by calibration frequency (rows) and recency decile (columns)."""
+    freq = data["frequency"].clip(upper=max_frequency)
+    rec = pd.cut(data["recency"], bins=recency_bins)
+    grid = p_alive.groupby([freq, rec], observed=False).mean().unstack()
+    grid.columns = [f"{max(c.left, 0):.0f}-{c.right:.0f}" for c in grid.columns]
+    grid.index.name = "frequency"
+    return grid.sort_index(ascending=False)
+
+
+def retention_by_group(
+    subscriptions: pd.DataFrame,
+    group: str = "contract",
+    periods: str = "tenure",
+    churned: str = "churned",
+    discount_rate: float = 0.01,
+) -> tuple[dict, pd.DataFrame]:
+    """An sBG model per group of subscribers (e.g. contract type), from censored tenures.
+
+    Returns the fitted models and a table: subscribers, churned share, ``alpha``,
+    ``beta``, retention in periods 1 and 12, survival to 12 and 24 periods, and
+    the discounted expected residual lifetime of a new subscriber (in periods).
+    """
+    models, rows = {}, []
+    for name, part in subscriptions.groupby(group, observed=True):
+        m = ShiftedBetaGeoModel().fit_durations(part[periods], part[churned])
+        models[name] = m
+        rows.append({group: name, "subscribers": len(part),
+                     "churned_share": float(part[churned].mean()), **m.params_,
+                     "retention_1": float(m.retention_rate(1)),
+                     "retention_12": float(m.retention_rate(12)),
+                     "survival_12": float(m.survival(12)), "survival_24": float(m.survival(24)),
+                     "derl_new": float(m.discounted_expected_residual_lifetime(discount_rate,
+                                                                              1))})
+    return models, pd.DataFrame(rows).set_index(group)
+
+
+def observed_retention(transactions, as_of=None, window_days: int = 365) -> float:
+    """Share of the customers who bought in one window who bought again in the next.
+
+    The windows are the ``window_days`` up to ``as_of`` and the ``window_days``
+    before them: the period retention rate ``r`` of the retention formula.
+    """
+    from crmwb import summary as summary_module
+
+    t = summary_module._as_table(transactions)
+    end = summary_module.analysis_end(t) if as_of in (None, "") else pd.Timestamp(as_of)
+    stop = end.normalize() + pd.Timedelta(days=1)
+    middle, start = stop - pd.Timedelta(days=window_days), stop - pd.Timedelta(days=2 *
+                                                                             window_days)
+    t = t.filter(t.customer_id.notnull() & (t.quantity > 0))
+    earlier = set(t.filter((t.date >= start) & (t.date < middle)).customer_id.to_pandas())
+    later = set(t.filter((t.date >= middle) & (t.date < stop)).customer_id.to_pandas())
+    if not earlier:
+        raise ValueError(f"no customer bought between {start:%Y-%m-%d} and {middle:%Y-%m-%d}: "
+                         "choose a shorter window")
+    return len(earlier & later) / len(earlier)
+
+
+def default_calibration_end(transactions, holdout_share: float = 0.25) -> pd.Timestamp:
+    """The day that leaves the last ``holdout_share`` of the observed days for the holdout."""
+    from crmwb import summary as summary_module
+
+    t = summary_module._as_table(transactions)
+    span = t.aggregate(first=t.date.min(), last=t.date.max()).to_pandas().iloc[0]
+    first, last = pd.Timestamp(span["first"]).normalize(), pd.Timestamp(span["last"]).normalize()
+    return first + pd.Timedelta(days=int((last - first).days * (1 - holdout_share)))

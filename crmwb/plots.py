@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 
@@ -189,4 +190,82 @@ def loyalty_types(table: pd.DataFrame, lang: str = "en", ax=None):
     ax.bar(t.values(table.index), table["customers"])
     ax.set(title=t("title_loyalty_types"), xlabel=t("loyalty_type"),
            ylabel=t("customers_count"))
+    return ax
+
+
+# --- customer lifetime value (notebook 03) -----------------------------------------------------
+
+def conditional_expectations(table: pd.DataFrame, lang: str = "en", ax=None):
+    """Mean holdout purchases, actual and predicted, by calibration frequency."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    labels = [str(i) for i in table.index[:-1]] + [f"{table.index[-1]}+"]
+    ax.plot(labels, table["actual"], marker="o", label=t("actual"))
+    ax.plot(labels, table["predicted"], marker="s", linestyle="--", label=t("predicted"))
+    ax.legend()
+    ax.set(title=t("title_conditional_expectations"), xlabel=t("calibration_frequency"),
+           ylabel=t("holdout_purchases"))
+    return ax
+
+
+def tracking(table: pd.DataFrame, lang: str = "en", ax=None):
+    """Cumulative repeat purchases over time, actual and expected, calibration end marked."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    ax.plot(table["period_end"], table["actual"], label=t("actual"))
+    ax.plot(table["period_end"], table["expected"], linestyle="--", label=t("expected"))
+    holdout = table[table["holdout"]]
+    if len(holdout):
+        ax.axvline(holdout["period_end"].iloc[0], color="grey", linestyle=":",
+                   label=t("calibration_end"))
+    ax.legend()
+    ax.set(title=t("title_tracking"), xlabel=t("date"), ylabel=t("cumulative_repeat_purchases"))
+    ax.figure.autofmt_xdate()
+    return ax
+
+
+def clv_distribution(values: pd.Series, lang: str = "en", ax=None):
+    """Histogram of CLV on a log scale (customers with a positive value)."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    positive = values[values > 0]
+    bins = np.logspace(np.log10(positive.min()), np.log10(positive.max()), 40)
+    ax.hist(positive, bins=bins)
+    ax.set_xscale("log")
+    ax.set(title=t("title_clv_distribution"), xlabel=f"{t('clv')} ({t('currency')}, log scale)",
+           ylabel=t("customers_count"))
+    return ax
+
+
+def clv_by_group(table: pd.DataFrame, lang: str = "en", ax=None):
+    """Mean CLV per group (from ``clv.clv_by_group``)."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    ax.barh([t(str(i)) for i in table.index], table["mean_clv"])
+    ax.invert_yaxis()
+    ax.set(title=t("title_clv_by_group"), xlabel=f"{t('mean_clv')} ({t('currency')})")
+    return ax
+
+
+def p_alive_heatmap(grid: pd.DataFrame, lang: str = "en", ax=None):
+    """Mean P(alive) by frequency and recency (from ``clv.p_alive_grid``)."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 5))
+    sns.heatmap(grid, annot=True, fmt=".2f", cmap="RdYlGn", vmin=0, vmax=1, ax=ax,
+                cbar_kws={"label": t("p_alive")})
+    ax.set(title=t("title_p_alive"), xlabel=t("recency_range"), ylabel=t("repeat_purchases"))
+    return ax
+
+
+def retention_curves(models: dict, periods: int = 72, lang: str = "en", ax=None):
+    """Projected share of a cohort still subscribed, one curve per group (sBG models)."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    x = np.arange(0, periods + 1)
+    for name, model in models.items():
+        ax.plot(x, model.survival(x), label=str(name))
+    ax.set_ylim(0, 1.02)
+    ax.legend()
+    ax.set(title=t("title_retention_curves"), xlabel=t("periods"), ylabel=t("survival"))
     return ax

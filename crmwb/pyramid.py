@@ -124,11 +124,12 @@ def customer_pyramid(
     customers = per.assign(value=per[value].astype(float))
     customers["level"] = "inactive"
     customers.loc[active, "level"] = pyramid_levels(customers.loc[active, "value"], cutoffs)
+    customers["level"] = pd.Categorical(customers["level"], categories=LEVELS)
     customers["rank"] = customers["value"].where(active).rank(method="min", ascending=False)
     if profit is not None:
         customers["profit"] = profit.reindex(customers.index).fillna(0.0)
 
-    g = customers.groupby("level")
+    g = customers.groupby("level", observed=True)
     levels = pd.DataFrame({
         "customers": g.size(),
         "value": g["value"].sum(),

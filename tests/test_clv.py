@@ -271,3 +271,48 @@ def test_bgnbd_predicts_cdnow_holdout_purchases(cdnow):
     assert calibration["actual"] == s["frequency"].sum()
     assert track["expected"].is_monotonic_increasing
     assert abs(track["expected"].iloc[-1] / track["actual"].iloc[-1] - 1) < 0.1
+
+
+def test_clv_by_group_gives_the_acquisition_ceiling():
+    values = pd.Series([10.0, 30.0, 100.0, 0.0], index=[1, 2, 3, 4])
+    groups = pd.Series(["a", "a", "b", "b"], index=[1, 2, 3, 4])
+    table = clv.clv_by_group(values, groups)
+    assert table.loc["a", "mean_clv"] == 20 and table.loc["b", "total_clv"] == 100
+    assert table["max_acquisition_spend"].tolist() == table["mean_clv"].tolist()
+    assert table["clv_share"].sum() == pytest.approx(1.0)
+
+
+def test_observed_retention_and_default_calibration_end_by_hand():
+    lines = pd.DataFrame({
+        "invoice_id": ["1", "2", "3", "4", "5"], "customer_id": [1, 2, 3, 1, 4],
+        "date": pd.to_datetime(["2023-03-01", "2023-05-01", "2023-06-01", "2024-02-01",
+                                "2024-06-30"]),
+        "product_id": ["A"] * 5, "quantity": [1] * 5, "unit_price": [1.0] * 5})
+    # 2023-07-01..2024-06-30 buyers {1, 4}; the year before {1, 2, 3}: one of three came back
+    assert clv.observed_retention(lines, as_of="2024-06-30", window_days=366) == \
+        pytest.approx(1 / 3)
+    cut = clv.default_calibration_end(lines, holdout_share=0.25)
+    assert cut == pd.Timestamp("2023-03-01") + pd.Timedelta(days=int(487 * 0.75))
+
+
+def test_p_alive_grid_averages_by_frequency_and_recency():
+    data = pd.DataFrame({"frequency": [0, 1, 1, 12], "recency": [0, 5, 5, 9]})
+    grid = clv.p_alive_grid(data, pd.Series([1.0, 0.2, 0.4, 0.9]), max_frequency=10,
+                            recency_bins=2)
+    assert list(grid.index) == [10, 1, 0]
+    assert grid.loc[1].dropna().tolist() == [pytest.approx(0.3)]
+    assert grid.loc[10].dropna().tolist() == [0.9]
+
+
+def test_telco_retention_by_contract():
+    folder = shared_dataset("telco_churn")
+    subs = io.read_subscriptions(next(folder.glob("*.csv")), preset="telco_churn")
+    models, table = clv.retention_by_group(subs, "contract")
+    assert set(models) == {"month-to-month", "one year", "two year"}
+    assert table["subscribers"].sum() == len(subs)
+    # longer contracts keep their subscribers longer
+    assert table.loc["month-to-month", "survival_24"] < table.loc["one year", "survival_24"] \
+        < table.loc["two year", "survival_24"]
+    # month-to-month subscribers differ from each other: retention rises with tenure
+    m = models["month-to-month"]
+    assert m.retention_rate(12) > m.retention_rate(1)
