@@ -278,7 +278,18 @@ class _BGNBDData:
         return -value / n, -grad / n
 
 
-class BetaGeoModel(_LikelihoodModel):
+class _PurchaseModel(_LikelihoodModel):
+    """Shared parts of the models of purchase counts (BG/NBD, Pareto/NBD)."""
+
+    _label = ""
+
+    def _arrays(self, data: pd.DataFrame):
+        self._check_fitted()
+        x, t_x, T = _columns(data, ["frequency", "recency", "T"], self._label)
+        return (self.params_[k] for k in self._names), x, t_x, T
+
+
+class BetaGeoModel(_PurchaseModel):
     """The BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
 
     While active, a customer buys at a Poisson rate λ ~ Gamma(r, α); after
@@ -308,6 +319,7 @@ class BetaGeoModel(_LikelihoodModel):
     """
 
     _names = ("r", "alpha", "a", "b")
+    _label = "BG/NBD"
 
     def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None) -> BetaGeoModel:
         """Fit by maximum likelihood to ``frequency``, ``recency`` and ``T``.
@@ -352,11 +364,6 @@ class BetaGeoModel(_LikelihoodModel):
 
         self._finish(z, total, n)
         return self
-
-    def _arrays(self, data: pd.DataFrame):
-        self._check_fitted()
-        x, t_x, T = _columns(data, ["frequency", "recency", "T"], "BG/NBD")
-        return (self.params_[k] for k in self._names), x, t_x, T
 
     def log_likelihood(self, data: pd.DataFrame) -> pd.Series:
         """Each customer's log-likelihood under the fitted model."""
@@ -421,7 +428,7 @@ def _pareto_terms(r, alpha, s, beta, x, t_x, T):
     return head + lse, alive - lse
 
 
-class ParetoNBDModel(_LikelihoodModel):
+class ParetoNBDModel(_PurchaseModel):
     """The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
 
     Purchases at rate λ ~ Gamma(r, α) while active; the active lifetime is
@@ -430,6 +437,7 @@ class ParetoNBDModel(_LikelihoodModel):
     """
 
     _names = ("r", "alpha", "s", "beta")
+    _label = "Pareto/NBD"
 
     def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None) -> ParetoNBDModel:
         """Fit by maximum likelihood to ``frequency``, ``recency`` and ``T``."""
@@ -464,11 +472,6 @@ class ParetoNBDModel(_LikelihoodModel):
 
         self._finish(z, total, n)
         return self
-
-    def _arrays(self, data):
-        self._check_fitted()
-        x, t_x, T = _columns(data, ["frequency", "recency", "T"], "Pareto/NBD")
-        return (self.params_[k] for k in self._names), x, t_x, T
 
     def log_likelihood(self, data: pd.DataFrame) -> pd.Series:
         """Each customer's log-likelihood under the fitted model."""
