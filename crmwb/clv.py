@@ -212,6 +212,19 @@ def _bgnbd_terms(r, alpha, a, b, x, t_x, T):
     return a1 + a2 + lse, l3, l4, lse
 
 
+def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and each row's position among them (hashing: no sort)."""
+    codes, uniques = pd.factorize(values)
+    return np.asarray(uniques, dtype=float), codes
+
+
+def _subsample(w: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
+    """Row positions drawn in proportion to their weights (with replacement), seeded."""
+    cum = np.cumsum(w)
+    u = np.random.default_rng(seed).random(size) * cum[-1]
+    return np.minimum(np.searchsorted(cum, u, side="right"), len(w) - 1)
+
+
 def _collapse_no_repeat(x, t_x, T, w):
     """Customers without repeat purchases depend on T alone: one weighted row per T."""
     zero = x == 0
@@ -235,17 +248,14 @@ class _BGNBDData:
 
     def __init__(self, x, t_x, T, w):
         self.n = w.sum()
-        self.xu, xi = np.unique(x, return_inverse=True)
-        xi = xi.ravel()
+        self.xu, xi = _codes(x)
         self.W = np.bincount(xi, weights=w, minlength=len(self.xu))
-        self.Tu, Ti = np.unique(T, return_inverse=True)
-        Ti = Ti.ravel()
+        self.Tu, Ti = _codes(T)
         self.WT = np.bincount(Ti, weights=w, minlength=len(self.Tu))
         self.WXT = np.bincount(Ti, weights=w * x, minlength=len(self.Tu))
         rep = x > 0
         self.xr, self.wr, self.xri, self.Tri = x[rep], w[rep], xi[rep], Ti[rep]
-        self.tu, tri = np.unique(t_x[rep], return_inverse=True)
-        self.tri = tri.ravel()
+        self.tu, self.tri = _codes(t_x[rep])
 
     def negll(self, z):
         r, alpha, a, b = np.exp(z)
@@ -344,7 +354,7 @@ class BetaGeoModel(_PurchaseModel):
         if len(x) > 200_000:
             # start from a seeded subsample's optimum and take Newton steps with its
             # Hessian: a few passes over all customers instead of dozens
-            pick = np.random.default_rng(0).choice(len(x), 50_000, replace=False, p=w / w.sum())
+            pick = _subsample(w, 50_000)
             sub = _BGNBDData(x[pick], t_x[pick] * scale, T[pick] * scale, np.ones(len(pick)))
             start = _fit(sub.negll, np.zeros(4), "BG/NBD").x
             z = _refine(full.negll, start, _hessian(lambda v: sub.negll(v)[1], start))
@@ -508,6 +518,38 @@ def _gg_terms(p, q, gamma, x, m):
             + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(gamma + m * x))
 
 
+class _GammaGammaData:
+    """Gamma-Gamma log-likelihood and gradient: terms of x alone once per distinct x,
+    per customer only log(gamma + m x)."""
+
+    def __init__(self, x, m, w):
+        self.n = w.sum()
+        self.xu, xi = _codes(x)
+        self.W = np.bincount(xi, weights=w, minlength=len(self.xu))
+        self.w, self.wx, self.mx = w, w * x, m * x
+        log_m = np.log(m)
+        self.const = np.dot(self.W, self.xu * np.log(self.xu))  # sum of w x log x
+        self.sum_wx_log_m, self.sum_w_log_m = np.dot(self.wx, log_m), np.dot(w, log_m)
+
+    def negll(self, z):
+        p, q, g = np.exp(z)
+        xu, W, n = self.xu, self.W, self.n
+        px = p * xu
+        shifted = g + self.mx
+        big_l = np.log(shifted)
+        inv = 1 / shifted
+        wx_l, w_l = np.dot(self.wx, big_l), np.dot(self.w, big_l)
+        value = (np.dot(W, gammaln(px + q) - gammaln(px)) - n * gammaln(q) + n * q * np.log(g)
+                 + p * self.sum_wx_log_m - self.sum_w_log_m + p * self.const
+                 - p * wx_l - q * w_l)
+        d_p = (np.dot(W * xu, digamma(px + q) - digamma(px) + np.log(xu)) + self.sum_wx_log_m
+               - wx_l)
+        d_q = np.dot(W, digamma(px + q)) - n * digamma(q) + n * np.log(g) - w_l
+        d_g = n * q / g - p * np.dot(self.wx, inv) - q * np.dot(self.w, inv)
+        grad = np.array([d_p, d_q, d_g]) * np.exp(z)
+        return -value / n, -grad / n
+
+
 class GammaGammaModel(_LikelihoodModel):
     """The Gamma-Gamma model of spend per purchase (Fader, Hardie & Lee 2005).
 
@@ -545,34 +587,18 @@ class GammaGammaModel(_LikelihoodModel):
                           "are doubtful for this data", CLVWarning, stacklevel=2)
         w = np.ones(len(x)) if w0 is None else w0
         scale = 1.0 / np.average(m, weights=w)
-        ms = m * scale
-        n = w.sum()
-        # terms of x alone once per distinct x; per customer only log(gamma + m x)
-        xu, xi = np.unique(x, return_inverse=True)
-        W = np.bincount(xi.ravel(), weights=w, minlength=len(xu))
-        wx = w * x
-        mx = ms * x
-        log_m = np.log(ms)
-        const = np.dot(W, xu * np.log(xu))  # sum of w x log x
-        sum_wx_log_m, sum_w_log_m = np.dot(wx, log_m), np.dot(w, log_m)
-
-        def negll(z):
-            p, q, g = np.exp(z)
-            px = p * xu
-            big_l = np.log(g + mx)
-            inv = 1 / (g + mx)
-            value = (np.dot(W, gammaln(px + q) - gammaln(px)) - n * gammaln(q) + n * q * np.log(g)
-                     + p * sum_wx_log_m - sum_w_log_m + p * const
-                     - p * np.dot(wx, big_l) - q * np.dot(w, big_l))
-            d_p = (np.dot(W * xu, digamma(px + q) - digamma(px) + np.log(xu)) + sum_wx_log_m
-                   - np.dot(wx, big_l))
-            d_q = np.dot(W, digamma(px + q)) - n * digamma(q) + n * np.log(g) - np.dot(w, big_l)
-            d_g = n * q / g - p * np.dot(wx, inv) - q * np.dot(w, inv)
-            grad = np.array([d_p, d_q, d_g]) * np.exp(z)
-            return -value / n, -grad / n
-
-        res = _fit(negll, np.zeros(3), "Gamma-Gamma")
-        z = res.x.copy()
+        full = _GammaGammaData(x, m * scale, w)
+        n = full.n
+        z = None
+        if len(x) > 200_000:
+            pick = _subsample(w, 50_000)
+            sub = _GammaGammaData(x[pick], m[pick] * scale, np.ones(len(pick)))
+            start = _fit(sub.negll, np.zeros(3), "Gamma-Gamma").x
+            z = _refine(full.negll, start, _hessian(lambda v: sub.negll(v)[1], start))
+        if z is None:
+            z = _fit(full.negll, np.zeros(3), "Gamma-Gamma").x
+        z = z.copy()
+        negll = full.negll
         z[2] -= np.log(scale)
         jacobian = n * np.log(scale)  # the log-likelihood of the unscaled spends
 
