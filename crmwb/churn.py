@@ -1,0 +1,475 @@
+"""Churn prediction and retention targeting (CONCEPTS.md section 5, the AT&T case).
+
+Non-contractual churn is defined at a **cutoff** date: a customer who bought in
+the ``active_days`` before it *churns* when they make no purchase in the
+``horizon_days`` after it (:func:`churn_labels`). Features are computed strictly
+from what was known at the cutoff (:func:`churn_features`): lines, contacts and
+surveys dated after it are never read, and a complaint resolved after the
+cutoff counts as unresolved. Models are trained at one cutoff and judged at a
+later one (:func:`time_split`), not on a random split of one window.
+
+Models are scikit-learn Pipelines with a ColumnTransformer (impute, scale,
+one-hot): a logistic regression (the interpretable baseline) and a
+HistGradientBoostingClassifier, each with calibrated probabilities. Two naive
+baselines stand beside them: recency alone and the BG/NBD probability of being
+alive alone. :func:`cross_validate` compares them all on one table; the
+evaluation a marketer reads is :func:`decile_table`, :func:`gains_table` and
+the calibration curve; :func:`profit_curve` turns churn risk and CLV into the
+expected profit of a retention offer to the top-k customers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.inspection import permutation_importance
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from crmwb import clv, engine
+from crmwb.summary import _as_table, customer_summary
+
+#: complaints taking longer than this many days to resolve count as slow
+SLOW_DAYS = 7
+#: columns of the naive baselines: a higher value means more risk (sign +1) or less (-1)
+BASELINES = {"recency": ("days_since_last_purchase", 1), "p_alive": ("p_alive", -1)}
+
+
+# --- labels and features ------------------------------------------------------------------
+
+def _day(value) -> pd.Timestamp:
+    return pd.Timestamp(value).normalize()
+
+
+def churn_labels(transactions, cutoff, horizon_days: int = 90,
+                 active_days: int = 365) -> pd.Series:
+    """Who churned after ``cutoff``: True when an active customer buys nothing in the horizon.
+
+    Parameters
+    ----------
+    transactions : ibis Table or pandas.DataFrame
+        Clean transaction lines.
+    cutoff : date
+        The last day of what is known.
+    horizon_days : int
+        The customer churns when they make no purchase in the ``horizon_days``
+        days after the cutoff.
+    active_days : int
+        Customers are those with a purchase in the ``active_days`` days up to
+        and including the cutoff.
+
+    Returns
+    -------
+    pandas.Series
+        Boolean, indexed by ``customer_id`` (the active customers), named ``churned``.
+    """
+    t = _as_table(transactions)
+    cut = _day(cutoff) + pd.Timedelta(days=1)
+    start, stop = cut - pd.Timedelta(days=active_days), cut + pd.Timedelta(days=horizon_days)
+    t = t.filter(t.customer_id.notnull() & (t.quantity > 0))
+    active = set(t.filter((t.date >= start) & (t.date < cut)).customer_id.to_pandas())
+    came_back = set(t.filter((t.date >= cut) & (t.date < stop)).customer_id.to_pandas())
+    ids = sorted(active)
+    return pd.Series([i not in came_back for i in ids], index=pd.Index(ids, name="customer_id"),
+                     name="churned")
+
+
+def _gap_statistics(t, cut: pd.Timestamp) -> pd.DataFrame:
+    days = engine.to_pandas(t.filter(t.date < cut).select("customer_id", day=t.date.truncate("D"))
+                            .distinct())
+    days = days.sort_values(["customer_id", "day"])
+    gaps = days.groupby("customer_id")["day"].diff().dt.days
+    g = gaps.groupby(days["customer_id"])
+    return pd.DataFrame({"mean_gap_days": g.mean(), "std_gap_days": g.std(),
+                         "max_gap_days": g.max()})
+
+
+def _complaint_features(contacts: pd.DataFrame, cut: pd.Timestamp,
+                        last_purchase: pd.Series) -> pd.DataFrame:
+    c = contacts[contacts["date"] < cut]
+    c = c[c["kind"] == "complaint"] if "kind" in c else c
+    resolved = c["resolved_date"] if "resolved_date" in c else pd.Series(pd.NaT, index=c.index)
+    known = resolved.notna() & (resolved < cut)  # resolutions after the cutoff are unknown
+    age = (cut - c["date"]).dt.total_seconds() / 86400
+    took = (resolved - c["date"]).dt.total_seconds() / 86400
+    slow = (known & (took > SLOW_DAYS)) | (~known & (age > SLOW_DAYS))
+    after_last = c["date"] > c["customer_id"].map(last_purchase)
+    frame = pd.DataFrame({
+        "customer_id": c["customer_id"], "unresolved": ~known, "slow": slow,
+        "took": took.where(known), "after_last": after_last,
+        "severity": c["severity"] if "severity" in c else np.nan,
+        "days_since": age})
+    g = frame.groupby("customer_id")
+    return pd.DataFrame({
+        "complaints": g.size(), "complaints_unresolved": g["unresolved"].sum(),
+        "complaints_slow": g["slow"].sum(), "mean_days_to_resolve": g["took"].mean(),
+        "complaint_after_last_purchase": g["after_last"].any().astype(int),
+        "max_complaint_severity": g["severity"].max(),
+        "days_since_complaint": g["days_since"].min()})
+
+
+def churn_features(
+    transactions,
+    cutoff,
+    customers: pd.DataFrame | None = None,
+    contacts: pd.DataFrame | None = None,
+    surveys: pd.DataFrame | None = None,
+    returns=None,
+    trend_days: int = 90,
+    active_days: int = 365,
+) -> pd.DataFrame:
+    """Everything known about each active customer at the cutoff.
+
+    Parameters
+    ----------
+    transactions : ibis Table or pandas.DataFrame
+        Clean transaction lines (lines after the cutoff are ignored).
+    cutoff : date
+        The last day of what is known.
+    customers, contacts, surveys : pandas.DataFrame, optional
+        Customer attributes (type, demographics, region, acquisition channel),
+        contacts with the front line, satisfaction surveys.
+    returns : ibis Table or pandas.DataFrame, optional
+        Cancellation lines set aside by cleaning.
+    trend_days : int
+        Revenue in the last ``trend_days`` against the ``trend_days`` before.
+    active_days : int
+        Customers with a purchase in this many days up to the cutoff.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id``: the customer summary (RFM, tenure, breadth,
+        returns, basket, BG/NBD inputs), ``spend_trend``, inter-purchase gaps,
+        complaints (count, unresolved, slow, mean days to resolve, one after the
+        last purchase, severity), surveys (mean CSAT, last NPS), customer
+        attributes and ``p_alive`` from a BG/NBD model fitted at the cutoff.
+        Text columns stay text: the pipelines encode them.
+    """
+    t = _as_table(transactions)
+    cut = _day(cutoff) + pd.Timedelta(days=1)
+    s = customer_summary(t, calibration_end=_day(cutoff), returns=returns)
+    s = s[s["days_since_last_purchase"] < active_days]
+    x = s.drop(columns=["first_purchase", "last_purchase"])
+    bought = t.filter(t.customer_id.notnull() & (t.quantity > 0) & (t.date < cut))
+    value = bought.quantity * bought.unit_price.fill_null(0)
+    mid, early = cut - pd.Timedelta(days=trend_days), cut - pd.Timedelta(days=2 * trend_days)
+    windows = engine.to_pandas(bought.group_by("customer_id").agg(
+        recent=(value * (bought.date >= mid).cast("int8")).sum(),
+        earlier=(value * ((bought.date >= early) & (bought.date < mid)).cast("int8")).sum(),
+    )).set_index("customer_id")
+    x["revenue_recent"] = windows["recent"].reindex(x.index).fillna(0)
+    x["revenue_earlier"] = windows["earlier"].reindex(x.index).fillna(0)
+    x["spend_trend"] = (x["revenue_recent"] - x["revenue_earlier"]) / (
+        x["revenue_recent"] + x["revenue_earlier"]).where(lambda v: v > 0)
+    x = x.join(_gap_statistics(bought, cut))
+    x["gap_ratio"] = x["days_since_last_purchase"] / x["mean_gap_days"]
+
+    if contacts is not None and len(contacts):
+        comp = _complaint_features(contacts, cut, s["last_purchase"])
+        x = x.join(comp)
+        for col in ("complaints", "complaints_unresolved", "complaints_slow",
+                    "complaint_after_last_purchase"):
+            x[col] = x[col].fillna(0).astype(int)
+    if surveys is not None and len(surveys):
+        sv = surveys[surveys["date"] < cut].sort_values("date")
+        g = sv.groupby("customer_id")
+        x = x.join(pd.DataFrame({"mean_csat": g["csat"].mean(), "last_nps": g["nps"].last(),
+                                 "surveys": g.size()}))
+        x["surveys"] = x["surveys"].fillna(0).astype(int)
+    if customers is not None and len(customers):
+        keep = [c for c in ("customer_type", "age", "gender", "region", "city",
+                            "acquisition_channel") if c in customers]
+        attrs = customers.drop_duplicates("customer_id").set_index("customer_id")[keep]
+        x = x.join(attrs)
+        for col in attrs.select_dtypes(exclude="number").columns:
+            x[col] = x[col].astype(object).where(x[col].notna(), None)
+    model = clv.BetaGeoModel().fit(s)
+    x["p_alive"] = model.probability_alive(s).reindex(x.index)
+    x.attrs.update(cutoff=_day(cutoff))
+    return x
+
+
+def churn_dataset(transactions, cutoff, horizon_days: int = 90, active_days: int = 365,
+                  **feature_tables) -> tuple[pd.DataFrame, pd.Series]:
+    """Features at ``cutoff`` and labels over the following ``horizon_days``, aligned."""
+    x = churn_features(transactions, cutoff, active_days=active_days, **feature_tables)
+    y = churn_labels(transactions, cutoff, horizon_days, active_days).reindex(x.index)
+    return x, y.astype(bool)
+
+
+# --- models ---------------------------------------------------------------------------------
+
+def _preprocessor(scale: bool) -> ColumnTransformer:
+    numeric = [SimpleImputer(strategy="median", add_indicator=True)]
+    if scale:
+        numeric.append(StandardScaler())
+    return ColumnTransformer([
+        ("numbers", make_pipeline(*numeric), make_column_selector(dtype_include="number")),
+        ("text", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"),
+                               OneHotEncoder(handle_unknown="ignore", min_frequency=10)),
+         make_column_selector(dtype_exclude="number")),
+    ])
+
+
+def model_pipelines(seed: int = 0, calibrate: bool = True) -> dict[str, Pipeline]:
+    """The churn models: logistic regression and gradient boosting, calibrated.
+
+    Each is a Pipeline: a ColumnTransformer (median imputation with missing
+    indicators and scaling for numbers; one-hot for text), then the classifier,
+    wrapped in sigmoid calibration over 3 folds when ``calibrate``.
+    """
+    models = {
+        "logistic regression": Pipeline([
+            ("features", _preprocessor(scale=True)),
+            ("model", LogisticRegression(max_iter=2000, C=1.0)),
+        ]),
+        "gradient boosting": Pipeline([
+            ("features", _preprocessor(scale=False)),
+            ("model", HistGradientBoostingClassifier(random_state=seed, max_iter=200,
+                                                     learning_rate=0.05)),
+        ]),
+    }
+    if calibrate:
+        models = {k: CalibratedClassifierCV(m, method="sigmoid", cv=3) for k, m in models.items()}
+    return models
+
+
+def _prepare(x: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as floats, everything else as text (missing stays missing)."""
+    x = x.copy()
+    for col in x.columns:
+        if pd.api.types.is_bool_dtype(x[col]):
+            x[col] = x[col].astype(float)
+        elif pd.api.types.is_numeric_dtype(x[col]):
+            x[col] = x[col].astype(float)
+        else:
+            x[col] = x[col].astype(object).where(x[col].notna(), np.nan)
+    return x
+
+
+def _baseline_scores(x: pd.DataFrame) -> dict[str, np.ndarray]:
+    scores = {}
+    for name, (col, sign) in BASELINES.items():
+        if col in x.columns:
+            v = pd.to_numeric(x[col], errors="coerce").astype(float)
+            scores[name] = (sign * v.fillna(v.median())).to_numpy()
+    return scores
+
+
+def _as_probability(score_train, y_train, score_test) -> np.ndarray:
+    """A one-feature logistic calibration of a naive score."""
+    lr = LogisticRegression().fit(score_train.reshape(-1, 1), y_train)
+    return lr.predict_proba(score_test.reshape(-1, 1))[:, 1]
+
+
+def _metrics(y, p) -> dict:
+    return {"roc_auc": roc_auc_score(y, p), "pr_auc": average_precision_score(y, p),
+            "brier": brier_score_loss(y, p)}
+
+
+def cross_validate(x: pd.DataFrame, y, cv: int = 5, seed: int = 0) -> pd.DataFrame:
+    """Cross-validated ROC-AUC, PR-AUC and Brier score of every model and baseline.
+
+    Parameters
+    ----------
+    x : pandas.DataFrame
+        Raw features: numbers and text, missing values allowed.
+    y : array-like of bool
+        Churned or not.
+    cv : int
+        Folds (stratified, shuffled with ``seed``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model and baseline (the baselines whose column is in ``x``:
+        ``recency`` from ``days_since_last_purchase``, ``p_alive``), columns
+        ``roc_auc``, ``pr_auc`` and ``brier``: means over the folds.
+    """
+    x = _prepare(x)
+    y = np.asarray(y, dtype=bool)
+    if y.all() or not y.any():
+        raise ValueError("the target has a single class: nothing to predict")
+    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
+    rows: dict[str, list[dict]] = {}
+    baseline = _baseline_scores(x)
+    for train, test in folds.split(x, y):
+        for name, model in model_pipelines(seed).items():
+            model.fit(x.iloc[train], y[train])
+            rows.setdefault(name, []).append(
+                _metrics(y[test], model.predict_proba(x.iloc[test])[:, 1]))
+        for name, score in baseline.items():
+            p = _as_probability(score[train], y[train], score[test])
+            rows.setdefault(name, []).append(_metrics(y[test], p))
+    out = pd.DataFrame({k: pd.DataFrame(v).mean() for k, v in rows.items()}).T
+    out.index.name = "model"
+    return out
+
+
+def time_split(x_train: pd.DataFrame, y_train, x_test: pd.DataFrame, y_test,
+               seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Train at an earlier cutoff, judge at a later one.
+
+    Returns the comparison table (roc_auc, pr_auc, brier per model and
+    baseline), the test predictions (one column per model, plus ``churned``)
+    and the fitted models.
+    """
+    x_train, x_test = _prepare(x_train), _prepare(x_test)
+    y_train, y_test = np.asarray(y_train, dtype=bool), np.asarray(y_test, dtype=bool)
+    x_test = x_test.reindex(columns=x_train.columns)
+    preds = pd.DataFrame(index=x_test.index)
+    fitted = {}
+    for name, model in model_pipelines(seed).items():
+        fitted[name] = model.fit(x_train, y_train)
+        preds[name] = model.predict_proba(x_test)[:, 1]
+    train_scores, test_scores = _baseline_scores(x_train), _baseline_scores(x_test)
+    for name in train_scores:
+        if name in test_scores:
+            preds[name] = _as_probability(train_scores[name], y_train, test_scores[name])
+    table = pd.DataFrame({m: _metrics(y_test, preds[m]) for m in preds.columns}).T
+    table.index.name = "model"
+    preds["churned"] = y_test
+    return table, preds, fitted
+
+
+def logistic_coefficients(x: pd.DataFrame, y, seed: int = 0) -> pd.Series:
+    """Standardised coefficients of the (uncalibrated) logistic regression, largest first."""
+    model = model_pipelines(seed, calibrate=False)["logistic regression"]
+    model.fit(_prepare(x), np.asarray(y, dtype=bool))
+    names = model.named_steps["features"].get_feature_names_out()
+    coef = pd.Series(model.named_steps["model"].coef_[0], index=names)
+    coef.index = coef.index.str.replace(r"^(numbers|text)__", "", regex=True)
+    return coef.reindex(coef.abs().sort_values(ascending=False).index)
+
+
+def importance(model, x: pd.DataFrame, y, seed: int = 0, n_repeats: int = 5) -> pd.DataFrame:
+    """Permutation importance (drop in ROC-AUC when a column is shuffled), largest first."""
+    x = _prepare(x)
+    result = permutation_importance(model, x, np.asarray(y, dtype=bool), scoring="roc_auc",
+                                    n_repeats=n_repeats, random_state=seed)
+    out = pd.DataFrame({"importance": result.importances_mean, "std": result.importances_std},
+                       index=x.columns)
+    return out.sort_values("importance", ascending=False)
+
+
+# --- evaluation a marketer can read ------------------------------------------------------
+
+def decile_table(y, score, deciles: int = 10) -> pd.DataFrame:
+    """Customers ranked by risk and cut into deciles (1 = riskiest).
+
+    Columns: customers, churners, churn_rate, lift (churn rate / overall rate),
+    cumulative_capture (share of all churners in this and the riskier deciles).
+
+    Examples
+    --------
+    >>> decile_table([1, 1, 0, 1, 0, 0, 0, 0, 0, 0], [.9, .8, .7, .6, .5, .4, .3, .2, .1, 0],
+    ...              deciles=5)["churners"].tolist()
+    [2, 1, 0, 0, 0]
+    """
+    y = np.asarray(y, dtype=float)
+    order = np.argsort(-np.asarray(score, dtype=float), kind="stable")
+    group = np.arange(len(y)) * deciles // len(y) + 1
+    frame = pd.DataFrame({"decile": group, "y": y[order]})
+    g = frame.groupby("decile")["y"]
+    out = pd.DataFrame({"customers": g.size(), "churners": g.sum().astype(int)})
+    out["churn_rate"] = out["churners"] / out["customers"]
+    out["lift"] = out["churn_rate"] / y.mean()
+    out["cumulative_capture"] = out["churners"].cumsum() / y.sum()
+    return out
+
+
+def gains_table(y, score, points: int = 100) -> pd.DataFrame:
+    """Cumulative gains and lift: churners captured by contacting the riskiest share."""
+    y = np.asarray(y, dtype=float)
+    order = np.argsort(-np.asarray(score, dtype=float), kind="stable")
+    captured = np.cumsum(y[order]) / y.sum()
+    share = np.arange(1, len(y) + 1) / len(y)
+    idx = np.unique(np.linspace(0, len(y) - 1, min(points, len(y))).round().astype(int))
+    return pd.DataFrame({"contacted_share": share[idx], "captured_share": captured[idx],
+                         "lift": captured[idx] / share[idx]})
+
+
+# --- retention targeting ------------------------------------------------------------------
+
+def profit_curve(risk: pd.Series, value: pd.Series | float, offer_cost: float = 5.0,
+                 acceptance_rate: float = 0.3, saved_share: float = 1.0) -> pd.DataFrame:
+    """Expected profit of a retention offer to the top-k customers by risk x value.
+
+    Contacting customer i costs ``offer_cost``; with probability ``risk_i`` they
+    were going to leave, and with ``acceptance_rate`` the offer keeps them, which
+    saves ``saved_share`` of their value (CLV, or a fixed margin). So
+    ``gain_i = risk_i x acceptance_rate x saved_share x value_i - offer_cost``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Customers in contact order: ``customer_id``, ``risk``, ``value``,
+        ``expected_gain``, ``k`` and ``cumulative_profit``; ``attrs["best_k"]``
+        is the k with the highest expected profit (0 when no offer pays).
+    """
+    value = pd.Series(value, index=risk.index) if np.isscalar(value) else \
+        value.reindex(risk.index).fillna(0)
+    frame = pd.DataFrame({"customer_id": risk.index, "risk": risk.to_numpy(),
+                          "value": value.to_numpy()})
+    frame["expected_gain"] = (frame["risk"] * acceptance_rate * saved_share * frame["value"]
+                              - offer_cost)
+    frame = frame.iloc[np.argsort(-(frame["risk"] * frame["value"]).to_numpy(), kind="stable")]
+    frame = frame.reset_index(drop=True)
+    frame["k"] = np.arange(1, len(frame) + 1)
+    frame["cumulative_profit"] = frame["expected_gain"].cumsum()
+    best = int(frame["cumulative_profit"].idxmax()) + 1 if len(frame) else 0
+    if len(frame) and frame["cumulative_profit"].max() <= 0:
+        best = 0
+    frame.attrs.update(best_k=best, best_profit=float(frame["cumulative_profit"].max())
+                       if best else 0.0)
+    return frame
+
+
+def contact_list(curve: pd.DataFrame, path=None) -> pd.DataFrame:
+    """The customers to contact (the best k of the profit curve), written to ``path``.
+
+    The file is written whole or not at all (a temporary file renamed into place).
+    """
+    chosen = curve.head(curve.attrs.get("best_k", 0))[
+        ["customer_id", "risk", "value", "expected_gain"]]
+    if path is not None:
+        from pathlib import Path
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        chosen.to_csv(tmp, index=False)
+        tmp.replace(path)
+    return chosen
+
+
+# --- the contractual case ---------------------------------------------------------------
+
+def kaplan_meier(durations, churned, groups=None) -> pd.DataFrame:
+    """Kaplan-Meier retention curves (scipy.stats.ecdf on right-censored data).
+
+    Returns one row per group and time: ``group``, ``time`` and ``retention``
+    (the share still subscribed after ``time`` periods).
+    """
+    from scipy.stats import CensoredData, ecdf
+
+    durations = pd.Series(np.asarray(durations, dtype=float))
+    churned = pd.Series(np.asarray(churned, dtype=bool))
+    groups = pd.Series(np.full(len(durations), "all") if groups is None else np.asarray(groups))
+    rows = []
+    for name in pd.unique(groups):
+        sel = (groups == name).to_numpy()
+        d, c = durations[sel].to_numpy(), churned[sel].to_numpy()
+        res = ecdf(CensoredData(uncensored=d[c], right=d[~c]))
+        times = np.r_[0.0, res.sf.quantiles]
+        rows.append(pd.DataFrame({"group": name, "time": times,
+                                  "retention": np.r_[1.0, res.sf.probabilities]}))
+    return pd.concat(rows, ignore_index=True)

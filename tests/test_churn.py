@@ -1,0 +1,177 @@
+"""Churn: labels, the leakage guard, models against baselines, deciles and targeting."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import shared_dataset
+
+from crmwb import churn, io
+
+
+def lines(rows):
+    df = pd.DataFrame(rows, columns=["invoice_id", "customer_id", "date", "product_id",
+                                     "quantity", "unit_price"])
+    df["date"] = pd.to_datetime(df["date"])
+    return df
+
+
+ROWS = [
+    ("1", 1, "2024-01-10", "A", 1, 10.0),   # active, comes back within the horizon
+    ("2", 1, "2024-03-20", "A", 1, 10.0),
+    ("3", 2, "2024-01-05", "A", 1, 10.0),   # active, comes back too late: churned
+    ("4", 2, "2024-06-15", "A", 1, 10.0),
+    ("5", 3, "2022-01-01", "A", 1, 10.0),   # not active at the cutoff: no label
+    ("6", 3, "2024-03-01", "A", 1, 10.0),   # ... even though it buys after
+    ("7", 4, "2024-03-31", "A", 1, 10.0),   # bought on the cutoff day itself, never again
+]
+
+
+def test_labels_by_hand():
+    y = churn.churn_labels(lines(ROWS), "2024-01-31", horizon_days=60, active_days=365)
+    assert y.to_dict() == {1: False, 2: True}
+    y = churn.churn_labels(lines(ROWS), "2024-03-31", horizon_days=90, active_days=365)
+    assert y.to_dict() == {1: True, 2: False, 3: True, 4: True}
+
+
+def test_features_do_not_move_when_everything_after_the_cutoff_changes(crm_data, clean_lines):
+    cutoff = pd.Timestamp("2025-03-31")
+    tables = dict(customers=crm_data.customers, contacts=crm_data.contacts,
+                  surveys=crm_data.surveys)
+    before = churn.churn_features(clean_lines, cutoff, **tables)
+
+    rng = np.random.default_rng(0)
+    after = clean_lines["date"] >= cutoff + pd.Timedelta(days=1)
+    changed = clean_lines.copy()
+    changed.loc[after, "quantity"] = rng.integers(1, 50, after.sum())
+    changed.loc[after, "unit_price"] = rng.uniform(1, 500, after.sum())
+    changed.loc[after, "customer_id"] = rng.permutation(changed.loc[after, "customer_id"])
+    changed = changed.drop(changed.index[after][::3])
+    contacts = crm_data.contacts.copy()
+    late = contacts["date"] >= cutoff + pd.Timedelta(days=1)
+    contacts.loc[late, "customer_id"] = rng.permutation(contacts.loc[late, "customer_id"])
+    # resolutions after the cutoff were unknown at the cutoff: move them all
+    resolved_late = contacts["resolved_date"] >= cutoff + pd.Timedelta(days=1)
+    contacts.loc[resolved_late, "resolved_date"] += pd.Timedelta(days=40)
+    surveys = crm_data.surveys.copy()
+    late_s = surveys["date"] >= cutoff + pd.Timedelta(days=1)
+    surveys.loc[late_s, "csat"] = 1
+
+    again = churn.churn_features(changed, cutoff, customers=crm_data.customers,
+                                 contacts=contacts, surveys=surveys)
+    assert (~after).sum() > 1000 and after.sum() > 1000
+    pd.testing.assert_frame_equal(before, again)
+
+
+def test_decile_table_by_hand():
+    y = [1, 1, 1, 0, 1, 0, 0, 0, 0, 0]
+    score = np.linspace(1, 0, 10)
+    table = churn.decile_table(y, score, deciles=5)
+    assert table["customers"].tolist() == [2] * 5
+    assert table["churners"].tolist() == [2, 1, 1, 0, 0]
+    assert table["lift"].tolist() == pytest.approx([2.5, 1.25, 1.25, 0, 0])
+    assert table["cumulative_capture"].tolist() == pytest.approx([0.5, 0.75, 1, 1, 1])
+
+
+def test_gains_reach_every_churner():
+    gains = churn.gains_table([0, 1, 0, 1], [0.1, 0.9, 0.2, 0.8])
+    assert gains["captured_share"].tolist() == [0.5, 1.0, 1.0, 1.0]
+    assert gains["lift"].iloc[0] == pytest.approx(2.0)
+
+
+def test_profit_curve_by_hand(tmp_path):
+    risk = pd.Series([0.9, 0.5, 0.1], index=[11, 12, 13])
+    value = pd.Series([100.0, 300.0, 1000.0], index=[11, 12, 13])
+    curve = churn.profit_curve(risk, value, offer_cost=10, acceptance_rate=0.5)
+    # ranked by risk x value: 12 (150), 13 (100), 11 (90)
+    assert curve["customer_id"].tolist() == [12, 13, 11]
+    assert curve["expected_gain"].tolist() == pytest.approx([65, 40, 35])
+    assert curve["cumulative_profit"].tolist() == pytest.approx([65, 105, 140])
+    assert curve.attrs["best_k"] == 3
+    costly = churn.profit_curve(risk, value, offer_cost=60, acceptance_rate=0.5)
+    assert costly.attrs["best_k"] == 1
+    nothing = churn.profit_curve(risk, 1.0, offer_cost=60)
+    assert nothing.attrs["best_k"] == 0
+    out = tmp_path / "contact" / "list.csv"
+    chosen = churn.contact_list(costly, out)
+    assert pd.read_csv(out)["customer_id"].tolist() == chosen["customer_id"].tolist() == [12]
+
+
+def test_cross_validate_takes_raw_mixed_features():
+    rng = np.random.default_rng(1)
+    n = 400
+    risk = rng.normal(size=n)
+    x = pd.DataFrame({
+        "days_since_last_purchase": rng.integers(1, 300, n).astype(float),
+        "signal": risk,
+        "plan": np.where(risk > 0.5, "basic", "premium"),
+        "noise": rng.normal(size=n),
+    })
+    x.loc[::7, "signal"] = np.nan
+    x.loc[::11, "plan"] = None
+    y = (risk + rng.normal(scale=0.5, size=n)) > 0
+    table = churn.cross_validate(x, y, cv=5)
+    assert set(table.index) == {"logistic regression", "gradient boosting", "recency"}
+    assert list(table.columns) == ["roc_auc", "pr_auc", "brier"]
+    assert table.loc["logistic regression", "roc_auc"] > 0.8
+    assert table.loc["recency", "roc_auc"] < 0.65  # recency is noise here
+    with pytest.raises(ValueError, match="single class"):
+        churn.cross_validate(x, np.zeros(n, bool))
+
+
+@pytest.fixture(scope="module")
+def generated():
+    from crmwb.datasets import make_crm_data
+
+    data = make_crm_data(3000, seed=21)
+    ds = io.Dataset(source=None, transactions=io.read_transactions(data.transactions),
+                    customers=data.customers, contacts=data.contacts, surveys=data.surveys)
+    from crmwb import cleaning
+
+    clean = cleaning.clean_dataset(ds)
+    tables = dict(customers=data.customers, contacts=data.contacts, surveys=data.surveys)
+    train = churn.churn_dataset(clean.lines, "2025-06-30", 90, **tables)
+    test = churn.churn_dataset(clean.lines, "2025-09-30", 90, **tables)
+    return train, test
+
+
+def test_models_beat_both_naive_baselines_on_a_later_cutoff(generated):
+    (x_train, y_train), (x_test, y_test) = generated
+    table, preds, _ = churn.time_split(x_train, y_train, x_test, y_test, seed=0)
+    for model in ("logistic regression", "gradient boosting"):
+        for baseline in ("recency", "p_alive"):
+            assert table.loc[model, "roc_auc"] > table.loc[baseline, "roc_auc"] + 0.02
+            assert table.loc[model, "brier"] < table.loc[baseline, "brier"]
+    deciles = churn.decile_table(preds["churned"], preds["gradient boosting"])
+    assert deciles["churn_rate"].iloc[0] > deciles["churn_rate"].iloc[-1]
+
+
+def test_planted_drivers_raise_risk(generated):
+    (x_train, y_train), _ = generated
+    coef = churn.logistic_coefficients(x_train, y_train)
+    assert coef["complaints_unresolved"] > 0
+    assert coef["mean_days_to_resolve"] > 0
+    assert coef["complaint_after_last_purchase"] > 0
+    # and the churn rate is higher among customers with a slow or unresolved complaint
+    troubled = (x_train["complaints_slow"] > 0) | (x_train["complaints_unresolved"] > 0)
+    assert y_train[troubled].mean() > y_train[~troubled].mean() + 0.1
+
+
+def test_kaplan_meier_by_hand():
+    km = churn.kaplan_meier([1, 2, 2, 3, 4], [True, True, False, True, False])
+    # at 1: 5 at risk, 1 leaves; at 2: 4 at risk, 1 leaves (one censored); at 3: 2 at risk, 1
+    got = km.set_index("time")["retention"]
+    assert got[0] == 1.0
+    assert got[1] == pytest.approx(4 / 5)
+    assert got[2] == pytest.approx(4 / 5 * 3 / 4)
+    assert got[3] == pytest.approx(4 / 5 * 3 / 4 * 1 / 2)
+
+
+def test_telco_cross_validated_auc_matches_published_results():
+    folder = shared_dataset("telco_churn")
+    subs = io.read_subscriptions(next(folder.glob("*.csv")), preset="telco_churn")
+    table = churn.cross_validate(subs.drop(columns=["customer_id", "churned"]),
+                                 subs["churned"], cv=5)
+    assert table.loc["logistic regression", "roc_auc"] > 0.83
+    km = churn.kaplan_meier(subs["tenure"], subs["churned"], subs["contract"])
+    at_24 = km[km["time"] <= 24].groupby("group")["retention"].last()
+    assert at_24["month-to-month"] < at_24["one year"] < at_24["two year"]
