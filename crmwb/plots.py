@@ -269,3 +269,102 @@ def retention_curves(models: dict, periods: int = 72, lang: str = "en", ax=None)
     ax.legend()
     ax.set(title=t("title_retention_curves"), xlabel=t("periods"), ylabel=t("survival"))
     return ax
+
+
+# --- churn (notebook 04) ------------------------------------------------------------------
+
+def calibration(preds: pd.DataFrame, models: list[str], lang: str = "en", ax=None):
+    """Observed churn rate against predicted probability (10 bins), one line per model."""
+    from sklearn.calibration import calibration_curve
+
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 5))
+    for m in models:
+        observed, predicted = calibration_curve(preds["churned"], preds[m], n_bins=10)
+        ax.plot(predicted, observed, marker="o", label=m)
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--")
+    ax.legend(fontsize="small")
+    ax.set(title=t("title_calibration"), xlabel=t("predicted_probability"),
+           ylabel=t("observed_rate"))
+    return ax
+
+
+def gains_and_lift(preds: pd.DataFrame, models: list[str], lang: str = "en"):
+    """Cumulative gains and lift charts side by side, one line per model."""
+    from crmwb.churn import gains_table
+
+    t = glossary(lang)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    for m in models:
+        g = gains_table(preds["churned"], preds[m])
+        a.plot(g["contacted_share"] * 100, g["captured_share"] * 100, label=m)
+        b.plot(g["contacted_share"] * 100, g["lift"], label=m)
+    a.plot([0, 100], [0, 100], color="grey", linestyle="--", label=t("random"))
+    b.axhline(1, color="grey", linestyle="--")
+    a.set(title=t("title_gains"), xlabel=f"{t('contacted_share')} (%)",
+          ylabel=f"{t('captured_share')} (%)")
+    b.set(title=t("title_lift"), xlabel=f"{t('contacted_share')} (%)", ylabel=t("lift"))
+    a.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def deciles(table: pd.DataFrame, lang: str = "en", ax=None):
+    """Churn rate per risk decile (from ``churn.decile_table``)."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    ax.bar(table.index.astype(str), table["churn_rate"] * 100)
+    ax.set(title=t("title_deciles"), xlabel=t("decile"), ylabel=f"{t('churn_rate')} (%)")
+    return ax
+
+
+def importance(table: pd.DataFrame, top: int = 15, lang: str = "en", ax=None):
+    """The ``top`` largest permutation importances."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 5))
+    part = table.head(top)
+    ax.barh(part.index, part["importance"], xerr=part["std"])
+    ax.invert_yaxis()
+    ax.set(title=t("title_importance"), xlabel=t("importance"))
+    return ax
+
+
+def coefficients(coef: pd.Series, top: int = 15, lang: str = "en", ax=None):
+    """The ``top`` largest logistic-regression coefficients (positive: more risk)."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 5))
+    part = coef.head(top)
+    ax.barh(part.index, part.to_numpy(), color=np.where(part > 0, "tab:red", "tab:blue"))
+    ax.invert_yaxis()
+    ax.axvline(0, color="grey")
+    ax.set(title=t("title_coefficients"), xlabel=t("coefficient"))
+    return ax
+
+
+def profit_curve(curve: pd.DataFrame, lang: str = "en", ax=None):
+    """Cumulative expected profit of the offer against k, the best k marked."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    ax.plot(curve["k"], curve["cumulative_profit"])
+    best = curve.attrs.get("best_k", 0)
+    if best:
+        ax.axvline(best, color="grey", linestyle="--")
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.set(title=t("title_profit_curve"), xlabel=t("customers_contacted"),
+           ylabel=f"{t('expected_profit')} ({t('currency')})")
+    return ax
+
+
+def kaplan_meier(curves: pd.DataFrame, lang: str = "en", ax=None):
+    """Kaplan-Meier retention curves, one per group (from ``churn.kaplan_meier``)."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    for name, g in curves.groupby("group"):
+        ax.step(g["time"], g["retention"], where="post", label=str(name))
+    ax.set_ylim(0, 1.02)
+    ax.legend()
+    ax.set(title=t("title_kaplan_meier"), xlabel=t("tenure_months"), ylabel=t("retention"))
+    return ax
