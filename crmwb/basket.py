@@ -1,0 +1,339 @@
+"""Market basket analysis for cross-selling and up-selling (CONCEPTS.md section 8).
+
+Which items go together, and what to offer next. Baskets are invoices of clean
+transactions (:func:`basket_table`; cancellations are already netted by
+cleaning) at the product, description or category level, or lines of a
+basket-per-line file (:func:`read_baskets`). They are one-hot encoded as a
+**sparse** table (:func:`encode`); items too rare to be frequent are dropped
+before mining, so only the frequent items ever form a dense block.
+
+Frequent itemsets come from mlxtend (``hmine``, the fastest of its miners on
+retail baskets, or ``fpgrowth`` / ``apriori``), rules from mlxtend's
+``association_rules`` with support, confidence, lift, leverage, conviction
+and Zhang's metric (:func:`mine_rules`), filtered and pruned of redundant
+rules. :func:`recommend` gives cross-sell offers for a basket,
+:func:`hit_rate` evaluates them on held-out last baskets against the most
+popular items, :func:`upsell` suggests dearer items of the same category, and
+:func:`support_by_period` shows how baskets change by weekday and month.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from mlxtend.frequent_patterns import apriori, association_rules, fpgrowth, hmine
+from mlxtend.preprocessing import TransactionEncoder
+
+from crmwb import engine
+from crmwb.summary import _as_table
+
+MINERS = {"hmine": hmine, "fpgrowth": fpgrowth, "apriori": apriori}
+RULE_METRICS = ["antecedent support", "consequent support", "support", "confidence", "lift",
+                "leverage", "conviction", "zhangs_metric"]
+
+
+# --- baskets -------------------------------------------------------------------------------
+
+def read_baskets(path: str | Path, sep: str = ",", encoding: str = "utf-8") -> list[list[str]]:
+    """Read a basket-per-line file (e.g. Groceries): one basket per line, items separated.
+
+    Empty items are dropped and repeated items kept once.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"basket file not found: {path}")
+    opener = gzip.open if path.suffix == ".gz" else open
+    baskets = []
+    with opener(path, "rt", encoding=encoding) as f:
+        for line in f:
+            items = [i.strip() for i in line.rstrip("\r\n").split(sep)]
+            baskets.append(list(dict.fromkeys(i for i in items if i)))
+    if not any(baskets):
+        raise ValueError(f"{path}: no items found")
+    return baskets
+
+
+def basket_table(transactions, level: str = "product_id") -> pd.DataFrame:
+    """One row per invoice: ``invoice_id``, ``customer_id``, ``date`` and its ``items``.
+
+    ``level`` is the column naming the items: ``product_id``, ``description``,
+    ``category`` or any other column of the lines. Lines with a non-positive
+    quantity (returns) are left out.
+    """
+    t = _as_table(transactions)
+    if level not in t.columns:
+        raise ValueError(f"transactions have no column {level!r} to name items; columns: "
+                         f"{list(t.columns)}")
+    keep = [c for c in ("customer_id", "date") if c in t.columns]
+    t = t.filter((t.quantity > 0) & t[level].notnull())
+    lines = engine.to_pandas(t.select("invoice_id", *keep, item=t[level].cast("string")))
+    g = lines.groupby("invoice_id", sort=True)
+    out = g.agg(**{c: (c, "first") for c in keep})
+    out["items"] = g["item"].agg(lambda s: sorted(set(s)))
+    return out.reset_index()
+
+
+def _as_baskets(baskets) -> list[list[str]]:
+    if isinstance(baskets, pd.DataFrame) and "items" in baskets.columns:
+        return baskets["items"].tolist()
+    if isinstance(baskets, pd.Series):
+        return baskets.tolist()
+    if isinstance(baskets, (pd.DataFrame,)) or hasattr(baskets, "schema"):
+        return basket_table(baskets)["items"].tolist()
+    return [list(b) for b in baskets]
+
+
+def encode(baskets) -> pd.DataFrame:
+    """Baskets as a sparse boolean one-hot table (rows: baskets, columns: items)."""
+    baskets = _as_baskets(baskets)
+    te = TransactionEncoder().fit(baskets)
+    matrix = te.transform(baskets, sparse=True)
+    return pd.DataFrame.sparse.from_spmatrix(matrix, columns=te.columns_).astype(
+        pd.SparseDtype(bool, False))
+
+
+def item_frequencies(baskets) -> pd.DataFrame:
+    """Baskets containing each item and its support, most frequent first."""
+    counts = Counter(i for b in _as_baskets(baskets) for i in set(b))
+    n = len(_as_baskets(baskets))
+    out = pd.DataFrame({"baskets": pd.Series(counts)}).sort_values("baskets", ascending=False)
+    out["support"] = out["baskets"] / n
+    out.index.name = "item"
+    return out
+
+
+# --- itemsets and rules ---------------------------------------------------------------------
+
+def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
+                      algorithm: str = "hmine") -> pd.DataFrame:
+    """Itemsets in at least ``min_support`` of the baskets (mlxtend).
+
+    Items below ``min_support`` cannot be in a frequent itemset: they are
+    dropped from the sparse encoding first, and the miner works on the frequent
+    items only.
+    """
+    if algorithm not in MINERS:
+        raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {list(MINERS)}")
+    if not 0 < min_support <= 1:
+        raise ValueError(f"min_support must be in (0, 1], got {min_support}")
+    onehot = baskets if isinstance(baskets, pd.DataFrame) and "items" not in baskets else \
+        encode(baskets)
+    matrix = onehot.sparse.to_coo().tocsc() if hasattr(onehot, "sparse") else None
+    n = len(onehot)
+    if matrix is not None:
+        counts = np.asarray(matrix.sum(axis=0)).ravel()
+        frequent = np.flatnonzero(counts >= min_support * n - 1e-9)
+        dense = pd.DataFrame(matrix[:, frequent].toarray().astype(bool),
+                             columns=onehot.columns[frequent])
+    else:
+        dense = onehot.astype(bool)
+    if dense.shape[1] == 0:
+        return pd.DataFrame({"support": pd.Series(dtype=float),
+                             "itemsets": pd.Series(dtype=object)})
+    found = MINERS[algorithm](dense, min_support=min_support, use_colnames=True, max_len=max_len)
+    found.attrs["n_baskets"] = n
+    return found.reset_index(drop=True)
+
+
+def mine_rules(
+    baskets,
+    min_support: float,
+    min_confidence: float,
+    max_len: int | None = None,
+    min_lift: float | None = None,
+    antecedent: str | Iterable[str] | None = None,
+    consequent: str | Iterable[str] | None = None,
+    prune: bool = False,
+    algorithm: str = "hmine",
+) -> pd.DataFrame:
+    """Association rules with support, confidence, lift, leverage, conviction and Zhang's metric.
+
+    Parameters
+    ----------
+    baskets : list of lists, basket table or clean transactions
+        The baskets (transactions are grouped by invoice at the product level).
+    min_support, min_confidence : float
+        Thresholds for the itemset behind a rule and for the rule.
+    max_len : int, optional
+        Largest itemset (antecedent and consequent together).
+    min_lift : float, optional
+        Keep rules with at least this lift.
+    antecedent, consequent : str or list of str, optional
+        Keep rules whose antecedent (consequent) contains these items.
+    prune : bool
+        Drop redundant rules (:func:`prune_redundant`).
+    algorithm : {"hmine", "fpgrowth", "apriori"}
+        mlxtend's miner.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rule: ``antecedents``, ``consequents`` (frozensets) and the
+        metrics, sorted by lift then confidence.
+    """
+    if not 0 < min_confidence <= 1:
+        raise ValueError(f"min_confidence must be in (0, 1], got {min_confidence}")
+    itemsets = frequent_itemsets(baskets, min_support, max_len, algorithm)
+    n = itemsets.attrs.get("n_baskets", 1)
+    if len(itemsets) == 0 or itemsets["itemsets"].map(len).max() < 2:
+        return pd.DataFrame(columns=["antecedents", "consequents", *RULE_METRICS])
+    # confidence is a ratio of two supports: a rule exactly at the threshold can land a
+    # rounding error below it, so the threshold is lowered by a hair
+    rules = association_rules(itemsets, num_itemsets=n, metric="confidence",
+                              min_threshold=min_confidence * (1 - 1e-9),
+                              return_metrics=RULE_METRICS)
+    if min_lift is not None:
+        rules = rules[rules["lift"] >= min_lift]
+    for col, wanted in (("antecedents", antecedent), ("consequents", consequent)):
+        if wanted:
+            wanted = {wanted} if isinstance(wanted, str) else set(wanted)
+            rules = rules[rules[col].map(lambda s, w=wanted: w <= s)]
+    if prune:
+        rules = prune_redundant(rules)
+    rules = rules.sort_values(["lift", "confidence"], ascending=False, kind="stable")
+    return rules[["antecedents", "consequents", *RULE_METRICS]].reset_index(drop=True)
+
+
+def prune_redundant(rules: pd.DataFrame) -> pd.DataFrame:
+    """Drop rules whose longer antecedent adds no confidence to a shorter one's.
+
+    A rule ``A, B -> C`` is redundant when some rule ``A -> C`` (antecedent a
+    proper subset, same consequent) is at least as confident.
+    """
+    best: dict[frozenset, list[tuple[frozenset, float]]] = {}
+    for a, c, conf in zip(rules["antecedents"], rules["consequents"], rules["confidence"]):
+        best.setdefault(c, []).append((a, conf))
+    keep = []
+    for a, c, conf in zip(rules["antecedents"], rules["consequents"], rules["confidence"]):
+        keep.append(not any(other < a and other_conf >= conf for other, other_conf in best[c]))
+    return rules[np.asarray(keep, dtype=bool)]
+
+
+# --- recommendations -------------------------------------------------------------------------
+
+def recommend(rules: pd.DataFrame, basket: Iterable[str], n: int = 5,
+              fill: Iterable[str] | None = None) -> pd.DataFrame:
+    """Cross-sell offers for a basket (or a customer's history): the top ``n`` items.
+
+    Rules whose antecedent is in the basket propose their consequent items not
+    already in it; each item keeps its best rule, ranked by confidence then lift.
+    When the rules propose fewer than ``n`` items, the list is completed from
+    ``fill`` (e.g. the most popular items), marked ``because = "popular"``.
+    """
+    have = set(basket)
+    fits = rules[rules["antecedents"].map(lambda a: a <= have)]
+    rows = []
+    for a, c, conf, lift in zip(fits["antecedents"], fits["consequents"], fits["confidence"],
+                                fits["lift"]):
+        for item in c - have:
+            rows.append((item, conf, lift, ", ".join(sorted(a))))
+    out = pd.DataFrame(rows, columns=["item", "confidence", "lift", "because"])
+    out = out.sort_values(["confidence", "lift"], ascending=False, kind="stable")
+    out = out.drop_duplicates("item").head(n)
+    if fill is not None and len(out) < n:
+        extra = [i for i in fill if i not in have and i not in set(out["item"])][:n - len(out)]
+        out = pd.concat([out, pd.DataFrame({"item": extra, "because": "popular"})],
+                        ignore_index=True)
+    return out.reset_index(drop=True)
+
+
+def hit_rate(table: pd.DataFrame, min_support: float, min_confidence: float, n: int = 5,
+             max_len: int | None = 3, algorithm: str = "hmine", seed: int = 0) -> pd.DataFrame:
+    """Cross-sell offers judged on each customer's held-out last basket.
+
+    Rules are mined on every basket but the customers' last ones. In each last
+    basket (of a customer with an earlier one, and at least two items) half the
+    items, drawn with ``seed``, are hidden; the other half is the basket so far.
+    The rules offer ``n`` items not in it (completed with popular items when
+    they offer fewer), and score a hit when a hidden item is among them. The
+    baseline offers the ``n`` most popular items not in the basket so far.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customers`` evaluated and the hit rate at ``n`` of the rules and of
+        the baseline.
+    """
+    t = table.dropna(subset=["customer_id"]).sort_values(["customer_id", "date", "invoice_id"])
+    last = t.groupby("customer_id").cumcount(ascending=False) == 0
+    repeat = t.groupby("customer_id")["invoice_id"].transform("size") >= 2
+    held_out = t[last & repeat & (t["items"].map(len) >= 2)]
+    train = table[~table["invoice_id"].isin(held_out["invoice_id"])]
+    rules = mine_rules(train, min_support, min_confidence, max_len=max_len, algorithm=algorithm)
+    popular = item_frequencies(train).index.tolist()
+    rng = np.random.default_rng(seed)
+    hits = {"rules": 0, "most popular": 0}
+    for items in held_out["items"]:
+        items = list(items)
+        rng.shuffle(items)
+        hidden, shown = set(items[: len(items) // 2]), set(items[len(items) // 2:])
+        offers = recommend(rules, shown, n, fill=popular)["item"].tolist()
+        base = [i for i in popular if i not in shown][:n]
+        hits["rules"] += bool(set(offers) & hidden)
+        hits["most popular"] += bool(set(base) & hidden)
+    customers = len(held_out)
+    return pd.DataFrame({"customers": customers,
+                         f"hit_rate_at_{n}": {k: v / customers if customers else np.nan
+                                              for k, v in hits.items()}})
+
+
+def upsell(transactions, product: str, n: int = 3, level: str = "product_id",
+           group: str = "category") -> pd.DataFrame:
+    """Dearer items of the same category, bought by customers who bought ``product``.
+
+    Ranked by how many of the product's buyers also bought them; ``price_ratio``
+    is their mean unit price over the product's.
+    """
+    t = _as_table(transactions)
+    lines = engine.to_pandas(t.filter((t.quantity > 0) & t.customer_id.notnull()).select(
+        "customer_id", item=t[level].cast("string"), group=t[group].cast("string"),
+        price=t.unit_price))
+    prices = lines.groupby("item").agg(price=("price", "mean"), group=("group", "first"))
+    if product not in prices.index:
+        raise ValueError(f"no purchases of {product!r} in the {level!r} column")
+    own = prices.loc[product]
+    buyers = set(lines.loc[lines["item"] == product, "customer_id"])
+    dearer = prices[(prices["group"] == own["group"]) & (prices["price"] > own["price"])]
+    also = lines[lines["customer_id"].isin(buyers) & lines["item"].isin(dearer.index)]
+    out = also.groupby("item")["customer_id"].nunique().rename("buyers").to_frame()
+    out["share_of_buyers"] = out["buyers"] / max(len(buyers), 1)
+    out["price_ratio"] = dearer["price"].reindex(out.index) / own["price"]
+    return out.sort_values(["buyers", "price_ratio"], ascending=False).head(n)
+
+
+# --- baskets over time -----------------------------------------------------------------------
+
+def support_by_period(table: pd.DataFrame, itemsets: Iterable[Iterable[str]],
+                      period: str = "weekday") -> pd.DataFrame:
+    """Support of each itemset (an item, or a rule's items) per weekday or month.
+
+    Returns one column per itemset (labelled ``"a + b"``), one row per period
+    (weekday 0 = Monday, or month 1-12), values: the share of that period's
+    baskets holding the whole itemset.
+    """
+    if period not in ("weekday", "month"):
+        raise ValueError("period must be 'weekday' or 'month'")
+    dates = pd.to_datetime(table["date"])
+    key = dates.dt.dayofweek if period == "weekday" else dates.dt.month
+    sets = table["items"].map(set)
+    out = {}
+    for items in itemsets:
+        items = set(items)
+        has = sets.map(lambda s, i=items: i <= s)
+        out[" + ".join(sorted(items))] = has.groupby(key).mean()
+    frame = pd.DataFrame(out)
+    frame.index.name = period
+    return frame
+
+
+def cooccurrence(baskets, top: int = 15) -> pd.DataFrame:
+    """How many baskets hold each pair of the ``top`` most frequent items."""
+    onehot = encode(baskets)
+    items = item_frequencies(baskets).index[:top]
+    m = onehot[items].sparse.to_coo().tocsc().astype(np.int64)
+    return pd.DataFrame((m.T @ m).toarray(), index=items, columns=items)

@@ -1,0 +1,157 @@
+"""Market baskets: hand-counted rules, recommendations, planted rules and pyfim as a reference."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import shared_dataset
+
+from crmwb import basket, cleaning, io
+
+BASKETS = [
+    ["bread", "butter", "milk"],
+    ["bread", "butter"],
+    ["bread", "jam"],
+    ["milk", "tea"],
+    ["bread", "butter", "jam"],
+]
+
+
+def test_read_baskets_drops_empty_and_repeated_items(tmp_path):
+    path = tmp_path / "b.csv"
+    path.write_text("a,b,a\n c ,,d\n")
+    assert basket.read_baskets(path) == [["a", "b"], ["c", "d"]]
+    (tmp_path / "empty.csv").write_text("\n\n")
+    with pytest.raises(ValueError, match="no items"):
+        basket.read_baskets(tmp_path / "empty.csv")
+
+
+def test_encoding_is_sparse():
+    onehot = basket.encode(BASKETS)
+    assert all(isinstance(d, pd.SparseDtype) for d in onehot.dtypes)
+    assert onehot.shape == (5, 5)
+    assert onehot["bread"].sum() == 4
+
+
+def test_rule_metrics_by_hand():
+    rules = basket.mine_rules(BASKETS, min_support=0.4, min_confidence=0.5)
+    r = {(" ".join(sorted(a)), " ".join(sorted(c))): row
+         for a, c, (_, row) in zip(rules["antecedents"], rules["consequents"], rules.iterrows())}
+    # bread in 4 of 5, butter in 3, both in 3
+    bb = r[("bread", "butter")]
+    assert bb["support"] == pytest.approx(0.6)
+    assert bb["confidence"] == pytest.approx(0.75)
+    assert bb["lift"] == pytest.approx(0.75 / 0.6)
+    assert bb["leverage"] == pytest.approx(0.6 - 0.8 * 0.6)
+    assert bb["conviction"] == pytest.approx((1 - 0.6) / (1 - 0.75))
+    assert r[("butter", "bread")]["confidence"] == pytest.approx(1.0)
+    assert {"zhangs_metric", "antecedent support", "consequent support"} <= set(rules.columns)
+
+
+def test_every_miner_finds_the_same_rules():
+    found = [basket.mine_rules(BASKETS, 0.2, 0.3, algorithm=a) for a in basket.MINERS]
+    keys = [set(zip(f["antecedents"], f["consequents"])) for f in found]
+    assert keys[0] == keys[1] == keys[2] and len(keys[0]) > 5
+    with pytest.raises(ValueError, match="unknown algorithm"):
+        basket.mine_rules(BASKETS, 0.2, 0.3, algorithm="magic")
+
+
+def test_filters_and_redundant_rules():
+    all_rules = basket.mine_rules(BASKETS, 0.2, 0.3)
+    assert (basket.mine_rules(BASKETS, 0.2, 0.3, min_lift=1.2)["lift"] >= 1.2).all()
+    only = basket.mine_rules(BASKETS, 0.2, 0.3, antecedent="jam")
+    assert len(only) and only["antecedents"].map(lambda a: "jam" in a).all()
+    assert basket.mine_rules(BASKETS, 0.2, 0.3, consequent=["butter"])["consequents"].map(
+        lambda c: "butter" in c).all()
+    assert basket.mine_rules(BASKETS, 0.2, 0.3, max_len=2)["antecedents"].map(len).max() == 1
+    # {bread, jam} -> butter (0.5) is less confident than jam -> ... ; butter -> bread (1.0)
+    # makes {butter, jam} -> bread (1.0) redundant
+    pruned = basket.prune_redundant(all_rules)
+    pairs = set(zip(pruned["antecedents"], pruned["consequents"]))
+    assert (frozenset({"butter", "jam"}), frozenset({"bread"})) not in pairs
+    assert (frozenset({"butter"}), frozenset({"bread"})) in pairs
+    assert len(pruned) < len(all_rules)
+
+
+def test_recommend_excludes_what_the_basket_has():
+    rules = basket.mine_rules(BASKETS, 0.2, 0.3)
+    offers = basket.recommend(rules, ["butter"], n=2)
+    assert offers["item"].iloc[0] == "bread"
+    assert "butter" not in set(offers["item"])
+    assert basket.recommend(rules, ["caviar"]).empty
+
+
+def test_support_by_weekday_and_month():
+    table = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-02-06"]),
+                          "items": [["a", "b"], ["a"], ["a", "b"]]})
+    weekday = basket.support_by_period(table, [["a", "b"], ["a"]], "weekday")
+    assert weekday.loc[0, "a + b"] == 0.5 and weekday.loc[1, "a + b"] == 1.0
+    month = basket.support_by_period(table, [["a", "b"]], "month")
+    assert month["a + b"].tolist() == [0.5, 1.0]
+
+
+def test_upsell_suggests_dearer_items_of_the_category():
+    lines = pd.DataFrame({
+        "invoice_id": list("123456"), "customer_id": [1, 1, 2, 2, 3, 3],
+        "product_id": ["MUG", "BIGMUG", "MUG", "BIGMUG", "MUG", "CHEAPMUG"],
+        "category": ["kitchen"] * 6, "quantity": [1] * 6,
+        "unit_price": [5.0, 9.0, 5.0, 9.0, 5.0, 2.0],
+        "date": pd.to_datetime(["2024-01-01"] * 6)})
+    up = basket.upsell(lines, "MUG")
+    assert up.index.tolist() == ["BIGMUG"]
+    assert up.loc["BIGMUG", "buyers"] == 2 and up.loc["BIGMUG", "price_ratio"] == 1.8
+
+
+@pytest.fixture(scope="module")
+def shop_baskets(crm_data, clean_lines):
+    types = crm_data.catalogue.set_index("product_id")["product_type"]
+    lines = clean_lines.assign(product_type=clean_lines["product_id"].map(types))
+    return basket.basket_table(lines, level="product_type")
+
+
+def test_planted_rules_are_found_with_their_lift(crm_data, shop_baskets):
+    rules = basket.mine_rules(shop_baskets, min_support=0.005, min_confidence=0.2, max_len=2)
+    found = {(next(iter(a)), next(iter(c))): lift
+             for a, c, lift in zip(rules["antecedents"], rules["consequents"], rules["lift"])}
+    for rule in crm_data.truth["rules"].itertuples():
+        lift = found[(rule.antecedent, rule.consequent)]
+        assert lift == pytest.approx(rule.lift, rel=0.10), rule
+
+
+def test_rules_beat_the_most_popular_items_on_last_baskets(shop_baskets):
+    scores = basket.hit_rate(shop_baskets, min_support=0.005, min_confidence=0.2, n=3)
+    assert scores["customers"].iloc[0] > 300
+    assert scores.loc["rules", "hit_rate_at_3"] > scores.loc["most popular", "hit_rate_at_3"]
+
+
+# --- pyfim as an independent reference -------------------------------------------------------
+
+def pyfim_counts(baskets, min_support, min_confidence):
+    fim = pytest.importorskip("fim")
+    count = int(np.ceil(min_support * len(baskets) - 1e-9))
+    itemsets = fim.fpgrowth(baskets, target="s", supp=-count, zmin=1, report="a")
+    rules = fim.arules(baskets, supp=-count, conf=100 * min_confidence, zmin=2, mode="o",
+                       report="a")
+    return len(itemsets), len(rules)
+
+
+def ours(baskets, min_support, min_confidence):
+    itemsets = basket.frequent_itemsets(baskets, min_support)
+    rules = basket.mine_rules(baskets, min_support, min_confidence)
+    single = rules[rules["consequents"].map(len) == 1]  # pyfim's rules have one-item heads
+    return len(itemsets), len(single)
+
+
+def test_groceries_itemsets_and_rules_match_pyfim():
+    baskets = basket.read_baskets(shared_dataset("groceries", "groceries.csv"))
+    assert len(baskets) == 9835
+    for support, confidence in ((0.01, 0.3), (0.005, 0.2)):
+        assert ours(baskets, support, confidence) == pyfim_counts(baskets, support, confidence)
+
+
+def test_online_retail_itemsets_and_rules_match_pyfim():
+    path = shared_dataset("online_retail", "online_retail.csv.gz")
+    clean = cleaning.clean_transactions(io.read_transactions(path, preset="online_retail"))
+    table = basket.basket_table(clean.lines)
+    baskets = table["items"].tolist()
+    assert 19_000 < len(baskets) < 21_000
+    assert ours(baskets, 0.01, 0.5) == pyfim_counts(baskets, 0.01, 0.5)
