@@ -58,14 +58,20 @@ def read_baskets(path: str | Path, sep: str = ",", encoding: str = "utf-8") -> l
     return baskets
 
 
-def basket_table(transactions, level: str = "product_id") -> pd.DataFrame:
+def basket_table(transactions, level: str = "product_id",
+                 catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per invoice: ``invoice_id``, ``customer_id``, ``date`` and its ``items``.
 
     ``level`` is the column naming the items: ``product_id``, ``description``,
-    ``category`` or any other column of the lines. Lines with a non-positive
-    quantity (returns) are left out.
+    ``category`` or any other column of the lines, or of the ``catalogue``
+    (joined on ``product_id``, e.g. ``product_type``). Lines with a
+    non-positive quantity (returns) are left out.
     """
     t = _as_table(transactions)
+    if level not in t.columns and catalogue is not None and level in catalogue.columns:
+        cat = engine.open_table(catalogue[["product_id", level]].drop_duplicates("product_id")
+                                .astype({"product_id": "string"}), con=t._find_backend())
+        t = t.left_join(cat, t.product_id == cat.product_id).drop("product_id_right")
     if level not in t.columns:
         raise ValueError(f"transactions have no column {level!r} to name items; columns: "
                          f"{list(t.columns)}")

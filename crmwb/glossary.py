@@ -170,6 +170,17 @@ LABELS: dict[str, dict[str, str]] = {
         "title_coefficients": "Logistic regression coefficients",
         "title_profit_curve": "Expected profit of the retention offer",
         "title_kaplan_meier": "Kaplan-Meier retention by contract",
+        # market baskets (notebook 05)
+        "item": "Item",
+        "support": "Support (share of baskets)",
+        "confidence": "Confidence",
+        "baskets": "Baskets",
+        "title_item_frequencies": "Most frequent items",
+        "title_rules": "Association rules",
+        "title_rule_network": "Rule network (arrow: antecedent to consequent)",
+        "title_cooccurrence": "Baskets holding both items",
+        "title_support_by_weekday": "Support by weekday",
+        "title_support_by_month": "Support by month",
         # report index
         "report_index_title": "crmwb reports",
         "report": "Report",

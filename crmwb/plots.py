@@ -368,3 +368,86 @@ def kaplan_meier(curves: pd.DataFrame, lang: str = "en", ax=None):
     ax.legend()
     ax.set(title=t("title_kaplan_meier"), xlabel=t("tenure_months"), ylabel=t("retention"))
     return ax
+
+
+# --- market baskets (notebook 05) ------------------------------------------------------------
+
+def item_frequencies(table: pd.DataFrame, top: int = 20, lang: str = "en", ax=None):
+    """Support of the ``top`` most frequent items (from ``basket.item_frequencies``)."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 5))
+    part = table.head(top)
+    ax.barh(part.index.astype(str), part["support"] * 100)
+    ax.invert_yaxis()
+    ax.set(title=t("title_item_frequencies"), xlabel=f"{t('support')} (%)")
+    return ax
+
+
+def rules_scatter(rules: pd.DataFrame, lang: str = "en", ax=None):
+    """Rules as support against confidence, coloured by lift."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 5))
+    points = ax.scatter(rules["support"], rules["confidence"], c=rules["lift"], cmap="viridis",
+                        s=12, alpha=0.8)
+    ax.figure.colorbar(points, ax=ax, label=t("lift"))
+    ax.set_xscale("log")
+    ax.set(title=t("title_rules"), xlabel=f"{t('support')}, log", ylabel=t("confidence"))
+    return ax
+
+
+def rule_network(rules: pd.DataFrame, top: int = 20, lang: str = "en", ax=None):
+    """The ``top`` rules by lift as arrows between items placed on a circle."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 8))
+    part = rules.head(top)
+    items = sorted({i for s in part["antecedents"] for i in s}
+                   | {i for s in part["consequents"] for i in s})
+    angle = np.linspace(0, 2 * np.pi, len(items), endpoint=False)
+    pos = {item: (np.cos(a), np.sin(a)) for item, a in zip(items, angle)}
+    width = part["lift"] / part["lift"].max() * 3
+    for a, c, w in zip(part["antecedents"], part["consequents"], width):
+        for i in a:
+            for j in c:
+                ax.annotate("", xy=pos[j], xytext=pos[i],
+                            arrowprops={"arrowstyle": "->", "lw": w, "alpha": 0.6,
+                                        "shrinkA": 8, "shrinkB": 8})
+    for item, (x, y) in pos.items():
+        ax.plot(x, y, "o", color="tab:orange")
+        ax.text(x * 1.08, y * 1.08, item, ha="left" if x >= 0 else "right", va="center",
+                fontsize=8)
+    ax.set_xlim(-1.8, 1.8)
+    ax.set_ylim(-1.4, 1.4)
+    ax.axis("off")
+    ax.set_title(t("title_rule_network"))
+    return ax
+
+
+def cooccurrence(matrix: pd.DataFrame, lang: str = "en", ax=None):
+    """Heat map of baskets holding each pair of the top items (from ``basket.cooccurrence``)."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 7))
+    sns.heatmap(matrix, cmap="Blues", ax=ax, cbar_kws={"label": t("baskets")})
+    ax.set(title=t("title_cooccurrence"), xlabel="", ylabel="")
+    return ax
+
+
+def support_by_period(table: pd.DataFrame, lang: str = "en", ax=None):
+    """Support of items or rules per weekday or month (from ``basket.support_by_period``)."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    period = table.index.name
+    labels = ([t(d) for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
+              if period == "weekday" else [str(m) for m in range(1, 13)])
+    for col in table.columns:
+        x = table.index.to_numpy()
+        ax.plot(x, table[col] * 100, marker="o", label=col)
+    ticks = range(7) if period == "weekday" else range(1, 13)
+    ax.set_xticks(list(ticks), labels[: len(ticks)])
+    ax.legend(fontsize="small")
+    ax.set(title=t(f"title_support_by_{period}"), xlabel=t(period),
+           ylabel=f"{t('support')} (%)")
+    return ax

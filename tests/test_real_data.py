@@ -194,3 +194,22 @@ def test_notebook_02_segments_online_retail(retail_path, retail_pandas, tmp_path
     bought = retail_pandas["purchases"]["CustomerID"].nunique()
     assert 0.99 * bought <= customers <= bought
     assert "no brand column" in printed
+
+
+def test_notebook_05_mines_groceries(tmp_path):
+    path = shared_dataset("groceries", "groceries.csv")
+    params = tmp_path / "groceries.yaml"
+    params.write_text(f"baskets_path: {path}\nmin_support: 0.01\nmin_confidence: 0.3\n"
+                      "min_lift: 1.0\n")
+    rc = cli.main(["run", "--params", str(params), "--out", str(tmp_path / "reports"),
+                   "--only", "05"])
+    assert rc == 0
+    executed = nbf.read(tmp_path / "reports" / "05_basket.ipynb", as_version=4)
+    printed = "".join(str(o.get("text", "")) for cell in executed.cells
+                      for o in cell.get("outputs", []))
+    assert "9,835 baskets of 169 distinct items" in printed
+    from crmwb import basket
+
+    expected = basket.mine_rules(basket.read_baskets(path), 0.01, 0.3, max_len=3, min_lift=1.0,
+                                 prune=True)
+    assert f"{len(expected):,} rules with lift of at least 1.0" in printed
