@@ -19,6 +19,17 @@ def count(t) -> int:
     return int(t.count().execute())
 
 
+def run_notebook(tmp_path, only: str, params: str) -> str:
+    """Run one notebook with a parameters file through the CLI; return what it printed."""
+    path = tmp_path / "params.yaml"
+    path.write_text(params)
+    out = tmp_path / "reports"
+    assert cli.main(["run", "--params", str(path), "--out", str(out), "--only", only]) == 0
+    executed = nbf.read(next(out.glob(f"{only}_*.ipynb")), as_version=4)
+    return "".join(str(o.get("text", "")) for cell in executed.cells
+                   for o in cell.get("outputs", []))
+
+
 @pytest.fixture(scope="module")
 def retail_path():
     return shared_dataset("online_retail", "online_retail.csv.gz")
@@ -181,14 +192,8 @@ def test_telco_churn_reads_into_canonical_subscriptions():
 
 
 def test_notebook_02_segments_online_retail(retail_path, retail_pandas, tmp_path):
-    params = tmp_path / "retail.yaml"
-    params.write_text(f"transactions_path: {retail_path}\npreset: online_retail\n")
-    rc = cli.main(["run", "--params", str(params), "--out", str(tmp_path / "reports"),
-                   "--only", "02"])
-    assert rc == 0
-    executed = nbf.read(tmp_path / "reports" / "02_segmentation.ipynb", as_version=4)
-    printed = "".join(str(o.get("text", "")) for cell in executed.cells
-                      for o in cell.get("outputs", []))
+    printed = run_notebook(tmp_path, "02",
+                           f"transactions_path: {retail_path}\npreset: online_retail\n")
     customers = int(re.search(r"([\d,]+) customers with a purchase", printed)[1].replace(",", ""))
     # customers of the purchases pandas keeps, less those whose purchases were all cancelled
     bought = retail_pandas["purchases"]["CustomerID"].nunique()
@@ -198,15 +203,8 @@ def test_notebook_02_segments_online_retail(retail_path, retail_pandas, tmp_path
 
 def test_notebook_05_mines_groceries(tmp_path):
     path = shared_dataset("groceries", "groceries.csv")
-    params = tmp_path / "groceries.yaml"
-    params.write_text(f"baskets_path: {path}\nmin_support: 0.01\nmin_confidence: 0.3\n"
-                      "min_lift: 1.0\n")
-    rc = cli.main(["run", "--params", str(params), "--out", str(tmp_path / "reports"),
-                   "--only", "05"])
-    assert rc == 0
-    executed = nbf.read(tmp_path / "reports" / "05_basket.ipynb", as_version=4)
-    printed = "".join(str(o.get("text", "")) for cell in executed.cells
-                      for o in cell.get("outputs", []))
+    printed = run_notebook(tmp_path, "05", f"baskets_path: {path}\nmin_support: 0.01\n"
+                                           "min_confidence: 0.3\nmin_lift: 1.0\n")
     assert "9,835 baskets of 169 distinct items" in printed
     from crmwb import basket
 
