@@ -1,0 +1,345 @@
+"""Interact: complaints, satisfaction surveys and direct-marketing campaigns.
+
+The practical CRM model of CONCEPTS.md section 9: the front line hears the
+customers (contacts), the analysis finds where the firm fails their
+expectations (complaints by category, resolution times, satisfaction), and
+improvement ranks the causes (:func:`fmea_table`; the Ishikawa diagram is drawn
+by :func:`crmwb.plots.ishikawa`). Direct marketing is measured as the course
+does: response rate = customers who came to buy / customers marketed, against
+a control group (:func:`campaign_results`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from crmwb.schema import COMPLAINT_CATEGORIES
+
+#: complaints resolved within this many days meet the service level
+SERVICE_LEVEL_DAYS = 3
+
+
+# --- complaints ----------------------------------------------------------------------------
+
+def complaints(contacts: pd.DataFrame) -> pd.DataFrame:
+    """The complaints among the contacts, with ``days_to_resolve`` (missing while unresolved)."""
+    c = contacts[contacts["kind"] == "complaint"].copy()
+    c["days_to_resolve"] = (c["resolved_date"] - c["date"]).dt.total_seconds() / 86400
+    return c
+
+
+def complaint_rates(contacts: pd.DataFrame, customers: int, orders: int,
+                    by: str = "category") -> pd.DataFrame:
+    """Complaints and requests per ``by`` (category, channel or month), with rates.
+
+    Rates are per 1,000 customers and per 1,000 orders (invoices) of the period.
+    """
+    c = contacts[contacts["kind"].isin(["complaint", "request"])].copy()
+    if by == "month":
+        c["month"] = c["date"].dt.to_period("M").dt.to_timestamp()
+    table = c.pivot_table(index=by, columns="kind", values="customer_id", aggfunc="size",
+                          fill_value=0)
+    for kind in ("complaint", "request"):
+        if kind not in table:
+            table[kind] = 0
+    table = table[["complaint", "request"]].rename(columns={"complaint": "complaints",
+                                                            "request": "requests"})
+    if by == "category":
+        table = table.reindex(list(COMPLAINT_CATEGORIES), fill_value=0)
+    table["complaints_per_1000_customers"] = 1000 * table["complaints"] / customers
+    table["complaints_per_1000_orders"] = 1000 * table["complaints"] / orders
+    table.columns.name = None
+    return table
+
+
+def pareto_table(counts: pd.Series, vital_share: float = 0.8) -> pd.DataFrame:
+    """Categories from the most to the least frequent, with the cumulative share.
+
+    The *vital few* are the categories needed to reach ``vital_share`` of the
+    total: every category up to and including the one that crosses it.
+
+    Examples
+    --------
+    >>> t = pareto_table(pd.Series({"a": 10, "b": 50, "c": 30, "d": 10}))
+    >>> t["cumulative_share"].tolist(), t["vital_few"].tolist()
+    ([0.5, 0.8, 0.9, 1.0], [True, True, False, False])
+    """
+    c = counts.sort_values(ascending=False, kind="stable")
+    out = pd.DataFrame({"count": c, "share": c / c.sum()})
+    out["cumulative_share"] = out["share"].cumsum().round(12)
+    before = out["cumulative_share"].shift(fill_value=0.0)
+    out["vital_few"] = before < vital_share - 1e-12
+    return out
+
+
+def resolution_summary(contacts: pd.DataFrame, target_days: float = SERVICE_LEVEL_DAYS
+                       ) -> pd.Series:
+    """Complaints, resolved share, median and 90th-percentile days, share within target."""
+    c = complaints(contacts)
+    resolved = c["days_to_resolve"].dropna()
+    return pd.Series({
+        "complaints": len(c), "resolved_share": len(resolved) / len(c) if len(c) else np.nan,
+        "median_days": resolved.median(), "p90_days": resolved.quantile(0.9),
+        "within_target_share": float((c["days_to_resolve"] <= target_days).mean())
+        if len(c) else np.nan,
+        "target_days": target_days})
+
+
+def repeat_complainants(contacts: pd.DataFrame, minimum: int = 2) -> pd.DataFrame:
+    """Customers with at least ``minimum`` complaints, most first."""
+    c = complaints(contacts)
+    g = c.groupby("customer_id")
+    out = pd.DataFrame({"complaints": g.size(), "categories": g["category"].nunique(),
+                        "unresolved": g["resolved_date"].apply(lambda s: s.isna().sum()),
+                        "last_complaint": g["date"].max()})
+    return out[out["complaints"] >= minimum].sort_values("complaints", ascending=False)
+
+
+def proportion_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson interval of a proportion (scipy)."""
+    if n == 0:
+        return (np.nan, np.nan)
+    ci = stats.binomtest(int(successes), int(n)).proportion_ci(level, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def churn_by_complaint_handling(contacts: pd.DataFrame, churned: pd.Series, cutoff,
+                                target_days: float = SERVICE_LEVEL_DAYS) -> pd.DataFrame:
+    """Churn rate of customers by how their complaints before ``cutoff`` were handled.
+
+    Groups: no complaint, all resolved within ``target_days`` (quickly),
+    resolved but some slowly, some unresolved at the cutoff. ``churned`` is
+    :func:`crmwb.churn.churn_labels` at the same cutoff. Wilson 95% intervals.
+    """
+    cut = pd.Timestamp(cutoff).normalize() + pd.Timedelta(days=1)
+    c = complaints(contacts[contacts["date"] < cut])
+    known = c["resolved_date"].notna() & (c["resolved_date"] < cut)
+    c = c.assign(unresolved=~known, slow=known & (c["days_to_resolve"] > target_days))
+    g = c.groupby("customer_id")
+    status = pd.Series(np.select([g["unresolved"].any(), g["slow"].any()],
+                                 ["unresolved", "resolved slowly"], "resolved quickly"),
+                       index=g.size().index)
+    group = status.reindex(churned.index).fillna("no complaint")
+    order = ["no complaint", "resolved quickly", "resolved slowly", "unresolved"]
+    rows = []
+    for name in order:
+        y = churned[group == name]
+        low, high = proportion_ci(int(y.sum()), len(y))
+        rows.append({"group": name, "customers": len(y), "churned": int(y.sum()),
+                     "churn_rate": y.mean() if len(y) else np.nan, "ci_low": low,
+                     "ci_high": high, "retained_rate": 1 - y.mean() if len(y) else np.nan})
+    return pd.DataFrame(rows).set_index("group")
+
+
+# --- root causes ---------------------------------------------------------------------------
+
+def fmea_table(occurrences: pd.Series, severity: dict, detection: dict,
+               actions: dict | None = None) -> pd.DataFrame:
+    """Failure mode and effects analysis: RPN = severity x occurrence x detection.
+
+    Occurrence comes from the data: each failure mode's count scaled to 1-10
+    (``ceil(10 x count / largest count)``); severity and detection (1-10,
+    10 = worst, hardest to detect) come from the parameters.
+
+    Examples
+    --------
+    >>> fmea_table(pd.Series({"late": 40, "broken": 10}), {"late": 4, "broken": 9},
+    ...            {"late": 2, "broken": 5})[["O", "RPN"]].to_dict("list")
+    {'O': [3, 10], 'RPN': [135, 80]}
+    """
+    missing = [m for m in occurrences.index if m not in severity or m not in detection]
+    if missing:
+        raise ValueError(f"severity and detection are needed for failure mode(s) {missing}")
+    bad = {k: v for k, v in {**severity, **detection}.items() if not 1 <= v <= 10}
+    if bad:
+        raise ValueError(f"severity and detection must be 1-10; got {bad}")
+    o = np.ceil(10 * occurrences / occurrences.max()).clip(1, 10).astype(int)
+    out = pd.DataFrame({"count": occurrences, "S": pd.Series(severity), "O": o,
+                        "D": pd.Series(detection)}).loc[occurrences.index]
+    out[["S", "D"]] = out[["S", "D"]].astype(int)
+    out["RPN"] = out["S"] * out["O"] * out["D"]
+    out["action"] = [(actions or {}).get(m, "") for m in out.index]
+    out.index.name = "failure_mode"
+    return out.sort_values("RPN", ascending=False, kind="stable")
+
+
+# --- satisfaction --------------------------------------------------------------------------
+
+def csat(scores) -> float:
+    """Customer satisfaction: the share of 4s and 5s on a 1-5 scale.
+
+    >>> csat([5, 4, 3, 1])
+    0.5
+    """
+    s = np.asarray(scores, dtype=float)
+    s = s[~np.isnan(s)]
+    return float(np.mean(s >= 4)) if len(s) else np.nan
+
+
+def net_promoter_score(scores) -> float:
+    """NPS: percentage of promoters (9-10) minus percentage of detractors (0-6).
+
+    >>> net_promoter_score([10, 9, 8, 7, 6, 0])
+    0.0
+    >>> net_promoter_score([10, 10, 9, 3])
+    50.0
+    """
+    s = np.asarray(scores, dtype=float)
+    s = s[~np.isnan(s)]
+    return float(100 * (np.mean(s >= 9) - np.mean(s <= 6))) if len(s) else np.nan
+
+
+def bootstrap_ci(scores, statistic, level: float = 0.95, seed: int = 0,
+                 n_resamples: int = 2000) -> tuple[float, float]:
+    """Percentile bootstrap interval of a statistic of the scores (scipy), seeded."""
+    s = np.asarray(scores, dtype=float)
+    s = s[~np.isnan(s)]
+    if len(s) < 2:
+        return (np.nan, np.nan)
+    res = stats.bootstrap((s,), lambda x, axis: np.apply_along_axis(statistic, axis, x),
+                          confidence_level=level, n_resamples=n_resamples, method="percentile",
+                          random_state=np.random.default_rng(seed), vectorized=True)
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def satisfaction_by(surveys: pd.DataFrame, by: str | pd.Series | None = None,
+                    seed: int = 0) -> pd.DataFrame:
+    """CSAT and NPS with bootstrap 95% intervals, overall or per group.
+
+    ``by`` is a column of ``surveys`` (e.g. ``month``, which is derived from
+    the date) or a Series mapping customer ids to groups (segment, channel...).
+    """
+    s = surveys.copy()
+    if isinstance(by, pd.Series):
+        s["group"] = s["customer_id"].map(by)
+        key = "group"
+    elif by == "month":
+        s["group"] = s["date"].dt.to_period("M").dt.to_timestamp()
+        key = "group"
+    elif by is None:
+        s["group"] = "all"
+        key = "group"
+    else:
+        key = by
+    rows = []
+    for name, part in s.groupby(key, observed=True):
+        c_low, c_high = bootstrap_ci(part["csat"], csat, seed=seed)
+        n_low, n_high = bootstrap_ci(part["nps"], net_promoter_score, seed=seed)
+        rows.append({"group": name, "surveys": len(part), "csat": csat(part["csat"]),
+                     "csat_low": c_low, "csat_high": c_high,
+                     "nps": net_promoter_score(part["nps"]), "nps_low": n_low,
+                     "nps_high": n_high})
+    return pd.DataFrame(rows).set_index("group")
+
+
+def satisfaction_drivers(surveys: pd.DataFrame, contacts: pd.DataFrame) -> pd.DataFrame:
+    """What moves the CSAT score: a linear model on what the customer lived before the survey.
+
+    Features per survey (from the customer's complaints before it): complaints,
+    delivery complaints, unresolved complaints, mean days to resolve. Returns
+    standardised coefficients (score points per standard deviation) with
+    95% intervals from ordinary least squares (scipy).
+    """
+    c = complaints(contacts)
+    numbered = surveys[["customer_id", "date", "csat"]].reset_index(drop=True).reset_index()
+    merged = numbered.merge(
+        c[["customer_id", "date", "category", "resolved_date", "days_to_resolve"]],
+        on="customer_id", how="left", suffixes=("", "_c"))
+    before = merged["date_c"] < merged["date"]
+    merged = merged.assign(
+        complaint=before, delivery=before & (merged["category"] == "delivery"),
+        unresolved=before & (merged["resolved_date"].isna()
+                             | (merged["resolved_date"] > merged["date"])),
+        days=merged["days_to_resolve"].where(
+            before & (merged["resolved_date"] <= merged["date"])))
+    g = merged.groupby("index")
+    x = pd.DataFrame({"complaints": g["complaint"].sum(),
+                      "delivery_complaints": g["delivery"].sum(),
+                      "unresolved_complaints": g["unresolved"].sum(),
+                      "mean_days_to_resolve": g["days"].mean().fillna(0.0)})
+    y = surveys["csat"].reset_index(drop=True).loc[x.index].to_numpy(dtype=float)
+    z = (x - x.mean()) / x.std(ddof=0).replace(0, 1)
+    design = np.column_stack([np.ones(len(z)), z.to_numpy()])
+    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+    resid = y - design @ beta
+    dof = len(y) - design.shape[1]
+    cov = resid @ resid / dof * np.linalg.inv(design.T @ design)
+    se = np.sqrt(np.diag(cov))
+    t = stats.t.ppf(0.975, dof)
+    return pd.DataFrame({"coefficient": beta[1:], "ci_low": beta[1:] - t * se[1:],
+                         "ci_high": beta[1:] + t * se[1:]}, index=x.columns)
+
+
+def silent_dissatisfied(surveys: pd.DataFrame, contacts: pd.DataFrame,
+                        low: int = 2) -> pd.Series:
+    """The dissatisfied (CSAT at most ``low``) and how many of them ever complained.
+
+    The course says only 4-6% of dissatisfied customers complain; here is the
+    share on this data, and how many are silent.
+    """
+    unhappy = set(surveys.loc[surveys["csat"] <= low, "customer_id"])
+    complained = set(complaints(contacts)["customer_id"])
+    n = len(unhappy)
+    return pd.Series({"dissatisfied": n, "complained": len(unhappy & complained),
+                      "complained_share": len(unhappy & complained) / n if n else np.nan,
+                      "silent": len(unhappy - complained)})
+
+
+# --- direct marketing ------------------------------------------------------------------------
+
+def two_proportion_test(x1: int, n1: int, x2: int, n2: int, level: float = 0.95) -> dict:
+    """Difference of two proportions: the z test (pooled) and a Wald interval.
+
+    Returns ``difference`` (p1 - p2), ``ci_low``, ``ci_high``, ``z`` and the
+    two-sided ``p_value``.
+    """
+    p1, p2 = x1 / n1, x2 / n2
+    pooled = (x1 + x2) / (n1 + n2)
+    se0 = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    z = (p1 - p2) / se0 if se0 > 0 else np.nan
+    se = np.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    q = stats.norm.ppf(0.5 + level / 2)
+    return {"difference": p1 - p2, "ci_low": p1 - p2 - q * se, "ci_high": p1 - p2 + q * se,
+            "z": z, "p_value": float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan}
+
+
+def campaign_results(campaigns: pd.DataFrame, margin: float = 0.3) -> pd.DataFrame:
+    """Each campaign's response rate, uplift over control, incremental revenue and ROI.
+
+    Response rate is the course's formula: customers who came to buy divided by
+    customers marketed (the treatment group). Uplift is treatment minus control
+    response rate, with a two-proportion test. Incremental revenue is the
+    treatment group's revenue less what it would have brought at the control
+    group's revenue per customer; ROI = (margin x incremental revenue - cost) / cost.
+    """
+    rows = []
+    for cid, part in campaigns.groupby("campaign_id"):
+        t, c = part[part["group"] == "treatment"], part[part["group"] == "control"]
+        test = two_proportion_test(int(t["responded"].sum()), len(t),
+                                   int(c["responded"].sum()), len(c))
+        incremental = t["revenue"].sum() - len(t) * c["revenue"].mean()
+        cost = part["cost"].sum()
+        rows.append({"campaign_id": cid, "marketed": len(t),
+                     "responders": int(t["responded"].sum()),
+                     "response_rate": t["responded"].mean(), "control": len(c),
+                     "control_rate": c["responded"].mean(), "uplift": test["difference"],
+                     "uplift_low": test["ci_low"], "uplift_high": test["ci_high"],
+                     "p_value": test["p_value"], "incremental_revenue": incremental,
+                     "cost": cost,
+                     "roi": (margin * incremental - cost) / cost if cost else np.nan})
+    return pd.DataFrame(rows).set_index("campaign_id")
+
+
+def response_by_segment(campaigns: pd.DataFrame, segments: pd.Series) -> pd.DataFrame:
+    """Response rates of treatment and control, and the uplift, per customer segment."""
+    part = campaigns.assign(segment=campaigns["customer_id"].map(segments))
+    rates = part.pivot_table(index="segment", columns="group", values="responded",
+                             aggfunc=["mean", "size"], observed=True)
+    out = pd.DataFrame({"treated": rates[("size", "treatment")],
+                        "treatment_rate": rates[("mean", "treatment")],
+                        "control": rates[("size", "control")],
+                        "control_rate": rates[("mean", "control")]})
+    out["uplift"] = out["treatment_rate"] - out["control_rate"]
+    return out

@@ -1,0 +1,147 @@
+"""Complaints, satisfaction and campaigns: every statistic on a hand-computed case."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmwb import churn, service
+
+
+def contacts(rows):
+    df = pd.DataFrame(rows, columns=["customer_id", "date", "channel", "kind", "category",
+                                     "severity", "resolved_date"])
+    df["date"] = pd.to_datetime(df["date"])
+    df["resolved_date"] = pd.to_datetime(df["resolved_date"])
+    return df
+
+
+CONTACTS = contacts([
+    (1, "2024-01-01", "phone", "complaint", "delivery", 3, "2024-01-02"),   # 1 day
+    (1, "2024-02-01", "email", "complaint", "quality", 2, "2024-02-11"),    # 10 days
+    (2, "2024-01-05", "phone", "complaint", "delivery", 4, None),           # unresolved
+    (3, "2024-01-07", "chat", "request", "price", 1, "2024-01-07"),
+    (4, "2024-03-01", "phone", "complaint", "delivery", 2, "2024-03-03"),   # 2 days
+    (5, "2024-03-02", "phone", "question", None, 1, "2024-03-02"),
+])
+
+
+def test_rates_per_thousand_customers_and_orders():
+    rates = service.complaint_rates(CONTACTS, customers=200, orders=1000)
+    assert rates.loc["delivery", "complaints"] == 3 and rates.loc["price", "requests"] == 1
+    assert rates.loc["delivery", "complaints_per_1000_customers"] == 15.0
+    assert rates.loc["quality", "complaints_per_1000_orders"] == 1.0
+    assert list(rates.index) == ["quality", "delivery", "price", "warranty", "responsiveness"]
+    by_month = service.complaint_rates(CONTACTS, 200, 1000, by="month")
+    assert by_month["complaints"].tolist() == [2, 1, 1]
+
+
+def test_pareto_cut_takes_the_category_that_crosses_the_share():
+    t = service.pareto_table(pd.Series({"a": 5, "b": 60, "c": 20, "d": 15}))
+    assert t.index.tolist() == ["b", "c", "d", "a"]
+    assert t["cumulative_share"].tolist() == pytest.approx([0.6, 0.8, 0.95, 1.0])
+    assert t["vital_few"].tolist() == [True, True, False, False]
+    assert service.pareto_table(pd.Series({"x": 1}))["vital_few"].tolist() == [True]
+
+
+def test_resolution_times_and_service_level():
+    s = service.resolution_summary(CONTACTS, target_days=3)
+    assert s["complaints"] == 4
+    assert s["resolved_share"] == 0.75
+    assert s["median_days"] == pytest.approx(2.0)
+    assert s["within_target_share"] == 0.5  # 1 and 2 days of 4 complaints
+
+
+def test_repeat_complainants():
+    r = service.repeat_complainants(CONTACTS)
+    assert r.index.tolist() == [1] and r.loc[1, "categories"] == 2
+
+
+def test_churn_by_complaint_handling_groups_customers():
+    churned = pd.Series([True, True, False, False, True], index=[1, 2, 4, 6, 7])
+    t = service.churn_by_complaint_handling(CONTACTS, churned, "2024-02-28", target_days=3)
+    # 1: one slow (10 days) -> resolved slowly; 2: unresolved; 4 complains after the cutoff
+    assert t["customers"].to_dict() == {"no complaint": 3, "resolved quickly": 0,
+                                        "resolved slowly": 1, "unresolved": 1}
+    assert t.loc["no complaint", "churn_rate"] == pytest.approx(1 / 3)
+    assert t.loc["no complaint", "ci_low"] < 1 / 3 < t.loc["no complaint", "ci_high"]
+
+
+def test_wilson_interval_matches_the_formula():
+    low, high = service.proportion_ci(30, 100)
+    z = 1.959963984540054
+    centre = (0.3 + z**2 / 200) / (1 + z**2 / 100)
+    half = z * np.sqrt(0.3 * 0.7 / 100 + z**2 / 40000) / (1 + z**2 / 100)
+    assert (low, high) == pytest.approx((centre - half, centre + half))
+
+
+def test_fmea_ranks_by_risk_priority_number():
+    occ = pd.Series({"late delivery": 50, "damaged": 20, "rude staff": 5})
+    t = service.fmea_table(occ, severity={"late delivery": 3, "damaged": 8, "rude staff": 9},
+                           detection={"late delivery": 2, "damaged": 6, "rude staff": 8},
+                           actions={"damaged": "better packing"})
+    assert t["O"].to_dict() == {"damaged": 4, "late delivery": 10, "rude staff": 1}
+    assert t["RPN"].tolist() == [8 * 4 * 6, 9 * 1 * 8, 3 * 10 * 2]
+    assert t.index[0] == "damaged" and t.loc["damaged", "action"] == "better packing"
+    with pytest.raises(ValueError, match="needed for failure mode"):
+        service.fmea_table(occ, {"damaged": 1}, {"damaged": 1})
+    with pytest.raises(ValueError, match="1-10"):
+        service.fmea_table(occ, {k: 11 for k in occ.index}, {k: 1 for k in occ.index})
+
+
+def test_csat_and_nps_by_hand():
+    assert service.csat([5, 5, 4, 3, 2, 1, np.nan]) == pytest.approx(0.5)
+    assert service.net_promoter_score([10, 9, 9, 8, 7, 6, 0, 3]) == pytest.approx(0.0)
+    assert service.net_promoter_score([10] * 3 + [5]) == pytest.approx(50.0)
+
+
+def test_bootstrap_intervals_are_seeded_and_cover_the_estimate():
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 11, 500)
+    a = service.bootstrap_ci(scores, service.net_promoter_score, seed=1)
+    b = service.bootstrap_ci(scores, service.net_promoter_score, seed=1)
+    assert a == b
+    assert a[0] < service.net_promoter_score(scores) < a[1]
+
+
+def test_two_proportion_test_by_hand():
+    r = service.two_proportion_test(60, 400, 40, 400)
+    pooled = 100 / 800
+    z = (0.15 - 0.10) / np.sqrt(pooled * (1 - pooled) * (2 / 400))
+    assert r["difference"] == pytest.approx(0.05)
+    assert r["z"] == pytest.approx(z)
+    assert r["p_value"] == pytest.approx(2 * (1 - __import__("scipy").stats.norm.cdf(z)))
+    se = np.sqrt(0.15 * 0.85 / 400 + 0.1 * 0.9 / 400)
+    assert r["ci_low"] == pytest.approx(0.05 - 1.959963984540054 * se)
+
+
+def test_campaign_results_by_hand():
+    camp = pd.DataFrame({
+        "customer_id": range(8), "campaign_id": "X",
+        "group": ["treatment"] * 4 + ["control"] * 4,
+        "responded": [True, True, False, False, True, False, False, False],
+        "revenue": [100.0, 50.0, 0, 0, 40.0, 0, 0, 0], "cost": [2.0] * 4 + [0.0] * 4})
+    r = service.campaign_results(camp, margin=0.5).loc["X"]
+    assert r["response_rate"] == 0.5 and r["control_rate"] == 0.25
+    assert r["uplift"] == 0.25
+    assert r["incremental_revenue"] == 150 - 4 * 10
+    assert r["roi"] == pytest.approx((0.5 * 110 - 8) / 8)
+
+
+def test_planted_uplift_lies_in_the_interval(crm_data):
+    r = service.campaign_results(crm_data.campaigns).iloc[0]
+    planted = crm_data.truth["params"]["campaign"]["uplift"]
+    assert r["uplift_low"] < planted < r["uplift_high"]
+
+
+def test_complaints_hurt_satisfaction_on_the_generated_shop(crm_data):
+    drivers = service.satisfaction_drivers(crm_data.surveys, crm_data.contacts)
+    assert drivers.loc["complaints", "ci_high"] < 0
+    silent = service.silent_dissatisfied(crm_data.surveys, crm_data.contacts)
+    assert silent["dissatisfied"] == silent["complained"] + silent["silent"]
+
+
+def test_churn_rises_with_badly_handled_complaints(crm_data, clean_lines):
+    y = churn.churn_labels(clean_lines, "2025-06-30", 180)
+    t = service.churn_by_complaint_handling(crm_data.contacts, y, "2025-06-30")
+    assert t.loc["unresolved", "churn_rate"] > t.loc["no complaint", "churn_rate"]
+    assert t.loc["resolved slowly", "churn_rate"] > t.loc["no complaint", "churn_rate"]
