@@ -152,7 +152,9 @@ def fmea_table(occurrences: pd.Series, severity: dict, detection: dict,
     missing = [m for m in occurrences.index if m not in severity or m not in detection]
     if missing:
         raise ValueError(f"severity and detection are needed for failure mode(s) {missing}")
-    bad = {k: v for k, v in {**severity, **detection}.items() if not 1 <= v <= 10}
+    bad = {f"{what} of {k}": v for what, scores in (("severity", severity),
+                                                     ("detection", detection))
+           for k, v in scores.items() if not 1 <= v <= 10}
     if bad:
         raise ValueError(f"severity and detection must be 1-10; got {bad}")
     o = np.ceil(10 * occurrences / occurrences.max()).clip(1, 10).astype(int)
