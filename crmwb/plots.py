@@ -451,3 +451,99 @@ def support_by_period(table: pd.DataFrame, lang: str = "en", ax=None):
     ax.set(title=t(f"title_support_by_{period}"), xlabel=t(period),
            ylabel=f"{t('support')} (%)")
     return ax
+
+
+# --- service quality (notebook 06) --------------------------------------------------------------
+
+def pareto(table: pd.DataFrame, lang: str = "en", ax=None):
+    """Pareto chart: bars of counts, line of cumulative share, vital few highlighted."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    names = t.values(table.index.astype(str))
+    colours = np.where(table["vital_few"], "tab:red", "tab:grey")
+    ax.bar(names, table["count"], color=colours)
+    ax.set(title=t("title_pareto"), xlabel=t("category"), ylabel=t("complaints_count"))
+    right = ax.twinx()
+    right.plot(names, table["cumulative_share"] * 100, marker="o", color="black")
+    right.set_ylim(0, 105)
+    right.set_ylabel(f"{t('cumulative_share')} (%)")
+    return ax
+
+
+def resolution_times(days: pd.Series, target_days: float, lang: str = "en", ax=None):
+    """Histogram of days to resolve, the service-level target marked."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    ax.hist(days.dropna(), bins=40)
+    ax.axvline(target_days, color="tab:red", linestyle="--", label=t("service_level"))
+    ax.legend()
+    ax.set(title=t("title_resolution"), xlabel=t("days_to_resolve"),
+           ylabel=t("complaints_count"))
+    return ax
+
+
+def churn_by_handling(table: pd.DataFrame, lang: str = "en", ax=None):
+    """Churn rate per complaint-handling group with 95% intervals."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    rate = table["churn_rate"] * 100
+    err = np.vstack([rate - table["ci_low"] * 100, table["ci_high"] * 100 - rate])
+    ax.bar(t.values(table.index), rate, yerr=err, capsize=4)
+    ax.set(title=t("title_churn_by_handling"), ylabel=f"{t('churn_rate')} (%)")
+    return ax
+
+
+def ishikawa(causes: dict, counts: dict | None = None, effect: str = "complaints",
+             lang: str = "en", ax=None):
+    """A cause-and-effect (fishbone) diagram: major causes on bones, their causes beside.
+
+    ``causes`` maps each major cause to a list of causes; ``counts`` (optional)
+    maps a major cause or a cause to a number shown in brackets.
+    """
+    t = glossary(lang)
+    counts = counts or {}
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 6))
+    majors = list(causes)
+    n_top = (len(majors) + 1) // 2
+    spine_end = 10.0
+    ax.annotate("", xy=(spine_end, 0), xytext=(0, 0),
+                arrowprops={"arrowstyle": "-|>", "lw": 2})
+    ax.text(spine_end + 0.2, 0, effect, va="center", fontsize=12, fontweight="bold")
+    for i, major in enumerate(majors):
+        top = i < n_top
+        slot = i if top else i - n_top
+        step = (spine_end - 2) / max(n_top, 1)
+        x = 1.5 + slot * step + (0 if top else step / 2)
+        y = 3.0 if top else -3.0
+        ax.plot([x, x + 1.5], [y, 0], color="black")
+        label = major + (f" ({counts[major]})" if major in counts else "")
+        ax.text(x, y * 1.12, label, ha="center", va="bottom" if top else "top",
+                fontweight="bold", fontsize=10)
+        for j, cause in enumerate(causes[major]):
+            frac = (j + 1) / (len(causes[major]) + 1)
+            cx, cy = x + 1.5 * frac, y * (1 - frac)
+            ax.plot([cx - 0.9, cx], [cy, cy], color="grey", linewidth=0.8)
+            text = cause + (f" ({counts[cause]})" if cause in counts else "")
+            ax.text(cx - 0.95, cy, text, ha="right", va="center", fontsize=8)
+    ax.set_xlim(-2.5, spine_end + 2.5)
+    ax.set_ylim(-4.2, 4.2)
+    ax.axis("off")
+    ax.set_title(t("title_ishikawa"))
+    return ax
+
+
+def satisfaction_by_month(table: pd.DataFrame, lang: str = "en"):
+    """CSAT and NPS by month with their 95% bands (from ``service.satisfaction_by``)."""
+    t = glossary(lang)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8))
+    x = table.index
+    a.plot(x, table["csat"] * 100)
+    a.fill_between(x, table["csat_low"] * 100, table["csat_high"] * 100, alpha=0.3)
+    a.set(title=t("title_satisfaction_by_month"), ylabel=f"{t('csat')} (%)", xlabel=t("month"))
+    b.plot(x, table["nps"])
+    b.fill_between(x, table["nps_low"], table["nps_high"], alpha=0.3)
+    b.set(title=t("nps"), ylabel=t("nps"), xlabel=t("month"))
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
