@@ -127,15 +127,21 @@ def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
         raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {list(MINERS)}")
     if not 0 < min_support <= 1:
         raise ValueError(f"min_support must be in (0, 1], got {min_support}")
-    onehot = baskets if isinstance(baskets, pd.DataFrame) and "items" not in baskets else \
-        encode(baskets)
-    matrix = onehot.sparse.to_coo().tocsc() if hasattr(onehot, "sparse") else None
-    n = len(onehot)
+    if isinstance(baskets, pd.DataFrame) and "items" not in baskets:  # a one-hot table
+        onehot = baskets
+        matrix = onehot.sparse.to_coo().tocsc() if hasattr(onehot, "sparse") else None
+        columns = onehot.columns
+    else:  # straight to a sparse matrix: no sparse DataFrame round trip
+        lists = _as_baskets(baskets)
+        te = TransactionEncoder().fit(lists)
+        matrix = te.transform(lists, sparse=True).tocsc()
+        columns = pd.Index(te.columns_)
+    n = matrix.shape[0] if matrix is not None else len(onehot)
     if matrix is not None:
         counts = np.asarray(matrix.sum(axis=0)).ravel()
         frequent = np.flatnonzero(counts >= min_support * n - 1e-9)
         dense = pd.DataFrame(matrix[:, frequent].toarray().astype(bool),
-                             columns=onehot.columns[frequent])
+                             columns=columns[frequent])
     else:
         dense = onehot.astype(bool)
     if dense.shape[1] == 0:
