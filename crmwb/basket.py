@@ -7,8 +7,9 @@ basket-per-line file (:func:`read_baskets`). They are one-hot encoded as a
 **sparse** table (:func:`encode`); items too rare to be frequent are dropped
 before mining, so only the frequent items ever form a dense block.
 
-Frequent itemsets come from mlxtend (``hmine``, the fastest of its miners on
-retail baskets, or ``fpgrowth`` / ``apriori``), rules from mlxtend's
+Frequent itemsets come from a vectorised Eclat on the sparse matrix (the
+default: one matrix product counts every pair of a prefix's extensions) or
+from mlxtend's ``hmine``, ``fpgrowth`` and ``apriori``; rules from mlxtend's
 ``association_rules`` with support, confidence, lift, leverage, conviction
 and Zhang's metric (:func:`mine_rules`), filtered and pruned of redundant
 rules. :func:`recommend` gives cross-sell offers for a basket,
@@ -28,11 +29,13 @@ import numpy as np
 import pandas as pd
 from mlxtend.frequent_patterns import apriori, association_rules, fpgrowth, hmine
 from mlxtend.preprocessing import TransactionEncoder
+from scipy import sparse
 
 from crmwb import engine
 from crmwb.summary import _as_table
 
 MINERS = {"hmine": hmine, "fpgrowth": fpgrowth, "apriori": apriori}
+ALGORITHMS = ["eclat", *MINERS]
 RULE_METRICS = ["antecedent support", "consequent support", "support", "confidence", "lift",
                 "leverage", "conviction", "zhangs_metric"]
 
@@ -115,41 +118,126 @@ def item_frequencies(baskets) -> pd.DataFrame:
 
 # --- itemsets and rules ---------------------------------------------------------------------
 
-def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
-                      algorithm: str = "hmine") -> pd.DataFrame:
-    """Itemsets in at least ``min_support`` of the baskets (mlxtend).
+def _sparse_onehot(baskets) -> tuple[sparse.csc_matrix, pd.Index]:
+    """Baskets (lists, or a one-hot table) as a 0/1 CSC matrix and its item names."""
+    if isinstance(baskets, pd.DataFrame) and "items" not in baskets:  # a one-hot table
+        if all(isinstance(d, pd.SparseDtype) for d in baskets.dtypes):
+            matrix = baskets.sparse.to_coo()
+        else:
+            matrix = sparse.coo_matrix(baskets.to_numpy(dtype=bool))
+        matrix = sparse.csc_matrix(matrix, dtype=np.float32)
+        columns = baskets.columns
+    else:
+        lists = _as_baskets(baskets)
+        sizes = np.fromiter((len(b) for b in lists), dtype=np.int64, count=len(lists))
+        flat = [i for b in lists for i in b]
+        try:
+            codes, columns = pd.factorize(pd.Series(flat, dtype=object), sort=True)
+        except TypeError:  # items of mixed, unorderable types
+            codes, columns = pd.factorize(pd.Series(flat, dtype=object).map(str), sort=True)
+        rows = np.repeat(np.arange(len(lists)), sizes)
+        matrix = sparse.csc_matrix((np.ones(len(codes), dtype=np.float32), (rows, codes)),
+                                   shape=(len(lists), len(columns)))
+        columns = pd.Index(columns)
+    matrix.sum_duplicates()
+    matrix.data[:] = 1  # an item repeated in a basket counts once
+    matrix.eliminate_zeros()
+    return matrix, columns
 
-    Items below ``min_support`` cannot be in a frequent itemset: they are
-    dropped from the sparse encoding first, and the miner works on the frequent
-    items only.
+
+def _eclat(matrix: sparse.csc_matrix, min_count: int, max_len: int | None
+           ) -> tuple[list[tuple[int, ...]], list[float]]:
+    """Every itemset in at least ``min_count`` rows of a 0/1 matrix, with its count.
+
+    Depth first over prefixes, as in Eclat: for a prefix, the rows (baskets) that
+    hold it and the items that extend it frequently form a small dense block ``B``,
+    and ``B.T @ B`` counts every pair of extensions at once; each frequent extension
+    becomes the next prefix, with the rows that hold it. The first level counts
+    pairs with a sparse product, so only blocks of frequent items are ever dense.
     """
-    if algorithm not in MINERS:
-        raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {list(MINERS)}")
+    max_len = max_len or matrix.shape[1]
+    counts = np.asarray(matrix.sum(axis=0)).ravel()
+    frequent = np.flatnonzero(counts >= min_count)
+    itemsets: list[tuple[int, ...]] = [(int(i),) for i in frequent]
+    support: list[float] = counts[frequent].tolist()
+    if max_len < 2 or len(frequent) < 2:
+        return itemsets, support
+    block = matrix[:, frequent].tocsc()
+    by_row = block.tocsr()
+
+    def extend(prefix: tuple[int, ...], items: np.ndarray, pair_counts: np.ndarray,
+               rows_of) -> None:
+        first, second = np.triu_indices(len(items), 1)
+        keep = pair_counts[first, second] >= min_count
+        first, second = first[keep], second[keep]
+        itemsets.extend(prefix + (int(items[a]), int(items[b])) for a, b in zip(first, second))
+        support.extend(pair_counts[first, second].tolist())
+        if len(prefix) + 3 > max_len:
+            return
+        starts = np.flatnonzero(np.diff(first, prepend=-1))  # first is sorted
+        for start, stop in zip(starts, [*starts[1:], len(first)]):
+            if stop - start < 2:  # one extension: its pair is counted, nothing longer
+                continue
+            a, ext = first[start], second[start:stop]
+            sub = rows_of(a, ext)
+            extend(prefix + (int(items[a]),), items[ext], sub.T @ sub, _dense_rows(sub))
+
+    def top_rows(a, ext):
+        rows = block.indices[block.indptr[a]:block.indptr[a + 1]]
+        return by_row[rows][:, ext].toarray()
+
+    extend((), frequent, (block.T @ block).toarray(), top_rows)
+    return itemsets, support
+
+
+def _dense_rows(sub: np.ndarray):
+    """Rows of a dense block holding column ``a``, restricted to columns ``ext``."""
+    def rows_of(a, ext):
+        return sub[np.ix_(np.flatnonzero(sub[:, a]), ext)]
+    return rows_of
+
+
+def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
+                      algorithm: str = "eclat") -> pd.DataFrame:
+    """Itemsets in at least ``min_support`` of the baskets, with their support.
+
+    ``algorithm`` is ``"eclat"`` (the default: vectorised depth-first counting
+    on the sparse one-hot matrix, several times faster than mlxtend's miners on
+    retail baskets) or one of mlxtend's ``"hmine"``, ``"fpgrowth"`` and
+    ``"apriori"``; all return the same itemsets (tested). Items below
+    ``min_support`` cannot be in a frequent itemset: they are dropped first, and
+    only the frequent items ever form a dense block. The result has mlxtend's
+    shape (``support``, ``itemsets`` as frozensets), shortest itemsets first.
+    """
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {ALGORITHMS}")
     if not 0 < min_support <= 1:
         raise ValueError(f"min_support must be in (0, 1], got {min_support}")
-    if isinstance(baskets, pd.DataFrame) and "items" not in baskets:  # a one-hot table
-        onehot = baskets
-        matrix = onehot.sparse.to_coo().tocsc() if hasattr(onehot, "sparse") else None
-        columns = onehot.columns
-    else:  # straight to a sparse matrix: no sparse DataFrame round trip
-        lists = _as_baskets(baskets)
-        te = TransactionEncoder().fit(lists)
-        matrix = te.transform(lists, sparse=True).tocsc()
-        columns = pd.Index(te.columns_)
-    n = matrix.shape[0] if matrix is not None else len(onehot)
-    if matrix is not None:
-        counts = np.asarray(matrix.sum(axis=0)).ravel()
-        frequent = np.flatnonzero(counts >= min_support * n - 1e-9)
-        dense = pd.DataFrame(matrix[:, frequent].toarray().astype(bool),
-                             columns=columns[frequent])
+    if max_len is not None and max_len < 1:
+        raise ValueError(f"max_len must be at least 1, got {max_len}")
+    matrix, columns = _sparse_onehot(baskets)
+    n = matrix.shape[0]
+    min_count = max(1, int(np.ceil(min_support * n - 1e-9)))
+    if algorithm == "eclat":
+        sets, counts = _eclat(matrix, min_count, max_len)
+        names = columns.to_numpy()
+        found = pd.DataFrame({"support": np.asarray(counts, dtype=float) / max(n, 1),
+                              "itemsets": [frozenset(names[list(s)]) for s in sets]})
+        size = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+        order = np.lexsort((-found["support"].to_numpy(), size))
+        found = found.iloc[order]
     else:
-        dense = onehot.astype(bool)
-    if dense.shape[1] == 0:
-        return pd.DataFrame({"support": pd.Series(dtype=float),
-                             "itemsets": pd.Series(dtype=object)})
-    found = MINERS[algorithm](dense, min_support=min_support, use_colnames=True, max_len=max_len)
+        keep = np.flatnonzero(np.asarray(matrix.sum(axis=0)).ravel() >= min_count)
+        dense = pd.DataFrame(matrix[:, keep].toarray().astype(bool), columns=columns[keep])
+        if dense.shape[1] == 0:
+            found = pd.DataFrame({"support": pd.Series(dtype=float),
+                                  "itemsets": pd.Series(dtype=object)})
+        else:
+            found = MINERS[algorithm](dense, min_support=min_support, use_colnames=True,
+                                      max_len=max_len)
+    found = found.reset_index(drop=True)
     found.attrs["n_baskets"] = n
-    return found.reset_index(drop=True)
+    return found
 
 
 def mine_rules(
@@ -161,7 +249,7 @@ def mine_rules(
     antecedent: str | Iterable[str] | None = None,
     consequent: str | Iterable[str] | None = None,
     prune: bool = False,
-    algorithm: str = "hmine",
+    algorithm: str = "eclat",
 ) -> pd.DataFrame:
     """Association rules with support, confidence, lift, leverage, conviction and Zhang's metric.
 
@@ -179,8 +267,8 @@ def mine_rules(
         Keep rules whose antecedent (consequent) contains these items.
     prune : bool
         Drop redundant rules (:func:`prune_redundant`).
-    algorithm : {"hmine", "fpgrowth", "apriori"}
-        mlxtend's miner.
+    algorithm : {"eclat", "hmine", "fpgrowth", "apriori"}
+        The miner (:func:`frequent_itemsets`).
 
     Returns
     -------
@@ -255,7 +343,7 @@ def recommend(rules: pd.DataFrame, basket: Iterable[str], n: int = 5,
 
 
 def hit_rate(table: pd.DataFrame, min_support: float, min_confidence: float, n: int = 5,
-             max_len: int | None = 3, algorithm: str = "hmine", seed: int = 0) -> pd.DataFrame:
+             max_len: int | None = 3, algorithm: str = "eclat", seed: int = 0) -> pd.DataFrame:
     """Cross-sell offers judged on each customer's held-out last basket.
 
     Rules are mined on every basket but the customers' last ones. In each last

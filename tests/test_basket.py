@@ -48,9 +48,9 @@ def test_rule_metrics_by_hand():
 
 
 def test_every_miner_finds_the_same_rules():
-    found = [basket.mine_rules(BASKETS, 0.2, 0.3, algorithm=a) for a in basket.MINERS]
+    found = [basket.mine_rules(BASKETS, 0.2, 0.3, algorithm=a) for a in basket.ALGORITHMS]
     keys = [set(zip(f["antecedents"], f["consequents"])) for f in found]
-    assert keys[0] == keys[1] == keys[2] and len(keys[0]) > 5
+    assert len(keys) == 4 and all(k == keys[0] for k in keys) and len(keys[0]) > 5
     with pytest.raises(ValueError, match="unknown algorithm"):
         basket.mine_rules(BASKETS, 0.2, 0.3, algorithm="magic")
 
@@ -117,6 +117,22 @@ def test_planted_rules_are_found_with_their_lift(crm_data, shop_baskets):
         assert lift == pytest.approx(rule.lift, rel=0.10), rule
 
 
+def test_eclat_finds_mlxtends_itemsets_and_supports(shop_baskets):
+    def table(found):
+        return dict(zip(found["itemsets"], found["support"].round(12)))
+
+    reference = basket.frequent_itemsets(shop_baskets, 0.02, algorithm="fpgrowth")
+    assert reference["itemsets"].map(len).max() >= 3  # deep enough to exercise recursion
+    assert table(basket.frequent_itemsets(shop_baskets, 0.02)) == table(reference)
+    short = basket.frequent_itemsets(shop_baskets, 0.02, max_len=2)
+    assert table(short) == table(reference[reference["itemsets"].map(len) <= 2])
+    onehot = basket.encode(shop_baskets)  # a sparse one-hot table, and a dense one
+    assert table(basket.frequent_itemsets(onehot, 0.02)) == table(reference)
+    dense = onehot.sparse.to_dense()
+    assert table(basket.frequent_itemsets(dense, 0.02, max_len=2)) == table(short)
+    assert basket.frequent_itemsets(shop_baskets, 0.99).empty
+
+
 def test_rules_beat_the_most_popular_items_on_last_baskets(shop_baskets):
     scores = basket.hit_rate(shop_baskets, min_support=0.005, min_confidence=0.2, n=3)
     assert scores["customers"].iloc[0] > 300
@@ -126,19 +142,23 @@ def test_rules_beat_the_most_popular_items_on_last_baskets(shop_baskets):
 # --- pyfim as an independent reference -------------------------------------------------------
 
 def pyfim_counts(baskets, min_support, min_confidence):
+    """Each frequent itemset with its basket count, and the rules with one-item heads."""
     fim = pytest.importorskip("fim")
     count = int(np.ceil(min_support * len(baskets) - 1e-9))
     itemsets = fim.fpgrowth(baskets, target="s", supp=-count, zmin=1, report="a")
     rules = fim.arules(baskets, supp=-count, conf=100 * min_confidence, zmin=2, mode="o",
                        report="a")
-    return len(itemsets), len(rules)
+    return ({frozenset(s): c for s, c in itemsets},
+            {(frozenset(body), head) for head, body, *_ in rules})
 
 
 def ours(baskets, min_support, min_confidence):
     itemsets = basket.frequent_itemsets(baskets, min_support)
     rules = basket.mine_rules(baskets, min_support, min_confidence)
     single = rules[rules["consequents"].map(len) == 1]  # pyfim's rules have one-item heads
-    return len(itemsets), len(single)
+    counts = (itemsets["support"] * len(baskets)).round().astype(int)
+    return (dict(zip(itemsets["itemsets"], counts)),
+            {(a, next(iter(c))) for a, c in zip(single["antecedents"], single["consequents"])})
 
 
 def test_groceries_itemsets_and_rules_match_pyfim():
