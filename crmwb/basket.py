@@ -342,6 +342,77 @@ def recommend(rules: pd.DataFrame, basket: Iterable[str], n: int = 5,
     return out.reset_index(drop=True)
 
 
+def next_best_offers(rules: pd.DataFrame, histories: pd.Series,
+                     fill: Iterable[str] | None = None, chunk: int = 50_000) -> pd.DataFrame:
+    """The single best cross-sell offer for each customer, all customers at once.
+
+    For each customer (``histories``: the items they have, indexed by customer
+    id), the most confident rule with a one-item consequent whose antecedent
+    they hold and whose consequent they lack (ties broken by lift), as
+    :func:`recommend` ranks them; customers no rule fits get the first item of
+    ``fill`` (e.g. the most popular items) they lack, marked ``"popular"``.
+    Rules are matched with one sparse product per ``chunk`` customers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``histories``: ``offer``, ``confidence``, ``lift`` and
+        ``because`` (the antecedent, or ``"popular"``); missing when nothing fits.
+    """
+    single = rules[rules["consequents"].map(len) == 1].sort_values(
+        ["confidence", "lift"], ascending=False, kind="stable")
+    fill = list(dict.fromkeys(fill or []))
+    antecedents = single["antecedents"].tolist()
+    consequents = [next(iter(c)) for c in single["consequents"]]
+    words = {str(i) for a in antecedents for i in a} | set(map(str, consequents))
+    vocabulary = pd.Index(sorted(words | set(map(str, fill))))
+
+    def onehot(sets) -> sparse.csr_matrix:
+        rows, cols = [], []
+        for r, items in enumerate(sets):
+            codes = vocabulary.get_indexer([str(i) for i in items])
+            codes = np.unique(codes[codes >= 0])
+            rows.extend([r] * len(codes))
+            cols.extend(codes)
+        return sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                                 shape=(len(sets), len(vocabulary)))
+
+    ante = onehot(antecedents).T.tocsc()
+    need = np.asarray([len(a) for a in antecedents], dtype=np.float32)
+    cons = vocabulary.get_indexer(list(map(str, consequents)))
+    pops = vocabulary.get_indexer(list(map(str, fill)))
+    out = pd.DataFrame({"offer": pd.Series(pd.NA, index=histories.index, dtype="string"),
+                        "confidence": np.nan, "lift": np.nan,
+                        "because": pd.Series(pd.NA, index=histories.index, dtype="string")})
+    because = np.array([", ".join(sorted(map(str, a))) for a in antecedents] + ["popular"],
+                       dtype=object)
+    values = histories.tolist()
+    for start in range(0, len(values), chunk):
+        have = onehot(values[start:start + chunk])
+        offer = np.full(have.shape[0], -1)
+        if len(single):
+            fits = ((have @ ante).toarray() >= need) & (have[:, cons].toarray() == 0)
+            first = fits.argmax(axis=1)
+            offer = np.where(fits[np.arange(len(first)), first], first, -1)
+        chosen = np.full(have.shape[0], -1)
+        if len(pops):
+            lacks = have[:, pops].toarray() == 0
+            pop_first = lacks.argmax(axis=1)
+            chosen = np.where(lacks[np.arange(len(pop_first)), pop_first], pop_first, -1)
+        by_rule = offer >= 0
+        by_pop = ~by_rule & (chosen >= 0)
+        names = np.empty(len(offer), dtype=object)
+        names[by_rule] = np.asarray(consequents, dtype=object)[offer[by_rule]]
+        names[by_pop] = np.asarray(fill, dtype=object)[chosen[by_pop]]
+        pos = np.arange(start, start + len(offer))
+        out.iloc[pos[by_rule | by_pop], 0] = names[by_rule | by_pop]
+        out.iloc[pos[by_rule], 1] = single["confidence"].to_numpy()[offer[by_rule]]
+        out.iloc[pos[by_rule], 2] = single["lift"].to_numpy()[offer[by_rule]]
+        out.iloc[pos[by_rule], 3] = because[offer[by_rule]]
+        out.iloc[pos[by_pop], 3] = "popular"
+    return out
+
+
 def hit_rate(table: pd.DataFrame, min_support: float, min_confidence: float, n: int = 5,
              max_len: int | None = 3, algorithm: str = "eclat", seed: int = 0) -> pd.DataFrame:
     """Cross-sell offers judged on each customer's held-out last basket.

@@ -340,6 +340,52 @@ def time_split(x_train: pd.DataFrame, y_train, x_test: pd.DataFrame, y_test,
     return table, preds, fitted
 
 
+def churn_risk(transactions, as_of, horizon_days: int = 90, active_days: int = 365,
+               model: str = "logistic regression", seed: int = 0,
+               **feature_tables) -> pd.Series:
+    """Each active customer's probability of churning in the ``horizon_days`` after ``as_of``.
+
+    The model learns from the last window whose outcome is known: features at
+    ``as_of - horizon_days`` and who churned by ``as_of``; it then scores the
+    features at ``as_of``. Customers without a purchase in the ``active_days``
+    before ``as_of`` are not scored (they have already lapsed).
+
+    Parameters
+    ----------
+    transactions : ibis Table or pandas.DataFrame
+        Clean transaction lines.
+    as_of : date
+        The last day of what is known.
+    horizon_days, active_days : int
+        As in :func:`churn_labels`.
+    model : str
+        A key of :func:`model_pipelines`.
+    seed : int
+        Random seed of the model.
+    **feature_tables
+        ``customers``, ``contacts``, ``surveys``, ``returns`` for :func:`churn_features`.
+
+    Returns
+    -------
+    pandas.Series
+        Probabilities indexed by ``customer_id``, named ``churn_risk``.
+    """
+    pipelines = model_pipelines(seed)
+    if model not in pipelines:
+        raise ValueError(f"unknown churn model {model!r}; expected one of {list(pipelines)}")
+    as_of = _day(as_of)
+    x_train, y_train = churn_dataset(transactions, as_of - pd.Timedelta(days=horizon_days),
+                                     horizon_days, active_days, **feature_tables)
+    if y_train.nunique() < 2:
+        raise ValueError(f"cannot learn churn at {as_of - pd.Timedelta(days=horizon_days):%Y-%m-%d}"
+                         f": all {len(y_train):,} active customers "
+                         f"{'churned' if y_train.all() else 'stayed'}; choose another as_of")
+    fitted = pipelines[model].fit(_prepare(x_train), y_train)
+    x_now = churn_features(transactions, as_of, active_days=active_days, **feature_tables)
+    x_now = _prepare(x_now).reindex(columns=x_train.columns)
+    return pd.Series(fitted.predict_proba(x_now)[:, 1], index=x_now.index, name="churn_risk")
+
+
 def logistic_coefficients(x: pd.DataFrame, y, seed: int = 0) -> pd.Series:
     """Standardised coefficients of the (uncalibrated) logistic regression, largest first."""
     model = model_pipelines(seed, calibrate=False)["logistic regression"]

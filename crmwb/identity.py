@@ -237,6 +237,17 @@ def rekey_transactions(lines: ir.Table, crosswalk: pd.DataFrame) -> ir.Table:
         "_old", "master_id").select(*lines.columns)
 
 
+def rekey_frame(frame: pd.DataFrame, crosswalk: pd.DataFrame | None,
+                column: str = "customer_id") -> pd.DataFrame:
+    """A copy of a customer-level table (contacts, surveys, ...) under master ids."""
+    if frame is None or crosswalk is None:
+        return frame
+    mapping = dict(zip(crosswalk["customer_id"], crosswalk["master_id"]))
+    out = frame.copy()
+    out[column] = out[column].map(lambda c: mapping.get(c, c)).astype(frame[column].dtype)
+    return out
+
+
 def duplicate_candidates(customers: pd.DataFrame, crosswalk_table: pd.DataFrame) -> pd.DataFrame:
     """The customer records merged into another, beside their master record, for review."""
     merged = crosswalk_table[crosswalk_table["records"] > 1]

@@ -547,3 +547,84 @@ def satisfaction_by_month(table: pd.DataFrame, lang: str = "en"):
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig
+
+
+def kpi_trends(kpis: pd.DataFrame, columns: list[str], baseline=None, lang: str = "en"):
+    """Small multiples of KPIs by month, with the baseline month's value dashed."""
+    t = glossary(lang)
+    columns = [c for c in columns if c in kpis and kpis[c].notna().any()]
+    ncols = 3
+    nrows = -(-len(columns) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(11, 2.6 * nrows), squeeze=False,
+                             sharex=True)
+    for ax, col in zip(axes.flat, columns):
+        ax.plot(kpis.index, kpis[col], marker=".")
+        if baseline is not None and baseline in kpis.index and pd.notna(kpis.loc[baseline, col]):
+            ax.axhline(kpis.loc[baseline, col], ls="--", color="grey", lw=1)
+        ax.set_title(t(col), fontsize=10)
+    for ax in axes.flat[len(columns):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel(t("month"))
+    fig.suptitle(t("title_kpis"))
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def cohort_heatmap(table: pd.DataFrame, lang: str = "en", ax=None, max_age: int = 12):
+    """Heat map of cohort retention (rows: acquisition months, columns: months since)."""
+    t = glossary(lang)
+    shown = table.loc[:, :max_age]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 0.28 * len(shown) + 1.5))
+    sns.heatmap(shown, ax=ax, cmap="Blues", vmin=0, vmax=1, annot=len(shown) <= 30, fmt=".0%",
+                annot_kws={"fontsize": 7}, cbar_kws={"label": t("retention_rate")},
+                yticklabels=[f"{m:%Y-%m}" for m in shown.index])
+    ax.set(title=t("title_cohort_retention"), xlabel=t("months_since_acquisition"),
+           ylabel=t("cohort"))
+    return ax
+
+
+def cohort_revenue(table: pd.DataFrame, lang: str = "en", ax=None, max_age: int = 12):
+    """Cumulative revenue per customer acquired, one line per quarter's first cohort."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    cumulative = table.loc[:, :max_age].cumsum(axis=1, skipna=False)
+    for month, row in cumulative[cumulative.index.month % 3 == 1].iterrows():
+        ax.plot(row.index, row.to_numpy(), marker=".", label=f"{month:%Y-%m}")
+    ax.set(title=t("title_cohort_revenue"), xlabel=t("months_since_acquisition"),
+           ylabel=f"{t('revenue_per_customer')} ({t('currency')}, cumulative)")
+    ax.legend(title=t("cohort"), fontsize=8, ncols=2)
+    return ax
+
+
+def customer_timeline(timeline: pd.DataFrame, lang: str = "en", ax=None):
+    """One customer's purchases (dot size: value), contacts, surveys and campaigns in time."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    events = ["purchase", "contact", "survey", "campaign"]
+    for y, event in enumerate(events):
+        rows = timeline[timeline["event"] == event]
+        if not len(rows):
+            continue
+        size = 20.0
+        if event == "purchase":
+            value = rows["value"].fillna(0).clip(lower=0)
+            size = 20 + 200 * value / max(value.max(), 1)
+        ax.scatter(rows["date"], [y] * len(rows), s=size, alpha=0.7, label=t(event))
+    ax.set_yticks(range(len(events)), t.values(events))
+    ax.set_ylim(-0.6, len(events) - 0.4)
+    ax.set(title=t("title_customer_timeline"), xlabel=t("date"))
+    ax.figure.autofmt_xdate()
+    return ax
+
+
+def next_actions(counts: pd.Series, lang: str = "en", ax=None):
+    """Horizontal bar chart of customers per recommended action."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    ax.barh(t.values(counts.index.astype(str)), counts.to_numpy())
+    ax.invert_yaxis()
+    ax.set(title=t("title_next_actions"), xlabel=t("customers"), ylabel=t("next_action"))
+    return ax

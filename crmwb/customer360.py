@@ -1,0 +1,683 @@
+"""Single customer view (360°), CRM KPIs and cohorts (CONCEPTS.md sections 10 and 11).
+
+The 360-degree view brings every dimension of a customer into one row
+(:func:`customer_table`): **characteristics** (the customers table),
+**transactions** (the customer summary), **interactions** (contacts and
+campaigns) and **attitudes** (surveys), then the **enrichment** layer the
+analysis modules compute: RFM segment, pyramid level, cluster, loyalty type,
+CLV, P(alive), churn risk, the next best cross-sell offer and the action it
+all recommends. :func:`export_customer_table` publishes it for the
+operational side of CRM, :func:`customer_card` shows one customer on a page.
+
+A CRM strategy measures its KPIs' baseline, then tracks them:
+:func:`kpis_by_month` (active, new, retained and lost customers, retention and
+churn, revenue, orders, order value, frequency, CLV to date, CSAT, NPS,
+complaint and campaign response rates) and :func:`kpi_baseline`; acquisition
+cohorts in :func:`cohorts`. Month-by-customer work runs on the engine (Ibis);
+only monthly and per-customer results come to pandas.
+
+Personal data stays out unless asked for: the table has no name, email or
+phone unless ``show_personal``, and :func:`publish` pseudonymises customer ids
+with a keyed hash (:mod:`crmwb.privacy`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from crmwb import (
+    basket,
+    churn,
+    clv,
+    engine,
+    identity,
+    loyalty,
+    privacy,
+    pyramid,
+    segmentation,
+    service,
+)
+from crmwb.summary import _as_table, customer_summary
+
+#: the columns of the customer table by dimension (those the data allow are present)
+DIMENSIONS: dict[str, list[str]] = {
+    "characteristics": ["name", "email", "phone", "city", "region", "country", "signup_date",
+                        "customer_type", "acquisition_channel", "age", "gender", "records"],
+    "transactions": ["first_purchase", "last_purchase", "days_since_last_purchase",
+                     "tenure_days", "invoices", "revenue", "average_basket", "quantity",
+                     "products", "categories", "returns", "returned_value"],
+    "interactions": ["contacts", "complaints", "open_complaints", "requests", "last_contact",
+                     "median_days_to_resolve", "campaigns_received", "campaign_responses"],
+    "attitudes": ["surveys", "last_survey", "last_csat", "mean_csat", "last_nps", "nps_group"],
+    "enrichment": ["rfm_segment", "rfm_cell", "pyramid_level", "cluster", "loyalty_type",
+                   "clv", "p_alive", "churn_risk", "next_offer", "next_offer_confidence",
+                   "next_action"],
+}
+COUNT_COLUMNS = {"records", "invoices", "quantity", "products", "categories", "returns",
+                 "contacts", "complaints", "open_complaints", "requests", "campaigns_received",
+                 "campaign_responses", "surveys", "days_since_last_purchase", "tenure_days"}
+DATE_COLUMNS = {"signup_date", "first_purchase", "last_purchase", "last_contact", "last_survey"}
+CATEGORY_COLUMNS = {"rfm_segment", "pyramid_level", "loyalty_type", "nps_group", "cluster",
+                    "next_action"}
+#: the next actions, most urgent first (:func:`next_actions`)
+ACTIONS = ["resolve open complaint", "retention offer", "service recovery call",
+           "win-back offer", "welcome and onboarding", "cross-sell offer",
+           "keep in touch"]
+KPI_RATES = ["retention_rate", "churn_rate", "csat", "complaint_rate", "campaign_response_rate"]
+KPI_POINTS = ["nps"]  # a score, compared in points like the rates
+
+
+# --- the customer table -------------------------------------------------------------------
+
+def _characteristics(customers: pd.DataFrame | None, crosswalk: pd.DataFrame | None,
+                     show_personal: bool) -> pd.DataFrame:
+    if customers is None or "customer_id" not in customers:
+        return pd.DataFrame(index=pd.Index([], name="customer_id"))
+    c = customers
+    if crosswalk is not None:  # one row per person: the master record, with its record count
+        records = crosswalk.set_index("customer_id")["records"]
+        c = identity.rekey_frame(c.assign(records=c["customer_id"].map(records)), crosswalk)
+        master = customers["customer_id"].isin(crosswalk.loc[
+            crosswalk["customer_id"] == crosswalk["master_id"], "customer_id"])
+        c = c[master.to_numpy()]
+    c = c.drop_duplicates("customer_id").set_index("customer_id")
+    keep = [col for col in DIMENSIONS["characteristics"] if col in c.columns]
+    if not show_personal:
+        keep = [col for col in keep if col not in privacy.PERSONAL_COLUMNS]
+    return c[keep]
+
+
+def _in_time(frame: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.DataFrame | None:
+    if frame is None or "date" not in frame:
+        return frame
+    return frame[frame["date"] < as_of + pd.Timedelta(days=1)]
+
+
+def _interactions(contacts, campaigns, as_of: pd.Timestamp) -> pd.DataFrame:
+    parts = []
+    if contacts is not None and len(contacts):
+        c = contacts.assign(
+            complaint=contacts["kind"].eq("complaint"), request=contacts["kind"].eq("request"),
+            open=contacts["kind"].eq("complaint") & (contacts["resolved_date"].isna()
+                                                    | (contacts["resolved_date"] > as_of)),
+            days=(contacts["resolved_date"] - contacts["date"]).dt.total_seconds() / 86400)
+        g = c.groupby("customer_id")
+        parts.append(pd.DataFrame({
+            "contacts": g.size(), "complaints": g["complaint"].sum(),
+            "open_complaints": g["open"].sum(), "requests": g["request"].sum(),
+            "last_contact": g["date"].max(),
+            "median_days_to_resolve": c[c["complaint"]].groupby("customer_id")["days"].median(),
+        }))
+    if campaigns is not None and len(campaigns):
+        marketed = campaigns[campaigns["group"].ne("control")] if "group" in campaigns \
+            else campaigns
+        g = marketed.groupby("customer_id")
+        parts.append(pd.DataFrame({"campaigns_received": g.size(),
+                                   "campaign_responses": g["responded"].sum()}))
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame()
+
+
+def _attitudes(surveys) -> pd.DataFrame:
+    if surveys is None or not len(surveys):
+        return pd.DataFrame()
+    s = surveys.sort_values(["customer_id", "date"], kind="stable")
+    g = s.groupby("customer_id")
+    out = pd.DataFrame({"surveys": g.size(), "last_survey": g["date"].max()})
+    if "csat" in s:
+        out["last_csat"] = g["csat"].last()
+        out["mean_csat"] = g["csat"].mean()
+    if "nps" in s:
+        out["last_nps"] = g["nps"].last()
+        out["nps_group"] = pd.cut(out["last_nps"], [-1, 6, 8, 10],
+                                  labels=["detractor", "passive", "promoter"])
+    return out
+
+
+def _quiet(func, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return func(*args, **kwargs)
+
+
+def customer_table(
+    lines: ir.Table | pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    contacts: pd.DataFrame | None = None,
+    surveys: pd.DataFrame | None = None,
+    campaigns: pd.DataFrame | None = None,
+    returns: ir.Table | pd.DataFrame | None = None,
+    crosswalk: pd.DataFrame | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    *,
+    margin: float = 0.30,
+    horizon_months: int = 12,
+    monthly_discount_rate: float = 0.01,
+    churn_horizon_days: int = 90,
+    active_days: int = 365,
+    n_clusters: int | None = 4,
+    offer_level: str = "product_id",
+    offer_min_support: float = 0.005,
+    offer_min_confidence: float = 0.2,
+    high_risk: float = 0.5,
+    show_personal: bool = False,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """One row per customer: the four dimensions of the 360° view and the enrichment layer.
+
+    Parameters
+    ----------
+    lines : ibis Table or pandas.DataFrame
+        Clean transaction lines under master ids (:func:`crmwb.cleaning.clean_dataset`).
+    customers, contacts, surveys, campaigns : pandas.DataFrame, optional
+        The canonical customer-level tables, under the raw ids; ``crosswalk``
+        (``CleanData.crosswalk``) re-keys them to master ids, keeping the
+        master record's characteristics and how many ``records`` it merged.
+    returns : ibis Table or pandas.DataFrame, optional
+        Cancellation lines, for the returns columns and churn features.
+    as_of : date, optional
+        The analysis date; the last day of the lines when omitted. Later
+        contacts, surveys and campaigns are left out.
+    margin, horizon_months, monthly_discount_rate : float, int, float
+        CLV settings (BG/NBD + Gamma-Gamma, :func:`crmwb.clv.customer_lifetime_value`).
+    churn_horizon_days, active_days : int
+        Churn settings (:func:`crmwb.churn.churn_risk`).
+    n_clusters : int or None
+        k-means clusters; None chooses k by silhouette (slower).
+    offer_level, offer_min_support, offer_min_confidence : str, float, float
+        Items and thresholds of the rules behind the next best offer.
+    high_risk : float
+        Churn risk from which a valuable customer gets a retention offer.
+    show_personal : bool
+        Include names, emails and phones.
+    seed : int
+        Seed of the clustering and the churn model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id``, one row per customer with a purchase or a
+        customer record; columns in :data:`DIMENSIONS` order (those the data
+        allow), typed: counts ``Int64``, dates ``datetime64``, scores
+        ``float64``, labels ``category``. ``attrs["dimensions"]`` maps each
+        dimension to its columns.
+    """
+    t = _as_table(lines)
+    summary_w = customer_summary(t, calibration_end=as_of, time_unit="W", returns=returns)
+    as_of = summary_w.attrs["calibration_end"]
+    rekey = (lambda f: identity.rekey_frame(f, crosswalk)) if crosswalk is not None \
+        else (lambda f: f)
+    contacts, surveys, campaigns = (_in_time(rekey(f), as_of) for f in (contacts, surveys,
+                                                                       campaigns))
+    parts = {
+        "characteristics": _characteristics(customers, crosswalk, show_personal),
+        "transactions": summary_w,
+        "interactions": _interactions(contacts, campaigns, as_of),
+        "attitudes": _attitudes(surveys),
+    }
+    enrich = pd.DataFrame(index=summary_w.index)
+    rfm = segmentation.rfm_scores(summary_w)
+    enrich["rfm_segment"], enrich["rfm_cell"] = rfm["segment"], rfm["rfm_cell"]
+    enrich["pyramid_level"] = pyramid.customer_pyramid(t, as_of=as_of).customers["level"]
+    if len(summary_w) >= 10:
+        enrich["cluster"] = _quiet(segmentation.cluster_customers, summary_w, k=n_clusters,
+                                   seed=seed).labels
+    if "brand" in t.columns:
+        types = loyalty.loyalty_types(t, within="category" if "category" in t.columns else None,
+                                      min_purchases=6)
+        enrich["loyalty_type"] = types["loyalty_type"]
+    purchases = _quiet(clv.BetaGeoModel().fit, summary_w)
+    spend = _quiet(clv.GammaGammaModel().fit, summary_w)
+    enrich["clv"] = clv.customer_lifetime_value(purchases, spend, summary_w,
+                                                horizon_months=horizon_months,
+                                                monthly_discount_rate=monthly_discount_rate,
+                                                margin=margin)
+    enrich["p_alive"] = purchases.probability_alive(summary_w)
+    tables = dict(customers=rekey(customers), contacts=contacts, surveys=surveys, returns=returns)
+    try:
+        enrich["churn_risk"] = _quiet(churn.churn_risk, t, as_of, churn_horizon_days,
+                                      active_days, seed=seed, **tables)
+    except ValueError as err:  # too little history to learn churn: say so, leave it empty
+        warnings.warn(f"no churn risk: {err}", stacklevel=2)
+        enrich["churn_risk"] = np.nan
+    enrich = enrich.join(_offers(t, as_of, offer_level, offer_min_support, offer_min_confidence))
+    parts["enrichment"] = enrich
+    ids = parts["transactions"].index.union(parts["characteristics"].index)
+    table = pd.concat([p.reindex(ids) for p in parts.values() if len(p.columns)], axis=1)
+    for col in ("contacts", "complaints", "open_complaints", "requests", "campaigns_received",
+                "campaign_responses", "surveys"):
+        if col in table:
+            table[col] = table[col].fillna(0)
+    table["next_action"] = next_actions(table, high_risk)
+    table = _typed(table)
+    dims = {d: [c for c in cols if c in table.columns] for d, cols in DIMENSIONS.items()}
+    table = table[[c for cols in dims.values() for c in cols]]
+    table.index.name = "customer_id"
+    table.attrs = {"dimensions": dims, "as_of": as_of}
+    return table
+
+
+def _offers(t: ir.Table, as_of, level: str, min_support: float, min_confidence: float
+            ) -> pd.DataFrame:
+    """Each customer's next best cross-sell offer from rules over all baskets to ``as_of``."""
+    t = t.filter(t.date < pd.Timestamp(as_of) + pd.Timedelta(days=1))
+    if level not in t.columns:
+        return pd.DataFrame()
+    table = basket.basket_table(t, level=level)
+    rules = basket.mine_rules(table, min_support, min_confidence, max_len=3)
+    known = table[table["customer_id"].notna()] if "customer_id" in table else table.iloc[:0]
+    histories = known.groupby("customer_id")["items"].agg(lambda s: set().union(*s))
+    popular = basket.item_frequencies(table).index.tolist()[:50]
+    offers = basket.next_best_offers(rules, histories, fill=popular)
+    return offers.rename(columns={"offer": "next_offer", "confidence": "next_offer_confidence"}
+                         )[["next_offer", "next_offer_confidence"]]
+
+
+def next_actions(table: pd.DataFrame, high_risk: float = 0.5, new_days: int = 90
+                 ) -> pd.Series:
+    """The recommended action for each customer, the most urgent that applies.
+
+    In order: an open complaint is resolved first; a customer above median CLV
+    whose churn risk is at least ``high_risk`` gets a retention offer; a
+    detractor (last NPS 0-6) a service recovery call; a lapsed customer (P(alive)
+    under 0.3) with above-median revenue a win-back offer; a customer whose first
+    purchase is under ``new_days`` old welcome and onboarding; one with a rule-based
+    offer that cross-sell offer; everyone else is kept in touch.
+    """
+    def col(name, default=np.nan):
+        return table[name] if name in table else pd.Series(default, index=table.index)
+
+    clv_value = pd.to_numeric(col("clv"), errors="coerce")
+    revenue = pd.to_numeric(col("revenue"), errors="coerce")
+    conditions = [
+        pd.to_numeric(col("open_complaints", 0), errors="coerce").fillna(0) > 0,
+        (pd.to_numeric(col("churn_risk"), errors="coerce") >= high_risk)
+        & (clv_value >= clv_value.median()),
+        pd.to_numeric(col("last_nps"), errors="coerce") <= 6,
+        (pd.to_numeric(col("p_alive"), errors="coerce") < 0.3) & (revenue >= revenue.median()),
+        pd.to_numeric(col("tenure_days"), errors="coerce") < new_days,
+        col("next_offer", pd.NA).notna() & col("next_offer_confidence").notna(),
+    ]
+    chosen = np.select([c.fillna(False).to_numpy(dtype=bool) for c in conditions],
+                       ACTIONS[:-1], default=ACTIONS[-1])
+    return pd.Series(pd.Categorical(chosen, categories=ACTIONS), index=table.index,
+                     name="next_action")
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    for col in out.columns:
+        if col in COUNT_COLUMNS:
+            out[col] = pd.to_numeric(out[col]).round().astype("Int64")
+        elif col in DATE_COLUMNS:
+            out[col] = pd.to_datetime(out[col])
+        elif col in CATEGORY_COLUMNS:
+            out[col] = out[col].astype("category")
+        elif pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].astype("float64")
+        elif not isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype("string")
+    return out
+
+
+# --- publishing -----------------------------------------------------------------------------
+
+def publish(frame: pd.DataFrame, show_personal: bool = False, pseudonymize: bool = False,
+            secret: str | None = None) -> pd.DataFrame:
+    """A frame ready to show or export: personal data masked, ids pseudonymised on request.
+
+    Without ``show_personal``, name, email and phone columns are masked
+    (:func:`crmwb.privacy.mask_personal`). With ``pseudonymize``, the
+    ``customer_id`` index or column becomes a keyed hash under ``secret``
+    (by default from the environment variable
+    :data:`crmwb.privacy.SECRET_VARIABLE`).
+    """
+    out = frame if show_personal else privacy.mask_personal(frame)
+    if pseudonymize:
+        key = secret or privacy.secret_from_env()
+        out = out.copy()
+        if out.index.name == "customer_id":
+            out.index = pd.Index(privacy.pseudonymize_ids(out.index.to_series(), key),
+                                 name="customer_id")
+        for col in [c for c in out.columns if c in ("customer_id", "master_id")]:
+            out[col] = privacy.pseudonymize_ids(out[col], key)
+    return out
+
+
+def export_customer_table(table: pd.DataFrame, out_dir: str | Path, show_personal: bool = False,
+                          pseudonymize: bool = False, secret: str | None = None,
+                          name: str = "customer_table") -> list[Path]:
+    """Write the customer table as ``<name>.parquet`` and ``<name>.csv``, both or neither.
+
+    Personal data and ids are handled as in :func:`publish`. Each file is
+    written beside its target under a temporary name and moved into place only
+    when both are complete.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    published = publish(table, show_personal, pseudonymize, secret)
+    published.attrs = {}
+    targets = [out_dir / f"{name}.parquet", out_dir / f"{name}.csv"]
+    temps = []
+    try:
+        for target in targets:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=out_dir)
+            os.close(fd)
+            temps.append(Path(tmp))
+        published.to_parquet(temps[0])
+        published.to_csv(temps[1])
+        for tmp, target in zip(temps, targets):
+            os.replace(tmp, target)
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+    return targets
+
+
+def find_customer(table: pd.DataFrame, key, secret: str | None = None):
+    """The table's customer id for ``key``: a customer id, or its pseudonym under ``secret``."""
+    index = table.index
+    for candidate in (key, str(key)):
+        if candidate in index:
+            return candidate
+    try:
+        as_number = int(str(key))
+        if as_number in index:
+            return as_number
+    except ValueError:
+        pass
+    if secret and str(key).startswith("c-"):
+        pseudonyms = privacy.pseudonymize_ids(index.to_series(), secret)
+        hit = pseudonyms[pseudonyms == str(key)]
+        if len(hit):
+            return hit.index[0]
+    raise KeyError(f"customer {key!r} is not in the customer table "
+                   f"({len(index):,} customers, e.g. {list(index[:3])})")
+
+
+# --- one customer's card --------------------------------------------------------------------
+
+@dataclass
+class CustomerCard:
+    """One customer on one page: profile, scores, timeline and the recommended action."""
+
+    customer_id: object
+    profile: pd.Series
+    scores: pd.Series
+    timeline: pd.DataFrame
+    action: str
+    extras: dict = field(default_factory=dict)
+
+
+def customer_card(table: pd.DataFrame, lines: ir.Table | pd.DataFrame, customer_id,
+                  contacts: pd.DataFrame | None = None, surveys: pd.DataFrame | None = None,
+                  campaigns: pd.DataFrame | None = None,
+                  crosswalk: pd.DataFrame | None = None) -> CustomerCard:
+    """The card of one customer of :func:`customer_table`.
+
+    ``profile`` holds the characteristics and transaction columns, ``scores``
+    the attitudes, interactions and enrichment, ``timeline`` every purchase
+    (one row per invoice), contact, survey and campaign, oldest first, with
+    ``date``, ``event``, ``detail`` and ``value``.
+    """
+    if customer_id not in table.index:
+        raise KeyError(f"customer {customer_id!r} is not in the customer table")
+    dims = table.attrs.get("dimensions") or {d: [c for c in cols if c in table]
+                                             for d, cols in DIMENSIONS.items()}
+    row = table.loc[customer_id]
+    profile = row[dims["characteristics"] + dims["transactions"]]
+    scores = row[dims["attitudes"] + dims["interactions"] + dims["enrichment"]]
+    as_of = table.attrs.get("as_of")
+    t = _as_table(lines)
+    mine = t.filter(t.customer_id == ibis.literal(customer_id).cast(t.customer_id.type()))
+    if as_of is not None:
+        mine = mine.filter(mine.date < pd.Timestamp(as_of) + pd.Timedelta(days=1))
+    label = "description" if "description" in t.columns else "product_id"
+    invoices = engine.to_pandas(mine.group_by("invoice_id").agg(
+        date=mine.date.min(), items=mine[label].cast("string").collect(),
+        value=(mine.quantity * mine.unit_price).sum()))
+    events = [pd.DataFrame({
+        "date": invoices["date"], "event": "purchase",
+        "detail": invoices["items"].map(lambda i: _items_text(list(i))),
+        "value": invoices["value"]})]
+    rekey = (lambda f: identity.rekey_frame(f, crosswalk)) if crosswalk is not None \
+        else (lambda f: f)
+    for frame, event, detail, value in (
+            (contacts, "contact", lambda f: f["kind"] + ": " + f["category"].fillna("")
+             + " via " + f["channel"].fillna(""), lambda f: f.get("severity")),
+            (surveys, "survey", lambda f: "CSAT " + f["csat"].astype(str) + ", NPS "
+             + f["nps"].astype(str), lambda f: f.get("nps")),
+            (campaigns, "campaign", lambda f: f["campaign_id"] + " (" + f["group"] + ")"
+             + np.where(f["responded"], ", responded", ""), lambda f: f.get("revenue"))):
+        f = _in_time(rekey(frame), pd.Timestamp(as_of)) if frame is not None else None
+        if f is None:
+            continue
+        f = f[f["customer_id"] == customer_id]
+        if len(f):
+            events.append(pd.DataFrame({"date": f["date"], "event": event,
+                                        "detail": detail(f).astype("string"),
+                                        "value": pd.to_numeric(value(f), errors="coerce")}))
+    timeline = pd.concat(events, ignore_index=True).sort_values("date", kind="stable")
+    return CustomerCard(customer_id, profile, scores, timeline.reset_index(drop=True),
+                        str(row["next_action"]))
+
+
+def _items_text(items: list, shown: int = 3) -> str:
+    items = sorted(set(map(str, items)))
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
+
+
+# --- KPIs and cohorts -----------------------------------------------------------------------
+
+def _month_number(date: ir.TimestampValue) -> ir.IntegerValue:
+    return date.year() * 12 + date.month() - 1
+
+
+def _to_month(number: pd.Series) -> pd.Series:
+    number = number.astype(int)
+    return pd.to_datetime(pd.DataFrame({"year": number // 12, "month": number % 12 + 1,
+                                        "day": 1}))
+
+
+def customer_months(lines: ir.Table | pd.DataFrame) -> ir.Table:
+    """One row per customer and month with a purchase: ``month_number``, orders, revenue,
+    and the customer's ``first_month`` and previous active month (in the engine)."""
+    t = _as_table(lines)
+    t = t.filter(t.customer_id.notnull() & (t.quantity > 0))
+    cm = t.group_by(customer_id=t.customer_id, month_number=_month_number(t.date)).agg(
+        orders=t.invoice_id.nunique(), revenue=(t.quantity * t.unit_price).sum())
+    by_customer = ibis.window(group_by=cm.customer_id, order_by=cm.month_number)
+    return cm.mutate(first_month=cm.month_number.min().over(ibis.window(group_by=cm.customer_id)),
+                     previous_month=cm.month_number.lag().over(by_customer))
+
+
+def kpis_by_month(
+    lines: ir.Table | pd.DataFrame,
+    contacts: pd.DataFrame | None = None,
+    surveys: pd.DataFrame | None = None,
+    campaigns: pd.DataFrame | None = None,
+    margin: float = 0.30,
+) -> pd.DataFrame:
+    """The CRM KPIs of every calendar month of the lines.
+
+    Customers: ``active_customers`` (bought in the month), ``new_customers``
+    (their first month), ``retained_customers`` (bought in the month and the
+    month before), ``lost_customers`` (bought the month before, not in this
+    one); ``retention_rate`` = retained / active last month and ``churn_rate``
+    = lost / active last month. Money:
+    ``revenue`` and ``orders`` (every purchase line, identified or not),
+    ``average_order_value``, ``purchase_frequency`` (orders of identified
+    customers per active customer) and ``average_clv``, the historical CLV to
+    date: ``margin`` x revenue of identified customers so far / customers
+    acquired so far. Service, where the tables are given: ``csat`` (share of 4s
+    and 5s) and ``nps`` of the month's surveys, ``complaint_rate`` (complaints
+    per active customer), ``campaign_response_rate`` (responses of the marketed,
+    not the control group). ``full`` marks months the data cover from first to
+    last day.
+    """
+    t = _as_table(lines)
+    buys = t.filter(t.quantity > 0)
+    month = _month_number(buys.date)
+    money = engine.to_pandas(buys.group_by(month_number=month).agg(
+        revenue=(buys.quantity * buys.unit_price).sum().cast("float64"),
+        orders=buys.invoice_id.nunique().cast("int64"),
+        first_date=buys.date.min(), last_date=buys.date.max()))
+    cm = customer_months(t)
+    per_month = engine.to_pandas(cm.group_by("month_number").agg(
+        active_customers=cm.count().cast("int64"),
+        new_customers=(cm.month_number == cm.first_month).cast("int64").sum().cast("int64"),
+        retained_customers=(cm.previous_month == cm.month_number - 1).fill_null(False)
+        .cast("int64").sum().fill_null(0).cast("int64"),
+        identified_orders=cm.orders.sum().cast("int64"),
+        identified_revenue=cm.revenue.sum().cast("float64")))
+    span = engine.to_pandas(buys.aggregate(start=buys.date.min(), stop=buys.date.max()))
+    if money.empty:
+        raise ValueError("no purchase lines: KPIs need transactions with a positive quantity")
+    numbers = range(int(money["month_number"].min()), int(money["month_number"].max()) + 1)
+    k = (pd.DataFrame({"month_number": list(numbers)})
+         .merge(per_month, on="month_number", how="left")
+         .merge(money[["month_number", "revenue", "orders"]], on="month_number", how="left"))
+    k = k.fillna({c: 0 for c in ("active_customers", "new_customers", "retained_customers",
+                                 "identified_orders",
+                                 "identified_revenue", "revenue", "orders")})
+    k.index = pd.DatetimeIndex(_to_month(k["month_number"]), name="month")
+    start, stop = pd.Timestamp(span["start"].iloc[0]), pd.Timestamp(span["stop"].iloc[0])
+    month_end = k.index + pd.offsets.MonthEnd(0)
+    k["full"] = (k.index >= start.normalize()) & (month_end <= stop.normalize())
+    previous = k["active_customers"].shift(1)
+    k["lost_customers"] = previous - k["retained_customers"]
+    k["retention_rate"] = k["retained_customers"] / previous.where(previous > 0)
+    k["churn_rate"] = k["lost_customers"] / previous.where(previous > 0)
+    k["average_order_value"] = k["revenue"] / k["orders"].where(k["orders"] > 0)
+    active = k["active_customers"].where(k["active_customers"] > 0)
+    k["purchase_frequency"] = k["identified_orders"] / active
+    acquired = k["new_customers"].cumsum()
+    k["average_clv"] = margin * k["identified_revenue"].cumsum() / acquired.where(acquired > 0)
+    if surveys is not None and len(surveys):
+        s = surveys.assign(month=surveys["date"].dt.to_period("M").dt.to_timestamp())
+        g = s.groupby("month")
+        if "csat" in s:
+            k["csat"] = g["csat"].agg(service.csat).reindex(k.index)
+        if "nps" in s:
+            k["nps"] = g["nps"].agg(service.net_promoter_score).reindex(k.index)
+    if contacts is not None and len(contacts):
+        c = contacts[contacts["kind"].eq("complaint")]
+        counts = c.groupby(c["date"].dt.to_period("M").dt.to_timestamp()).size()
+        k["complaints"] = counts.reindex(k.index, fill_value=0)
+        k["complaint_rate"] = k["complaints"] / active
+    if campaigns is not None and len(campaigns):
+        m = campaigns[campaigns["group"].ne("control")] if "group" in campaigns else campaigns
+        rate = m.groupby(m["date"].dt.to_period("M").dt.to_timestamp())["responded"].mean()
+        k["campaign_response_rate"] = rate.reindex(k.index)
+    ints = ["active_customers", "new_customers", "retained_customers", "orders",
+            "identified_orders"]
+    k[ints] = k[ints].astype("int64")
+    k["lost_customers"] = k["lost_customers"].astype("Int64")
+    order = ["full", "active_customers", "new_customers", "retained_customers",
+             "lost_customers", "retention_rate", "churn_rate",
+             "revenue", "orders", "average_order_value", "purchase_frequency", "average_clv",
+             "csat", "nps", "complaints", "complaint_rate", "campaign_response_rate"]
+    return k[[c for c in order if c in k.columns]]
+
+
+def kpi_baseline(kpis: pd.DataFrame, baseline: str | pd.Timestamp | None = None
+                 ) -> pd.DataFrame:
+    """Each KPI at the baseline month, at every later full month, and the change.
+
+    The baseline is the first full month that has a month before it (so that
+    retention and churn are defined) unless ``baseline`` names a month. Rates
+    and NPS change in points (the difference), counts and money relatively
+    (the ratio minus one).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI: ``baseline``, ``latest`` (the last full month),
+        ``change`` and ``change_kind``; ``attrs`` has the two months and the
+        full table of changes month by month (``attrs["changes"]``).
+    """
+    full = kpis[kpis["full"]] if "full" in kpis else kpis
+    if baseline is not None:
+        base_month = pd.Timestamp(baseline).to_period("M").to_timestamp()
+        if base_month not in kpis.index:
+            raise ValueError(f"baseline {baseline} is not a month of the KPIs "
+                             f"({kpis.index.min():%Y-%m} to {kpis.index.max():%Y-%m})")
+    else:
+        candidates = [m for m in full.index if m != kpis.index[0]] or list(full.index)
+        if not candidates:
+            raise ValueError("no full month in the data to serve as the baseline")
+        base_month = candidates[0]
+    values = kpis.drop(columns=[c for c in ("full",) if c in kpis]).astype(float)
+    later = values[(values.index >= base_month) & kpis.index.isin(full.index)]
+    base = values.loc[base_month]
+    points = [c for c in values.columns if c in KPI_RATES + KPI_POINTS]
+    changes = later.copy()
+    changes[points] = later[points] - base[points]
+    relative = [c for c in values.columns if c not in points]
+    changes[relative] = later[relative] / base[relative].where(base[relative] != 0) - 1
+    latest_month = later.index[-1]
+    out = pd.DataFrame({"baseline": base, "latest": values.loc[latest_month],
+                        "change": changes.loc[latest_month],
+                        "change_kind": ["points" if c in points else "relative"
+                                        for c in values.columns]})
+    out.index.name = "kpi"
+    out.attrs = {"baseline_month": base_month, "latest_month": latest_month,
+                 "changes": changes}
+    return out
+
+
+@dataclass
+class Cohorts:
+    """Acquisition-month cohorts by months since acquisition."""
+
+    #: customers of each cohort active in each month since acquisition
+    customers: pd.DataFrame
+    #: ``customers`` over the cohort's size
+    retention: pd.DataFrame
+    #: revenue of each cohort in each month since acquisition
+    revenue: pd.DataFrame
+    #: ``revenue`` per customer acquired in the cohort
+    revenue_per_customer: pd.DataFrame
+    #: customers acquired in each cohort
+    size: pd.Series
+
+
+def cohorts(lines: ir.Table | pd.DataFrame, max_age: int | None = None) -> Cohorts:
+    """Acquisition cohorts: each customer belongs to the month of their first purchase.
+
+    Rows are cohorts (acquisition months), columns months since acquisition
+    (0 is the acquisition month itself, where retention is 1 by definition).
+    Ages no cohort has reached yet are missing, not zero.
+    """
+    cm = customer_months(lines)
+    grid = engine.to_pandas(cm.group_by(cohort=cm.first_month,
+                                        age=cm.month_number - cm.first_month).agg(
+        customers=cm.count().cast("int64"), revenue=cm.revenue.sum().cast("float64")))
+    if grid.empty:
+        raise ValueError("no identified purchases: cohorts need lines with customer ids")
+    last = int((grid["cohort"] + grid["age"]).max())  # the last month with a purchase
+    grid["cohort"] = _to_month(grid["cohort"])
+    customers = grid.pivot(index="cohort", columns="age", values="customers")
+    revenue = grid.pivot(index="cohort", columns="age", values="revenue")
+    ages = range(0, int(grid["age"].max()) + 1)
+    customers = customers.reindex(columns=ages)
+    revenue = revenue.reindex(columns=ages)
+    first = customers.index.year * 12 + customers.index.month - 1
+    reached = np.asarray(first)[:, None] + np.asarray(list(ages))[None, :] <= last
+    customers = customers.where(~reached, customers.fillna(0)).where(reached)
+    revenue = revenue.where(~reached, revenue.fillna(0)).where(reached)
+    if max_age is not None:
+        customers, revenue = customers.loc[:, :max_age], revenue.loc[:, :max_age]
+    size = customers[0]
+    customers.columns.name = revenue.columns.name = "months_since_acquisition"
+    return Cohorts(customers=customers, retention=customers.div(size, axis=0), revenue=revenue,
+                   revenue_per_customer=revenue.div(size, axis=0), size=size.rename("customers"))
