@@ -62,7 +62,7 @@ DIMENSIONS: dict[str, list[str]] = {
                    "clv", "p_alive", "churn_risk", "next_offer", "next_offer_confidence",
                    "next_action"],
 }
-COUNT_COLUMNS = {"records", "invoices", "quantity", "products", "categories", "returns",
+COUNT_COLUMNS = {"age", "records", "invoices", "quantity", "products", "categories", "returns",
                  "contacts", "complaints", "open_complaints", "requests", "campaigns_received",
                  "campaign_responses", "surveys", "days_since_last_purchase", "tenure_days"}
 DATE_COLUMNS = {"signup_date", "first_purchase", "last_purchase", "last_contact", "last_survey"}
@@ -330,26 +330,7 @@ def _typed(table: pd.DataFrame) -> pd.DataFrame:
 
 # --- publishing -----------------------------------------------------------------------------
 
-def publish(frame: pd.DataFrame, show_personal: bool = False, pseudonymize: bool = False,
-            secret: str | None = None) -> pd.DataFrame:
-    """A frame ready to show or export: personal data masked, ids pseudonymised on request.
-
-    Without ``show_personal``, name, email and phone columns are masked
-    (:func:`crmwb.privacy.mask_personal`). With ``pseudonymize``, the
-    ``customer_id`` index or column becomes a keyed hash under ``secret``
-    (by default from the environment variable
-    :data:`crmwb.privacy.SECRET_VARIABLE`).
-    """
-    out = frame if show_personal else privacy.mask_personal(frame)
-    if pseudonymize:
-        key = secret or privacy.secret_from_env()
-        out = out.copy()
-        if out.index.name == "customer_id":
-            out.index = pd.Index(privacy.pseudonymize_ids(out.index.to_series(), key),
-                                 name="customer_id")
-        for col in [c for c in out.columns if c in ("customer_id", "master_id")]:
-            out[col] = privacy.pseudonymize_ids(out[col], key)
-    return out
+publish = privacy.publish
 
 
 def export_customer_table(table: pd.DataFrame, out_dir: str | Path, show_personal: bool = False,
@@ -591,21 +572,24 @@ def kpis_by_month(
 
 def kpi_baseline(kpis: pd.DataFrame, baseline: str | pd.Timestamp | None = None
                  ) -> pd.DataFrame:
-    """Each KPI at the baseline month, at every later full month, and the change.
+    """Each KPI at the baseline month, at the latest full month, and the change.
 
     The baseline is the first full month that has a month before it (so that
-    retention and churn are defined) unless ``baseline`` names a month. Rates
-    and NPS change in points (the difference), counts and money relatively
-    (the ratio minus one).
+    retention and churn are defined) unless ``baseline`` names a month. A KPI
+    measured only in some months (a campaign's response rate) takes its first
+    measured full month from the baseline on, and its last measured full
+    month, and says which. Rates and NPS change in points (the difference),
+    counts and money relatively (the ratio minus one).
 
     Returns
     -------
     pandas.DataFrame
-        One row per KPI: ``baseline``, ``latest`` (the last full month),
-        ``change`` and ``change_kind``; ``attrs`` has the two months and the
-        full table of changes month by month (``attrs["changes"]``).
+        One row per KPI: ``baseline``, ``baseline_month``, ``latest``,
+        ``latest_month``, ``change`` and ``change_kind``; ``attrs`` has the
+        baseline and latest months and the change of every KPI in every full
+        month since the baseline (``attrs["changes"]``).
     """
-    full = kpis[kpis["full"]] if "full" in kpis else kpis
+    full = kpis[kpis["full"].astype(bool)] if "full" in kpis else kpis
     if baseline is not None:
         base_month = pd.Timestamp(baseline).to_period("M").to_timestamp()
         if base_month not in kpis.index:
@@ -617,20 +601,33 @@ def kpi_baseline(kpis: pd.DataFrame, baseline: str | pd.Timestamp | None = None
             raise ValueError("no full month in the data to serve as the baseline")
         base_month = candidates[0]
     values = kpis.drop(columns=[c for c in ("full",) if c in kpis]).astype(float)
-    later = values[(values.index >= base_month) & kpis.index.isin(full.index)]
-    base = values.loc[base_month]
+    later = values[(values.index >= base_month) & values.index.isin(full.index)]
+    if base_month not in later.index:
+        later = pd.concat([values.loc[[base_month]], later])
     points = [c for c in values.columns if c in KPI_RATES + KPI_POINTS]
+    base = pd.Series({c: later[c].dropna().iloc[0] if later[c].notna().any() else np.nan
+                      for c in values.columns})
     changes = later.copy()
     changes[points] = later[points] - base[points]
     relative = [c for c in values.columns if c not in points]
     changes[relative] = later[relative] / base[relative].where(base[relative] != 0) - 1
-    latest_month = later.index[-1]
-    out = pd.DataFrame({"baseline": base, "latest": values.loc[latest_month],
-                        "change": changes.loc[latest_month],
-                        "change_kind": ["points" if c in points else "relative"
-                                        for c in values.columns]})
+
+    def month(col, which):
+        measured = later[col].dropna()
+        return measured.index[which] if len(measured) else pd.NaT
+
+    out = pd.DataFrame({
+        "baseline": base,
+        "baseline_month": [month(c, 0) for c in values.columns],
+        "latest": [later[c].dropna().iloc[-1] if later[c].notna().any() else np.nan
+                   for c in values.columns],
+        "latest_month": [month(c, -1) for c in values.columns],
+    }, index=values.columns)
+    out["change"] = np.where(out.index.isin(points), out["latest"] - out["baseline"],
+                             out["latest"] / out["baseline"].where(out["baseline"] != 0) - 1)
+    out["change_kind"] = ["points" if c in points else "relative" for c in values.columns]
     out.index.name = "kpi"
-    out.attrs = {"baseline_month": base_month, "latest_month": latest_month,
+    out.attrs = {"baseline_month": base_month, "latest_month": later.index[-1],
                  "changes": changes}
     return out
 
@@ -665,10 +662,10 @@ def cohorts(lines: ir.Table | pd.DataFrame, max_age: int | None = None) -> Cohor
     if grid.empty:
         raise ValueError("no identified purchases: cohorts need lines with customer ids")
     last = int((grid["cohort"] + grid["age"]).max())  # the last month with a purchase
+    ages = range(0, last - int(grid["cohort"].min()) + 1)  # the oldest cohort's reach
     grid["cohort"] = _to_month(grid["cohort"])
     customers = grid.pivot(index="cohort", columns="age", values="customers")
     revenue = grid.pivot(index="cohort", columns="age", values="revenue")
-    ages = range(0, int(grid["age"].max()) + 1)
     customers = customers.reindex(columns=ages)
     revenue = revenue.reindex(columns=ages)
     first = customers.index.year * 12 + customers.index.month - 1

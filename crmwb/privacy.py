@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import os
 
+import numpy as np
 import pandas as pd
 
 #: columns holding personal data, masked or dropped unless asked for
@@ -51,7 +52,8 @@ def secret_from_env(variable: str = SECRET_VARIABLE) -> str:
 def pseudonymize_ids(ids: pd.Series, secret: str, length: int = 16) -> pd.Series:
     """Customer ids replaced by ``c-`` and the first ``length`` hex digits of HMAC-SHA256.
 
-    The same id and secret give the same pseudonym on every run and machine;
+    The same id and secret give the same pseudonym on every run and machine,
+    whatever the id column's type (``7``, ``7.0`` and ``"7"`` are one id);
     without the secret the id cannot be recovered. Missing ids stay missing.
     """
     if not secret:
@@ -59,7 +61,9 @@ def pseudonymize_ids(ids: pd.Series, secret: str, length: int = 16) -> pd.Series
     key = secret.encode()
 
     def one(value) -> str:
-        digest = hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            value = int(value)
+        digest = hmac.new(key, str(value).strip().encode(), hashlib.sha256).hexdigest()
         return f"c-{digest[:length]}"
 
     uniques = ids.dropna().unique()
@@ -106,3 +110,25 @@ def mask_personal(frame: pd.DataFrame, columns=None) -> pd.DataFrame:
 def drop_personal(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy without the personal-data columns (:data:`PERSONAL_COLUMNS`)."""
     return frame.drop(columns=[c for c in PERSONAL_COLUMNS if c in frame.columns])
+
+
+def publish(frame: pd.DataFrame, show_personal: bool = False, pseudonymize: bool = False,
+            secret: str | None = None) -> pd.DataFrame:
+    """A frame ready to show or export: personal data masked, ids pseudonymised on request.
+
+    Without ``show_personal``, name, email and phone columns are masked
+    (:func:`mask_personal`). With ``pseudonymize``, the
+    ``customer_id`` index or column becomes a keyed hash under ``secret``
+    (by default from the environment variable
+    :data:`SECRET_VARIABLE`).
+    """
+    out = frame if show_personal else mask_personal(frame)
+    if pseudonymize:
+        key = secret or secret_from_env()
+        out = out.copy()
+        if out.index.name == "customer_id":
+            out.index = pd.Index(pseudonymize_ids(out.index.to_series(), key),
+                                 name="customer_id")
+        for col in [c for c in out.columns if c in ("customer_id", "master_id")]:
+            out[col] = pseudonymize_ids(out[col], key)
+    return out

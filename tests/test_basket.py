@@ -175,3 +175,25 @@ def test_online_retail_itemsets_and_rules_match_pyfim():
     baskets = table["items"].tolist()
     assert 19_000 < len(baskets) < 21_000
     assert ours(baskets, 0.01, 0.5) == pyfim_counts(baskets, 0.01, 0.5)
+
+
+def test_next_best_offers_agree_with_recommend(shop_baskets):
+    rules = basket.mine_rules(shop_baskets, 0.01, 0.2, max_len=3)
+    histories = shop_baskets.groupby("customer_id")["items"].agg(lambda s: set().union(*s))
+    popular = basket.item_frequencies(shop_baskets).index.tolist()
+    offers = basket.next_best_offers(rules, histories, fill=popular, chunk=97)  # several chunks
+    assert offers.index.equals(histories.index)
+    sample = histories.sample(150, random_state=0)
+    for cid, have in sample.items():
+        best = basket.recommend(rules[rules["consequents"].map(len) == 1], have, n=1,
+                                fill=popular)
+        got = offers.loc[cid]
+        if best.empty:
+            assert pd.isna(got["offer"])
+            continue
+        assert got["offer"] not in have
+        if best["because"].iloc[0] == "popular":
+            assert got["because"] == "popular" and got["offer"] == best["item"].iloc[0]
+        else:  # the same confidence and lift (ties between equal rules may pick either item)
+            assert got["confidence"] == pytest.approx(best["confidence"].iloc[0])
+            assert got["lift"] == pytest.approx(best["lift"].iloc[0])

@@ -1,0 +1,246 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmwb import cleaning, customer360, io, privacy
+
+SECRET = "a-test-secret-of-enough-length"
+
+
+def lines(*rows):
+    """Purchase lines from (invoice, customer, date, value) tuples, one unit each."""
+    return pd.DataFrame({
+        "invoice_id": [r[0] for r in rows],
+        "customer_id": pd.array([r[1] for r in rows], dtype="Int64"),
+        "date": pd.to_datetime([r[2] for r in rows]),
+        "product_id": "P",
+        "quantity": 1,
+        "unit_price": [float(r[3]) for r in rows],
+    })
+
+
+# Jan: A 100, B 50 | Feb: A 30, C 20, an anonymous 10 | Mar: C 40 (first and last day covered)
+SHOP = lines(("1", 1, "2024-01-01", 100), ("2", 2, "2024-01-15", 50),
+             ("3", 1, "2024-02-03", 30), ("4", 3, "2024-02-20", 20),
+             ("5", None, "2024-02-21", 10), ("6", 3, "2024-03-31", 40))
+
+
+def test_kpis_by_month_by_hand():
+    surveys = pd.DataFrame({"customer_id": [1, 3], "date": pd.to_datetime(["2024-02-05"] * 2),
+                            "csat": [5, 3], "nps": [10, 0]})
+    contacts = pd.DataFrame({"customer_id": [1, 2], "date": pd.to_datetime(["2024-02-07",
+                                                                            "2024-03-02"]),
+                             "kind": ["complaint", "request"], "category": ["price", None],
+                             "channel": "phone", "resolved_date": pd.NaT})
+    campaigns = pd.DataFrame({"customer_id": [1, 2, 3], "campaign_id": "X",
+                              "date": pd.to_datetime(["2024-02-01"] * 3),
+                              "group": ["treatment", "treatment", "control"],
+                              "responded": [True, False, True], "revenue": 0.0, "cost": 0.0})
+    k = customer360.kpis_by_month(SHOP, contacts, surveys, campaigns, margin=0.3)
+    assert k.index.strftime("%Y-%m").tolist() == ["2024-01", "2024-02", "2024-03"]
+    assert k["full"].tolist() == [True, True, True]
+    assert k["active_customers"].tolist() == [2, 2, 1]
+    assert k["new_customers"].tolist() == [2, 1, 0]
+    assert k["retained_customers"].tolist() == [0, 1, 1]  # Feb: A; Mar: C
+    assert k["lost_customers"].iloc[1:].tolist() == [1, 1]  # Feb: B; Mar: A
+    assert pd.isna(k["retention_rate"].iloc[0])
+    assert k["retention_rate"].iloc[1:].tolist() == [0.5, 0.5]
+    assert k["churn_rate"].iloc[1:].tolist() == [0.5, 0.5]
+    assert k["revenue"].tolist() == [150, 60, 40]  # the anonymous line counts as revenue
+    assert k["orders"].tolist() == [2, 3, 1]
+    assert k["average_order_value"].tolist() == [75, 20, 40]
+    assert k["purchase_frequency"].tolist() == [1, 1, 1]  # identified orders per active customer
+    assert k["average_clv"].tolist() == pytest.approx([0.3 * 150 / 2, 0.3 * 200 / 3, 0.3 * 240 / 3])
+    assert k.loc["2024-02", "csat"].item() == 0.5 and k.loc["2024-02", "nps"].item() == 0
+    assert k["complaints"].tolist() == [0, 1, 0]  # the request is not a complaint
+    assert k.loc["2024-02", "complaint_rate"].item() == 0.5
+    assert k.loc["2024-02", "campaign_response_rate"].item() == 0.5  # the control group is left out
+
+    base = customer360.kpi_baseline(k)
+    assert base.attrs["baseline_month"] == pd.Timestamp("2024-02-01")  # January has no month before
+    assert base.loc["retention_rate", "change"] == 0  # 50% to 50%: no change, in points
+    assert base.loc["revenue", "change"] == pytest.approx(40 / 60 - 1)
+    assert base.loc["revenue", "change_kind"] == "relative"
+    # a KPI measured once keeps its one month as baseline and latest
+    assert base.loc["csat", "baseline_month"] == base.loc["csat", "latest_month"]
+    assert base.loc["csat", "change"] == 0
+    jan = customer360.kpi_baseline(k, "2024-01")
+    assert jan.loc["active_customers", "change"] == pytest.approx(1 / 2 - 1)
+    with pytest.raises(ValueError, match="not a month"):
+        customer360.kpi_baseline(k, "2030-01")
+
+
+def test_a_partial_first_month_is_not_full():
+    k = customer360.kpis_by_month(lines(("1", 1, "2024-01-10", 5), ("2", 1, "2024-02-29", 5)))
+    assert k["full"].tolist() == [False, True]
+
+
+def test_cohorts_by_hand():
+    co = customer360.cohorts(SHOP)
+    assert co.size.tolist() == [2, 1]  # January: A and B; February: C
+    jan, feb = pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01")
+    assert co.retention.loc[jan].tolist() == [1.0, 0.5, 0.0]  # A came back in Feb, nobody in Mar
+    assert co.retention.loc[feb, 0] == 1.0 and co.retention.loc[feb, 1] == 1.0
+    assert pd.isna(co.retention.loc[feb, 2])  # April is not in the data: unknown, not zero
+    assert co.revenue.loc[jan].tolist() == [150, 30, 0]
+    assert co.revenue_per_customer.loc[jan, 0] == 75
+
+
+@pytest.fixture(scope="module")
+def shop(crm_data, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("shop") / "data"
+    crm_data.write(folder)
+    data = io.read_dataset(folder)
+    clean = cleaning.clean_dataset(data)
+    table = customer360.customer_table(
+        clean.lines, data.customers, data.contacts, data.surveys, data.campaigns,
+        returns=clean.cancellations, crosswalk=clean.crosswalk, seed=0)
+    return data, clean, table
+
+
+def test_customer_table_has_one_typed_row_per_customer(shop):
+    data, clean, table = shop
+    assert table.index.is_unique and table.index.name == "customer_id"
+    masters = set(clean.crosswalk["master_id"])
+    buyers = set(clean.lines.filter(clean.lines.customer_id.notnull())
+                 .customer_id.to_pandas().unique())
+    assert set(table.index) == masters | buyers
+    for col in table.columns:
+        dtype = table[col].dtype
+        if col in customer360.COUNT_COLUMNS:
+            assert dtype == "Int64", col
+        elif col in customer360.DATE_COLUMNS:
+            assert pd.api.types.is_datetime64_any_dtype(dtype), col
+        elif col in customer360.CATEGORY_COLUMNS:
+            assert isinstance(dtype, pd.CategoricalDtype), col
+    assert table["clv"].dtype == "float64" and table["churn_risk"].dtype == "float64"
+    dims = table.attrs["dimensions"]
+    assert [c for cols in dims.values() for c in cols] == list(table.columns)
+    assert {"city", "invoices", "complaints", "last_nps", "rfm_segment", "pyramid_level",
+            "cluster", "loyalty_type", "clv", "p_alive", "churn_risk", "next_offer",
+            "next_action"} <= set(table.columns)
+    assert not set(privacy.PERSONAL_COLUMNS) & set(table.columns)
+
+
+def test_customer_table_values_agree_with_their_sources(shop, crm_data):
+    data, clean, table = shop
+    merged = clean.crosswalk[clean.crosswalk["records"] > 1]["master_id"]
+    assert (table.loc[merged.unique(), "records"] > 1).all()
+    contacts = data.contacts.assign(customer_id=data.contacts["customer_id"].map(
+        clean.crosswalk.set_index("customer_id")["master_id"]))
+    complaints = contacts[contacts["kind"] == "complaint"].groupby("customer_id").size()
+    assert table["complaints"].reindex(complaints.index).tolist() == complaints.tolist()
+    assert table["complaints"].sum() == len(contacts[contacts["kind"] == "complaint"])
+    assert table["p_alive"].between(0, 1).all() and (table["clv"].dropna() >= 0).all()
+    risk = table["churn_risk"].dropna()
+    assert len(risk) > 100 and risk.between(0, 1).all()
+    # churn risk ranks lapsing customers above recent ones
+    recent = table["days_since_last_purchase"] < 30
+    assert risk[recent.reindex(risk.index)].mean() < risk[~recent.reindex(risk.index)].mean()
+    assert set(table["next_action"].astype(str)) <= set(customer360.ACTIONS)
+    assert table["next_offer"].notna().mean() > 0.9
+    # planted truth: customers the generator kept alive score as alive and at low risk
+    alive = crm_data.truth["customers"].set_index("person_id")["alive"].reindex(table.index)
+    alive = alive.astype("boolean")
+    assert table["p_alive"][alive == True].mean() > table["p_alive"][alive == False].mean() + 0.2  # noqa: E712
+    assert risk[alive.reindex(risk.index) == True].mean() < risk[alive.reindex(risk.index) == False].mean()  # noqa: E712,E501
+
+
+def test_next_actions_follow_their_order():
+    table = pd.DataFrame({
+        "open_complaints": [1, 0, 0, 0, 0, 0, 0],
+        "churn_risk": [0.9, 0.9, 0.1, 0.1, 0.1, 0.1, 0.1],
+        "clv": [100, 100, 100, 0, 0, 0, 0],
+        "last_nps": [0, 10, 3, 10, 10, 10, 10],
+        "p_alive": [0.9, 0.9, 0.9, 0.1, 0.9, 0.9, 0.9],
+        "revenue": [9, 9, 9, 9, 0, 0, 0],
+        "tenure_days": [400, 400, 400, 400, 10, 400, 400],
+        "next_offer": ["x", "x", "x", "x", "x", "x", None],
+        "next_offer_confidence": [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, np.nan],
+    })
+    assert customer360.next_actions(table).tolist() == customer360.ACTIONS
+
+
+def test_publish_masks_and_pseudonymizes(shop, monkeypatch):
+    data, clean, table = shop
+    with_personal = customer360.customer_table(
+        clean.lines, data.customers, crosswalk=clean.crosswalk, show_personal=True,
+        n_clusters=2)
+    assert {"name", "email", "phone"} <= set(with_personal.columns)
+    masked = customer360.publish(with_personal)
+    assert not set(masked["email"].dropna()) & set(data.customers["email"].dropna())
+    assert not set(masked["phone"].dropna()) & set(data.customers["phone"].dropna())
+    one = customer360.publish(table, pseudonymize=True, secret=SECRET)
+    again = customer360.publish(table, pseudonymize=True, secret=SECRET)
+    other = customer360.publish(table, pseudonymize=True, secret=SECRET + "x")
+    assert one.index.equals(again.index) and one.index.is_unique
+    assert not set(one.index) & set(other.index)
+    assert not set(one.index.astype(str)) & set(table.index.astype(str))
+    assert customer360.find_customer(table, one.index[5], SECRET) == table.index[5]
+    monkeypatch.delenv(privacy.SECRET_VARIABLE, raising=False)
+    with pytest.raises(ValueError, match=privacy.SECRET_VARIABLE):
+        customer360.publish(table, pseudonymize=True)
+    monkeypatch.setenv(privacy.SECRET_VARIABLE, SECRET)
+    assert customer360.publish(table, pseudonymize=True).index.equals(one.index)
+
+
+def test_pseudonyms_are_a_keyed_hash():
+    import hashlib
+    import hmac
+
+    got = privacy.pseudonymize_ids(pd.Series([7, None, 7]), SECRET)
+    expected = "c-" + hmac.new(SECRET.encode(), b"7", hashlib.sha256).hexdigest()[:16]
+    assert got.iloc[0] == got.iloc[2] == expected and pd.isna(got.iloc[1])
+    same = [privacy.pseudonymize_ids(pd.Series(ids), SECRET).iloc[0]
+            for ids in ([7], ["7"], pd.array([7], dtype="Int64"), [7.0])]
+    assert same == [expected] * 4  # one id, whatever the column's type
+    assert hashlib.sha256(b"7").hexdigest()[:16] not in expected  # not an unkeyed hash
+
+
+def test_export_writes_both_files_or_neither(shop, tmp_path, monkeypatch):
+    _, _, table = shop
+    parquet, csv = customer360.export_customer_table(table, tmp_path, pseudonymize=True,
+                                                     secret=SECRET)
+    back = pd.read_parquet(parquet)
+    assert len(back) == len(table) and back.index.is_unique
+    assert back["invoices"].dtype == "Int64" and back["clv"].dtype == "float64"
+    assert not set(back.index.astype(str)) & set(table.index.astype(str))
+    assert pd.read_csv(csv, index_col=0).shape == back.shape
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    with pytest.raises(OSError):
+        customer360.export_customer_table(table, tmp_path / "new")
+    assert list((tmp_path / "new").iterdir()) == []
+
+
+def test_customer_card_gathers_one_customer(shop):
+    data, clean, table = shop
+    cid = table["contacts"].idxmax()
+    card = customer360.customer_card(table, clean.lines, cid, data.contacts, data.surveys,
+                                     data.campaigns, clean.crosswalk)
+    timeline = card.timeline
+    assert timeline["date"].is_monotonic_increasing
+    assert (timeline["event"] == "purchase").sum() == table.loc[cid, "invoices"]
+    assert (timeline["event"] == "contact").sum() == table.loc[cid, "contacts"]
+    purchases = timeline[timeline["event"] == "purchase"]["value"].sum()
+    assert purchases == pytest.approx(table.loc[cid, "revenue"] + table.loc[cid, "returned_value"],
+                                      rel=1e-9) or purchases >= table.loc[cid, "revenue"]
+    assert card.action == table.loc[cid, "next_action"]
+    assert "clv" in card.scores and "invoices" in card.profile
+    with pytest.raises(KeyError, match="not in the customer table"):
+        customer360.customer_card(table, clean.lines, -1)
+
+
+def test_kpis_and_cohorts_agree_on_generated_data(shop):
+    _, clean, _ = shop
+    k = customer360.kpis_by_month(clean.lines)
+    co = customer360.cohorts(clean.lines)
+    # customers acquired per month = the cohorts' sizes; new + retained never exceed active
+    assert co.size.tolist() == k.loc[co.size.index, "new_customers"].tolist()
+    assert (k["new_customers"] + k["retained_customers"] <= k["active_customers"]).all()
+    assert k["retention_rate"].dropna().between(0, 1).all()
+    first_active = co.customers.stack()
+    assert first_active.groupby(level=0).first().equals(co.size.astype(float))
