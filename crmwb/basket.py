@@ -342,74 +342,108 @@ def recommend(rules: pd.DataFrame, basket: Iterable[str], n: int = 5,
     return out.reset_index(drop=True)
 
 
-def next_best_offers(rules: pd.DataFrame, histories: pd.Series,
-                     fill: Iterable[str] | None = None, chunk: int = 50_000) -> pd.DataFrame:
-    """The single best cross-sell offer for each customer, all customers at once.
+def _onehot_sets(sets, vocabulary: pd.Index) -> sparse.csr_matrix:
+    """Sets of items as a 0/1 CSR matrix over ``vocabulary`` (unknown items dropped)."""
+    sizes = np.fromiter((len(x) for x in sets), dtype=np.int64, count=len(sets))
+    codes = vocabulary.get_indexer([str(i) for x in sets for i in x])
+    rows = np.repeat(np.arange(len(sets)), sizes)
+    keep = codes >= 0
+    m = sparse.csr_matrix((np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], codes[keep])),
+                          shape=(len(sets), len(vocabulary)))
+    m.sum_duplicates()
+    m.data[:] = 1
+    return m
 
-    For each customer (``histories``: the items they have, indexed by customer
-    id), the most confident rule with a one-item consequent whose antecedent
-    they hold and whose consequent they lack (ties broken by lift), as
-    :func:`recommend` ranks them; customers no rule fits get the first item of
-    ``fill`` (e.g. the most popular items) they lack, marked ``"popular"``.
-    Rules are matched with one sparse product per ``chunk`` customers.
+
+def cross_sell_offers(rules: pd.DataFrame, histories: pd.Series, n: int = 5,
+                      fill: Iterable[str] | None = None,
+                      cells_per_chunk: int = 50_000_000) -> pd.DataFrame:
+    """The top ``n`` cross-sell offers for many baskets or customers at once.
+
+    The same offers as :func:`recommend` for each entry of ``histories`` (the
+    items each customer or basket has): rules whose antecedent it holds propose
+    their consequent items it lacks, each item ranked by its best rule
+    (confidence, then lift), completed from ``fill`` (e.g. the most popular
+    items) with ``because = "popular"``. Rules are matched with sparse
+    products over chunks of customers, so memory stays bounded.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per offer: the index of ``histories`` (repeated), ``rank``
+        (1 is the best), ``offer``, ``confidence``, ``lift`` and ``because``.
+    """
+    rules = rules.reset_index(drop=True)
+    fill = list(dict.fromkeys(map(str, fill or [])))
+    pair_rule = np.asarray([k for k, c in enumerate(rules["consequents"]) for _ in c], dtype=int)
+    pair_item = [str(i) for c in rules["consequents"] for i in sorted(c, key=str)]
+    confidence = rules["confidence"].to_numpy(dtype=float)
+    lift = rules["lift"].to_numpy(dtype=float)
+    order = np.lexsort((np.arange(len(pair_rule)), -lift[pair_rule], -confidence[pair_rule])) \
+        if len(pair_rule) else np.arange(0)
+    pair_rule, pair_item = pair_rule[order], np.asarray(pair_item, dtype=object)[order]
+    words = {str(i) for a in rules["antecedents"] for i in a} | set(pair_item) | set(fill)
+    vocabulary = pd.Index(sorted(words))
+    ante = _onehot_sets(rules["antecedents"].tolist(), vocabulary).T.tocsc()
+    need = np.asarray([len(a) for a in rules["antecedents"]], dtype=np.float32)
+    pair_code = vocabulary.get_indexer(list(pair_item)) if len(pair_item) else np.arange(0)
+    # pairs grouped by item (rank order kept within an item): the best rule of an item is the
+    # first eligible pair of its group
+    by_item = np.lexsort((np.arange(len(pair_code)), pair_code)) if len(pair_code) else pair_code
+    starts = np.flatnonzero(np.diff(pair_code[by_item], prepend=-1)) if len(by_item) else by_item
+    because_text = np.asarray([", ".join(sorted(map(str, a))) for a in rules["antecedents"]],
+                              dtype=object)
+    values = histories.tolist()
+    chunk = max(1, cells_per_chunk // max(len(pair_rule), 1))
+    none = len(pair_rule)  # rank of "no rule"
+    out = []
+    for start in range(0, len(values), chunk):
+        part = values[start:start + chunk]
+        have = _onehot_sets(part, vocabulary)
+        rows = np.arange(len(part))
+        chosen_rank = np.full((len(part), 0), none)
+        if len(pair_rule):
+            fits = (have @ ante).toarray() >= need
+            eligible = fits[:, pair_rule] & (have[:, pair_code].toarray() == 0)
+            rank = np.where(eligible, np.arange(len(pair_rule)), none)[:, by_item]
+            best = np.minimum.reduceat(rank, starts, axis=1)  # per item: its best pair's rank
+            k = min(n, best.shape[1])
+            top = np.argpartition(best, k - 1, axis=1)[:, :k] if k < best.shape[1] \
+                else np.tile(np.arange(best.shape[1]), (len(part), 1))
+            chosen_rank = np.take_along_axis(best, top, axis=1)
+            by_rank = np.argsort(chosen_rank, axis=1, kind="stable")
+            chosen_rank = np.take_along_axis(chosen_rank, by_rank, axis=1)[:, :n]
+        for r in rows:
+            ranks = [x for x in chosen_rank[r] if x < none]
+            items = [pair_item[x] for x in ranks]
+            entry = [(items[j], confidence[pair_rule[x]], lift[pair_rule[x]],
+                      because_text[pair_rule[x]]) for j, x in enumerate(ranks)]
+            if len(entry) < n and fill:
+                own = {str(i) for i in part[r]} | set(items)
+                entry += [(i, np.nan, np.nan, "popular") for i in fill
+                          if i not in own][:n - len(entry)]
+            out.extend((start + r, j + 1, *e) for j, e in enumerate(entry))
+    frame = pd.DataFrame(out, columns=["_row", "rank", "offer", "confidence", "lift", "because"])
+    index = histories.index[frame.pop("_row").to_numpy(dtype=int)]
+    frame.index = index
+    return frame
+
+
+def next_best_offers(rules: pd.DataFrame, histories: pd.Series,
+                     fill: Iterable[str] | None = None) -> pd.DataFrame:
+    """The single best cross-sell offer for each customer (:func:`cross_sell_offers`, n = 1).
 
     Returns
     -------
     pandas.DataFrame
         Indexed like ``histories``: ``offer``, ``confidence``, ``lift`` and
-        ``because`` (the antecedent, or ``"popular"``); missing when nothing fits.
+        ``because``; missing where nothing fits.
     """
-    single = rules[rules["consequents"].map(len) == 1].sort_values(
-        ["confidence", "lift"], ascending=False, kind="stable")
-    fill = list(dict.fromkeys(fill or []))
-    antecedents = single["antecedents"].tolist()
-    consequents = [next(iter(c)) for c in single["consequents"]]
-    words = {str(i) for a in antecedents for i in a} | set(map(str, consequents))
-    vocabulary = pd.Index(sorted(words | set(map(str, fill))))
-
-    def onehot(sets) -> sparse.csr_matrix:
-        rows, cols = [], []
-        for r, items in enumerate(sets):
-            codes = vocabulary.get_indexer([str(i) for i in items])
-            codes = np.unique(codes[codes >= 0])
-            rows.extend([r] * len(codes))
-            cols.extend(codes)
-        return sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
-                                 shape=(len(sets), len(vocabulary)))
-
-    ante = onehot(antecedents).T.tocsc()
-    need = np.asarray([len(a) for a in antecedents], dtype=np.float32)
-    cons = vocabulary.get_indexer(list(map(str, consequents)))
-    pops = vocabulary.get_indexer(list(map(str, fill)))
-    out = pd.DataFrame({"offer": pd.Series(pd.NA, index=histories.index, dtype="string"),
-                        "confidence": np.nan, "lift": np.nan,
-                        "because": pd.Series(pd.NA, index=histories.index, dtype="string")})
-    because = np.array([", ".join(sorted(map(str, a))) for a in antecedents] + ["popular"],
-                       dtype=object)
-    values = histories.tolist()
-    for start in range(0, len(values), chunk):
-        have = onehot(values[start:start + chunk])
-        offer = np.full(have.shape[0], -1)
-        if len(single):
-            fits = ((have @ ante).toarray() >= need) & (have[:, cons].toarray() == 0)
-            first = fits.argmax(axis=1)
-            offer = np.where(fits[np.arange(len(first)), first], first, -1)
-        chosen = np.full(have.shape[0], -1)
-        if len(pops):
-            lacks = have[:, pops].toarray() == 0
-            pop_first = lacks.argmax(axis=1)
-            chosen = np.where(lacks[np.arange(len(pop_first)), pop_first], pop_first, -1)
-        by_rule = offer >= 0
-        by_pop = ~by_rule & (chosen >= 0)
-        names = np.empty(len(offer), dtype=object)
-        names[by_rule] = np.asarray(consequents, dtype=object)[offer[by_rule]]
-        names[by_pop] = np.asarray(fill, dtype=object)[chosen[by_pop]]
-        pos = np.arange(start, start + len(offer))
-        out.iloc[pos[by_rule | by_pop], 0] = names[by_rule | by_pop]
-        out.iloc[pos[by_rule], 1] = single["confidence"].to_numpy()[offer[by_rule]]
-        out.iloc[pos[by_rule], 2] = single["lift"].to_numpy()[offer[by_rule]]
-        out.iloc[pos[by_rule], 3] = because[offer[by_rule]]
-        out.iloc[pos[by_pop], 3] = "popular"
+    best = cross_sell_offers(rules, histories, n=1, fill=fill)
+    best = best[~best.index.duplicated()]
+    out = best.drop(columns="rank").reindex(histories.index)
+    out["offer"] = out["offer"].astype("string")
+    out["because"] = out["because"].astype("string")
     return out
 
 
@@ -438,15 +472,21 @@ def hit_rate(table: pd.DataFrame, min_support: float, min_confidence: float, n: 
     rules = mine_rules(train, min_support, min_confidence, max_len=max_len, algorithm=algorithm)
     popular = item_frequencies(train).index.tolist()
     rng = np.random.default_rng(seed)
-    hits = {"rules": 0, "most popular": 0}
+    hidden, shown = [], []
     for items in held_out["items"]:
         items = list(items)
         rng.shuffle(items)
-        hidden, shown = set(items[: len(items) // 2]), set(items[len(items) // 2:])
-        offers = recommend(rules, shown, n, fill=popular)["item"].tolist()
-        base = [i for i in popular if i not in shown][:n]
-        hits["rules"] += bool(set(offers) & hidden)
-        hits["most popular"] += bool(set(base) & hidden)
+        hidden.append(set(items[: len(items) // 2]))
+        shown.append(set(items[len(items) // 2:]))
+    shown = pd.Series(shown, dtype=object)
+
+    def offered(by_rules: pd.DataFrame) -> list[set]:
+        offers = cross_sell_offers(by_rules, shown, n, fill=popular)
+        sets = offers.groupby(level=0)["offer"].agg(set)
+        return [sets.get(i, set()) for i in shown.index]
+
+    hits = {"rules": sum(bool(o & h) for o, h in zip(offered(rules), hidden)),
+            "most popular": sum(bool(o & h) for o, h in zip(offered(rules.iloc[:0]), hidden))}
     customers = len(held_out)
     return pd.DataFrame({"customers": customers,
                          f"hit_rate_at_{n}": {k: v / customers if customers else np.nan

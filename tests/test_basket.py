@@ -181,7 +181,7 @@ def test_next_best_offers_agree_with_recommend(shop_baskets):
     rules = basket.mine_rules(shop_baskets, 0.01, 0.2, max_len=3)
     histories = shop_baskets.groupby("customer_id")["items"].agg(lambda s: set().union(*s))
     popular = basket.item_frequencies(shop_baskets).index.tolist()
-    offers = basket.next_best_offers(rules, histories, fill=popular, chunk=97)  # several chunks
+    offers = basket.next_best_offers(rules, histories, fill=popular)
     assert offers.index.equals(histories.index)
     sample = histories.sample(150, random_state=0)
     for cid, have in sample.items():
@@ -197,3 +197,19 @@ def test_next_best_offers_agree_with_recommend(shop_baskets):
         else:  # the same confidence and lift (ties between equal rules may pick either item)
             assert got["confidence"] == pytest.approx(best["confidence"].iloc[0])
             assert got["lift"] == pytest.approx(best["lift"].iloc[0])
+
+
+def test_cross_sell_offers_match_recommend_for_every_basket():
+    rules = basket.mine_rules(BASKETS, 0.2, 0.3)
+    histories = pd.Series([["butter"], ["jam"], ["milk"], ["caviar"], ["bread", "butter"]],
+                          index=list("abcde"))
+    many = basket.cross_sell_offers(rules, histories, n=3, fill=["bread", "milk", "jam"],
+                                    cells_per_chunk=7)  # one basket a chunk
+    for key, have in histories.items():
+        one = basket.recommend(rules, have, n=3, fill=["bread", "milk", "jam"])
+        got = many.loc[[key]] if key in many.index else many.iloc[:0]
+        assert got["rank"].tolist() == list(range(1, len(one) + 1))
+        assert got["because"].tolist() == one["because"].tolist()
+        assert got["confidence"].fillna(-1).tolist() == pytest.approx(
+            one["confidence"].fillna(-1).tolist())
+        assert set(got["offer"]) == set(one["item"]) and not set(got["offer"]) & set(have)
