@@ -114,11 +114,11 @@ class _Scratch:
         self.con = con
 
     def keep(self, t: ir.Table, name: str) -> ir.Table:
-        return self.con.create_table(f"crmwb_clean_{name}_{next(engine._names)}", t, temp=True)
+        return engine.materialize(t)
 
     def release(self, *tables: ir.Table) -> None:
         for t in tables:
-            self.con.raw_sql(f'DROP TABLE IF EXISTS "{t.get_name()}"')
+            engine.release(t)
 
 
 def _match_cancellations(c: ir.Table, b: ir.Table, scratch: _Scratch,
@@ -145,15 +145,15 @@ def _match_cancellations(c: ir.Table, b: ir.Table, scratch: _Scratch,
                                        capacity.b_date <= pending.c_date,
                                        capacity.left >= pending.c_qty])
         exact = ((cand.left == cand.c_qty) & (cand.b_price == cand.c_price)).cast("int8")
-        rank = ibis.row_number().over(group_by=cand.c_line,
-                                      order_by=[exact.desc(), cand.b_date.desc(),
-                                                cand.b_line.desc()])
-        chosen = cand.filter(rank == 0)
-        taken = chosen.c_qty.sum().over(group_by=chosen.b_line,
-                                        order_by=[chosen.c_date, chosen.c_line],
-                                        rows=(None, 0))
-        accepted = keep(chosen.filter(taken <= chosen.left).select("c_line", "b_line", "c_qty"),
-                        f"match{round_}")
+        # window results are named columns before they are filtered on (Spark needs it)
+        cand = cand.mutate(_rank=ibis.row_number().over(
+            group_by=cand.c_line, order_by=[exact.desc(), cand.b_date.desc(),
+                                            cand.b_line.desc()]))
+        chosen = cand.filter(cand._rank == 0)
+        chosen = chosen.mutate(_taken=chosen.c_qty.sum().over(
+            group_by=chosen.b_line, order_by=[chosen.c_date, chosen.c_line], rows=(None, 0)))
+        accepted = keep(chosen.filter(chosen._taken <= chosen.left)
+                        .select("c_line", "b_line", "c_qty"), f"match{round_}")
         if int(accepted.count().execute()) == 0:
             release(accepted)
             break
@@ -241,7 +241,8 @@ def clean_transactions(
     # reproducible and the clean lines keep the input's order; far cheaper than
     # sorting on every column
     normalised = t
-    t = numbered = keep(t.group_by(columns).agg(_line=t.rowid().min()), "numbered")
+    t = t.mutate(_rid=engine.line_number(t))
+    t = numbered = keep(t.group_by(columns).agg(_line=t._rid.min()), "numbered")
     scratch.release(normalised)
     n1, v1 = _stats(t)
     record("exact_duplicates", "removed lines identical in every column",

@@ -141,6 +141,41 @@ def open_table(
     )
 
 
+def backend_name(t: ir.Table) -> str:
+    """The engine a table lives on: ``"duckdb"`` or ``"pyspark"`` (or another Ibis backend)."""
+    return t._find_backend().name
+
+
+@ibis.udf.scalar.builtin(name="monotonically_increasing_id")
+def _spark_line_id() -> dt.int64:  # Spark built-in
+    ...
+
+
+def line_number(t: ir.Table) -> ir.IntegerValue:
+    """A number for each line, in the input's order where the engine keeps it.
+
+    DuckDB: the row id of a stored table (the input's order). Spark: its
+    monotonically increasing id (unique, ordered within each partition).
+    """
+    if backend_name(t) == "pyspark":
+        return _spark_line_id()
+    return t.rowid()
+
+
+def materialize(t: ir.Table) -> ir.Table:
+    """Compute ``t`` once and keep it in the engine (DuckDB: a temporary table; Spark: cached).
+
+    For intermediate results queried several times; free them with :func:`release`.
+    """
+    return t.cache()
+
+
+def release(t: ir.Table) -> None:
+    """Free a table kept by :func:`materialize` (nothing happens for other tables)."""
+    if hasattr(t, "release"):
+        t.release()
+
+
 def to_pandas(expr: ir.Table | ir.Column) -> pd.DataFrame:
     """Run an Ibis expression and return its (customer-level, small) result."""
     return expr.to_pandas()
