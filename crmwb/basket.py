@@ -78,13 +78,14 @@ def basket_table(transactions, level: str = "product_id",
     if level not in t.columns:
         raise ValueError(f"transactions have no column {level!r} to name items; columns: "
                          f"{list(t.columns)}")
-    keep = [c for c in ("customer_id", "date") if c in t.columns]
     t = t.filter((t.quantity > 0) & t[level].notnull())
-    lines = engine.to_pandas(t.select("invoice_id", *keep, item=t[level].cast("string")))
-    g = lines.groupby("invoice_id", sort=True)
-    out = g.agg(**{c: (c, "first") for c in keep})
-    out["items"] = g["item"].agg(lambda s: sorted(set(s)))
-    return out.reset_index()
+    t = t.mutate(_item=t[level].cast("string"))
+    # grouped in the engine: one row per invoice comes back, never the lines
+    firsts = {c: t[c].min() for c in ("customer_id", "date") if c in t.columns}
+    per_invoice = t.group_by("invoice_id").agg(**firsts, items=t._item.collect(distinct=True))
+    out = engine.to_pandas(per_invoice).sort_values("invoice_id", kind="stable")
+    out["items"] = out["items"].map(lambda items: sorted(items))
+    return out.reset_index(drop=True)
 
 
 def _as_baskets(baskets) -> list[list[str]]:
@@ -501,10 +502,12 @@ def upsell(transactions, product: str, n: int = 3, level: str = "product_id",
     is their mean unit price over the product's.
     """
     t = _as_table(transactions)
-    lines = engine.to_pandas(t.filter((t.quantity > 0) & t.customer_id.notnull()).select(
-        "customer_id", item=t[level].cast("string"), group=t[group].cast("string"),
-        price=t.unit_price))
-    prices = lines.groupby("item").agg(price=("price", "mean"), group=("group", "first"))
+    t = t.filter((t.quantity > 0) & t.customer_id.notnull())
+    t = t.mutate(item=t[level].cast("string"), group=t[group].cast("string"))
+    prices = engine.to_pandas(t.group_by("item").agg(price=t.unit_price.mean(),
+                                                     group=t.group.min())).set_index("item")
+    # who bought what, aggregated in the engine (one row per customer and item)
+    lines = engine.to_pandas(t.select("customer_id", "item").distinct())
     if product not in prices.index:
         raise ValueError(f"no purchases of {product!r} in the {level!r} column")
     own = prices.loc[product]

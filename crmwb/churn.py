@@ -20,6 +20,8 @@ expected profit of a retention offer to the top-k customers.
 
 from __future__ import annotations
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
@@ -74,21 +76,26 @@ def churn_labels(transactions, cutoff, horizon_days: int = 90,
     cut = _day(cutoff) + pd.Timedelta(days=1)
     start, stop = cut - pd.Timedelta(days=active_days), cut + pd.Timedelta(days=horizon_days)
     t = t.filter(t.customer_id.notnull() & (t.quantity > 0))
-    active = set(t.filter((t.date >= start) & (t.date < cut)).customer_id.to_pandas())
-    came_back = set(t.filter((t.date >= cut) & (t.date < stop)).customer_id.to_pandas())
+    def customers(x: ir.Table) -> set:  # distinct in the engine: no lines come back
+        return set(engine.to_pandas(x.select("customer_id").distinct())["customer_id"])
+
+    active = customers(t.filter((t.date >= start) & (t.date < cut)))
+    came_back = customers(t.filter((t.date >= cut) & (t.date < stop)))
     ids = sorted(active)
     return pd.Series([i not in came_back for i in ids], index=pd.Index(ids, name="customer_id"),
                      name="churned")
 
 
 def _gap_statistics(t, cut: pd.Timestamp) -> pd.DataFrame:
-    days = engine.to_pandas(t.filter(t.date < cut).select("customer_id", day=t.date.truncate("D"))
-                            .distinct())
-    days = days.sort_values(["customer_id", "day"])
-    gaps = days.groupby("customer_id")["day"].diff().dt.days
-    g = gaps.groupby(days["customer_id"])
-    return pd.DataFrame({"mean_gap_days": g.mean(), "std_gap_days": g.std(),
-                         "max_gap_days": g.max()})
+    """Mean, standard deviation and longest gap between purchase days, in the engine."""
+    days = t.filter(t.date < cut).select("customer_id", day=t.date.truncate("D")).distinct()
+    days = days.mutate(_s=days.day.epoch_seconds())
+    w = ibis.window(group_by=days.customer_id, order_by=days.day)
+    gaps = days.mutate(gap=(days._s - days._s.lag().over(w)) / 86400)
+    stats = engine.to_pandas(gaps.group_by("customer_id").agg(
+        mean_gap_days=gaps.gap.mean(), std_gap_days=gaps.gap.std(how="sample"),
+        max_gap_days=gaps.gap.max()))
+    return stats.set_index("customer_id").astype(float)
 
 
 def _complaint_features(contacts: pd.DataFrame, cut: pd.Timestamp,

@@ -930,8 +930,10 @@ def observed_retention(transactions, as_of=None, window_days: int = 365) -> floa
     middle, start = stop - pd.Timedelta(days=window_days), stop - pd.Timedelta(days=2 *
                                                                              window_days)
     t = t.filter(t.customer_id.notnull() & (t.quantity > 0))
-    earlier = set(t.filter((t.date >= start) & (t.date < middle)).customer_id.to_pandas())
-    later = set(t.filter((t.date >= middle) & (t.date < stop)).customer_id.to_pandas())
+    earlier = set(t.filter((t.date >= start) & (t.date < middle)).select("customer_id")
+                  .distinct().to_pandas()["customer_id"])
+    later = set(t.filter((t.date >= middle) & (t.date < stop)).select("customer_id")
+                .distinct().to_pandas()["customer_id"])
     if not earlier:
         raise ValueError(f"no customer bought between {start:%Y-%m-%d} and {middle:%Y-%m-%d}: "
                          "choose a shorter window")

@@ -65,6 +65,63 @@ def connect(
     return con
 
 
+#: Spark settings applied to every local session unless the caller sets them
+SPARK_DEFAULTS = {
+    "spark.ui.enabled": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+
+
+def connect_spark(master: str = "local[*]", memory: str = "2g", config: dict | None = None,
+                  app_name: str = "crmwb") -> ibis.BaseBackend:
+    """Open (or reuse) a SparkSession and return Ibis's PySpark backend on it.
+
+    Parameters
+    ----------
+    master : str
+        ``"local[*]"`` for Spark on this machine, or a cluster's master URL
+        (``spark://host:7077``, ``yarn``, ``k8s://...``).
+    memory : str
+        Driver memory, e.g. ``"4g"``.
+    config : dict, optional
+        Further ``spark.*`` settings, e.g. ``{"spark.executor.memory": "8g"}``.
+
+    Returns
+    -------
+    ibis PySpark backend
+        Transaction lines opened on it stay in Spark; only customer-level
+        results come back to pandas.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError("engine 'spark' needs pyspark (pip install 'crmwb[spark]') and "
+                          "Java 17") from err
+    settings = {**SPARK_DEFAULTS, "spark.driver.memory": memory, **(config or {})}
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in settings.items():
+        builder = builder.config(key, str(value))
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return ibis.pyspark.connect(session)
+
+
+def connect_engine(engine: str = "duckdb", spark: dict | None = None,
+                   **duckdb_options) -> ibis.BaseBackend:
+    """The engine named by a notebook's ``engine`` parameter: ``"duckdb"`` or ``"spark"``.
+
+    ``spark`` holds :func:`connect_spark`'s settings (``master``, ``memory``,
+    ``config``); ``duckdb_options`` go to :func:`connect`.
+    """
+    if engine in ("", None, "duckdb"):
+        return connect(**duckdb_options)
+    if engine == "spark":
+        return connect_spark(**(spark or {}))
+    raise ValueError(f"unknown engine {engine!r}; expected 'duckdb' or 'spark'")
+
+
 def _parquet_paths(path: Path) -> str:
     if path.is_dir():
         return str(path / "**" / "*.parquet")
@@ -124,6 +181,8 @@ def open_table(
     con = con if con is not None else connect()
     name = name or f"crmwb_{next(_names)}"
     if isinstance(source, pd.DataFrame):
+        if con.name == "pyspark":  # Spark keeps no temporary tables: a view of the frame
+            return con.create_view(name, ibis.memtable(source), overwrite=True)
         return con.create_table(name, source, temp=True, overwrite=True)
     path = Path(source)
     text = str(source)
@@ -132,7 +191,8 @@ def open_table(
         raise FileNotFoundError(f"data file not found: {path}")
     suffixes = "".join(path.suffixes).lower()
     if path.is_dir() or suffixes.endswith(".parquet") or suffixes.endswith(".pq"):
-        return con.read_parquet(_parquet_paths(path), table_name=name, **read_options)
+        where = str(path) if con.name == "pyspark" else _parquet_paths(path)
+        return con.read_parquet(where, table_name=name, **read_options)
     if any(suffixes.endswith(s) for s in (".csv", ".csv.gz", ".tsv", ".txt", ".txt.gz")):
         return con.read_csv(text, table_name=name, **read_options)
     raise ValueError(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -82,15 +83,18 @@ def brand_sequences(
     if missing:
         raise ValueError(f"transactions lack column(s) {missing} needed for loyalty types")
     t = t.filter(t.customer_id.notnull() & t.brand.notnull() & (t.quantity > 0))
-    cols = needed + ["invoice_id", "product_id"]
-    lines = engine.to_pandas(t.select(*dict.fromkeys(cols)))
     keys = ["customer_id"] + ([within] if within else [])
-    lines = lines.sort_values(keys + ["date", "invoice_id", "product_id"], kind="stable")
-    g = lines.groupby(keys, sort=True)["brand"]
-    out = g.agg(list).rename("sequence").to_frame()
+    # one ordered sequence per customer (and category) is built in the engine: no lines
+    # come back to pandas
+    # (date, invoice, product, brand) records, sorted in the engine, then their brands: an
+    # ordered collect every engine understands (Spark has no ordered aggregation)
+    record = ibis.struct({"d": t.date, "i": t.invoice_id, "p": t.product_id, "b": t.brand})
+    per = t.group_by(keys).agg(sequence=record.collect().sort().map(lambda r: r.b),
+                               brands=t.brand.nunique())
+    out = engine.to_pandas(per).sort_values(keys, kind="stable").reset_index(drop=True)
+    out["sequence"] = out["sequence"].map(list)
     out["purchases"] = out["sequence"].str.len()
-    out["brands"] = g.nunique()
-    return out.reset_index()
+    return out[[*keys, "sequence", "purchases", "brands"]]
 
 
 def loyalty_types(

@@ -1,0 +1,97 @@
+"""The same transaction-level steps on DuckDB and on Spark (local mode) give the same results."""
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmwb import basket, churn, cleaning, customer360, engine, io, summary
+from crmwb.datasets import make_crm_data
+
+pytest.importorskip("pyspark", reason="engine 'spark' needs pyspark (the dev extra installs it)")
+if shutil.which("java") is None:
+    pytest.skip("engine 'spark' needs Java 17 on the PATH", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("spark") / "data"
+    make_crm_data(300, seed=11).write(folder)
+    spark = engine.connect_engine("spark", {"master": "local[2]", "memory": "1g"})
+    out = {}
+    for name, con in (("duckdb", engine.connect()), ("spark", spark)):
+        data = io.read_dataset(folder, con=con)
+        out[name] = (data, cleaning.clean_dataset(data))
+    return out
+
+
+def same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert list(a.columns) == list(b.columns)
+    assert a.index.equals(b.index)
+    for col in a.columns:
+        x, y = a[col], b[col]
+        if pd.api.types.is_datetime64_any_dtype(x):
+            assert (pd.to_datetime(x) == pd.to_datetime(y)).all() or x.isna().equals(y.isna()), col
+        elif pd.api.types.is_numeric_dtype(x) and pd.api.types.is_numeric_dtype(y):
+            assert np.allclose(x.astype(float), y.astype(float), rtol=1e-9, equal_nan=True), col
+        else:
+            assert x.astype(str).tolist() == y.astype(str).tolist(), col
+
+
+def test_the_lines_stay_on_spark(both):
+    _, clean = both["spark"]
+    assert engine.backend_name(clean.lines) == "pyspark"
+
+
+def test_same_cleaning_log(both):
+    logs = [both[e][1].log for e in ("duckdb", "spark")]
+    same_frame(*logs)
+
+
+def test_same_customer_summary(both):
+    same_frame(*[summary.customer_summary(both[e][1].lines, returns=both[e][1].cancellations)
+                 for e in ("duckdb", "spark")])
+
+
+def test_same_kpis_and_cohorts(both):
+    kpis = [customer360.kpis_by_month(both[e][1].lines, both[e][0].contacts, both[e][0].surveys,
+                                      both[e][0].campaigns) for e in ("duckdb", "spark")]
+    same_frame(*kpis)
+    cohorts = [customer360.cohorts(both[e][1].lines) for e in ("duckdb", "spark")]
+    same_frame(cohorts[0].retention, cohorts[1].retention)
+    same_frame(cohorts[0].revenue, cohorts[1].revenue)
+
+
+def test_same_churn_features(both):
+    frames = []
+    for e in ("duckdb", "spark"):
+        data, clean = both[e]
+        end = summary.analysis_end(clean.lines)
+        frames.append(churn.churn_features(clean.lines, end - pd.Timedelta(days=90),
+                                           customers=data.customers, contacts=data.contacts,
+                                           surveys=data.surveys, returns=clean.cancellations))
+    same_frame(*frames)
+
+
+def test_same_baskets(both):
+    tables = [basket.basket_table(both[e][1].lines) for e in ("duckdb", "spark")]
+    same_frame(tables[0].drop(columns="items"), tables[1].drop(columns="items"))
+    assert tables[0]["items"].tolist() == tables[1]["items"].tolist()
+
+
+def test_same_loyalty_sequences(both):
+    from crmwb import loyalty
+
+    same_frame(*[loyalty.brand_sequences(both[e][1].lines) for e in ("duckdb", "spark")])
+
+
+def test_same_customer_table(both):
+    tables = []
+    for e in ("duckdb", "spark"):
+        data, clean = both[e]
+        tables.append(customer360.customer_table(
+            clean.lines, data.customers, data.contacts, data.surveys, data.campaigns,
+            returns=clean.cancellations, crosswalk=clean.crosswalk, seed=0))
+    assert tables[0].index.equals(tables[1].index) and tables[0].index.is_unique
+    same_frame(*tables)
