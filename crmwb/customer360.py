@@ -272,7 +272,9 @@ def _offers(t: ir.Table, as_of, level: str, min_support: float, min_confidence: 
     if level not in t.columns:
         return pd.DataFrame()
     table = basket.basket_table(t, level=level)
-    rules = basket.mine_rules(table, min_support, min_confidence, max_len=3)
+    on_spark = engine.backend_name(t) == "pyspark"  # Spark mines its own lines (FPGrowth)
+    rules = basket.mine_rules(t if on_spark else table, min_support, min_confidence, max_len=3,
+                              level=level)
     known = table[table["customer_id"].notna()] if "customer_id" in table else table.iloc[:0]
     histories = known.groupby("customer_id")["items"].agg(lambda s: set().union(*s))
     popular = basket.item_frequencies(table).index.tolist()[:50]

@@ -95,3 +95,18 @@ def test_same_customer_table(both):
             returns=clean.cancellations, crosswalk=clean.crosswalk, seed=0))
     assert tables[0].index.equals(tables[1].index) and tables[0].index.is_unique
     same_frame(*tables)
+
+
+def test_spark_fpgrowth_finds_mlxtends_itemsets(both):
+    _, clean = both["spark"]
+    on_spark = basket.frequent_itemsets(clean.lines, 0.02, level="category")
+    lists = basket.basket_table(both["duckdb"][1].lines, level="category")
+    reference = basket.frequent_itemsets(lists, 0.02, algorithm="fpgrowth")
+    assert on_spark.attrs["n_baskets"] == len(lists)
+    assert dict(zip(on_spark["itemsets"], on_spark["support"].round(12))) == \
+        dict(zip(reference["itemsets"], reference["support"].round(12)))
+    rules = basket.mine_rules(clean.lines, 0.02, 0.3, level="category")
+    reference_rules = basket.mine_rules(lists, 0.02, 0.3)
+    assert list(rules.columns) == list(reference_rules.columns)
+    assert set(zip(rules["antecedents"], rules["consequents"])) == \
+        set(zip(reference_rules["antecedents"], reference_rules["consequents"]))
