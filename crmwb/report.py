@@ -135,6 +135,9 @@ def check_params(params: dict, notebooks: list[Path]) -> dict[Path, dict]:
             f"unknown parameter(s) {unknown}; the selected notebooks take: "
             f"{', '.join(sorted(known)) or '(none)'}"
         )
+    if params.get("engine", "duckdb") not in ("duckdb", "spark"):
+        raise ParameterError(f"engine: unknown engine {params['engine']!r}; "
+                             "expected duckdb or spark")
     lang = params.get("lang", "en")
     if lang not in LANGUAGES:
         raise ParameterError(f"lang: unknown language {lang!r}; available: {', '.join(LANGUAGES)}")
