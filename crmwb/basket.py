@@ -395,16 +395,16 @@ def _onehot_sets(sets, vocabulary: pd.Index) -> sparse.csr_matrix:
 
 
 def cross_sell_offers(rules: pd.DataFrame, histories: pd.Series, n: int = 5,
-                      fill: Iterable[str] | None = None,
-                      cells_per_chunk: int = 50_000_000) -> pd.DataFrame:
+                      fill: Iterable[str] | None = None, chunk: int = 200_000) -> pd.DataFrame:
     """The top ``n`` cross-sell offers for many baskets or customers at once.
 
     The same offers as :func:`recommend` for each entry of ``histories`` (the
     items each customer or basket has): rules whose antecedent it holds propose
     their consequent items it lacks, each item ranked by its best rule
     (confidence, then lift), completed from ``fill`` (e.g. the most popular
-    items) with ``because = "popular"``. Rules are matched with sparse
-    products over chunks of customers, so memory stays bounded.
+    items) with ``because = "popular"``. One sparse product per ``chunk`` of
+    customers finds the rules each holds; work grows with the rules that fit,
+    not with customers times rules.
 
     Returns
     -------
@@ -414,57 +414,83 @@ def cross_sell_offers(rules: pd.DataFrame, histories: pd.Series, n: int = 5,
     """
     rules = rules.reset_index(drop=True)
     fill = list(dict.fromkeys(map(str, fill or [])))
+    # (rule, consequent item) pairs in rank order: confidence, then lift, then rule order
     pair_rule = np.asarray([k for k, c in enumerate(rules["consequents"]) for _ in c], dtype=int)
-    pair_item = [str(i) for c in rules["consequents"] for i in sorted(c, key=str)]
+    pair_item = np.asarray([str(i) for c in rules["consequents"] for i in sorted(c, key=str)],
+                           dtype=object)
     confidence = rules["confidence"].to_numpy(dtype=float)
     lift = rules["lift"].to_numpy(dtype=float)
-    order = np.lexsort((np.arange(len(pair_rule)), -lift[pair_rule], -confidence[pair_rule])) \
-        if len(pair_rule) else np.arange(0)
-    pair_rule, pair_item = pair_rule[order], np.asarray(pair_item, dtype=object)[order]
+    order = np.lexsort((np.arange(len(pair_rule)), -lift[pair_rule], -confidence[pair_rule]))
+    pair_rule, pair_item = pair_rule[order], pair_item[order]
     words = {str(i) for a in rules["antecedents"] for i in a} | set(pair_item) | set(fill)
     vocabulary = pd.Index(sorted(words))
+    size = len(vocabulary)
     ante = _onehot_sets(rules["antecedents"].tolist(), vocabulary).T.tocsc()
     need = np.asarray([len(a) for a in rules["antecedents"]], dtype=np.float32)
-    pair_code = vocabulary.get_indexer(list(pair_item)) if len(pair_item) else np.arange(0)
-    # pairs grouped by item (rank order kept within an item): the best rule of an item is the
-    # first eligible pair of its group
-    by_item = np.lexsort((np.arange(len(pair_code)), pair_code)) if len(pair_code) else pair_code
-    starts = np.flatnonzero(np.diff(pair_code[by_item], prepend=-1)) if len(by_item) else by_item
+    pair_code = vocabulary.get_indexer(list(pair_item)).astype(np.int64)
+    # the pairs of each rule, as a CSR-like index
+    by_rule = np.argsort(pair_rule, kind="stable")
+    rule_ptr = np.searchsorted(pair_rule[by_rule], np.arange(len(rules) + 1))
     because_text = np.asarray([", ".join(sorted(map(str, a))) for a in rules["antecedents"]],
                               dtype=object)
+    fill_code = vocabulary.get_indexer(fill).astype(np.int64)
     values = histories.tolist()
-    chunk = max(1, cells_per_chunk // max(len(pair_rule), 1))
-    none = len(pair_rule)  # rank of "no rule"
-    out = []
+    parts = []
     for start in range(0, len(values), chunk):
-        part = values[start:start + chunk]
-        have = _onehot_sets(part, vocabulary)
-        rows = np.arange(len(part))
-        chosen_rank = np.full((len(part), 0), none)
-        if len(pair_rule):
-            fits = (have @ ante).toarray() >= need
-            eligible = fits[:, pair_rule] & (have[:, pair_code].toarray() == 0)
-            rank = np.where(eligible, np.arange(len(pair_rule)), none)[:, by_item]
-            best = np.minimum.reduceat(rank, starts, axis=1)  # per item: its best pair's rank
-            k = min(n, best.shape[1])
-            top = np.argpartition(best, k - 1, axis=1)[:, :k] if k < best.shape[1] \
-                else np.tile(np.arange(best.shape[1]), (len(part), 1))
-            chosen_rank = np.take_along_axis(best, top, axis=1)
-            by_rank = np.argsort(chosen_rank, axis=1, kind="stable")
-            chosen_rank = np.take_along_axis(chosen_rank, by_rank, axis=1)[:, :n]
-        for r in rows:
-            ranks = [x for x in chosen_rank[r] if x < none]
-            items = [pair_item[x] for x in ranks]
-            entry = [(items[j], confidence[pair_rule[x]], lift[pair_rule[x]],
-                      because_text[pair_rule[x]]) for j, x in enumerate(ranks)]
-            if len(entry) < n and fill:
-                own = {str(i) for i in part[r]} | set(items)
-                entry += [(i, np.nan, np.nan, "popular") for i in fill
-                          if i not in own][:n - len(entry)]
-            out.extend((start + r, j + 1, *e) for j, e in enumerate(entry))
-    frame = pd.DataFrame(out, columns=["_row", "rank", "offer", "confidence", "lift", "because"])
-    index = histories.index[frame.pop("_row").to_numpy(dtype=int)]
-    frame.index = index
+        have = _onehot_sets(values[start:start + chunk], vocabulary)
+        owned = np.sort(np.repeat(np.arange(have.shape[0], dtype=np.int64), np.diff(have.indptr))
+                        * size + have.indices)
+
+        def holds(rows, codes, owned=owned):
+            keys = rows * size + codes
+            if not len(owned):
+                return np.zeros(len(keys), dtype=bool)
+            at = np.searchsorted(owned, keys)
+            return (at < len(owned)) & (owned[np.minimum(at, len(owned) - 1)] == keys)
+
+        none = np.zeros(0, dtype=np.int64)
+        offers = pd.DataFrame({"row": none, "pair": none, "item": none})
+        if len(rules):
+            fits = (have @ ante).tocoo()  # antecedent items each customer holds, per rule
+            ok = fits.data >= need[fits.col]
+            rows, fitting = fits.row[ok].astype(np.int64), fits.col[ok]
+            counts = rule_ptr[fitting + 1] - rule_ptr[fitting]
+            rows = np.repeat(rows, counts)
+            offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            pairs = by_rule[np.repeat(rule_ptr[fitting], counts) + offsets]
+            keep = ~holds(rows, pair_code[pairs])
+            offers = pd.DataFrame({"row": rows[keep], "pair": pairs[keep]})
+            offers["item"] = pair_code[offers["pair"].to_numpy()]
+            offers = offers.sort_values(["row", "pair"], kind="stable").drop_duplicates(
+                ["row", "item"]).groupby("row", sort=False).head(n)
+        short = np.bincount(offers["row"].to_numpy(), minlength=have.shape[0]) < n
+        if len(fill) and short.any():
+            rows = np.repeat(np.flatnonzero(short).astype(np.int64), len(fill))
+            codes = np.tile(fill_code, int(short.sum()))
+            order_in_fill = np.tile(np.arange(len(fill)), int(short.sum()))
+            free = ~holds(rows, codes)
+            extra = pd.DataFrame({"row": rows[free], "item": codes[free],
+                                  "pair": len(pair_rule) + order_in_fill[free]})
+            taken = offers[["row", "item"]].assign(_taken=True)
+            extra = extra.merge(taken, on=["row", "item"], how="left")
+            extra = extra[extra["_taken"].isna()].drop(columns="_taken")
+            offers = pd.concat([offers, extra], ignore_index=True).sort_values(
+                ["row", "pair"], kind="stable").groupby("row", sort=False).head(n)
+        offers = offers.assign(row=offers["row"] + start)
+        parts.append(offers)
+    offers = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"row": np.zeros(0, dtype=np.int64), "pair": 0, "item": 0})
+    pair = offers["pair"].to_numpy(dtype=np.int64)
+    by_a_rule = pair < len(pair_rule)
+    rule = pair_rule[np.where(by_a_rule, pair, 0)] if len(pair_rule) else np.zeros(len(pair), int)
+    known = by_a_rule & (len(rules) > 0)
+    frame = pd.DataFrame({
+        "rank": offers.groupby("row").cumcount().to_numpy() + 1,
+        "offer": vocabulary.to_numpy()[offers["item"].to_numpy(dtype=np.int64)],
+        "confidence": np.where(known, confidence[rule] if len(rules) else np.nan, np.nan),
+        "lift": np.where(known, lift[rule] if len(rules) else np.nan, np.nan),
+        "because": np.where(known, because_text[rule] if len(rules) else "", "popular"),
+    }, index=histories.index[offers["row"].to_numpy(dtype=np.int64)])
     return frame
 
 

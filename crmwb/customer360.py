@@ -229,7 +229,7 @@ def customer_table(
     enrich["pyramid_level"] = pyramid.customer_pyramid(t, as_of=as_of).customers["level"]
     if len(summary_w) >= 10:
         enrich["cluster"] = _quiet(segmentation.cluster_customers, summary_w, k=n_clusters,
-                                   seed=seed).labels
+                                   ks=() if n_clusters else range(2, 9), seed=seed).labels
     if "brand" in t.columns:
         types = loyalty.loyalty_types(t, within="category" if "category" in t.columns else None,
                                       min_purchases=6)

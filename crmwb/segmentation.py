@@ -271,7 +271,8 @@ def cluster_customers(
     categorical : list of str, optional
         Customer columns added one-hot encoded.
     ks : range
-        The k tried for the elbow and silhouette scores.
+        The k tried for the elbow and silhouette scores; empty to skip them
+        when ``k`` is given.
     seed : int
         Random state of k-means and of the silhouette sample.
     min_k : int
@@ -286,7 +287,10 @@ def cluster_customers(
         low-, mid- or high-spending.
     """
     categorical = list(categorical or [])
-    scores = choose_k(summary, ks, customers, categorical, seed)
+    if k is None and not len(ks):
+        raise ValueError("cluster_customers needs k, or some ks to choose it from")
+    # with k given and ks empty, the elbow and silhouette scores are skipped (large data)
+    scores = choose_k(summary, ks, customers, categorical, seed) if len(ks) else pd.DataFrame()
     if k is None:
         eligible = scores[scores.index >= min_k]
         if eligible.empty:

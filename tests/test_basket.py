@@ -204,7 +204,7 @@ def test_cross_sell_offers_match_recommend_for_every_basket():
     histories = pd.Series([["butter"], ["jam"], ["milk"], ["caviar"], ["bread", "butter"]],
                           index=list("abcde"))
     many = basket.cross_sell_offers(rules, histories, n=3, fill=["bread", "milk", "jam"],
-                                    cells_per_chunk=7)  # one basket a chunk
+                                    chunk=1)  # one basket a chunk
     for key, have in histories.items():
         one = basket.recommend(rules, have, n=3, fill=["bread", "milk", "jam"])
         got = many.loc[[key]] if key in many.index else many.iloc[:0]

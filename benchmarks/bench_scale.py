@@ -1,0 +1,140 @@
+"""Benchmark: the pipeline, stage by stage, as the number of transaction lines grows.
+
+Run from the project root:
+
+    .venv/bin/python benchmarks/bench_scale.py                       # 1M, 10M and 50M lines
+    .venv/bin/python benchmarks/bench_scale.py --lines 1e6 2e6 --memory-limit 4GB
+
+For each size, generated data (about 57 lines per customer, partitioned Parquet, made once
+and kept under ``--data``) goes through the stages below in a fresh process on embedded
+DuckDB with ``--memory-limit`` (DuckDB spills to disk beyond it):
+
+read+clean     clean lines written to Parquet (what notebook 01 does)
+summary        the customer summary over the clean lines
+clv            BG/NBD and Gamma-Gamma fits and each customer's CLV
+churn          churn risk (a model fitted at one horizon before the end, scored at the end)
+kpis           KPIs by month and acquisition cohorts
+table          the customer table (all of the above and segments, offers), written as
+               Parquet and CSV
+
+Prints each stage's seconds and the process's peak memory after it, then how time grows
+with size (the exponent b of time ~ lines^b between the smallest and the largest size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+LINES_PER_CUSTOMER = 57
+
+
+def peak_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def ensure_data(lines: int, root: Path) -> Path:
+    from crmwb.datasets import write_large_crm_data
+
+    customers = max(1000, round(lines / LINES_PER_CUSTOMER))
+    folder = root / f"customers_{customers}"
+    if not (folder / "transactions").exists():
+        write_large_crm_data(customers, folder, chunk_size=min(50_000, customers), overwrite=True)
+    return folder
+
+
+def run_stages(folder: Path, memory_limit: str, out: Path) -> dict:
+    warnings.filterwarnings("ignore")
+    from crmwb import churn, cleaning, clv, customer360, engine, io, summary
+
+    times, peaks = {}, {}
+
+    def stage(name, func):
+        started = time.perf_counter()
+        result = func()
+        times[name], peaks[name] = time.perf_counter() - started, peak_gib()
+        return result
+
+    con = engine.connect(memory_limit=memory_limit, database=str(out / "engine.duckdb"))
+    data = io.read_dataset(folder, con=con)
+
+    def read_clean():
+        clean = cleaning.clean_dataset(data)
+        (out / "clean").mkdir()
+        clean.lines.to_parquet(out / "clean" / "transactions.parquet")
+        clean.cancellations.to_parquet(out / "clean" / "cancellations.parquet")
+        lines = engine.open_table(out / "clean" / "transactions.parquet", con=con)
+        returns = engine.open_table(out / "clean" / "cancellations.parquet", con=con)
+        return clean, lines, returns
+
+    clean, lines, returns = stage("read+clean", read_clean)
+    n_lines = int(lines.count().execute())
+    s = stage("summary", lambda: summary.customer_summary(lines, time_unit="W", returns=returns))
+    stage("clv", lambda: clv.customer_lifetime_value(clv.BetaGeoModel().fit(s),
+                                                     clv.GammaGammaModel().fit(s), s))
+    end = s.attrs["calibration_end"]
+    stage("churn", lambda: churn.churn_risk(lines, end, returns=returns))
+    stage("kpis", lambda: (customer360.kpis_by_month(lines), customer360.cohorts(lines)))
+
+    def table():
+        t = customer360.customer_table(lines, data.customers, data.contacts, data.surveys,
+                                       data.campaigns, returns=returns,
+                                       crosswalk=clean.crosswalk)
+        customer360.export_customer_table(t, out / "export")
+        return len(t)
+
+    customers = stage("table", table)
+    return {"lines": n_lines, "customers": customers, "seconds": times, "peak_gib": peaks}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=float, nargs="*", default=[1e6, 1e7, 5e7])
+    parser.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "crmwb_scale"),
+                        help="folder for the generated data (kept between runs)")
+    parser.add_argument("--memory-limit", default="4GB", help="DuckDB's memory limit")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    root = Path(args.data)
+    if args.one:
+        with tempfile.TemporaryDirectory(dir=root) as out:
+            print(json.dumps(run_stages(Path(args.one), args.memory_limit, Path(out))))
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for lines in args.lines:
+        started = time.perf_counter()
+        folder = ensure_data(int(lines), root)
+        print(f"data for ~{lines:,.0f} lines: {folder} ({time.perf_counter() - started:.0f} s)",
+              flush=True)
+        out = subprocess.run([sys.executable, __file__, "--one", str(folder), "--data",
+                              str(root), "--memory-limit", args.memory_limit],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            print(f"  failed: {out.stderr.strip()[-400:]}")
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(r)
+        print(f"  {r['lines']:,} lines, {r['customers']:,} customers")
+        for name, seconds in r["seconds"].items():
+            print(f"  {name:<11} {seconds:8.1f} s   peak {r['peak_gib'][name]:5.2f} GiB")
+    if len(rows) >= 2:
+        small, large = rows[0], rows[-1]
+        ratio = large["lines"] / small["lines"]
+        print(f"time growth from {small['lines']:,} to {large['lines']:,} lines "
+              f"({ratio:.0f}x): exponent b in time ~ lines^b")
+        for name in small["seconds"]:
+            b = math.log(large["seconds"][name] / small["seconds"][name]) / math.log(ratio)
+            print(f"  {name:<11} b = {b:.2f}")
+
+
+if __name__ == "__main__":
+    main()
