@@ -495,8 +495,12 @@ def cross_sell_offers(rules: pd.DataFrame, histories: pd.Series, n: int = 5,
 
 
 def next_best_offers(rules: pd.DataFrame, histories: pd.Series,
-                     fill: Iterable[str] | None = None) -> pd.DataFrame:
-    """The single best cross-sell offer for each customer (:func:`cross_sell_offers`, n = 1).
+                     fill: Iterable[str] | None = None, block: int = 64) -> pd.DataFrame:
+    """The single best cross-sell offer for each customer: :func:`cross_sell_offers` with n = 1.
+
+    Built for many customers: rules are tried in rank order, ``block`` at a
+    time, only on the customers still without an offer, so the work shrinks as
+    the best rules (which fit most customers) place their offers.
 
     Returns
     -------
@@ -504,11 +508,48 @@ def next_best_offers(rules: pd.DataFrame, histories: pd.Series,
         Indexed like ``histories``: ``offer``, ``confidence``, ``lift`` and
         ``because``; missing where nothing fits.
     """
-    best = cross_sell_offers(rules, histories, n=1, fill=fill)
-    best = best[~best.index.duplicated()]
-    out = best.drop(columns="rank").reindex(histories.index)
-    out["offer"] = out["offer"].astype("string")
-    out["because"] = out["because"].astype("string")
+    rules = rules.reset_index(drop=True)
+    fill = list(dict.fromkeys(map(str, fill or [])))
+    pair_rule = np.asarray([k for k, c in enumerate(rules["consequents"]) for _ in c], dtype=int)
+    pair_item = np.asarray([str(i) for c in rules["consequents"] for i in sorted(c, key=str)],
+                           dtype=object)
+    confidence = rules["confidence"].to_numpy(dtype=float)
+    lift = rules["lift"].to_numpy(dtype=float)
+    order = np.lexsort((np.arange(len(pair_rule)), -lift[pair_rule], -confidence[pair_rule]))
+    pair_rule, pair_item = pair_rule[order], pair_item[order]
+    words = {str(i) for a in rules["antecedents"] for i in a} | set(pair_item) | set(fill)
+    vocabulary = pd.Index(sorted(words))
+    have = _onehot_sets(histories.tolist(), vocabulary).tocsr()
+    ante = _onehot_sets([rules["antecedents"].iloc[r] for r in pair_rule], vocabulary).T.tocsc()
+    need = np.asarray([len(rules["antecedents"].iloc[r]) for r in pair_rule], dtype=np.float32)
+    item_code = vocabulary.get_indexer(list(pair_item)) if len(pair_item) else np.zeros(0, int)
+    chosen = np.full(have.shape[0], -1)  # the pair (rank) offered to each customer
+    waiting = np.arange(have.shape[0])
+    for start in range(0, len(pair_rule), block):
+        if not len(waiting):
+            break
+        stop = min(start + block, len(pair_rule))
+        sub = have[waiting]
+        fits = (sub @ ante[:, start:stop]).toarray() >= need[start:stop]
+        fits &= sub[:, item_code[start:stop]].toarray() == 0
+        hit = fits.any(axis=1)
+        chosen[waiting[hit]] = start + fits[hit].argmax(axis=1)
+        waiting = waiting[~hit]
+    out = pd.DataFrame({"offer": pd.Series(pd.NA, index=histories.index, dtype="string"),
+                        "confidence": np.nan, "lift": np.nan,
+                        "because": pd.Series(pd.NA, index=histories.index, dtype="string")})
+    by_rule = np.flatnonzero(chosen >= 0)
+    rule = pair_rule[chosen[by_rule]]
+    out.iloc[by_rule, 0] = pair_item[chosen[by_rule]]
+    out.iloc[by_rule, 1] = confidence[rule]
+    out.iloc[by_rule, 2] = lift[rule]
+    out.iloc[by_rule, 3] = [", ".join(sorted(map(str, a))) for a in rules["antecedents"].iloc[rule]]
+    if fill and len(waiting):
+        codes = vocabulary.get_indexer(fill)
+        lacks = have[waiting][:, codes].toarray() == 0
+        found = lacks.any(axis=1)
+        out.iloc[waiting[found], 0] = np.asarray(fill, dtype=object)[lacks[found].argmax(axis=1)]
+        out.iloc[waiting[found], 3] = "popular"
     return out
 
 
