@@ -394,6 +394,20 @@ def _onehot_sets(sets, vocabulary: pd.Index) -> sparse.csr_matrix:
     return m
 
 
+def _ranked_pairs(rules: pd.DataFrame, fill: list[str]):
+    """(rule, consequent item) pairs in rank order (confidence, lift, then rule order), and
+    the vocabulary of every item the rules and ``fill`` name."""
+    pair_rule = np.asarray([k for k, c in enumerate(rules["consequents"]) for _ in c], dtype=int)
+    pair_item = np.asarray([str(i) for c in rules["consequents"] for i in sorted(c, key=str)],
+                           dtype=object)
+    confidence = rules["confidence"].to_numpy(dtype=float)
+    lift = rules["lift"].to_numpy(dtype=float)
+    order = np.lexsort((np.arange(len(pair_rule)), -lift[pair_rule], -confidence[pair_rule]))
+    pair_rule, pair_item = pair_rule[order], pair_item[order]
+    words = {str(i) for a in rules["antecedents"] for i in a} | set(pair_item) | set(fill)
+    return pair_rule, pair_item, pd.Index(sorted(words))
+
+
 def cross_sell_offers(rules: pd.DataFrame, histories: pd.Series, n: int = 5,
                       fill: Iterable[str] | None = None, chunk: int = 200_000) -> pd.DataFrame:
     """The top ``n`` cross-sell offers for many baskets or customers at once.
@@ -414,16 +428,9 @@ def cross_sell_offers(rules: pd.DataFrame, histories: pd.Series, n: int = 5,
     """
     rules = rules.reset_index(drop=True)
     fill = list(dict.fromkeys(map(str, fill or [])))
-    # (rule, consequent item) pairs in rank order: confidence, then lift, then rule order
-    pair_rule = np.asarray([k for k, c in enumerate(rules["consequents"]) for _ in c], dtype=int)
-    pair_item = np.asarray([str(i) for c in rules["consequents"] for i in sorted(c, key=str)],
-                           dtype=object)
+    pair_rule, pair_item, vocabulary = _ranked_pairs(rules, fill)
     confidence = rules["confidence"].to_numpy(dtype=float)
     lift = rules["lift"].to_numpy(dtype=float)
-    order = np.lexsort((np.arange(len(pair_rule)), -lift[pair_rule], -confidence[pair_rule]))
-    pair_rule, pair_item = pair_rule[order], pair_item[order]
-    words = {str(i) for a in rules["antecedents"] for i in a} | set(pair_item) | set(fill)
-    vocabulary = pd.Index(sorted(words))
     size = len(vocabulary)
     ante = _onehot_sets(rules["antecedents"].tolist(), vocabulary).T.tocsc()
     need = np.asarray([len(a) for a in rules["antecedents"]], dtype=np.float32)
@@ -510,15 +517,9 @@ def next_best_offers(rules: pd.DataFrame, histories: pd.Series,
     """
     rules = rules.reset_index(drop=True)
     fill = list(dict.fromkeys(map(str, fill or [])))
-    pair_rule = np.asarray([k for k, c in enumerate(rules["consequents"]) for _ in c], dtype=int)
-    pair_item = np.asarray([str(i) for c in rules["consequents"] for i in sorted(c, key=str)],
-                           dtype=object)
+    pair_rule, pair_item, vocabulary = _ranked_pairs(rules, fill)
     confidence = rules["confidence"].to_numpy(dtype=float)
     lift = rules["lift"].to_numpy(dtype=float)
-    order = np.lexsort((np.arange(len(pair_rule)), -lift[pair_rule], -confidence[pair_rule]))
-    pair_rule, pair_item = pair_rule[order], pair_item[order]
-    words = {str(i) for a in rules["antecedents"] for i in a} | set(pair_item) | set(fill)
-    vocabulary = pd.Index(sorted(words))
     have = _onehot_sets(histories.tolist(), vocabulary).tocsr()
     ante = _onehot_sets([rules["antecedents"].iloc[r] for r in pair_rule], vocabulary).T.tocsc()
     need = np.asarray([len(rules["antecedents"].iloc[r]) for r in pair_rule], dtype=np.float32)
