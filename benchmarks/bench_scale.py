@@ -2,7 +2,7 @@
 
 Run from the project root:
 
-    .venv/bin/python benchmarks/bench_scale.py                       # 1M, 10M and 50M lines
+    .venv/bin/python benchmarks/bench_scale.py    # 1M, 10M, 57M lines (1,000,000 customers)
     .venv/bin/python benchmarks/bench_scale.py --lines 1e6 2e6 --memory-limit 4GB
 
 For each size, generated data (about 57 lines per customer, partitioned Parquet, made once
@@ -19,6 +19,12 @@ table          the customer table (all of the above and segments, offers), writt
 
 Prints each stage's seconds and the process's peak memory after it, then how time grows
 with size (the exponent b of time ~ lines^b between the smallest and the largest size).
+
+Then, end to end, ``crmwb run --params <file>`` executes the notebooks named by
+``--notebooks`` (default 01 03 04 07: cleaning, CLV, churn, customer table) on the same
+data, with the parameters file written beside the results and printed; the peak memory
+reported is that of the whole process tree (the runner and the notebook's kernel), sampled
+every half second. ``--notebooks`` with no names skips this part.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -95,12 +102,77 @@ def run_stages(folder: Path, memory_limit: str, out: Path) -> dict:
     return {"lines": n_lines, "customers": customers, "seconds": times, "peak_gib": peaks}
 
 
+def write_params(folder: Path, out: Path, memory_limit: str) -> Path:
+    """The end-to-end run's parameters file: the data, DuckDB's limit, outputs in ``out``."""
+    params = {
+        "data_dir": str(folder),
+        "duckdb_memory_limit": memory_limit,
+        "duckdb_temp_dir": str(out / "spill"),
+        "out_dir": str(out / "clean"),
+        "out_contact_list": str(out / "contact_list.csv"),
+        "out_table_dir": str(out / "export"),
+        "n_clusters": 4,
+    }
+    path = out / "params.yaml"
+    path.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in params.items()))
+    return path
+
+
+def tree_rss(proc) -> int:
+    """Resident bytes of a process and all its descendants."""
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except Exception:  # psutil.NoSuchProcess: it ended while we looked
+            pass
+    return total
+
+
+def run_end_to_end(folder: Path, out: Path, memory_limit: str, notebooks: list[str]) -> dict:
+    """``crmwb run`` on ``folder``: seconds and peak memory (GiB) of each notebook."""
+    import psutil
+
+    params = write_params(folder, out, memory_limit)
+    print(f"  crmwb run --params {params} --only {' '.join(notebooks)}", flush=True)
+    cmd = [sys.executable, "-m", "crmwb", "run", "--params", str(params), "--out",
+           str(out / "reports"), "--only", *notebooks]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    watched = psutil.Process(proc.pid)
+    current, peaks, seconds, status = [None], {}, {}, {}
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.5):
+            if current[0]:
+                peaks[current[0]] = max(peaks.get(current[0], 0), tree_rss(watched))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    for line in proc.stdout:
+        text = line.strip()
+        if text.startswith("[") and text.endswith("..."):
+            current[0] = text.split("] ", 1)[1].rstrip(". ")
+        elif current[0] and text.startswith(("ok (", "FAILED (")):
+            status[current[0]] = text.split(" ", 1)[0]
+            seconds[current[0]] = float(text.split("(", 1)[1].split(" s)", 1)[0])
+            if status[current[0]] != "ok":
+                print(f"    {text}", flush=True)
+    proc.wait()
+    done.set()
+    sampler.join()
+    return {"status": status, "seconds": seconds,
+            "peak_gib": {k: v / 2**30 for k, v in peaks.items()}, "returncode": proc.returncode}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=float, nargs="*", default=[1e6, 1e7, 5e7])
+    parser.add_argument("--lines", type=float, nargs="*", default=[1e6, 1e7, 5.7e7])
     parser.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "crmwb_scale"),
                         help="folder for the generated data (kept between runs)")
     parser.add_argument("--memory-limit", default="4GB", help="DuckDB's memory limit")
+    parser.add_argument("--notebooks", nargs="*", default=["01", "03", "04", "07"],
+                        help="notebooks run end to end by crmwb run on each size's data")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     root = Path(args.data)
@@ -126,6 +198,13 @@ def main() -> None:
         print(f"  {r['lines']:,} lines, {r['customers']:,} customers")
         for name, seconds in r["seconds"].items():
             print(f"  {name:<11} {seconds:8.1f} s   peak {r['peak_gib'][name]:5.2f} GiB")
+        if args.notebooks:
+            with tempfile.TemporaryDirectory(dir=root) as out:
+                e2e = run_end_to_end(folder, Path(out), args.memory_limit, args.notebooks)
+            r["end_to_end"] = e2e
+            for name, seconds in e2e["seconds"].items():
+                print(f"  {name:<20} {seconds:8.1f} s   peak {e2e['peak_gib'].get(name, 0):5.2f} "
+                      f"GiB   {e2e['status'][name]}", flush=True)
     if len(rows) >= 2:
         small, large = rows[0], rows[-1]
         ratio = large["lines"] / small["lines"]
@@ -134,6 +213,10 @@ def main() -> None:
         for name in small["seconds"]:
             b = math.log(large["seconds"][name] / small["seconds"][name]) / math.log(ratio)
             print(f"  {name:<11} b = {b:.2f}")
+        for name in small.get("end_to_end", {}).get("seconds", {}):
+            t0, t1 = small["end_to_end"]["seconds"][name], large["end_to_end"]["seconds"].get(name)
+            if t1:
+                print(f"  {name:<20} b = {math.log(t1 / t0) / math.log(ratio):.2f}")
 
 
 if __name__ == "__main__":

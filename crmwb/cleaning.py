@@ -411,4 +411,7 @@ def clean_dataset(
         cw = identity.crosswalk(data.customers, country_code=country_code)
         lines = identity.rekey_transactions(lines, cw)
         cancellations = identity.rekey_transactions(cancellations, cw)
-    return CleanData(lines=lines, cancellations=cancellations, log=result.log, crosswalk=cw)
+    # every later step queries the clean lines again: compute them once, not per query
+    return CleanData(lines=engine.materialize(lines),
+                     cancellations=engine.materialize(cancellations), log=result.log,
+                     crosswalk=cw)

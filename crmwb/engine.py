@@ -36,6 +36,7 @@ def connect(
     database: str | Path = ":memory:",
     threads: int | None = None,
     memory_limit: str | None = None,
+    temp_directory: str | Path | None = None,
 ) -> ibis.BaseBackend:
     """Open an embedded DuckDB connection for Ibis.
 
@@ -46,7 +47,10 @@ def connect(
     threads : int, optional
         Worker threads; DuckDB's default (all cores) when omitted.
     memory_limit : str, optional
-        E.g. ``"4GB"``: DuckDB spills to disk beyond it.
+        E.g. ``"4GB"``: DuckDB spills to disk beyond it. DuckDB's default is 80% of RAM.
+    temp_directory : str or Path, optional
+        Where DuckDB spills; DuckDB's default (``.tmp`` beside the database, or in
+        the working directory for ``":memory:"``) when omitted.
 
     Returns
     -------
@@ -57,6 +61,8 @@ def connect(
         config["threads"] = int(threads)
     if memory_limit is not None:
         config["memory_limit"] = memory_limit
+    if temp_directory is not None:
+        config["temp_directory"] = str(temp_directory)
     con = ibis.duckdb.connect(str(database), **config)
     try:
         con.raw_sql("SET enable_progress_bar = false")
