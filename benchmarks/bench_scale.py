@@ -187,6 +187,13 @@ def main() -> None:
         folder = ensure_data(int(lines), root)
         print(f"data for ~{lines:,.0f} lines: {folder} ({time.perf_counter() - started:.0f} s)",
               flush=True)
+        e2e = {}
+        if args.notebooks:
+            with tempfile.TemporaryDirectory(dir=root) as out:
+                e2e = run_end_to_end(folder, Path(out), args.memory_limit, args.notebooks)
+            for name, seconds in e2e["seconds"].items():
+                print(f"  {name:<20} {seconds:8.1f} s   peak {e2e['peak_gib'].get(name, 0):5.2f} "
+                      f"GiB   {e2e['status'][name]}", flush=True)
         out = subprocess.run([sys.executable, __file__, "--one", str(folder), "--data",
                               str(root), "--memory-limit", args.memory_limit],
                              capture_output=True, text=True)
@@ -198,13 +205,7 @@ def main() -> None:
         print(f"  {r['lines']:,} lines, {r['customers']:,} customers")
         for name, seconds in r["seconds"].items():
             print(f"  {name:<11} {seconds:8.1f} s   peak {r['peak_gib'][name]:5.2f} GiB")
-        if args.notebooks:
-            with tempfile.TemporaryDirectory(dir=root) as out:
-                e2e = run_end_to_end(folder, Path(out), args.memory_limit, args.notebooks)
-            r["end_to_end"] = e2e
-            for name, seconds in e2e["seconds"].items():
-                print(f"  {name:<20} {seconds:8.1f} s   peak {e2e['peak_gib'].get(name, 0):5.2f} "
-                      f"GiB   {e2e['status'][name]}", flush=True)
+        r["end_to_end"] = e2e
     if len(rows) >= 2:
         small, large = rows[0], rows[-1]
         ratio = large["lines"] / small["lines"]

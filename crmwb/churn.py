@@ -31,7 +31,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -282,6 +282,32 @@ def _metrics(y, p) -> dict:
             "brier": brier_score_loss(y, p)}
 
 
+def fit_sample(x: pd.DataFrame, y, max_customers: int | None, seed: int = 0):
+    """At most ``max_customers`` customers of ``x`` and ``y``, for fitting models on a large base.
+
+    A stratified random sample (the churn rate kept) drawn with ``seed``, in the
+    original order; ``x`` and ``y`` unchanged when they are no larger, or when
+    ``max_customers`` is 0 or None. Models learn little from the millionth customer
+    that they did not from the hundred-thousandth; scoring still covers everyone.
+
+    Examples
+    --------
+    >>> x = pd.DataFrame({"a": range(10)})
+    >>> xs, ys = fit_sample(x, [True] * 4 + [False] * 6, 5, seed=1)
+    >>> len(xs), int(sum(ys))
+    (5, 2)
+    """
+    if not max_customers or len(x) <= max_customers:
+        return x, y
+    if max_customers < 0:
+        raise ValueError(f"max_customers must be positive or 0 (all), got {max_customers}")
+    labels = np.asarray(y)
+    picked, _ = train_test_split(np.arange(len(x)), train_size=int(max_customers),
+                                 stratify=labels, random_state=seed)
+    picked = np.sort(picked)
+    return x.iloc[picked], (y.iloc[picked] if hasattr(y, "iloc") else labels[picked])
+
+
 def cross_validate(x: pd.DataFrame, y, cv: int = 5, seed: int = 0) -> pd.DataFrame:
     """Cross-validated ROC-AUC, PR-AUC and Brier score of every model and baseline.
 
@@ -403,8 +429,16 @@ def logistic_coefficients(x: pd.DataFrame, y, seed: int = 0) -> pd.Series:
     return coef.reindex(coef.abs().sort_values(ascending=False).index)
 
 
-def importance(model, x: pd.DataFrame, y, seed: int = 0, n_repeats: int = 5) -> pd.DataFrame:
-    """Permutation importance (drop in ROC-AUC when a column is shuffled), largest first."""
+def importance(model, x: pd.DataFrame, y, seed: int = 0, n_repeats: int = 5,
+               max_customers: int | None = 20_000) -> pd.DataFrame:
+    """Permutation importance (drop in ROC-AUC when a column is shuffled), largest first.
+
+    Estimated on a stratified sample of at most ``max_customers`` customers
+    (:func:`fit_sample`; None for all): each column is shuffled ``n_repeats`` times
+    and the model scores every customer each time, so on a large base the sample
+    saves minutes and the ranking of features does not change.
+    """
+    x, y = fit_sample(x, y, max_customers, seed)
     x = _prepare(x)
     result = permutation_importance(model, x, np.asarray(y, dtype=bool), scoring="roc_auc",
                                     n_repeats=n_repeats, random_state=seed)

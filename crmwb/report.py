@@ -35,8 +35,10 @@ from crmwb import config
 from crmwb.glossary import LANGUAGES, glossary
 
 #: Parameter names whose value is a path that must exist when given (outputs,
-#: named ``out...``, excepted).
+#: named ``out...``, and the folders in CREATED_PATHS excepted).
 PATH_SUFFIXES = ("_dir", "_path", "_file")
+#: Path parameters of folders a notebook creates when missing.
+CREATED_PATHS = ("duckdb_temp_dir",)
 
 
 class ParameterError(ValueError):
@@ -142,7 +144,8 @@ def check_params(params: dict, notebooks: list[Path]) -> dict[Path, dict]:
     if lang not in LANGUAGES:
         raise ParameterError(f"lang: unknown language {lang!r}; available: {', '.join(LANGUAGES)}")
     for name, value in params.items():
-        if name.endswith(PATH_SUFFIXES) and not name.startswith("out") and value:
+        if (name.endswith(PATH_SUFFIXES) and not name.startswith("out")
+                and name not in CREATED_PATHS and value):
             if not Path(value).expanduser().exists():
                 raise ParameterError(f"{name}: data path not found: {value}")
     if params.get("column_mapping"):

@@ -96,6 +96,26 @@ def test_profit_curve_by_hand(tmp_path):
     assert pd.read_csv(out)["customer_id"].tolist() == chosen["customer_id"].tolist() == [12]
 
 
+def test_fit_sample_keeps_the_churn_rate_and_is_reproducible():
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame({"a": rng.normal(size=10_000)}, index=rng.permutation(10_000) + 7)
+    y = pd.Series(rng.random(10_000) < 0.3, index=x.index)
+    xs, ys = churn.fit_sample(x, y, 2_000, seed=3)
+    assert len(xs) == len(ys) == 2_000
+    assert xs.index.equals(ys.index) and xs.index.isin(x.index).all()
+    assert abs(ys.mean() - y.mean()) < 1 / 2_000 + 1e-12  # stratified: the rate kept
+    assert list(x.index.get_indexer(xs.index)) == sorted(x.index.get_indexer(xs.index))
+    again, _ = churn.fit_sample(x, y, 2_000, seed=3)
+    assert again.index.equals(xs.index)
+    other, _ = churn.fit_sample(x, y, 2_000, seed=4)
+    assert not other.index.equals(xs.index)
+    for n in (0, None, 10_000, 20_000):
+        same_x, same_y = churn.fit_sample(x, y, n)
+        assert same_x is x and same_y is y
+    with pytest.raises(ValueError, match="max_customers"):
+        churn.fit_sample(x, y, -5)
+
+
 def test_cross_validate_takes_raw_mixed_features():
     rng = np.random.default_rng(1)
     n = 400

@@ -56,3 +56,12 @@ def test_unsupported_file_type_is_refused(tmp_path):
     path.write_text("{}")
     with pytest.raises(ValueError, match=r"lines.json: cannot open files of type '.json'"):
         engine.open_table(path)
+
+
+def test_memory_limit_and_spill_folder_reach_duckdb(tmp_path):
+    con = engine.connect_engine("duckdb", memory_limit="512MB", temp_directory=tmp_path / "spill")
+    settings = dict(con.raw_sql(
+        "SELECT name, value FROM duckdb_settings() "
+        "WHERE name IN ('memory_limit', 'temp_directory')").fetchall())
+    assert settings["memory_limit"] in ("488.2 MiB", "512.0 MB")
+    assert settings["temp_directory"] == str(tmp_path / "spill")

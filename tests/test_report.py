@@ -86,6 +86,15 @@ def test_bad_parameters_are_refused_before_any_notebook_starts(
     assert not out.exists()
 
 
+def test_a_spill_folder_need_not_exist_yet(notebooks, tmp_path):
+    for nb in notebooks.glob("*.ipynb"):
+        notebook(nb, "pass", params='duckdb_temp_dir: str = ""  # spill folder')
+    spill = str(tmp_path / "not" / "yet")
+    per_notebook = report.check_params({"duckdb_temp_dir": spill},
+                                       report.discover_notebooks(notebooks))
+    assert all(p == {"duckdb_temp_dir": spill} for p in per_notebook.values())
+
+
 def test_bad_column_mapping_is_refused(notebooks, tmp_path):
     lines = tmp_path / "lines.csv"
     lines.write_text("Invoice,Customer ID\n1,2\n")
