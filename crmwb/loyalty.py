@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from crmwb import engine
@@ -55,6 +56,15 @@ def loyalty_type(sequence: Sequence[str]) -> str:
     return "shifting" if runs == distinct else "split"
 
 
+def _lines_with_brands(transactions: ir.Table | pd.DataFrame, within: str | None) -> ir.Table:
+    t = _as_table(transactions)
+    needed = ["customer_id", "date", "brand"] + ([within] if within else [])
+    missing = [c for c in needed if c not in t.columns]
+    if missing:
+        raise ValueError(f"transactions lack column(s) {missing} needed for loyalty types")
+    return t.filter(t.customer_id.notnull() & t.brand.notnull() & (t.quantity > 0))
+
+
 def brand_sequences(
     transactions: ir.Table | pd.DataFrame,
     within: str | None = "category",
@@ -77,12 +87,7 @@ def brand_sequences(
         column, ``sequence`` (list of brands), ``purchases`` (its length) and
         ``brands`` (distinct).
     """
-    t = _as_table(transactions)
-    needed = ["customer_id", "date", "brand"] + ([within] if within else [])
-    missing = [c for c in needed if c not in t.columns]
-    if missing:
-        raise ValueError(f"transactions lack column(s) {missing} needed for loyalty types")
-    t = t.filter(t.customer_id.notnull() & t.brand.notnull() & (t.quantity > 0))
+    t = _lines_with_brands(transactions, within)
     keys = ["customer_id"] + ([within] if within else [])
     # one ordered sequence per customer (and category) is built in the engine: no lines
     # come back to pandas
@@ -97,17 +102,49 @@ def brand_sequences(
     return out[[*keys, "sequence", "purchases", "brands"]]
 
 
+def sequence_stats(
+    transactions: ir.Table | pd.DataFrame,
+    within: str | None = "category",
+) -> pd.DataFrame:
+    """What a loyalty type needs of each brand sequence, counted in the engine.
+
+    One row per customer (and category): ``purchases`` (the sequence's length),
+    ``brands`` (distinct) and ``runs`` (unbroken runs of one brand, in the order of
+    :func:`brand_sequences`). Only these counts come back, never the lines or the
+    sequences, so this works on any number of lines.
+    """
+    t = _lines_with_brands(transactions, within)
+    keys = ["customer_id"] + ([within] if within else [])
+    w = ibis.window(group_by=[t[k] for k in keys],
+                    order_by=[t.date, t.invoice_id, t.product_id, t.brand])
+    before = t.brand.lag().over(w)
+    t = t.mutate(_switch=(before.notnull() & (before != t.brand)).cast("int64"))
+    per = t.group_by(keys).agg(purchases=t.count(), brands=t.brand.nunique(),
+                               runs=1 + t._switch.sum())
+    out = engine.to_pandas(per).sort_values(keys, kind="stable").reset_index(drop=True)
+    return out.astype({"purchases": "int64", "brands": "int64", "runs": "int64"})
+
+
+def _type_from_counts(brands: pd.Series, runs: pd.Series) -> pd.Categorical:
+    """:func:`loyalty_type`'s rule on the counts of :func:`sequence_stats`."""
+    kinds = np.select([brands == 1, brands >= 4, runs == brands],
+                      ["hard-core", "switcher", "shifting"], "split")
+    return pd.Categorical(kinds, categories=LOYALTY_TYPES)
+
+
 def loyalty_types(
     transactions: ir.Table | pd.DataFrame,
     within: str | None = "category",
     min_purchases: int = 4,
+    sequences: bool = True,
 ) -> pd.DataFrame:
     """The loyalty type of every customer, from their brand sequences.
 
     With ``within="category"`` each category's sequence gets a type and the
     customer takes the type of their longest sequence (the category they buy
     most; ties go to the earlier category name); the per-category types are
-    in the ``by_category`` attribute of the result's ``attrs``.
+    in the ``by_category`` attribute of the result's ``attrs``. The types are
+    read from counts made in the engine (:func:`sequence_stats`).
 
     Parameters
     ----------
@@ -117,26 +154,34 @@ def loyalty_types(
         See :func:`brand_sequences`.
     min_purchases : int
         Sequences shorter than this get no type (they cannot show one).
+    sequences : bool
+        Add each customer's chosen sequence as text. It brings every brand of
+        those sequences to pandas: leave it off for millions of lines.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by ``customer_id``: ``loyalty_type``, ``purchases``,
-        ``brands`` and ``sequence`` (as text, e.g. ``"A A B"``).
+        ``brands`` and, with ``sequences``, ``sequence`` (as text, e.g. ``"A A B"``).
     """
-    seq = brand_sequences(transactions, within)
-    seq = seq[seq["purchases"] >= min_purchases].copy()
-    seq["loyalty_type"] = pd.Categorical(seq["sequence"].map(loyalty_type),
-                                         categories=LOYALTY_TYPES)
+    stats = sequence_stats(transactions, within)
+    stats = stats[stats["purchases"] >= min_purchases].copy()
+    stats["loyalty_type"] = _type_from_counts(stats["brands"], stats["runs"])
     if within:
-        chosen = seq.sort_values(["customer_id", "purchases", within],
-                                 ascending=[True, False, True]).drop_duplicates("customer_id")
+        chosen = stats.sort_values(["customer_id", "purchases", within],
+                                   ascending=[True, False, True]).drop_duplicates("customer_id")
     else:
-        chosen = seq
-    out = chosen.set_index("customer_id")[["loyalty_type", "purchases", "brands", "sequence"]]
-    out = out.assign(sequence=out["sequence"].map(" ".join)).sort_index()
+        chosen = stats
+    columns = ["loyalty_type", "purchases", "brands"]
+    if sequences:
+        keys = ["customer_id"] + ([within] if within else [])
+        seq = brand_sequences(transactions, within)[[*keys, "sequence"]]
+        chosen = chosen.merge(seq, on=keys, how="left")
+        chosen["sequence"] = chosen["sequence"].map(" ".join)
+        columns.append("sequence")
+    out = chosen.set_index("customer_id")[columns].sort_index()
     if within:
-        out.attrs["by_category"] = seq.drop(columns="sequence")
+        out.attrs["by_category"] = stats.drop(columns="runs").reset_index(drop=True)
     return out
 
 

@@ -1,5 +1,6 @@
 """Loyalty types from brand sequences: the course's examples and the planted truth."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,6 +48,35 @@ def test_sequences_are_read_in_time_order_per_category():
     assert types.loc[1, "loyalty_type"] == "shifting"
     by_cat = types.attrs["by_category"].set_index("category")["loyalty_type"]
     assert by_cat["milk"] == "hard-core"
+
+
+@pytest.mark.parametrize("within", ["category", None])
+def test_types_counted_in_the_engine_follow_the_rule_on_the_sequences(within):
+    # random brand sequences with ties: several lines a day, several per invoice
+    rng = np.random.default_rng(5)
+    rows = []
+    for customer in range(400):
+        pool = "ABCDE"[:rng.integers(1, 6)]
+        for _ in range(rng.integers(3, 10)):
+            rows.append((f"i{customer}-{rng.integers(4)}", customer,
+                         f"2024-01-{rng.integers(1, 6):02d}", f"P{rng.integers(3)}",
+                         f"c{rng.integers(2)}", pool[rng.integers(len(pool))]))
+    frame = lines(rows)
+    types = loyalty.loyalty_types(frame, within=within, min_purchases=3)
+    seq = loyalty.brand_sequences(frame, within)
+    seq = seq[seq["purchases"] >= 3]
+    expected = seq["sequence"].map(loyalty.loyalty_type)
+    if within:
+        got = types.attrs["by_category"].set_index(["customer_id", within])["loyalty_type"]
+        expected.index = pd.MultiIndex.from_frame(seq[["customer_id", within]])
+    else:
+        got, expected.index = types["loyalty_type"], seq["customer_id"]
+    assert len(got) == len(expected) > 50
+    assert (got.astype(str).sort_index() == expected.sort_index()).all()
+    assert set(expected) == set(loyalty.LOYALTY_TYPES)  # every rule is exercised
+    text = types["sequence"].str.split().map(loyalty.loyalty_type)
+    assert (text == types["loyalty_type"].astype(str)).all()
+    assert "sequence" not in loyalty.loyalty_types(frame, within, 3, sequences=False)
 
 
 def test_over_all_lines_and_minimum_length():
