@@ -411,7 +411,8 @@ def clean_dataset(
         cw = identity.crosswalk(data.customers, country_code=country_code)
         lines = identity.rekey_transactions(lines, cw)
         cancellations = identity.rekey_transactions(cancellations, cw)
-    # every later step queries the clean lines again: compute them once, not per query
-    return CleanData(lines=engine.materialize(lines),
-                     cancellations=engine.materialize(cancellations), log=result.log,
-                     crosswalk=cw)
+    if engine.backend_name(lines) != "pyspark":
+        # every later step queries the clean lines again: compute them once, not per query
+        # (Spark caches its own stages; ibis cannot cache a plan that joins an in-memory table)
+        lines, cancellations = engine.materialize(lines), engine.materialize(cancellations)
+    return CleanData(lines=lines, cancellations=cancellations, log=result.log, crosswalk=cw)

@@ -26,7 +26,9 @@ def both(tmp_path_factory):
     return out
 
 
-def same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
+def same_frame(a: pd.DataFrame, b: pd.DataFrame, fitted: tuple = ()) -> None:
+    """Equal frames; numbers within 1e-9, or 1e-6 in the ``fitted`` columns (model outputs,
+    whose optimiser sees sums added in another order)."""
     assert list(a.columns) == list(b.columns)
     assert a.index.equals(b.index)
     for col in a.columns:
@@ -34,7 +36,8 @@ def same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
         if pd.api.types.is_datetime64_any_dtype(x):
             assert (pd.to_datetime(x) == pd.to_datetime(y)).all() or x.isna().equals(y.isna()), col
         elif pd.api.types.is_numeric_dtype(x) and pd.api.types.is_numeric_dtype(y):
-            assert np.allclose(x.astype(float), y.astype(float), rtol=1e-9, equal_nan=True), col
+            rtol = 1e-6 if col in fitted else 1e-9
+            assert np.allclose(x.astype(float), y.astype(float), rtol=rtol, equal_nan=True), col
         else:
             assert x.astype(str).tolist() == y.astype(str).tolist(), col
 
@@ -94,7 +97,7 @@ def test_same_customer_table(both):
             clean.lines, data.customers, data.contacts, data.surveys, data.campaigns,
             returns=clean.cancellations, crosswalk=clean.crosswalk, seed=0))
     assert tables[0].index.equals(tables[1].index) and tables[0].index.is_unique
-    same_frame(*tables)
+    same_frame(*tables, fitted=("clv", "p_alive", "churn_risk"))
 
 
 def test_spark_fpgrowth_finds_mlxtends_itemsets(both):
