@@ -47,22 +47,20 @@ def loyalty_type(sequence: Sequence[str]) -> str:
     brands = [b for b in sequence if b is not None and b == b]
     if not brands:
         raise ValueError("an empty brand sequence has no loyalty type")
-    distinct = len(set(brands))
-    if distinct == 1:
-        return "hard-core"
-    if distinct >= 4:
-        return "switcher"
     runs = 1 + sum(a != b for a, b in zip(brands, brands[1:]))
-    return "shifting" if runs == distinct else "split"
+    return str(_type_from_counts(np.array([len(set(brands))]), np.array([runs]))[0])
 
 
-def _lines_with_brands(transactions: ir.Table | pd.DataFrame, within: str | None) -> ir.Table:
+def _lines_with_brands(transactions: ir.Table | pd.DataFrame, within: str | None
+                       ) -> tuple[ir.Table, list[str]]:
+    """The lines that count for brand sequences, and the sequence keys."""
     t = _as_table(transactions)
     needed = ["customer_id", "date", "brand"] + ([within] if within else [])
     missing = [c for c in needed if c not in t.columns]
     if missing:
         raise ValueError(f"transactions lack column(s) {missing} needed for loyalty types")
-    return t.filter(t.customer_id.notnull() & t.brand.notnull() & (t.quantity > 0))
+    keys = ["customer_id"] + ([within] if within else [])
+    return t.filter(t.customer_id.notnull() & t.brand.notnull() & (t.quantity > 0)), keys
 
 
 def brand_sequences(
@@ -87,8 +85,7 @@ def brand_sequences(
         column, ``sequence`` (list of brands), ``purchases`` (its length) and
         ``brands`` (distinct).
     """
-    t = _lines_with_brands(transactions, within)
-    keys = ["customer_id"] + ([within] if within else [])
+    t, keys = _lines_with_brands(transactions, within)
     # one ordered sequence per customer (and category) is built in the engine: no lines
     # come back to pandas
     # (date, invoice, product, brand) records, sorted in the engine, then their brands: an
@@ -113,8 +110,7 @@ def sequence_stats(
     :func:`brand_sequences`). Only these counts come back, never the lines or the
     sequences, so this works on any number of lines.
     """
-    t = _lines_with_brands(transactions, within)
-    keys = ["customer_id"] + ([within] if within else [])
+    t, keys = _lines_with_brands(transactions, within)
     w = ibis.window(group_by=[t[k] for k in keys],
                     order_by=[t.date, t.invoice_id, t.product_id, t.brand])
     before = t.brand.lag().over(w)
@@ -174,7 +170,7 @@ def loyalty_types(
         chosen = stats
     columns = ["loyalty_type", "purchases", "brands"]
     if sequences:
-        keys = ["customer_id"] + ([within] if within else [])
+        keys = [c for c in stats.columns if c in ("customer_id", within)]
         seq = brand_sequences(transactions, within)[[*keys, "sequence"]]
         chosen = chosen.merge(seq, on=keys, how="left")
         chosen["sequence"] = chosen["sequence"].map(" ".join)
