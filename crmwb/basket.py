@@ -501,56 +501,99 @@ def cross_sell_offers(rules: pd.DataFrame, histories: pd.Series, n: int = 5,
     return frame
 
 
-def next_best_offers(rules: pd.DataFrame, histories: pd.Series,
-                     fill: Iterable[str] | None = None, block: int = 64) -> pd.DataFrame:
+def _holdings(histories: pd.Series | pd.DataFrame, vocabulary: pd.Index,
+              customers=None) -> tuple[sparse.csr_matrix, pd.Index]:
+    """What each customer holds as a 0/1 CSR matrix over ``vocabulary``, and its rows' index.
+
+    ``histories`` is a Series of item sets, or a frame of (customer, item) pairs
+    whose rows are ``customers`` (by default the customers of the pairs, sorted).
+    """
+    if isinstance(histories, pd.Series):
+        return _onehot_sets(histories.tolist(), vocabulary), histories.index
+    who, what = histories.iloc[:, 0], histories.iloc[:, 1]
+    index = pd.Index(customers if customers is not None else np.sort(who.unique()),
+                     name=who.name)
+    rows = index.get_indexer(who)
+    if isinstance(what.dtype, pd.CategoricalDtype):  # one lookup per category, not per pair
+        known = np.append(vocabulary.get_indexer(what.cat.categories.astype(str)), -1)
+        codes = known[what.cat.codes.to_numpy()]  # code -1 (missing) picks the appended -1
+    else:
+        codes = vocabulary.get_indexer(what.astype(str))
+    keep = (rows >= 0) & (codes >= 0)
+    m = sparse.csr_matrix((np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], codes[keep])),
+                          shape=(len(index), len(vocabulary)))
+    m.sum_duplicates()
+    m.data[:] = 1
+    return m, index
+
+
+def next_best_offers(rules: pd.DataFrame, histories: pd.Series | pd.DataFrame,
+                     fill: Iterable[str] | None = None, block: int = 64,
+                     customers=None, chunk: int = 100_000) -> pd.DataFrame:
     """The single best cross-sell offer for each customer: :func:`cross_sell_offers` with n = 1.
 
     Built for many customers: rules are tried in rank order, ``block`` at a
     time, only on the customers still without an offer, so the work shrinks as
-    the best rules (which fit most customers) place their offers.
+    the best rules (which fit most customers) place their offers; customers go
+    ``chunk`` at a time, so memory does not grow with their number.
+
+    Parameters
+    ----------
+    histories : pandas.Series or pandas.DataFrame
+        The items each customer holds: a Series of item sets indexed by
+        customer, or (for millions of customers) a frame of (customer, item)
+        pairs, one row per item held, whose item column may be categorical.
+    customers : array-like, optional
+        With pairs, the customers to score (the rows of the result), including
+        those who hold none of the rules' items; by default the pairs' customers.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``histories``: ``offer``, ``confidence``, ``lift`` and
-        ``because``; missing where nothing fits.
+        Indexed like ``histories`` (or by ``customers``): ``offer``,
+        ``confidence``, ``lift`` and ``because``; missing where nothing fits.
     """
     rules = rules.reset_index(drop=True)
     fill = list(dict.fromkeys(map(str, fill or [])))
     pair_rule, pair_item, vocabulary = _ranked_pairs(rules, fill)
     confidence = rules["confidence"].to_numpy(dtype=float)
     lift = rules["lift"].to_numpy(dtype=float)
-    have = _onehot_sets(histories.tolist(), vocabulary).tocsr()
+    have, index = _holdings(histories, vocabulary, customers)
     ante = _onehot_sets([rules["antecedents"].iloc[r] for r in pair_rule], vocabulary).T.tocsc()
     need = np.asarray([len(rules["antecedents"].iloc[r]) for r in pair_rule], dtype=np.float32)
     item_code = vocabulary.get_indexer(list(pair_item)) if len(pair_item) else np.zeros(0, int)
+    fill_code = vocabulary.get_indexer(fill)
     chosen = np.full(have.shape[0], -1)  # the pair (rank) offered to each customer
-    waiting = np.arange(have.shape[0])
-    for start in range(0, len(pair_rule), block):
-        if not len(waiting):
-            break
-        stop = min(start + block, len(pair_rule))
-        sub = have[waiting]
-        fits = (sub @ ante[:, start:stop]).toarray() >= need[start:stop]
-        fits &= sub[:, item_code[start:stop]].toarray() == 0
-        hit = fits.any(axis=1)
-        chosen[waiting[hit]] = start + fits[hit].argmax(axis=1)
-        waiting = waiting[~hit]
-    out = pd.DataFrame({"offer": pd.Series(pd.NA, index=histories.index, dtype="string"),
+    popular = np.full(have.shape[0], -1)  # else the fill item offered
+    for lo in range(0, have.shape[0], chunk):
+        part = have[lo:lo + chunk]
+        waiting = np.arange(part.shape[0])
+        for start in range(0, len(pair_rule), block):
+            if not len(waiting):
+                break
+            stop = min(start + block, len(pair_rule))
+            sub = part[waiting]
+            fits = (sub @ ante[:, start:stop]).toarray() >= need[start:stop]
+            fits &= sub[:, item_code[start:stop]].toarray() == 0
+            hit = fits.any(axis=1)
+            chosen[lo + waiting[hit]] = start + fits[hit].argmax(axis=1)
+            waiting = waiting[~hit]
+        if fill and len(waiting):
+            lacks = part[waiting][:, fill_code].toarray() == 0
+            found = lacks.any(axis=1)
+            popular[lo + waiting[found]] = lacks[found].argmax(axis=1)
+    out = pd.DataFrame({"offer": pd.Series(pd.NA, index=index, dtype="string"),
                         "confidence": np.nan, "lift": np.nan,
-                        "because": pd.Series(pd.NA, index=histories.index, dtype="string")})
+                        "because": pd.Series(pd.NA, index=index, dtype="string")})
     by_rule = np.flatnonzero(chosen >= 0)
     rule = pair_rule[chosen[by_rule]]
     out.iloc[by_rule, 0] = pair_item[chosen[by_rule]]
     out.iloc[by_rule, 1] = confidence[rule]
     out.iloc[by_rule, 2] = lift[rule]
     out.iloc[by_rule, 3] = [", ".join(sorted(map(str, a))) for a in rules["antecedents"].iloc[rule]]
-    if fill and len(waiting):
-        codes = vocabulary.get_indexer(fill)
-        lacks = have[waiting][:, codes].toarray() == 0
-        found = lacks.any(axis=1)
-        out.iloc[waiting[found], 0] = np.asarray(fill, dtype=object)[lacks[found].argmax(axis=1)]
-        out.iloc[waiting[found], 3] = "popular"
+    by_fill = np.flatnonzero(popular >= 0)
+    out.iloc[by_fill, 0] = np.asarray(fill, dtype=object)[popular[by_fill]]
+    out.iloc[by_fill, 3] = "popular"
     return out
 
 

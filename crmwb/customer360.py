@@ -298,14 +298,22 @@ def _offers(t: ir.Table, as_of, level: str, min_support: float, min_confidence: 
     # items outside the rules and the fill can neither complete an antecedent nor be offered
     named = sorted({str(i) for col in ("antecedents", "consequents") for s in rules[col]
                     for i in s} | set(map(str, popular)))
+    if not named:
+        return pd.DataFrame()
+    # each customer's items among them, as (customer, item code) pairs: a million customers
+    # hold tens of millions of such pairs, too many to bring back as strings or sets
     item = t[level].cast("string")
+    code = item.substitute({name: k for k, name in enumerate(named)},
+                           else_=ibis.null("int32"))
     known = t.filter(t.customer_id.notnull())
-    owned = known.filter(item.isin(named)).select("customer_id", item=item).distinct()
-    held = engine.to_pandas(owned).groupby("customer_id")["item"].agg(frozenset)
+    pairs = engine.to_pandas(known.filter(item.isin(named)).select("customer_id", code=code)
+                             .distinct())
+    pairs = pd.DataFrame({"customer_id": pairs["customer_id"].to_numpy(),
+                          "item": pd.Categorical.from_codes(pairs["code"].to_numpy(dtype="int32"),
+                                                          named)})
     ids = engine.to_pandas(known.select("customer_id").distinct())["customer_id"].sort_values()
-    histories = pd.Series([held.get(c, frozenset()) for c in ids], index=pd.Index(
-        ids.to_numpy(), name="customer_id"), dtype=object)
-    offers = basket.next_best_offers(rules, histories, fill=popular)
+    offers = basket.next_best_offers(rules, pairs, fill=popular,
+                                     customers=pd.Index(ids.to_numpy(), name="customer_id"))
     return offers.rename(columns={"offer": "next_offer", "confidence": "next_offer_confidence"}
                          )[["next_offer", "next_offer_confidence"]]
 

@@ -199,6 +199,25 @@ def test_next_best_offers_agree_with_recommend(shop_baskets):
             assert got["lift"] == pytest.approx(best["lift"].iloc[0])
 
 
+def test_next_best_offers_from_pairs_equal_offers_from_sets(shop_baskets):
+    """Millions of customers come as (customer, item) pairs, a few customers at a time:
+    the same offers as from item sets, for customers who hold nothing too."""
+    rules = basket.mine_rules(shop_baskets, 0.01, 0.2, max_len=3)
+    histories = shop_baskets.groupby("customer_id")["items"].agg(lambda s: set().union(*s))
+    histories.loc[10**9] = set()  # a customer with no purchase of a rule's item
+    popular = basket.item_frequencies(shop_baskets).index.tolist()
+    expected = basket.next_best_offers(rules, histories, fill=popular)
+    pairs = histories.explode().dropna().rename("item").reset_index()
+    shuffled = pairs.sample(frac=1, random_state=1)  # order does not matter
+    for items in (shuffled["item"].astype(str), shuffled["item"].astype("category")):
+        got = basket.next_best_offers(rules, shuffled.assign(item=items), fill=popular,
+                                      customers=histories.index, chunk=700, block=16)
+        pd.testing.assert_frame_equal(got, expected, check_names=False)
+    assert expected.loc[10**9, "because"] == "popular"
+    by_default = basket.next_best_offers(rules, pairs, fill=popular)
+    assert 10**9 not in by_default.index and len(by_default) == len(histories) - 1
+
+
 def test_cross_sell_offers_match_recommend_for_every_basket():
     rules = basket.mine_rules(BASKETS, 0.2, 0.3)
     histories = pd.Series([["butter"], ["jam"], ["milk"], ["caviar"], ["bread", "butter"]],
