@@ -102,8 +102,11 @@ def run_stages(folder: Path, memory_limit: str, out: Path) -> dict:
     return {"lines": n_lines, "customers": customers, "seconds": times, "peak_gib": peaks}
 
 
-def write_params(folder: Path, out: Path, memory_limit: str) -> Path:
-    """The end-to-end run's parameters file: the data, DuckDB's limit, outputs in ``out``."""
+def write_params(folder: Path, out: Path, memory_limit: str, notebooks: list[str]) -> Path:
+    """The end-to-end run's parameters file: the data, DuckDB's limit, outputs in ``out``
+    (only the parameters the chosen notebooks take: the runner refuses others)."""
+    from crmwb import report
+
     params = {
         "data_dir": str(folder),
         "duckdb_memory_limit": memory_limit,
@@ -113,6 +116,9 @@ def write_params(folder: Path, out: Path, memory_limit: str) -> Path:
         "out_table_dir": str(out / "export"),
         "n_clusters": 4,
     }
+    chosen = report.select_notebooks(report.discover_notebooks(), notebooks)
+    taken = {name for nb in chosen for name in report.notebook_parameters(nb)}
+    params = {k: v for k, v in params.items() if k in taken}
     path = out / "params.yaml"
     path.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in params.items()))
     return path
@@ -133,7 +139,7 @@ def run_end_to_end(folder: Path, out: Path, memory_limit: str, notebooks: list[s
     """``crmwb run`` on ``folder``: seconds and peak memory (GiB) of each notebook."""
     import psutil
 
-    params = write_params(folder, out, memory_limit)
+    params = write_params(folder, out, memory_limit, notebooks)
     print(f"  crmwb run --params {params} --only {' '.join(notebooks)}", flush=True)
     cmd = [sys.executable, "-m", "crmwb", "run", "--params", str(params), "--out",
            str(out / "reports"), "--only", *notebooks]
