@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.figure import Figure
 
+from crmwb import i18n
 from crmwb.glossary import glossary
+
+
+def _localized(plot):
+    """A plot function whose figure follows its ``lang``: dates in the reader's calendar
+    (Jalali for Persian), and with ``persian_digits=True`` tick labels in Persian digits."""
+    signature = inspect.signature(plot)
+
+    @functools.wraps(plot)
+    def localized(*args, persian_digits: bool = False, **kwargs):
+        out = plot(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        fig = out if isinstance(out, Figure) else getattr(out, "figure", None)
+        if fig is not None:
+            i18n.localize_figure(fig, bound.arguments["lang"], persian_digits)
+        return out
+
+    return localized
 
 
 def _axes(ax):
@@ -16,6 +39,7 @@ def _axes(ax):
     return ax
 
 
+@_localized
 def monthly_revenue(df: pd.DataFrame, lang: str = "en", ax=None):
     """Line plot of revenue by month (from :func:`crmwb.overview.monthly_revenue`)."""
     t = glossary(lang)
@@ -27,6 +51,7 @@ def monthly_revenue(df: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def weekday_invoices(df: pd.DataFrame, lang: str = "en", ax=None):
     """Bar chart of invoices by weekday."""
     t = glossary(lang)
@@ -36,6 +61,7 @@ def weekday_invoices(df: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def order_values(df: pd.DataFrame, lang: str = "en", ax=None):
     """Order value distribution by customer type, on a log scale."""
     t = glossary(lang)
@@ -48,6 +74,7 @@ def order_values(df: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def complaints_by_category(df: pd.DataFrame, lang: str = "en", ax=None):
     """Horizontal bar chart of complaints per category."""
     t = glossary(lang)
@@ -59,6 +86,7 @@ def complaints_by_category(df: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def lines_by_month(df: pd.DataFrame, lang: str = "en", ax=None):
     """Bar chart of transaction lines per month (from :func:`crmwb.quality.monthly_activity`)."""
     t = glossary(lang)
@@ -72,6 +100,7 @@ def lines_by_month(df: pd.DataFrame, lang: str = "en", ax=None):
 
 # --- segmentation (notebook 02) --------------------------------------------------------
 
+@_localized
 def rfm_segments(table: pd.DataFrame, lang: str = "en", ax=None):
     """Share of customers and of revenue per RFM segment (from ``segment_table``)."""
     t = glossary(lang)
@@ -89,6 +118,7 @@ def rfm_segments(table: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def rf_heatmap(grid: pd.DataFrame, lang: str = "en", ax=None):
     """Customers in each recency-by-frequency score cell (from ``rf_grid``)."""
     t = glossary(lang)
@@ -101,6 +131,7 @@ def rf_heatmap(grid: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def elbow_silhouette(scores: pd.DataFrame, chosen: int | None = None, lang: str = "en"):
     """Inertia (elbow) and silhouette score by k, side by side."""
     t = glossary(lang)
@@ -116,6 +147,7 @@ def elbow_silhouette(scores: pd.DataFrame, chosen: int | None = None, lang: str 
     return fig
 
 
+@_localized
 def clusters(summary: pd.DataFrame, labels: pd.Series, lang: str = "en", ax=None):
     """Customers by days since last purchase and revenue, coloured by cluster."""
     t = glossary(lang)
@@ -130,6 +162,7 @@ def clusters(summary: pd.DataFrame, labels: pd.Series, lang: str = "en", ax=None
     return ax
 
 
+@_localized
 def pyramid(levels: pd.DataFrame, lang: str = "en", ax=None):
     """The customer pyramid: one band per level, labelled with counts and shares."""
     t = glossary(lang)
@@ -155,6 +188,7 @@ def pyramid(levels: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def whale_curve(curve: pd.DataFrame, lang: str = "en", ax=None):
     """Cumulative profit share against the share of customers ranked by profit."""
     t = glossary(lang)
@@ -166,6 +200,7 @@ def whale_curve(curve: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def profitability_matrix(matrix: pd.DataFrame, lang: str = "en", ax=None):
     """Net price realised against cost to serve, one dot per customer, cells coloured."""
     t = glossary(lang)
@@ -183,6 +218,7 @@ def profitability_matrix(matrix: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def loyalty_types(table: pd.DataFrame, lang: str = "en", ax=None):
     """Customers per loyalty type (from ``loyalty_table``)."""
     t = glossary(lang)
@@ -195,6 +231,7 @@ def loyalty_types(table: pd.DataFrame, lang: str = "en", ax=None):
 
 # --- customer lifetime value (notebook 03) -----------------------------------------------------
 
+@_localized
 def conditional_expectations(table: pd.DataFrame, lang: str = "en", ax=None):
     """Mean holdout purchases, actual and predicted, by calibration frequency."""
     t = glossary(lang)
@@ -208,6 +245,7 @@ def conditional_expectations(table: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def tracking(table: pd.DataFrame, lang: str = "en", ax=None):
     """Cumulative repeat purchases over time, actual and expected, calibration end marked."""
     t = glossary(lang)
@@ -224,6 +262,7 @@ def tracking(table: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def clv_distribution(values: pd.Series, lang: str = "en", ax=None):
     """Histogram of CLV on a log scale (customers with a positive value)."""
     t = glossary(lang)
@@ -237,6 +276,7 @@ def clv_distribution(values: pd.Series, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def clv_by_group(table: pd.DataFrame, lang: str = "en", ax=None):
     """Mean CLV per group (from ``clv.clv_by_group``)."""
     t = glossary(lang)
@@ -247,6 +287,7 @@ def clv_by_group(table: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def p_alive_heatmap(grid: pd.DataFrame, lang: str = "en", ax=None):
     """Mean P(alive) by frequency and recency (from ``clv.p_alive_grid``)."""
     t = glossary(lang)
@@ -258,6 +299,7 @@ def p_alive_heatmap(grid: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def retention_curves(models: dict, periods: int = 72, lang: str = "en", ax=None):
     """Projected share of a cohort still subscribed, one curve per group (sBG models)."""
     t = glossary(lang)
@@ -273,6 +315,7 @@ def retention_curves(models: dict, periods: int = 72, lang: str = "en", ax=None)
 
 # --- churn (notebook 04) ------------------------------------------------------------------
 
+@_localized
 def calibration(preds: pd.DataFrame, models: list[str], lang: str = "en", ax=None):
     """Observed churn rate against predicted probability (10 bins), one line per model."""
     from sklearn.calibration import calibration_curve
@@ -290,6 +333,7 @@ def calibration(preds: pd.DataFrame, models: list[str], lang: str = "en", ax=Non
     return ax
 
 
+@_localized
 def gains_and_lift(preds: pd.DataFrame, models: list[str], lang: str = "en"):
     """Cumulative gains and lift charts side by side, one line per model."""
     from crmwb.churn import gains_table
@@ -310,6 +354,7 @@ def gains_and_lift(preds: pd.DataFrame, models: list[str], lang: str = "en"):
     return fig
 
 
+@_localized
 def deciles(table: pd.DataFrame, lang: str = "en", ax=None):
     """Churn rate per risk decile (from ``churn.decile_table``)."""
     t = glossary(lang)
@@ -319,6 +364,7 @@ def deciles(table: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def importance(table: pd.DataFrame, top: int = 15, lang: str = "en", ax=None):
     """The ``top`` largest permutation importances."""
     t = glossary(lang)
@@ -331,6 +377,7 @@ def importance(table: pd.DataFrame, top: int = 15, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def coefficients(coef: pd.Series, top: int = 15, lang: str = "en", ax=None):
     """The ``top`` largest logistic-regression coefficients (positive: more risk)."""
     t = glossary(lang)
@@ -344,6 +391,7 @@ def coefficients(coef: pd.Series, top: int = 15, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def profit_curve(curve: pd.DataFrame, lang: str = "en", ax=None):
     """Cumulative expected profit of the offer against k, the best k marked."""
     t = glossary(lang)
@@ -358,6 +406,7 @@ def profit_curve(curve: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def kaplan_meier(curves: pd.DataFrame, lang: str = "en", ax=None):
     """Kaplan-Meier retention curves, one per group (from ``churn.kaplan_meier``)."""
     t = glossary(lang)
@@ -372,6 +421,7 @@ def kaplan_meier(curves: pd.DataFrame, lang: str = "en", ax=None):
 
 # --- market baskets (notebook 05) ------------------------------------------------------------
 
+@_localized
 def item_frequencies(table: pd.DataFrame, top: int = 20, lang: str = "en", ax=None):
     """Support of the ``top`` most frequent items (from ``basket.item_frequencies``)."""
     t = glossary(lang)
@@ -384,6 +434,7 @@ def item_frequencies(table: pd.DataFrame, top: int = 20, lang: str = "en", ax=No
     return ax
 
 
+@_localized
 def rules_scatter(rules: pd.DataFrame, lang: str = "en", ax=None):
     """Rules as support against confidence, coloured by lift."""
     t = glossary(lang)
@@ -397,6 +448,7 @@ def rules_scatter(rules: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def rule_network(rules: pd.DataFrame, top: int = 20, lang: str = "en", ax=None):
     """The ``top`` rules by lift as arrows between items placed on a circle."""
     t = glossary(lang)
@@ -425,6 +477,7 @@ def rule_network(rules: pd.DataFrame, top: int = 20, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def cooccurrence(matrix: pd.DataFrame, lang: str = "en", ax=None):
     """Heat map of baskets holding each pair of the top items (from ``basket.cooccurrence``)."""
     t = glossary(lang)
@@ -435,6 +488,7 @@ def cooccurrence(matrix: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def support_by_period(table: pd.DataFrame, lang: str = "en", ax=None):
     """Support of items or rules per weekday or month (from ``basket.support_by_period``)."""
     t = glossary(lang)
@@ -455,6 +509,7 @@ def support_by_period(table: pd.DataFrame, lang: str = "en", ax=None):
 
 # --- service quality (notebook 06) --------------------------------------------------------------
 
+@_localized
 def pareto(table: pd.DataFrame, lang: str = "en", ax=None):
     """Pareto chart: bars of counts, line of cumulative share, vital few highlighted."""
     t = glossary(lang)
@@ -470,6 +525,7 @@ def pareto(table: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def resolution_times(days: pd.Series, target_days: float, lang: str = "en", ax=None):
     """Histogram of days to resolve, the service-level target marked."""
     t = glossary(lang)
@@ -482,6 +538,7 @@ def resolution_times(days: pd.Series, target_days: float, lang: str = "en", ax=N
     return ax
 
 
+@_localized
 def churn_by_handling(table: pd.DataFrame, lang: str = "en", ax=None):
     """Churn rate per complaint-handling group with 95% intervals."""
     t = glossary(lang)
@@ -493,6 +550,7 @@ def churn_by_handling(table: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def ishikawa(causes: dict, counts: dict | None = None, effect: str = "complaints",
              lang: str = "en", ax=None):
     """A cause-and-effect (fishbone) diagram: major causes on bones, their causes beside.
@@ -533,6 +591,7 @@ def ishikawa(causes: dict, counts: dict | None = None, effect: str = "complaints
     return ax
 
 
+@_localized
 def satisfaction_by_month(table: pd.DataFrame, lang: str = "en"):
     """CSAT and NPS by month with their 95% bands (from ``service.satisfaction_by``)."""
     t = glossary(lang)
@@ -549,6 +608,7 @@ def satisfaction_by_month(table: pd.DataFrame, lang: str = "en"):
     return fig
 
 
+@_localized
 def kpi_trends(kpis: pd.DataFrame, columns: list[str], baseline=None, lang: str = "en"):
     """Small multiples of KPIs by month, with the baseline month's value dashed."""
     t = glossary(lang)
@@ -572,6 +632,7 @@ def kpi_trends(kpis: pd.DataFrame, columns: list[str], baseline=None, lang: str 
     return fig
 
 
+@_localized
 def cohort_heatmap(table: pd.DataFrame, lang: str = "en", ax=None, max_age: int = 12):
     """Heat map of cohort retention (rows: acquisition months, columns: months since)."""
     t = glossary(lang)
@@ -586,6 +647,7 @@ def cohort_heatmap(table: pd.DataFrame, lang: str = "en", ax=None, max_age: int 
     return ax
 
 
+@_localized
 def cohort_revenue(table: pd.DataFrame, lang: str = "en", ax=None, max_age: int = 12):
     """Cumulative revenue per customer acquired, one line per quarter's first cohort."""
     t = glossary(lang)
@@ -599,6 +661,7 @@ def cohort_revenue(table: pd.DataFrame, lang: str = "en", ax=None, max_age: int 
     return ax
 
 
+@_localized
 def customer_timeline(timeline: pd.DataFrame, lang: str = "en", ax=None):
     """One customer's purchases (dot size: value), contacts, surveys and campaigns in time."""
     t = glossary(lang)
@@ -620,6 +683,7 @@ def customer_timeline(timeline: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
 def next_actions(counts: pd.Series, lang: str = "en", ax=None):
     """Horizontal bar chart of customers per recommended action."""
     t = glossary(lang)

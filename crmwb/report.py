@@ -19,19 +19,22 @@ import datetime as dt
 import html
 import json
 import os
+import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import matplotlib
 import nbformat
 import papermill
 import yaml
 from nbconvert import HTMLExporter
 from papermill.exceptions import PapermillExecutionError
 
-from crmwb import config
+from crmwb import config, i18n
 from crmwb.glossary import LANGUAGES, glossary
 
 #: Parameter names whose value is a path that must exist when given (outputs,
@@ -185,16 +188,71 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def export_html(notebook: Path, target: Path, show_code: bool = False) -> Path:
-    """Render an executed notebook to HTML; code cells are hidden unless ``show_code``."""
-    nb = nbformat.read(notebook, as_version=4)
+#: the font of the reports, shipped with matplotlib (DejaVu Sans has the Persian glyphs), so
+#: that pages show Persian offline; copied into ``fonts/`` of the reports folder
+FONTS = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
+
+
+def copy_fonts(out_dir: Path) -> Path:
+    """Put the reports' font files in ``out_dir/fonts`` (from matplotlib's own fonts)."""
+    target = Path(out_dir) / "fonts"
+    target.mkdir(parents=True, exist_ok=True)
+    source = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    for name in FONTS:
+        if not (target / name).exists():
+            shutil.copyfile(source / name, target / name)
+    return target
+
+
+def page_style(lang: str) -> str:
+    """The CSS a report page of ``lang`` adds: the offline font, and right-to-left
+    direction and alignment for Persian."""
+    css = """
+@font-face { font-family: "crmwb DejaVu Sans"; src: url("fonts/DejaVuSans.ttf"); }
+@font-face { font-family: "crmwb DejaVu Sans"; font-weight: bold;
+             src: url("fonts/DejaVuSans-Bold.ttf"); }
+body, .jp-RenderedHTMLCommon, .jp-RenderedText pre {
+  font-family: "crmwb DejaVu Sans", "DejaVu Sans", sans-serif; }
+"""
+    if i18n.direction(lang) == "rtl":
+        css += """
+body, .jp-Cell, .jp-RenderedHTMLCommon, .jp-RenderedText { direction: rtl; text-align: right; }
+.jp-RenderedHTMLCommon table, .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon td {
+  text-align: right; }
+.jp-RenderedHTMLCommon table { margin-left: auto; margin-right: 0; }
+.jp-RenderedText pre { text-align: right; unicode-bidi: plaintext; }
+code, .jp-InputArea { direction: ltr; text-align: left; }
+"""
+    return css
+
+
+def localize_page(page: str, lang: str) -> str:
+    """An HTML page set to ``lang``: its ``lang`` and ``dir`` attributes and :func:`page_style`."""
+    attrs = f'lang="{lang}" dir="{i18n.direction(lang)}"'
+    page, n = re.subn(r"<html[^>]*>", f"<html {attrs}>", page, count=1)
+    if not n:
+        page = f"<html {attrs}>" + page
+    return page.replace("</head>", f"<style>{page_style(lang)}</style>\n</head>", 1)
+
+
+def export_html(notebook: Path, target: Path, show_code: bool = False,
+                lang: str = "en") -> Path:
+    """Render an executed notebook to HTML in ``lang``: only that language's prose cells
+    (:func:`crmwb.i18n.keep_language`), the page's direction and font; code cells are
+    hidden unless ``show_code``."""
+    nb = i18n.keep_language(nbformat.read(notebook, as_version=4), lang)
     exporter = HTMLExporter(
+        template_name="lab",
+        extra_template_paths=[str(Path(__file__).parent / "templates")],
+        template_file="report.html.j2",
+        language_code=lang,
         exclude_input=not show_code,
         exclude_input_prompt=not show_code,
         exclude_output_prompt=not show_code,
     )
     body, _ = exporter.from_notebook_node(nb)
-    _write_atomic(target, body)
+    copy_fonts(target.parent)
+    _write_atomic(target, localize_page(body, lang))
     return target
 
 
@@ -257,6 +315,7 @@ def run_notebooks(
         raise ParameterError(f"no notebooks to run in {notebooks_dir or config.NOTEBOOKS_DIR}")
     per_notebook = check_params(params, notebooks)
     out_dir.mkdir(parents=True, exist_ok=True)
+    lang = params.get("lang", "en")
     results = []
     for i, nb in enumerate(notebooks, 1):
         name = nb.stem
@@ -266,8 +325,10 @@ def run_notebooks(
         started = time.perf_counter()
         error, cell, status = None, None, "ok"
         try:
+            # the other languages' cells are left out before the notebook runs
+            source = i18n.keep_language(nbformat.read(nb, as_version=4), lang)
             papermill.execute_notebook(
-                str(nb), str(out_nb), parameters=nb_params, kernel_name="python3",
+                source, str(out_nb), parameters=nb_params, kernel_name="python3",
                 progress_bar=False, cwd=str(nb.parent),
             )
         except Exception as err:  # a failing notebook must not stop the run
@@ -277,7 +338,7 @@ def run_notebooks(
         html_path = None
         if out_nb.exists():
             try:
-                html_path = export_html(out_nb, out_dir / f"{name}.html", show_code)
+                html_path = export_html(out_nb, out_dir / f"{name}.html", show_code, lang)
             except Exception as err:
                 status, error = "failed", error or f"HTML export failed: {err}"
         result = NotebookResult(name, status, seconds, nb_params, out_nb if out_nb.exists()
@@ -287,7 +348,7 @@ def run_notebooks(
             log(f"    ok ({seconds:.1f} s)")
         else:
             log(f"    FAILED ({seconds:.1f} s): {name}.ipynb {error}")
-    write_index(results, out_dir, params.get("lang", "en"))
+    write_index(results, out_dir, lang)
     failed = [r for r in results if r.status != "ok"]
     if failed:
         log(f"{len(failed)} of {len(results)} notebook(s) failed:")
@@ -315,11 +376,13 @@ def write_index(results: list[NotebookResult], out_dir: Path, lang: str = "en") 
             f"<td>{r.seconds:.1f} s</td><td><code>{params}</code></td></tr>"
         )
     page = f"""<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{t('report_index_title')}</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em; }}
+<html lang="{lang}" dir="{i18n.direction(lang)}"><head><meta charset="utf-8">
+<title>{t('report_index_title')}</title>
+<style>{page_style(lang)}
+body {{ margin: 2em; }}
 table {{ border-collapse: collapse; }}
-td, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }}
+td, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: start; }}
+td code {{ direction: ltr; unicode-bidi: isolate; }}
 tr.failed td {{ background: #fdd; }}
 </style></head><body>
 <h1>{t('report_index_title')}</h1>
@@ -330,5 +393,6 @@ tr.failed td {{ background: #fdd; }}
 </table></body></html>
 """
     target = out_dir / "index.html"
+    copy_fonts(out_dir)
     _write_atomic(target, page)
     return target

@@ -1,0 +1,204 @@
+"""Reports in the reader's language: calendar, digits, direction and prose cells.
+
+The labels themselves come from :mod:`crmwb.glossary`; this module holds what
+else a language changes. Persian readers see dates in the Solar Hijri (Jalali)
+calendar (converted by jdatetime), read right to left, and may prefer Persian
+digits; English readers see ISO dates.
+
+A notebook serves every language: its prose cells carry a tag such as
+``lang-en`` or ``lang-fa``, untagged cells belong to every language, and the
+runner keeps only the chosen language's cells in the report
+(:func:`keep_language`).
+
+Examples
+--------
+>>> jalali("2024-03-20")
+'1403/01/01'
+>>> to_persian_digits("1403/01/01")
+'۱۴۰۳/۰۱/۰۱'
+>>> direction("fa"), direction("en")
+('rtl', 'ltr')
+"""
+
+from __future__ import annotations
+
+import copy
+
+import jdatetime
+import numpy as np
+import pandas as pd
+from matplotlib import dates as mdates
+from matplotlib.ticker import Formatter, FuncFormatter
+
+from crmwb.glossary import LANGUAGES
+
+#: languages written right to left
+RTL_LANGUAGES = frozenset({"fa"})
+#: the tag of a notebook cell written in one language: ``lang-en``, ``lang-fa``
+TAG_PREFIX = "lang-"
+#: ASCII digits (and the decimal and thousands separators) to their Persian forms
+_PERSIAN = str.maketrans("0123456789.,", "۰۱۲۳۴۵۶۷۸۹٫٬")
+
+
+def _check(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; available: {', '.join(LANGUAGES)}")
+    return lang
+
+
+def direction(lang: str) -> str:
+    """``rtl`` for languages written right to left, else ``ltr``."""
+    return "rtl" if _check(lang) in RTL_LANGUAGES else "ltr"
+
+
+def jalali(value, fmt: str = "%Y/%m/%d") -> str | None:
+    """A date in the Solar Hijri (Jalali) calendar, as text; None for a missing date.
+
+    >>> jalali(pd.Timestamp("2025-03-21 14:30"), "%Y/%m/%d %H:%M")
+    '1404/01/01 14:30'
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    ts = pd.Timestamp(value)
+    return jdatetime.datetime.fromgregorian(datetime=ts.to_pydatetime()).strftime(fmt)
+
+
+def to_persian_digits(text) -> str:
+    """Text with its ASCII digits (and ``.`` and ``,`` between them) in Persian digits."""
+    return str(text).translate(_PERSIAN)
+
+
+def format_date(value, lang: str, fmt: str | None = None) -> str | None:
+    """A date as the reader of ``lang`` reads it: Jalali for Persian, ISO otherwise."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if _check(lang) == "fa":
+        return jalali(value, fmt or "%Y/%m/%d")
+    return pd.Timestamp(value).strftime(fmt or "%Y-%m-%d")
+
+
+def _dates_as_text(values, lang: str) -> list:
+    ts = pd.DatetimeIndex(values)
+    known = ts[ts.notna()]
+    daily = bool(((known.hour == 0) & (known.minute == 0) & (known.second == 0)).all())
+    fmt = None if daily else ("%Y/%m/%d %H:%M" if lang == "fa" else "%Y-%m-%d %H:%M")
+    return [format_date(v, lang, fmt) for v in ts]
+
+
+def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
+                   persian_digits: bool = False) -> pd.DataFrame | pd.Series:
+    """A copy of a table for display in ``lang``: dates (columns, index) in the reader's
+    calendar, and every number in Persian digits when ``persian_digits``.
+
+    Only for showing: dates and numbers become text. The input is not changed.
+    """
+    _check(lang)
+    out = frame.copy()
+    as_frame = isinstance(out, pd.DataFrame)
+    columns = out.columns if as_frame else [None]
+    for col in columns:
+        values = out[col] if as_frame else out
+        if isinstance(values.dtype, pd.PeriodDtype):
+            values = values.dt.to_timestamp()
+        if pd.api.types.is_datetime64_any_dtype(values.dtype) and lang == "fa":
+            text = pd.Series(_dates_as_text(values, lang), index=values.index, dtype=object)
+            if as_frame:
+                out[col] = text
+            else:
+                out = text.rename(out.name)
+    if lang == "fa":
+        for axis_name in ("index", "columns") if as_frame else ("index",):
+            labels = getattr(out, axis_name)
+            if isinstance(labels, pd.PeriodIndex):
+                labels = labels.to_timestamp()
+            if isinstance(labels, pd.DatetimeIndex):
+                setattr(out, axis_name, pd.Index(_dates_as_text(labels, lang), name=labels.name))
+    if persian_digits:
+        def digits(v):
+            if v is None or (np.isscalar(v) and pd.isna(v)):
+                return v
+            if isinstance(v, (bool, np.bool_)):
+                return v
+            if isinstance(v, (float, np.floating)):
+                return to_persian_digits(f"{v:,.2f}" if abs(v) >= 1000 else f"{v:.4g}")
+            return to_persian_digits(v)
+
+        out = out.map(digits) if as_frame else out.map(digits)
+        for axis_name in ("index", "columns") if as_frame else ("index",):
+            labels = getattr(out, axis_name)
+            setattr(out, axis_name, pd.Index([to_persian_digits(v) for v in labels],
+                                             name=labels.name))
+    return out
+
+
+def date_formatter(lang: str = "en", persian_digits: bool = False, fmt: str | None = None):
+    """A matplotlib tick formatter that writes date ticks in the reader's calendar."""
+    _check(lang)
+
+    def label(x, pos=None):
+        text = format_date(mdates.num2date(x).replace(tzinfo=None), lang, fmt) or ""
+        return to_persian_digits(text) if persian_digits else text
+
+    return FuncFormatter(label)
+
+
+def localize_figure(fig, lang: str = "en", persian_digits: bool = False):
+    """Date axes of ``fig`` in the reader's calendar (and number ticks in Persian digits).
+
+    Axes whose ticks are dates (matplotlib's date converter) get
+    :func:`date_formatter`; with ``persian_digits`` other tick labels are
+    rewritten in Persian digits. English with Latin digits leaves the figure as it is.
+    """
+    _check(lang)
+    if lang != "fa" and not persian_digits:
+        return fig
+    for ax in fig.get_axes():
+        for axis in (ax.xaxis, ax.yaxis):
+            is_date = isinstance(axis.get_major_locator(), mdates.DateLocator)
+            if is_date and lang == "fa":
+                axis.set_major_formatter(date_formatter(lang, persian_digits))
+                axis.set_minor_formatter(FuncFormatter(lambda x, pos=None: ""))
+                axis.set_tick_params(labelrotation=30 if axis is ax.xaxis else 0)
+            elif persian_digits and not isinstance(axis.get_major_formatter(), _PersianDigits):
+                axis.set_major_formatter(_PersianDigits(axis.get_major_formatter()))
+    return fig
+
+
+class _PersianDigits(Formatter):
+    """Another tick formatter's labels in Persian digits."""
+
+    def __init__(self, inner: Formatter):
+        self.inner = inner
+
+    def set_axis(self, axis):
+        super().set_axis(axis)
+        self.inner.set_axis(axis)
+
+    def format_ticks(self, values):
+        return [to_persian_digits(s) for s in self.inner.format_ticks(values)]
+
+    def __call__(self, x, pos=None):
+        return to_persian_digits(self.inner(x, pos))
+
+    def get_offset(self):
+        return to_persian_digits(self.inner.get_offset())
+
+
+def keep_language(notebook, lang: str):
+    """A copy of a notebook holding the cells of ``lang`` and the untagged ones.
+
+    A cell tagged ``lang-xx`` belongs to language xx only; cells without such
+    a tag belong to every language.
+    """
+    _check(lang)
+    nb = copy.deepcopy(notebook)
+    nb.cells = [c for c in nb.cells if cell_language(c) in (None, lang)]
+    return nb
+
+
+def cell_language(cell) -> str | None:
+    """The language a cell is tagged with (``lang-fa`` -> ``fa``), or None."""
+    tags = [t for t in cell.get("metadata", {}).get("tags", []) if t.startswith(TAG_PREFIX)]
+    if len(tags) > 1:
+        raise ValueError(f"a cell is tagged with several languages: {tags}")
+    return tags[0][len(TAG_PREFIX):] if tags else None

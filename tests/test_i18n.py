@@ -1,0 +1,214 @@
+"""Reports in English and Persian: the glossary's coverage, the Jalali calendar, Persian
+digits, the language tags of notebook cells and the pages' direction."""
+
+import ast
+import datetime as dt
+import json
+import re
+
+import matplotlib
+import nbformat
+import pandas as pd
+import pytest
+
+from crmwb import config, customer360, i18n, plots, pyramid, report, segmentation
+from crmwb.glossary import LABELS, LANGUAGES, glossary
+from crmwb.loyalty import LOYALTY_TYPES
+from crmwb.profitability import MATRIX_CELLS
+from crmwb.schema import COMPLAINT_CATEGORIES
+
+matplotlib.use("Agg")
+
+PERSIAN_LETTERS = re.compile(r"[\u0600-\u06FF]")
+
+
+# --- the glossary -----------------------------------------------------------------------------
+
+def test_both_languages_label_the_same_terms():
+    assert set(LANGUAGES) == {"en", "fa"}
+    assert set(LABELS["fa"]) == set(LABELS["en"]), (
+        f"only in en: {sorted(set(LABELS['en']) - set(LABELS['fa']))}; "
+        f"only in fa: {sorted(set(LABELS['fa']) - set(LABELS['en']))}")
+    for lang in LANGUAGES:
+        empty = [k for k, v in LABELS[lang].items() if not v.strip()]
+        assert not empty, f"empty {lang} labels: {empty}"
+
+
+def test_persian_labels_are_persian():
+    """A Persian label is written in Persian (acronyms such as RFM or NPS may stay), not
+    an English label copied across."""
+    latin_only = [k for k, v in LABELS["fa"].items() if not PERSIAN_LETTERS.search(v)]
+    assert not latin_only, f"fa labels without Persian letters: {latin_only}"
+    copied = [k for k in LABELS["en"] if LABELS["en"][k] == LABELS["fa"][k]]
+    assert not copied, f"fa labels equal to the English ones: {copied}"
+
+
+def test_course_terms_follow_concepts_md():
+    """Terms with a Persian name in the course notes use that name."""
+    t = glossary("fa")
+    assert [t(v) for v in ("top", "big", "medium", "small", "inactive")] == \
+        ["ممتاز", "بزرگ", "متوسط", "کوچک", "غیرفعال"]
+    assert [t(v) for v in LOYALTY_TYPES] == ["بسیار وفادار", "وفادار نسبی", "وفاداری بی ثبات",
+                                           "بی وفا"]
+    assert t("aggressive") == "مهاجم" and t("carriage trade") == "متقاضی"
+    assert t("title_pyramid") == "هرم مشتری"
+
+
+def _literal_keys(source: str) -> set[str]:
+    """The string keys passed as t("...") in a piece of Python source."""
+    keys = set()
+    for node in ast.walk(ast.parse(source)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "t" and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            keys.add(node.args[0].value)
+    return keys
+
+
+def _report_sources():
+    for path in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code"
+                         and not c.source.lstrip().startswith(("%", "!")))
+        yield path.name, code
+    for path in sorted((config.PROJECT_ROOT / "crmwb").glob("*.py")):
+        yield path.name, path.read_text(encoding="utf-8")
+
+
+def test_every_label_the_reports_use_is_in_both_languages():
+    """Every t("...") key in the notebooks and the package, and every category value the
+    reports label (segments, pyramid levels, loyalty types, matrix cells, complaint
+    categories, next actions, KPIs, dimensions), has a label in each language."""
+    used = {}
+    for name, source in _report_sources():
+        for key in _literal_keys(source):
+            used.setdefault(key, name)
+    values = [*segmentation.RFM_SEGMENTS, *pyramid.LEVELS, *LOYALTY_TYPES,
+              *MATRIX_CELLS.values(), *COMPLAINT_CATEGORIES, *customer360.ACTIONS,
+              *customer360.DIMENSIONS, *customer360.KPI_RATES, *customer360.KPI_POINTS,
+              "active_customers", "new_customers", "retained_customers", "lost_customers",
+              "revenue", "orders", "average_order_value", "purchase_frequency", "average_clv"]
+    for v in values:
+        used.setdefault(v, "a category value")
+    assert len(used) > 150
+    for lang in LANGUAGES:
+        missing = {k: where for k, where in used.items() if k not in LABELS[lang]}
+        assert not missing, f"no {lang} label for: {missing}"
+
+
+def test_a_missing_label_is_an_error_not_a_silent_key():
+    with pytest.raises(KeyError, match="no 'fa' label for 'no_such_term'"):
+        glossary("fa")("no_such_term")
+
+
+# --- calendar and digits ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("gregorian, solar", [
+    ("2024-03-20", "1403/01/01"),   # Nowruz 1403
+    ("2025-03-21", "1404/01/01"),   # Nowruz 1404
+    ("2024-03-19", "1402/12/29"),   # the last day of 1402
+    ("1979-02-11", "1357/11/22"),
+    ("2026-11-25", "1405/09/04"),
+])
+def test_jalali_dates(gregorian, solar):
+    assert i18n.jalali(gregorian) == solar
+    assert i18n.format_date(pd.Timestamp(gregorian), "fa") == solar
+    assert i18n.format_date(pd.Timestamp(gregorian), "en") == gregorian
+
+
+def test_jalali_keeps_missing_dates_missing():
+    assert i18n.jalali(None) is None and i18n.jalali(pd.NaT) is None
+
+
+def test_persian_digits():
+    assert i18n.to_persian_digits("1,234.5 (12%)") == "۱٬۲۳۴٫۵ (۱۲%)"
+    assert i18n.to_persian_digits(2024) == "۲۰۲۴"
+
+
+def test_localize_frame_shows_jalali_dates_and_leaves_the_input_alone():
+    frame = pd.DataFrame({"last_purchase": pd.to_datetime(["2024-03-20", None]),
+                          "revenue": [1234.5, 2.0]},
+                         index=pd.Index([7, 8], name="customer_id"))
+    before = frame.copy()
+    shown = i18n.localize_frame(frame, "fa")
+    assert shown["last_purchase"].tolist() == ["1403/01/01", None]
+    assert shown["revenue"].tolist() == [1234.5, 2.0]
+    pd.testing.assert_frame_equal(frame, before)
+    digits = i18n.localize_frame(frame, "fa", persian_digits=True)
+    assert digits.loc["۷", "revenue"] == "۱٬۲۳۴٫۵۰" and digits.loc["۷", "last_purchase"] == \
+        "۱۴۰۳/۰۱/۰۱"
+    months = pd.Series([1, 2], index=pd.period_range("2024-03", periods=2, freq="M"))
+    assert i18n.localize_frame(months, "fa").index.tolist() == ["1402/12/11", "1403/01/13"]
+    pd.testing.assert_frame_equal(i18n.localize_frame(frame, "en"), frame)
+
+
+def test_persian_figures_have_jalali_date_ticks():
+    monthly = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=6, freq="MS"),
+                            "revenue": [1.0, 2, 3, 4, 5, 6]})
+    for lang, digits, pattern in (("fa", False, r"^14\d\d/\d\d/\d\d$"),
+                                  ("fa", True, r"^۱۴[۰-۹]{2}/[۰-۹]{2}/[۰-۹]{2}$"),
+                                  ("en", False, None)):
+        ax = plots.monthly_revenue(monthly, lang, persian_digits=digits)
+        ax.figure.canvas.draw()
+        ticks = [x.get_text() for x in ax.get_xticklabels() if x.get_text()]
+        assert ticks
+        if pattern:
+            assert all(re.match(pattern, x) for x in ticks), ticks
+            assert PERSIAN_LETTERS.search(ax.get_title())
+        else:
+            assert not any(re.match(r"^14\d\d/", x) for x in ticks)
+        if digits:
+            assert all(not re.search(r"[0-9]", x.get_text()) for x in ax.get_yticklabels())
+        matplotlib.pyplot.close(ax.figure)
+
+
+# --- language tags and pages ------------------------------------------------------------------
+
+def _notebook():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Monthly report", metadata={"tags": ["lang-en"]}),
+                nbformat.v4.new_markdown_cell("# عنوان", metadata={"tags": ["lang-fa"]}),
+                nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_markdown_cell("both", metadata={"tags": ["note"]})]
+    return nb
+
+
+def test_keep_language_keeps_the_chosen_and_the_untagged_cells():
+    nb = _notebook()
+    assert [c.source for c in i18n.keep_language(nb, "fa").cells] == ["# عنوان", "x = 1", "both"]
+    assert [c.source for c in i18n.keep_language(nb, "en").cells] == ["# Monthly report", "x = 1", "both"]
+    assert len(nb.cells) == 4  # the notebook itself is untouched
+    nb.cells[0].metadata["tags"].append("lang-fa")
+    with pytest.raises(ValueError, match="several languages"):
+        i18n.keep_language(nb, "en")
+    with pytest.raises(ValueError, match="unknown language 'de'"):
+        i18n.keep_language(_notebook(), "de")
+
+
+def test_persian_html_report_is_right_to_left_with_only_persian_prose(tmp_path):
+    nb_path = tmp_path / "demo.ipynb"
+    nbformat.write(_notebook(), nb_path)
+    fa = report.export_html(nb_path, tmp_path / "fa.html", lang="fa").read_text("utf-8")
+    en = report.export_html(nb_path, tmp_path / "en.html", lang="en").read_text("utf-8")
+    assert '<html lang="fa" dir="rtl">' in fa and "عنوان" in fa and "Monthly report" not in fa
+    assert '<html lang="en" dir="ltr">' in en and "Monthly report" in en and "عنوان" not in en
+    assert "direction: rtl" in fa and "direction: rtl" not in en
+    # the font is served beside the pages: nothing is fetched from the internet
+    assert (tmp_path / "fonts" / "DejaVuSans.ttf").stat().st_size > 100_000
+    assert 'url("fonts/DejaVuSans.ttf")' in fa
+    assert not re.search(r"<(script|link)[^>]*(src|href)=\"https?://", fa)
+
+
+def test_index_page_follows_the_language(tmp_path):
+    result = report.NotebookResult("00_overview", "ok", 1.5, {"lang": "fa"})
+    page = report.write_index([result], tmp_path, "fa").read_text("utf-8")
+    assert 'dir="rtl"' in page and "گزارش‌های crmwb" in page
+    assert json.dumps({"lang": "fa"}) in page.replace("&quot;", '"')
+
+
+def test_dates_module_matches_jdatetime_round_trip():
+    import jdatetime
+
+    for day in pd.date_range("2020-01-01", "2027-12-31", freq="37D"):
+        y, m, d = map(int, i18n.jalali(day).split("/"))
+        assert jdatetime.date(y, m, d).togregorian() == dt.date(day.year, day.month, day.day)
