@@ -202,3 +202,45 @@ def cell_language(cell) -> str | None:
     if len(tags) > 1:
         raise ValueError(f"a cell is tagged with several languages: {tags}")
     return tags[0][len(TAG_PREFIX):] if tags else None
+
+
+#: how figures show numbers when a plot is not told (set by :func:`use_language`)
+FIGURE_DEFAULTS = {"persian_digits": False}
+
+
+def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -> None:
+    """Have a notebook show its tables and figures to a reader of ``lang``.
+
+    Tables (DataFrames and Series a cell displays) are shown through
+    :func:`localize_frame`: Jalali dates for Persian, and Persian digits when
+    ``persian_digits``; figures from :mod:`crmwb.plots` then use Persian digits
+    too. Like ``pandas.set_option``, this is a display setting of the running
+    kernel; data are never changed. Outside IPython it only sets the figures' digits.
+    """
+    _check(lang)
+    FIGURE_DEFAULTS["persian_digits"] = bool(persian_digits)
+    if ipython is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:  # not in IPython: nothing displays tables
+            return
+        ipython = get_ipython()
+    if ipython is None:
+        return
+    formatters = ipython.display_formatter.formatters
+    if lang == "en" and not persian_digits:
+        for kind in ("text/html", "text/plain"):
+            for cls in (pd.DataFrame, pd.Series):
+                formatters[kind].pop(cls, None)
+        return
+
+    def shown(frame):  # only the rows pandas would show are converted
+        limit = pd.get_option("display.max_rows") or len(frame)
+        if len(frame) > limit:
+            half = max((pd.get_option("display.min_rows") or 10) // 2, 1)
+            frame = pd.concat([frame.head(half), frame.tail(half)])
+        return localize_frame(frame, lang, persian_digits)
+
+    formatters["text/html"].for_type(pd.DataFrame, lambda f: shown(f)._repr_html_())
+    formatters["text/plain"].for_type(pd.DataFrame, lambda f, p, cycle: p.text(repr(shown(f))))
+    formatters["text/plain"].for_type(pd.Series, lambda s, p, cycle: p.text(repr(shown(s))))

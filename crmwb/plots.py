@@ -17,17 +17,20 @@ from crmwb.glossary import glossary
 
 def _localized(plot):
     """A plot function whose figure follows its ``lang``: dates in the reader's calendar
-    (Jalali for Persian), and with ``persian_digits=True`` tick labels in Persian digits."""
+    (Jalali for Persian), and with ``persian_digits=True`` tick labels in Persian digits
+    (by default as :func:`crmwb.i18n.use_language` set it)."""
     signature = inspect.signature(plot)
 
     @functools.wraps(plot)
-    def localized(*args, persian_digits: bool = False, **kwargs):
+    def localized(*args, persian_digits: bool | None = None, **kwargs):
         out = plot(*args, **kwargs)
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         fig = out if isinstance(out, Figure) else getattr(out, "figure", None)
         if fig is not None:
-            i18n.localize_figure(fig, bound.arguments["lang"], persian_digits)
+            digits = i18n.FIGURE_DEFAULTS["persian_digits"] if persian_digits is None \
+                else persian_digits
+            i18n.localize_figure(fig, bound.arguments["lang"], digits)
         return out
 
     return localized

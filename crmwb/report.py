@@ -375,6 +375,10 @@ def write_index(results: list[NotebookResult], out_dir: Path, lang: str = "en") 
             f"<tr class='{r.status}'><td>{link}{nb_link}</td><td>{status}</td>"
             f"<td>{r.seconds:.1f} s</td><td><code>{params}</code></td></tr>"
         )
+    shots = "".join(
+        f'<figure><a href="{html.escape(p.name)}"><img src="{html.escape(p.name)}" '
+        f'alt="{html.escape(p.stem)}" width="480"></a><figcaption>{html.escape(p.stem)}'
+        "</figcaption></figure>" for p in sorted(Path(out_dir).glob("screenshot_*.png")))
     page = f"""<!DOCTYPE html>
 <html lang="{lang}" dir="{i18n.direction(lang)}"><head><meta charset="utf-8">
 <title>{t('report_index_title')}</title>
@@ -384,13 +388,16 @@ table {{ border-collapse: collapse; }}
 td, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: start; }}
 td code {{ direction: ltr; unicode-bidi: isolate; }}
 tr.failed td {{ background: #fdd; }}
+.screenshots figure {{ display: inline-block; margin: 1em; }}
 </style></head><body>
 <h1>{t('report_index_title')}</h1>
 <p>{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}</p>
 <table><tr><th>{t('report')}</th><th>{t('status')}</th><th>{t('run_time')}</th>
 <th>{t('parameters')}</th></tr>
 {chr(10).join(rows)}
-</table></body></html>
+</table>
+<div class="screenshots">{shots}</div>
+</body></html>
 """
     target = out_dir / "index.html"
     copy_fonts(out_dir)

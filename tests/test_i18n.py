@@ -176,7 +176,8 @@ def _notebook():
 def test_keep_language_keeps_the_chosen_and_the_untagged_cells():
     nb = _notebook()
     assert [c.source for c in i18n.keep_language(nb, "fa").cells] == ["# عنوان", "x = 1", "both"]
-    assert [c.source for c in i18n.keep_language(nb, "en").cells] == ["# Monthly report", "x = 1", "both"]
+    assert [c.source for c in i18n.keep_language(nb, "en").cells] == \
+        ["# Monthly report", "x = 1", "both"]
     assert len(nb.cells) == 4  # the notebook itself is untouched
     nb.cells[0].metadata["tags"].append("lang-fa")
     with pytest.raises(ValueError, match="several languages"):

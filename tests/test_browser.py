@@ -1,0 +1,176 @@
+"""The reports as a reader sees them: every page opened in headless Chromium.
+
+Needs Debian's ``chromium`` (``.ci/run`` installs it) and the ``playwright`` package, which
+drives that browser (no browser is downloaded). Without them the tests skip and say why.
+
+Every notebook runs twice on a small data set, in English and in Persian, the Persian run
+from a windows-1256 CSV export with Persian names and Persian digits. Each page is served
+on localhost and must load with no console error and no failed request, every image and
+link must resolve, every table must have headers, and Persian pages must read right to
+left. Screenshots of one English and one Persian report are written beside the reports.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+from crmwb import io, report
+from crmwb.datasets import make_crm_data
+
+CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium on this machine (apt-get install chromium)")
+
+PERSIAN_NAMES = ["مریم احمدی", "علی رضایی", "زهرا کریمی", "حسین محمدی", "فاطمه حسینی"]
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def _persian_data(root: Path) -> Path:
+    """Generated data with Persian customer names, and transactions as a windows-1256 CSV
+    whose quantities are written in Persian digits."""
+    data = make_crm_data(600, seed=5)
+    data.customers["name"] = [PERSIAN_NAMES[i % len(PERSIAN_NAMES)]
+                              for i in range(len(data.customers))]
+    data.write(root)
+    (root / "transactions.parquet").unlink()  # the export replaces it
+    lines = data.transactions
+    text = lines.assign(quantity=lines["quantity"].astype(str).str.translate(PERSIAN_DIGITS),
+                        description="کالای " + lines["product_id"].astype(str))
+    text.to_csv(root / "transactions.csv", index=False, encoding="cp1256")
+    return root
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory):
+    """Reports of every notebook, in English and in Persian, each folder served on localhost."""
+    root = tmp_path_factory.mktemp("browser")
+    english = make_crm_data(600, seed=5)
+    english.write(root / "data_en")
+    _persian_data(root / "data_fa")
+    out = {}
+    for lang in ("en", "fa"):
+        results = report.run_notebooks({"data_dir": str(root / f"data_{lang}"), "lang": lang,
+                                        "out_table_dir": str(root / f"export_{lang}"),
+                                        "out_dir": str(root / f"clean_{lang}")},
+                                       out_dir=root / f"reports_{lang}", log=lambda line: None)
+        assert [r.status for r in results] == ["ok"] * len(results), \
+            [(r.name, r.error) for r in results if r.status != "ok"]
+        out[lang] = root / f"reports_{lang}"
+    servers = {}
+    for lang, folder in out.items():
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers[lang] = (server, f"http://127.0.0.1:{server.server_address[1]}/", folder)
+    yield {lang: (url, folder) for lang, (_, url, folder) in servers.items()}
+    for server, _, _ in servers.values():
+        server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def _open(browser, url):
+    """Open ``url``; return the page and what went wrong while it loaded."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    problems = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 else None)
+    page.goto(url, wait_until="networkidle")
+    return page, problems
+
+
+def _check_page(browser, url, lang):
+    page, problems = _open(browser, url)
+    assert not problems, f"{url}: {problems}"
+    images = page.evaluate("""() => Array.from(document.images).map(
+        i => [i.getAttribute('src').slice(0, 40), i.complete && i.naturalWidth > 0])""")
+    assert all(ok for _, ok in images), f"{url}: broken images {[s for s, ok in images if not ok]}"
+    links = page.evaluate("() => Array.from(document.querySelectorAll('a[href]'))"
+                          ".map(a => a.getAttribute('href'))")
+    for href in links:
+        if href.startswith("#"):
+            continue
+        target = urljoin(url, href)
+        assert urlparse(target).hostname == "127.0.0.1", f"{url} links outside: {href}"
+        assert page.request.get(target).status == 200, f"{url}: broken link {href}"
+    tables = page.evaluate("""() => Array.from(document.querySelectorAll('table')).map(
+        t => t.querySelectorAll('th').length)""")
+    assert all(n > 0 for n in tables), f"{url}: a table without headers"
+    direction = page.evaluate("() => [document.documentElement.dir, "
+                              "getComputedStyle(document.body).direction]")
+    assert direction == (["rtl", "rtl"] if lang == "fa" else ["ltr", "ltr"]), direction
+    return page, images, tables
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_every_page_loads_cleanly_in_chromium(sites, browser, lang):
+    url, folder = sites[lang]
+    page, _, _ = _check_page(browser, url + "index.html", lang)
+    reports = page.evaluate("() => Array.from(document.querySelectorAll('a[href$=\".html\"]'))"
+                            ".map(a => a.getAttribute('href'))")
+    assert len(reports) == len(list(folder.glob("*.html"))) - 1 >= 8
+    shown_images = shown_tables = 0
+    for href in reports:
+        _, images, tables = _check_page(browser, url + href, lang)
+        shown_images += len(images)
+        shown_tables += len(tables)
+    assert shown_images >= 30 and shown_tables >= 20
+
+
+def test_persian_report_reads_persian(sites, browser):
+    url, _ = sites["fa"]
+    page, _ = _open(browser, url + "02_segmentation.html")
+    text = page.inner_text("body")
+    assert "هرم مشتری" in text and "ممتاز" in text
+    align = page.evaluate("() => getComputedStyle(document.querySelector('th')).textAlign")
+    assert align in ("right", "start")
+
+
+def test_screenshots_for_the_index_page(sites, browser):
+    """One English and one Persian report, photographed beside the reports."""
+    shots = []
+    for lang in ("en", "fa"):
+        url, folder = sites[lang]
+        target = folder / f"screenshot_{lang}.png"
+        page, problems = _open(browser, url + "07_customer_360.html")
+        assert not problems
+        page.screenshot(path=str(target))
+        shots.append(target)
+        assert target.stat().st_size > 20_000 and target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the index page shows the screenshots found beside it
+    url, folder = sites["en"]
+    shutil.copy(shots[1], folder / shots[1].name)
+    page = report.write_index([], folder, "en").read_text("utf-8")
+    assert 'src="screenshot_en.png"' in page and 'src="screenshot_fa.png"' in page
+
+
+def test_persian_windows_1256_export_reads_as_persian(tmp_path):
+    folder = _persian_data(tmp_path / "data")
+    data = io.read_dataset(folder)
+    lines = data.transactions.execute()
+    assert lines["description"].str.startswith("کالای").all()
+    assert lines["quantity"].dtype.kind in "if" and (lines["quantity"] != 0).all()
+    assert data.customers["name"].isin(PERSIAN_NAMES).all()
