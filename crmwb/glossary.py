@@ -16,7 +16,10 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+
+import pandas as pd
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -231,6 +234,7 @@ LABELS: dict[str, dict[str, str]] = {
         "ok": "ok",
         "failed": "failed",
         "not_run": "not run",
+        "weeks": "weeks", "days": "days",
     },
     "fa": {
         # tables and their columns
@@ -445,25 +449,348 @@ LABELS: dict[str, dict[str, str]] = {
         "ok": "موفق",
         "failed": "ناموفق",
         "not_run": "اجرا نشده",
+        "weeks": "هفته", "days": "روز",
+    },
+}
+
+#: printed sentences of the notebooks, by language: str.format templates whose dates
+#: are written in the reader's calendar and numbers in their digits (:meth:`Glossary.say`)
+SENTENCES: dict[str, dict[str, str]] = {
+    "en": {
+        "s00_facts": (
+            "{lines:,} lines on {invoices:,} invoices from {customers:,} customer ids, "
+            "{first:%Y-%m-%d} to {last:%Y-%m-%d}; {no_id:.1%} of lines have no customer id."
+        ),
+        "s01_merged": (
+            "{records:,} customer records are {people:,} people: {merged:,} records merged "
+            "into another."
+        ),
+        "s01_no_records": (
+            "No customer records (names, emails, phones) to match: each customer id is one "
+            "customer."
+        ),
+        "s01_unmatched": (
+            "{unmatched:,} cancellation lines matched no earlier purchase of the same "
+            "customer and product; {flagged:,} lines are flagged as extreme."
+        ),
+        "s01_written": "{before:,} raw lines -> {after:,} clean lines, written to {target}",
+        "s02_summary": (
+            "{customers:,} customers with a purchase up to {end:%Y-%m-%d}; median of "
+            "{invoices:.0f} invoices and {revenue:,.0f} in revenue each."
+        ),
+        "s02_rfm": (
+            "The largest share of revenue, {revenue:.0%}, comes from the {customers:.0%} of "
+            "customers who are {segment}."
+        ),
+        "s02_pyramid": (
+            "The top and big levels, {active:.0%} of active customers, bring {revenue:.0%} of"
+            " the window's revenue"
+        ),
+        "s02_whale": (
+            "{unprofitable:.0%} of customers are unprofitable; the most profitable {top:.0%} "
+            "bring {top_profit:.0%} of total profit, and the curve peaks at {peak:.0%} of it "
+            "(the course's rule of thumb: about 20% unprofitable, 20% bringing most of the "
+            "profit)."
+        ),
+        "s02_loyalty": (
+            "{customers:,} customers have a brand sequence of at least {purchases} purchases."
+        ),
+        "s02_no_brand": (
+            "These transactions have no brand column: loyalty types need the brand of each "
+            "line."
+        ),
+        "s02_split": (
+            "The split read from the data agrees with the recorded customer type for "
+            "{agree:.0%} of customers."
+        ),
+        "s03_customers": "{customers:,} customers; data up to {end:%Y-%m-%d}.",
+        "s03_base": (
+            "Base value to date: {total:,.0f} in total, {median:,.0f} for the median "
+            "customer."
+        ),
+        "s03_referral": (
+            "{share:.0%} of customers came by referral: the raw material of a networking "
+            "value, once referrals are tied to the customers who made them."
+        ),
+        "s03_no_channel": (
+            "No acquisition channel recorded: networking value cannot be estimated from this "
+            "data."
+        ),
+        "s03_retention": (
+            "Observed annual retention: {r:.1%}. Raising it by {rise:.0%} points raises the "
+            "total retention-formula CLV by {change:.0%}."
+        ),
+        "s03_holdout": "Calibration up to {end:%Y-%m-%d}; holdout of {duration:.1f} {unit}.",
+        "s03_tracking": (
+            "By {end:%Y-%m-%d} the customers made {actual:,.0f} repeat purchases; the model, "
+            "fitted before the holdout, expected {expected:,.0f}."
+        ),
+        "s03_gamma": "Correlation of frequency and spend among repeat buyers: {correlation:.2f}",
+        "s03_clv": (
+            "Expected margin over the next {months} months: {total:,.0f} in total; the top "
+            "10% of customers hold {top:.0%} of it."
+        ),
+        "s03_no_subscriptions": (
+            "No subscriptions table: set subscriptions_path to a table with tenure, churned "
+            "and contract."
+        ),
+        "s04_windows": (
+            "Training: {train:,} customers active at {train_at:%Y-%m-%d}, {train_rate:.0%} "
+            "churned in the next {days} days. Evaluation: {test:,} customers at "
+            "{test_at:%Y-%m-%d}, {test_rate:.0%} churned."
+        ),
+        "s04_sample": (
+            "The models learn from a random sample of {fit:,} of the {train:,} training "
+            "customers (same churn rate); every customer is evaluated and scored."
+        ),
+        "s04_best": (
+            "At the later cutoff, {model} ranks churners best (ROC-AUC {auc:.3f}, against "
+            "{recency:.3f} for recency alone)."
+        ),
+        "s04_campaign": (
+            "Contact the top {k:,} of {customers:,} customers: expected profit {profit:,.0f}."
+        ),
+        "s04_contact_list": "{customers:,} customers written to {target}",
+        "s05_baskets": (
+            "{baskets:,} baskets of {items:,} distinct items, {per_basket:.1f} items per "
+            "basket on average."
+        ),
+        "s05_rules": "{rules:,} rules with lift of at least {lift}.",
+        "s05_basket": "Basket: {items}",
+        "s05_hit_rate": (
+            "Offers from the rules name an item of the rest of the basket for {rules:.0%} of "
+            "customers, the most popular items for {popular:.0%}."
+        ),
+        "s05_no_customers": (
+            "No customers to hold out baskets for: the hit rate needs baskets with customer "
+            "ids."
+        ),
+        "s05_upsell": (
+            "Customers who bought {item} also bought these dearer items of its category:"
+        ),
+        "s05_no_prices": "Up-selling needs product prices and categories.",
+        "s05_no_dates": "No dates: baskets cannot be followed over time.",
+        "s06_vital_few": "The vital few: {categories} bring {share:.0%} of complaints.",
+        "s06_resolution": (
+            "{resolved:.0%} of complaints are resolved, half within {days:.1f} days; "
+            "{within:.0%} meet the {target:g}-day service level."
+        ),
+        "s06_repeat": "{customers:,} customers complained more than once.",
+        "s06_quick": (
+            "Customers whose complaints were all resolved within {days:g} days: {quick:.0%} "
+            "bought again (the course: 96% of complainants handled quickly stay); without a "
+            "complaint: {none:.0%}."
+        ),
+        "s06_silent": (
+            "Of {dissatisfied:,.0f} customers who gave a score of 2 or less, {complained:.0%}"
+            " had complained (the course: 4-6%); {silent:,.0f} never did."
+        ),
+        "s06_uplift": (
+            "{campaign}: {response:.1%} of the customers marketed responded against "
+            "{control:.1%} in the control group: an uplift of {uplift:.1%} (95% interval "
+            "{low:.1%} to {high:.1%}, p = {p:.3f})."
+        ),
+        "s06_no_campaigns": "No campaigns table.",
+        "s07_table": (
+            "{customers:,} customers as of {as_of:%Y-%m-%d}, {columns} columns: {dimensions}."
+        ),
+        "s07_written": "Written: {paths}",
+        "s07_actions": (
+            "The most common next action is {action} ({customers:,} customers, {share:.0%}); "
+            "{waiting:,} customers wait for a complaint to be resolved."
+        ),
+        "s07_card": "Customer {customer}: next action {action}{offer}.",
+        "s07_kpis": (
+            "Baseline {baseline:%Y-%m}, latest full month {latest:%Y-%m}: retention went from"
+            " {before:.0%} to {after:.0%} ({points:+.1f} points) and revenue changed by "
+            "{revenue:+.0%}."
+        ),
+        "s07_cohorts": (
+            "Three months after acquisition, {first:.0%} of the first cohort "
+            "({first_cohort:%Y-%m}) still bought, against {latest:.0%} of the latest cohort "
+            "that has reached three months ({latest_cohort:%Y-%m})."
+        ),
+        "pyramid_profit": " and {profit:.0%} of its profit.",
+        "correlation_high": " (too high: treat the spend estimates with care).",
+        "correlation_low": " (low enough).",
+    },
+    "fa": {
+        "s00_facts": (
+            "{lines:,} سطر در {invoices:,} فاکتور از {customers:,} شناسهٔ مشتری، از {first} "
+            "تا {last}؛ {no_id:.1%} از سطرها شناسهٔ مشتری ندارند."
+        ),
+        "s01_merged": (
+            "{records:,} سابقهٔ مشتری متعلق به {people:,} نفر است: {merged:,} سابقه در "
+            "سابقه‌ای دیگر ادغام شد."
+        ),
+        "s01_no_records": (
+            "سابقهٔ مشتری (نام، ایمیل، تلفن) برای تطبیق نیست: هر شناسهٔ مشتری یک مشتری است."
+        ),
+        "s01_unmatched": (
+            "{unmatched:,} سطر ابطال با هیچ خرید پیشینی از همان مشتری و کالا جفت نشد؛ "
+            "{flagged:,} سطر غیرعادی علامت خورد."
+        ),
+        "s01_written": "{before:,} سطر خام ← {after:,} سطر پاک، نوشته‌شده در {target}",
+        "s02_summary": (
+            "{customers:,} مشتری با خرید تا {end}؛ میانهٔ هر مشتری {invoices:.0f} فاکتور و "
+            "{revenue:,.0f} درآمد."
+        ),
+        "s02_rfm": (
+            "بیشترین سهم درآمد، {revenue:.0%}، از {customers:.0%} مشتریانی می‌آید که در بخش "
+            "«{segment}» هستند."
+        ),
+        "s02_pyramid": (
+            "سطح‌های ممتاز و بزرگ، {active:.0%} از مشتریان فعال، {revenue:.0%} از درآمد بازه "
+            "را می‌آورند"
+        ),
+        "s02_whale": (
+            "{unprofitable:.0%} از مشتریان ناسودمندند؛ {top:.0%} سودمندترین، {top_profit:.0%}"
+            " از کل سود را می‌آورند، و منحنی در {peak:.0%} آن به اوج می‌رسد (قاعدهٔ سرانگشتی "
+            "درس: حدود ۲۰٪ ناسودمند، ۲۰٪ آورندهٔ بیشتر سود)."
+        ),
+        "s02_loyalty": "{customers:,} مشتری توالی برندی با دست‌کم {purchases} خرید دارند.",
+        "s02_no_brand": "این تراکنش‌ها ستون برند ندارند: انواع وفاداری به برند هر سطر نیاز دارند.",
+        "s02_split": (
+            "تفکیکی که از داده‌ها خوانده شد برای {agree:.0%} از مشتریان با نوع مشتری ثبت‌شده "
+            "یکی است."
+        ),
+        "s03_customers": "{customers:,} مشتری؛ داده‌ها تا {end}.",
+        "s03_base": "ارزش پایه تا امروز: در کل {total:,.0f}، و {median:,.0f} برای مشتری میانه.",
+        "s03_referral": (
+            "{share:.0%} از مشتریان از راه معرفی آمده‌اند: مادهٔ خام ارزش شبکه، وقتی معرفی‌ها"
+            " به مشتریان معرف پیوند بخورند."
+        ),
+        "s03_no_channel": (
+            "کانال جذب ثبت نشده است: ارزش شبکه را نمی‌توان از این داده‌ها برآورد کرد."
+        ),
+        "s03_retention": (
+            "نرخ نگهداشت سالانهٔ مشاهده‌شده: {r:.1%}. افزایش آن به اندازهٔ {rise:.0%} واحد، "
+            "کل ارزش طول عمر فرمول نگهداشت را {change:.0%} بالا می‌برد."
+        ),
+        "s03_holdout": "برازش تا {end}؛ دورهٔ آزمون {duration:.1f} {unit}.",
+        "s03_tracking": (
+            "تا {end} مشتریان {actual:,.0f} خرید تکراری کردند؛ مدل، که پیش از دورهٔ آزمون "
+            "برازش شده بود، {expected:,.0f} انتظار داشت."
+        ),
+        "s03_gamma": "همبستگی تکرار خرید و مبلغ خرید در میان خریداران تکراری: {correlation:.2f}",
+        "s03_clv": (
+            "حاشیهٔ مورد انتظار در {months} ماه آینده: در کل {total:,.0f}؛ ۱۰٪ بالای مشتریان "
+            "{top:.0%} آن را دارند."
+        ),
+        "s03_no_subscriptions": (
+            "جدول اشتراک‌ها نیست: subscriptions_path را به جدولی با ستون‌های tenure، churned "
+            "و contract بدهید."
+        ),
+        "s04_windows": (
+            "آموزش: {train:,} مشتری فعال در {train_at}، {train_rate:.0%} در {days} روز بعد "
+            "ریزش کردند. ارزیابی: {test:,} مشتری در {test_at}، {test_rate:.0%} ریزش کردند."
+        ),
+        "s04_sample": (
+            "مدل‌ها از نمونه‌ای تصادفی از {fit:,} نفر از {train:,} مشتری آموزشی یاد می‌گیرند "
+            "(با همان نرخ ریزش)؛ همهٔ مشتریان ارزیابی و امتیازدهی می‌شوند."
+        ),
+        "s04_best": (
+            "در برش دیرتر، {model} ریزش‌کنندگان را بهتر از همه رتبه‌بندی می‌کند (ROC-AUC "
+            "{auc:.3f}، در برابر {recency:.3f} برای تازگی به تنهایی)."
+        ),
+        "s04_campaign": (
+            "با {k:,} نفر بالای فهرست از {customers:,} مشتری تماس بگیرید: سود مورد انتظار "
+            "{profit:,.0f}."
+        ),
+        "s04_contact_list": "{customers:,} مشتری در {target} نوشته شد",
+        "s05_baskets": (
+            "{baskets:,} سبد از {items:,} قلم متمایز، به طور میانگین {per_basket:.1f} قلم در "
+            "هر سبد."
+        ),
+        "s05_rules": "{rules:,} قاعده با لیفت دست‌کم {lift}.",
+        "s05_basket": "سبد: {items}",
+        "s05_hit_rate": (
+            "پیشنهادهای قواعد برای {rules:.0%} از مشتریان قلمی از بقیهٔ سبد را نام می‌برند، و"
+            " پرفروش‌ترین اقلام برای {popular:.0%}."
+        ),
+        "s05_no_customers": (
+            "مشتری‌ای برای کنار گذاشتن سبد نیست: نرخ اصابت به سبدهایی با شناسهٔ مشتری نیاز "
+            "دارد."
+        ),
+        "s05_upsell": "مشتریانی که {item} خریدند این اقلام گران‌تر از همان دسته را هم خریدند:",
+        "s05_no_prices": "فروش ارتقا یافته به قیمت و دستهٔ کالاها نیاز دارد.",
+        "s05_no_dates": "تاریخی نیست: سبدها را نمی‌توان در گذر زمان دنبال کرد.",
+        "s06_vital_few": "معدود حیاتی: {categories}، {share:.0%} از شکایت‌ها را می‌سازند.",
+        "s06_resolution": (
+            "{resolved:.0%} از شکایت‌ها رسیدگی شده‌اند، نیمی در کمتر از {days:.1f} روز؛ "
+            "{within:.0%} سطح خدمت {target:g} روزه را برآورده می‌کنند."
+        ),
+        "s06_repeat": "{customers:,} مشتری بیش از یک بار شکایت کردند.",
+        "s06_quick": (
+            "مشتریانی که همهٔ شکایت‌هایشان در کمتر از {days:g} روز رسیدگی شد: {quick:.0%} "
+            "دوباره خریدند (درس: ۹۶٪ شاکیانی که سریع رسیدگی شوند می‌مانند)؛ بدون شکایت: "
+            "{none:.0%}."
+        ),
+        "s06_silent": (
+            "از {dissatisfied:,.0f} مشتری که امتیاز ۲ یا کمتر دادند، {complained:.0%} شکایت "
+            "کرده بودند (درس: ۴ تا ۶ درصد)؛ {silent:,.0f} نفر هرگز شکایت نکردند."
+        ),
+        "s06_uplift": (
+            "{campaign}: {response:.1%} از مشتریان هدف پاسخ دادند در برابر {control:.1%} در "
+            "گروه کنترل: اثر افزایشی {uplift:.1%} (بازهٔ ۹۵٪ از {low:.1%} تا {high:.1%}، p = "
+            "{p:.3f})."
+        ),
+        "s06_no_campaigns": "جدول کمپین‌ها نیست.",
+        "s07_table": "{customers:,} مشتری تا {as_of}، {columns} ستون: {dimensions}.",
+        "s07_written": "نوشته شد: {paths}",
+        "s07_actions": (
+            "رایج‌ترین اقدام بعدی «{action}» است ({customers:,} مشتری، {share:.0%})؛ "
+            "{waiting:,} مشتری منتظر رسیدگی به شکایت‌اند."
+        ),
+        "s07_card": "مشتری {customer}: اقدام بعدی «{action}»{offer}.",
+        "s07_kpis": (
+            "خط مبنا {baseline}، آخرین ماه کامل {latest}: نرخ نگهداشت از {before:.0%} به "
+            "{after:.0%} رسید ({points:+.1f} واحد درصد) و درآمد {revenue:+.0%} تغییر کرد."
+        ),
+        "s07_cohorts": (
+            "سه ماه پس از جذب، {first:.0%} از نخستین گروه ({first_cohort}) هنوز می‌خریدند، در"
+            " برابر {latest:.0%} از تازه‌ترین گروهی که به سه ماهگی رسیده است "
+            "({latest_cohort})."
+        ),
+        "pyramid_profit": " و {profit:.0%} از سود آن را.",
+        "correlation_high": " (بیش از حد بالا: برآوردهای مبلغ خرید را با احتیاط به کار ببرید).",
+        "correlation_low": " (به اندازهٔ کافی پایین).",
     },
 }
 
 LANGUAGES = tuple(LABELS)
 
 
+class _Date:
+    """A date in a sentence, written as the reader of ``lang`` reads it (:meth:`Glossary.say`)."""
+
+    def __init__(self, value, lang: str):
+        self.value, self.lang = value, lang
+
+    def __format__(self, spec: str) -> str:
+        from crmwb import i18n  # i18n reads the languages from here
+
+        if self.lang == "fa":  # Jalali, whatever the spec: Gregorian months do not map to them
+            return i18n.jalali(self.value) or ""
+        return format(self.value, spec or "%Y-%m-%d")
+
+
 class Glossary:
-    """Look up report labels in one language.
+    """Look up report labels and sentences in one language.
 
     Parameters
     ----------
     lang : str
         A language code in :data:`LANGUAGES`.
+    persian_digits : bool
+        Write the numbers of sentences in Persian digits.
     """
 
-    def __init__(self, lang: str = "en"):
+    def __init__(self, lang: str = "en", persian_digits: bool = False):
         if lang not in LABELS:
             raise ValueError(f"unknown language {lang!r}; available: {', '.join(LANGUAGES)}")
         self.lang = lang
+        self.persian_digits = bool(persian_digits)
         self._labels = LABELS[lang]
 
     def __call__(self, key: str) -> str:
@@ -480,7 +807,35 @@ class Glossary:
         """Labels for category values (segment names, complaint categories...)."""
         return [self(v) for v in values]
 
+    def say(self, key: str, **values) -> str:
+        """The sentence ``key`` of :data:`SENTENCES` with ``values`` filled in.
 
-def glossary(lang: str = "en") -> Glossary:
+        Dates (Timestamps, dates, Periods) are written in the reader's calendar
+        (Jalali for Persian), and numbers in Persian digits when asked.
+
+        >>> glossary("en").say("s03_customers", customers=1200, end=pd.Timestamp("2024-03-20"))
+        '1,200 customers; data up to 2024-03-20.'
+        >>> print(glossary("fa", persian_digits=True).say(
+        ...     "s03_customers", customers=1200, end=pd.Timestamp("2024-03-20")))
+        ۱٬۲۰۰ مشتری؛ داده‌ها تا ۱۴۰۳/۰۱/۰۱.
+        """
+        try:
+            template = SENTENCES[self.lang][key]
+        except KeyError:
+            raise KeyError(f"no {self.lang!r} sentence {key!r} in crmwb.glossary") from None
+        for name, value in values.items():
+            if isinstance(value, pd.Period):
+                value = value.to_timestamp()
+            if isinstance(value, dt.date):  # datetime and pandas.Timestamp too
+                values[name] = _Date(value, self.lang)
+        text = template.format(**values)
+        if self.persian_digits:
+            from crmwb.i18n import to_persian_digits
+
+            text = to_persian_digits(text)
+        return text
+
+
+def glossary(lang: str = "en", persian_digits: bool = False) -> Glossary:
     """The glossary for ``lang``; see :class:`Glossary`."""
-    return Glossary(lang)
+    return Glossary(lang, persian_digits)

@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import re
 
 import jdatetime
 import numpy as np
@@ -36,8 +37,11 @@ from crmwb.glossary import LANGUAGES
 RTL_LANGUAGES = frozenset({"fa"})
 #: the tag of a notebook cell written in one language: ``lang-en``, ``lang-fa``
 TAG_PREFIX = "lang-"
-#: ASCII digits (and the decimal and thousands separators) to their Persian forms
-_PERSIAN = str.maketrans("0123456789.,", "۰۱۲۳۴۵۶۷۸۹٫٬")
+#: ASCII digits to Persian ones; separators between digits become the Persian decimal and
+#: thousands separators, a percent sign after a digit the Persian one
+_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_SEPARATORS = (re.compile(r"(?<=\d)\.(?=\d)"), "٫"), (re.compile(r"(?<=\d),(?=\d)"), "٬"), \
+    (re.compile(r"(?<=\d)%"), "٪")
 
 
 def _check(lang: str) -> str:
@@ -64,8 +68,16 @@ def jalali(value, fmt: str = "%Y/%m/%d") -> str | None:
 
 
 def to_persian_digits(text) -> str:
-    """Text with its ASCII digits (and ``.`` and ``,`` between them) in Persian digits."""
-    return str(text).translate(_PERSIAN)
+    """Text with its ASCII digits in Persian digits (and ``.``, ``,`` between digits and
+    ``%`` after one in their Persian forms); a full stop ending a sentence stays one.
+
+    >>> to_persian_digits("1,234.5 items (12%).")
+    '۱٬۲۳۴٫۵ items (۱۲٪).'
+    """
+    text = str(text)
+    for pattern, persian in _SEPARATORS:
+        text = pattern.sub(persian, text)
+    return text.translate(_PERSIAN)
 
 
 def format_date(value, lang: str, fmt: str | None = None) -> str | None:

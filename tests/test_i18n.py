@@ -121,7 +121,8 @@ def test_jalali_keeps_missing_dates_missing():
 
 
 def test_persian_digits():
-    assert i18n.to_persian_digits("1,234.5 (12%)") == "۱٬۲۳۴٫۵ (۱۲%)"
+    assert i18n.to_persian_digits("1,234.5 (12%).") == "۱٬۲۳۴٫۵ (۱۲٪)."
+    assert i18n.to_persian_digits("a, b. c%") == "a, b. c%"
     assert i18n.to_persian_digits(2024) == "۲۰۲۴"
 
 
@@ -213,3 +214,51 @@ def test_dates_module_matches_jdatetime_round_trip():
     for day in pd.date_range("2020-01-01", "2027-12-31", freq="37D"):
         y, m, d = map(int, i18n.jalali(day).split("/"))
         assert jdatetime.date(y, m, d).togregorian() == dt.date(day.year, day.month, day.day)
+
+
+@pytest.mark.parametrize("path", sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")),
+                         ids=lambda p: p.stem)
+def test_every_notebook_explains_itself_in_both_languages(path):
+    """Each prose cell has an English (lang-en) and a Persian (lang-fa) version, side by
+    side, so one notebook serves both reports and reads in either language in JupyterLab."""
+    cells = nbformat.read(path, as_version=4).cells
+    prose = [c for c in cells if c.cell_type == "markdown"]
+    untagged = [c.source[:40] for c in prose if i18n.cell_language(c) is None]
+    assert not untagged, f"prose without a language tag: {untagged}"
+    english = [c for c in prose if i18n.cell_language(c) == "en"]
+    persian = [c for c in prose if i18n.cell_language(c) == "fa"]
+    assert len(english) == len(persian) >= 5
+    for en, fa in zip(english, persian):
+        assert cells.index(fa) == cells.index(en) + 1, f"no Persian cell after {en.source[:40]}"
+        assert PERSIAN_LETTERS.search(fa.source) and not PERSIAN_LETTERS.search(en.source)
+        assert en.source.lstrip().startswith("#") == fa.source.lstrip().startswith("#")
+    assert all(i18n.cell_language(c) is None for c in cells if c.cell_type == "code")
+
+
+def test_every_sentence_the_notebooks_print_exists_in_both_languages():
+    """t.say("key", ...) in a notebook: the key has a template in each language, and both
+    templates use the same named values (a Persian sentence cannot lose a number)."""
+    import string
+
+    from crmwb.glossary import SENTENCES
+
+    used = set()
+    for name, source in _report_sources():
+        for node in ast.walk(ast.parse(source)):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "say" and node.args
+                    and isinstance(node.args[0], ast.Constant)):
+                used.add(node.args[0].value)
+                given = {k.arg for k in node.keywords}
+                for lang in LANGUAGES:
+                    fields = {f for _, f, _, _ in string.Formatter().parse(
+                        SENTENCES[lang].get(node.args[0].value, "")) if f}
+                    assert fields <= given, f"{name}: {node.args[0].value} needs {fields - given}"
+    assert len(used) >= 40
+    for lang in LANGUAGES:
+        assert used <= set(SENTENCES[lang]), f"{lang}: no sentence {used - set(SENTENCES[lang])}"
+    for key in SENTENCES["en"]:
+        fields = [{f for _, f, _, _ in string.Formatter().parse(SENTENCES[lang][key]) if f}
+                  for lang in LANGUAGES]
+        assert fields[0] == fields[1], key
+        assert PERSIAN_LETTERS.search(SENTENCES["fa"][key]), key
