@@ -36,6 +36,11 @@ def _localized(plot):
     return localized
 
 
+def _month(month, lang: str) -> str:
+    """A month as a tick or legend label: 2024-03, or its first day in the Jalali calendar."""
+    return i18n.format_date(month, lang, None if lang == "fa" else "%Y-%m") or ""
+
+
 def _axes(ax):
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
@@ -94,7 +99,7 @@ def lines_by_month(df: pd.DataFrame, lang: str = "en", ax=None):
     """Bar chart of transaction lines per month (from :func:`crmwb.quality.monthly_activity`)."""
     t = glossary(lang)
     ax = _axes(ax)
-    labels = [f"{m:%Y-%m}" for m in df["month"]]
+    labels = [_month(m, lang) for m in df["month"]]
     ax.bar(range(len(df)), df["lines"])
     ax.set_xticks(range(len(df)), labels, rotation=90)
     ax.set(title=t("title_lines_by_month"), xlabel=t("month"), ylabel=t("lines"))
@@ -644,7 +649,7 @@ def cohort_heatmap(table: pd.DataFrame, lang: str = "en", ax=None, max_age: int 
         _, ax = plt.subplots(figsize=(10, 0.28 * len(shown) + 1.5))
     sns.heatmap(shown, ax=ax, cmap="Blues", vmin=0, vmax=1, annot=len(shown) <= 30, fmt=".0%",
                 annot_kws={"fontsize": 7}, cbar_kws={"label": t("retention_rate")},
-                yticklabels=[f"{m:%Y-%m}" for m in shown.index])
+                yticklabels=[_month(m, lang) for m in shown.index])
     ax.set(title=t("title_cohort_retention"), xlabel=t("months_since_acquisition"),
            ylabel=t("cohort"))
     return ax
@@ -657,7 +662,7 @@ def cohort_revenue(table: pd.DataFrame, lang: str = "en", ax=None, max_age: int 
     ax = _axes(ax)
     cumulative = table.loc[:, :max_age].cumsum(axis=1, skipna=False)
     for month, row in cumulative[cumulative.index.month % 3 == 1].iterrows():
-        ax.plot(row.index, row.to_numpy(), marker=".", label=f"{month:%Y-%m}")
+        ax.plot(row.index, row.to_numpy(), marker=".", label=_month(month, lang))
     ax.set(title=t("title_cohort_revenue"), xlabel=t("months_since_acquisition"),
            ylabel=f"{t('revenue_per_customer')} ({t('currency')}, cumulative)")
     ax.legend(title=t("cohort"), fontsize=8, ncols=2)
