@@ -232,7 +232,9 @@ def localize_page(page: str, lang: str) -> str:
     page, n = re.subn(r"<html[^>]*>", f"<html {attrs}>", page, count=1)
     if not n:
         page = f"<html {attrs}>" + page
-    return page.replace("</head>", f"<style>{page_style(lang)}</style>\n</head>", 1)
+    # no icon: a browser would otherwise ask the server for /favicon.ico and log a 404
+    return page.replace("</head>", f'<link rel="icon" href="data:,">\n'
+                        f"<style>{page_style(lang)}</style>\n</head>", 1)
 
 
 def export_html(notebook: Path, target: Path, show_code: bool = False,
@@ -382,6 +384,7 @@ def write_index(results: list[NotebookResult], out_dir: Path, lang: str = "en") 
     page = f"""<!DOCTYPE html>
 <html lang="{lang}" dir="{i18n.direction(lang)}"><head><meta charset="utf-8">
 <title>{t('report_index_title')}</title>
+<link rel="icon" href="data:,">
 <style>{page_style(lang)}
 body {{ margin: 2em; }}
 table {{ border-collapse: collapse; }}
