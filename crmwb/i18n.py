@@ -31,7 +31,7 @@ import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.ticker import Formatter, FuncFormatter
 
-from crmwb.glossary import LANGUAGES
+from crmwb.glossary import LABELS, LANGUAGES
 
 #: languages written right to left
 RTL_LANGUAGES = frozenset({"fa"})
@@ -100,9 +100,16 @@ def _dates_as_text(values, lang: str) -> list:
 def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
                    persian_digits: bool = False) -> pd.DataFrame | pd.Series:
     """A copy of a table for display in ``lang``: dates (columns, index) in the reader's
-    calendar, and every number in Persian digits when ``persian_digits``.
+    calendar, headers and labelled values (segment names, levels...) in the reader's words,
+    and every number in Persian digits when ``persian_digits``.
 
-    Only for showing: dates and numbers become text. The input is not changed.
+    Only for showing: dates and numbers become text. The input is not changed. Headers
+    and values are translated when the glossary has them (a column name such as
+    ``revenue``, a value such as ``at risk``); data such as product codes stay as they are.
+
+    >>> shown = localize_frame(pd.DataFrame({"segment": ["at risk"], "revenue": [10.0]}), "fa")
+    >>> print(list(shown.columns), shown.iloc[0, 0])
+    ['بخش', 'درآمد'] در خطر
     """
     _check(lang)
     out = frame.copy()
@@ -125,6 +132,8 @@ def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
                 labels = labels.to_timestamp()
             if isinstance(labels, pd.DatetimeIndex):
                 setattr(out, axis_name, pd.Index(_dates_as_text(labels, lang), name=labels.name))
+    if lang != "en":
+        out = _translated(out, LABELS[lang])
     if persian_digits:
         def digits(v):
             if v is None or (np.isscalar(v) and pd.isna(v)):
@@ -140,6 +149,29 @@ def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
             labels = getattr(out, axis_name)
             setattr(out, axis_name, pd.Index([to_persian_digits(v) for v in labels],
                                              name=labels.name))
+    return out
+
+
+def _translated(out, labels: dict[str, str]):
+    """Headers, index labels and text values that the glossary labels, in its words."""
+    def word(v):
+        return labels.get(v, v) if isinstance(v, str) else v
+
+    columns = out.columns if isinstance(out, pd.DataFrame) else [None]
+    for col in columns:
+        values = out[col] if col is not None else out
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype | pd.CategoricalDtype):
+            mapped = values.astype(object).map(word)
+            if col is None:
+                out = mapped.rename(out.name)
+            else:
+                out[col] = mapped
+    if isinstance(out, pd.DataFrame):
+        out = out.rename(columns=word, index=word)
+        out.columns.names = [word(n) for n in out.columns.names]
+    else:
+        out = out.rename(index=word).rename(word(out.name))
+    out.index.names = [word(n) for n in out.index.names]
     return out
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlparse
 import pytest
 
 from crmwb import io, report
+from crmwb.glossary import LABELS
 from crmwb.datasets import make_crm_data
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
@@ -124,6 +125,12 @@ def _check_page(browser, url, lang):
     tables = page.evaluate("""() => Array.from(document.querySelectorAll('table')).map(
         t => t.querySelectorAll('th').length)""")
     assert all(n > 0 for n in tables), f"{url}: a table without headers"
+    if lang == "fa":  # headers in Persian: no raw column name or glossary term left in English
+        headers = page.evaluate("() => Array.from(document.querySelectorAll('th'))"
+                                ".map(h => h.innerText.trim())")
+        english = sorted({h for h in headers if h in LABELS["en"]
+                          or re.fullmatch(r"[a-z]+(_[a-z]+)+", h)})
+        assert not english, f"{url}: headers left in English: {english[:10]}"
     direction = page.evaluate("() => [document.documentElement.dir, "
                               "getComputedStyle(document.body).direction]")
     assert direction == (["rtl", "rtl"] if lang == "fa" else ["ltr", "ltr"]), direction

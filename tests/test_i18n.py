@@ -127,17 +127,25 @@ def test_persian_digits():
 
 
 def test_localize_frame_shows_jalali_dates_and_leaves_the_input_alone():
+    t = glossary("fa")
     frame = pd.DataFrame({"last_purchase": pd.to_datetime(["2024-03-20", None]),
-                          "revenue": [1234.5, 2.0]},
+                          "revenue": [1234.5, 2.0], "rfm_segment": ["at risk", "champions"],
+                          "product_id": ["MUG-A", "TEA-B"]},
                          index=pd.Index([7, 8], name="customer_id"))
     before = frame.copy()
     shown = i18n.localize_frame(frame, "fa")
-    assert shown["last_purchase"].tolist() == ["1403/01/01", None]
-    assert shown["revenue"].tolist() == [1234.5, 2.0]
+    assert list(shown.columns) == [t("last_purchase"), t("revenue"), t("rfm_segment"),
+                                   t("product_id")]
+    assert shown.index.name == t("customer_id")
+    assert shown[t("last_purchase")].iloc[0] == "1403/01/01"
+    assert pd.isna(shown[t("last_purchase")].iloc[1])
+    assert shown[t("revenue")].tolist() == [1234.5, 2.0]
+    assert shown[t("rfm_segment")].tolist() == ["در خطر", "قهرمانان"]
+    assert shown[t("product_id")].tolist() == ["MUG-A", "TEA-B"]  # data, not labels
     pd.testing.assert_frame_equal(frame, before)
     digits = i18n.localize_frame(frame, "fa", persian_digits=True)
-    assert digits.loc["۷", "revenue"] == "۱٬۲۳۴٫۵۰" and digits.loc["۷", "last_purchase"] == \
-        "۱۴۰۳/۰۱/۰۱"
+    assert digits.loc["۷", t("revenue")] == "۱٬۲۳۴٫۵۰"
+    assert digits.loc["۷", t("last_purchase")] == "۱۴۰۳/۰۱/۰۱"
     months = pd.Series([1, 2], index=pd.period_range("2024-03", periods=2, freq="M"))
     assert i18n.localize_frame(months, "fa").index.tolist() == ["1402/12/11", "1403/01/13"]
     pd.testing.assert_frame_equal(i18n.localize_frame(frame, "en"), frame)
