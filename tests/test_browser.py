@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -22,8 +23,8 @@ from urllib.parse import urljoin, urlparse
 import pytest
 
 from crmwb import io, report
-from crmwb.glossary import LABELS
 from crmwb.datasets import make_crm_data
+from crmwb.glossary import LABELS
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
