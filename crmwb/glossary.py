@@ -235,6 +235,11 @@ LABELS: dict[str, dict[str, str]] = {
         "failed": "failed",
         "not_run": "not run",
         "weeks": "weeks", "days": "days",
+        # the words of cluster names (crmwb.segmentation), read one by one
+        "recent": "recent", "fading": "fading", "lapsed": "lapsed",
+        "occasional": "occasional", "regular": "regular", "frequent": "frequent",
+        "low-spending": "low-spending", "mid-spending": "mid-spending",
+        "high-spending": "high-spending",
         # table headers and values shown as they are computed
         "acquisition_channel": "Acquisition channel",
         "action": "Action",
@@ -609,6 +614,11 @@ LABELS: dict[str, dict[str, str]] = {
         "failed": "ناموفق",
         "not_run": "اجرا نشده",
         "weeks": "هفته", "days": "روز",
+        # the words of cluster names (crmwb.segmentation), read one by one
+        "recent": "تازه", "fading": "رو به افول", "lapsed": "ازدست‌رفته",
+        "occasional": "گاه‌به‌گاه", "regular": "منظم", "frequent": "پرتکرار",
+        "low-spending": "کم‌خرج", "mid-spending": "میان‌خرج",
+        "high-spending": "پرخرج",
         # table headers and values shown as they are computed
         "acquisition_channel": "کانال جذب",
         "action": "اقدام",

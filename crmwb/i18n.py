@@ -155,7 +155,13 @@ def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
 def _translated(out, labels: dict[str, str]):
     """Headers, index labels and text values that the glossary labels, in its words."""
     def word(v):
-        return labels.get(v, v) if isinstance(v, str) else v
+        if not isinstance(v, str):
+            return v
+        if v in labels:
+            return labels[v]
+        parts = v.split(" ")  # a name made of labelled words, e.g. a cluster's
+        return " ".join(labels[p] for p in parts) if len(parts) > 1 and all(
+            p in labels for p in parts) else v
 
     columns = out.columns if isinstance(out, pd.DataFrame) else [None]
     for col in columns:
