@@ -241,6 +241,9 @@ LABELS: dict[str, dict[str, str]] = {
         "low-spending": "low-spending", "mid-spending": "mid-spending",
         "high-spending": "high-spending",
         # table headers and values shown as they are computed
+        "derl_new": "Discounted expected lifetime of a new subscriber (periods)",
+        "retention_1": "Retention in period 1", "retention_12": "Retention in period 12",
+        "survival_12": "Survival to period 12", "survival_24": "Survival to period 24",
         "acquisition_channel": "Acquisition channel",
         "action": "Action",
         "actual_total": "Actual total",
@@ -620,6 +623,9 @@ LABELS: dict[str, dict[str, str]] = {
         "low-spending": "کم‌خرج", "mid-spending": "میان‌خرج",
         "high-spending": "پرخرج",
         # table headers and values shown as they are computed
+        "derl_new": "طول عمر مورد انتظار تنزیل‌شدهٔ مشترک تازه (دوره)",
+        "retention_1": "نگهداشت در دورهٔ ۱", "retention_12": "نگهداشت در دورهٔ ۱۲",
+        "survival_12": "بقا تا دورهٔ ۱۲", "survival_24": "بقا تا دورهٔ ۲۴",
         "acquisition_channel": "کانال جذب",
         "action": "اقدام",
         "actual_total": "مجموع واقعی",

@@ -130,7 +130,7 @@ def _check_page(browser, url, lang):
         headers = page.evaluate("() => Array.from(document.querySelectorAll('th'))"
                                 ".map(h => h.innerText.trim())")
         english = sorted({h for h in headers if h in LABELS["en"]
-                          or re.fullmatch(r"[a-z]+(_[a-z]+)+", h)})
+                          or re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", h)})
         assert not english, f"{url}: headers left in English: {english[:10]}"
     direction = page.evaluate("() => [document.documentElement.dir, "
                               "getComputedStyle(document.body).direction]")
