@@ -133,7 +133,7 @@ def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
             if isinstance(labels, pd.DatetimeIndex):
                 setattr(out, axis_name, pd.Index(_dates_as_text(labels, lang), name=labels.name))
     if lang != "en":
-        out = _translated(out, LABELS[lang])
+        out = _translated(out, LABELS[lang], lang)
     if persian_digits:
         def digits(v):
             if v is None or (np.isscalar(v) and pd.isna(v)):
@@ -152,9 +152,12 @@ def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
     return out
 
 
-def _translated(out, labels: dict[str, str]):
-    """Headers, index labels and text values that the glossary labels, in its words."""
+def _translated(out, labels: dict[str, str], lang: str):
+    """Headers, index labels and text values that the glossary labels, in its words; dates
+    among other values (a transposed table) in the reader's calendar."""
     def word(v):
+        if isinstance(v, pd.Timestamp) and not pd.isna(v):
+            return _dates_as_text([v], lang)[0]
         if not isinstance(v, str):
             return v
         if v in labels:

@@ -146,6 +146,8 @@ def test_localize_frame_shows_jalali_dates_and_leaves_the_input_alone():
     digits = i18n.localize_frame(frame, "fa", persian_digits=True)
     assert digits.loc["۷", t("revenue")] == "۱٬۲۳۴٫۵۰"
     assert digits.loc["۷", t("last_purchase")] == "۱۴۰۳/۰۱/۰۱"
+    card = i18n.localize_frame(frame.T, "fa")  # a transposed table: dates among other values
+    assert card.loc[t("last_purchase")].iloc[0] == "1403/01/01"
     months = pd.Series([1, 2], index=pd.period_range("2024-03", periods=2, freq="M"))
     assert i18n.localize_frame(months, "fa").index.tolist() == ["1402/12/11", "1403/01/13"]
     pd.testing.assert_frame_equal(i18n.localize_frame(frame, "en"), frame)
