@@ -116,7 +116,8 @@ def quality_report(
          facts["identified_revenue"] / facts["revenue"] if facts["revenue"] else float("nan")),
         ("How current is the database?", "first date", facts["first"]),
         ("How current is the database?", "last date", facts["last"]),
-        ("How current is the database?", f"days from the last date to {as_of:%Y-%m-%d}",
+        ("How current is the database?", "analysis date", as_of),
+        ("How current is the database?", "days from the last date to the analysis date",
          (as_of - facts["last"]).days if pd.notna(facts["last"]) else None),
         ("How current is the database?", "months covered", len(months)),
         ("How current is the database?", "months without any line",
@@ -131,9 +132,12 @@ def quality_report(
         cust_complete = completeness(ibis.memtable(customers))
         attrs = [c for c in customers.columns if c != "customer_id"]
         filled = customers[attrs].notna() & customers[attrs].astype("string").ne("")
-        summary.append(("How much is known about each customer?",
-                        f"mean filled attributes (of {len(attrs)})",
-                        float(filled.sum(axis=1).mean())))
+        summary += [
+            ("How much is known about each customer?", "attributes of a customer record",
+             len(attrs)),
+            ("How much is known about each customer?", "mean filled attributes",
+             float(filled.sum(axis=1).mean())),
+        ]
     if crosswalk is not None:
         persons = crosswalk["master_id"].nunique()
         summary += [

@@ -32,7 +32,8 @@ def test_summary_answers_the_course_questions(lines):
     # revenue 10+10+10-4+10 identified of 66 in all
     assert m["share of revenue with a customer id"] == pytest.approx(36 / 66)
     assert m["last date"] == pd.Timestamp("2024-04-21")
-    assert m["days from the last date to 2024-05-01"] == 10
+    assert m["analysis date"] == pd.Timestamp("2024-05-01")
+    assert m["days from the last date to the analysis date"] == 10
     assert m["months covered"] == 4
     assert m["months without any line"] == 1
     assert m["exact duplicate lines"] == 1
@@ -62,7 +63,21 @@ def test_customers_and_crosswalk_add_their_answers(lines):
                               "city": ["Tehran", "Rasht", None]})
     cw = pd.DataFrame({"customer_id": [7, 8, 9], "master_id": [7, 7, 9]})
     m = measures(quality.quality_report(engine.open_table(lines), customers, cw))
-    assert m["mean filled attributes (of 2)"] == pytest.approx((2 + 1 + 0) / 3)
+    assert m["attributes of a customer record"] == 2
+    assert m["mean filled attributes"] == pytest.approx((2 + 1 + 0) / 3)
     assert m["customer records"] == 3
     assert m["people after merging"] == 2
     assert m["records merged into another"] == 1
+
+
+def test_questions_and_measures_are_labelled_in_both_languages(lines):
+    """The report is read in English or Persian: its questions and measures are glossary terms."""
+    from crmwb.glossary import LABELS
+
+    customers = pd.DataFrame({"customer_id": [7, 8], "email": ["a@b.ir", None]})
+    cw = pd.DataFrame({"customer_id": [7, 8], "master_id": [7, 7]})
+    summary = quality.quality_report(engine.open_table(lines), customers, cw).summary
+    terms = set(summary["question"]) | set(summary["measure"])
+    assert len(terms) >= 20
+    for lang in LABELS:
+        assert terms <= set(LABELS[lang]), f"{lang}: {sorted(terms - set(LABELS[lang]))}"
