@@ -264,6 +264,14 @@ LABELS: dict[str, dict[str, str]] = {
         "customer records": "customer records",
         "people after merging": "people after merging",
         "records merged into another": "records merged into another",
+        # the cleaning rules (crmwb.cleaning.RULES)
+        "normalise_text": "Normalise text",
+        "exact_duplicates": "Exact duplicates",
+        "non_product_lines": "Non-product lines",
+        "invalid_prices": "Invalid prices",
+        "cancellations": "Cancellations",
+        "anonymous_lines": "Lines without a customer",
+        "outliers": "Extreme lines",
         # table headers and values shown as they are computed
         "derl_new": "Discounted expected lifetime of a new subscriber (periods)",
         "retention_1": "Retention in period 1", "retention_12": "Retention in period 12",
@@ -668,6 +676,14 @@ LABELS: dict[str, dict[str, str]] = {
         "customer records": "سوابق مشتری",
         "people after merging": "افراد پس از ادغام",
         "records merged into another": "سوابق ادغام‌شده در سابقه‌ای دیگر",
+        # the cleaning rules (crmwb.cleaning.RULES)
+        "normalise_text": "یکسان‌سازی متن",
+        "exact_duplicates": "تکراری‌های کامل",
+        "non_product_lines": "سطرهای غیرکالایی",
+        "invalid_prices": "قیمت‌های نامعتبر",
+        "cancellations": "ابطال‌ها",
+        "anonymous_lines": "سطرهای بدون مشتری",
+        "outliers": "سطرهای غیرعادی",
         # table headers and values shown as they are computed
         "derl_new": "طول عمر مورد انتظار تنزیل‌شدهٔ مشترک تازه (دوره)",
         "retention_1": "نگهداشت در دورهٔ ۱", "retention_12": "نگهداشت در دورهٔ ۱۲",

@@ -11,7 +11,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from crmwb import config, customer360, i18n, plots, pyramid, report, segmentation
+from crmwb import cleaning, config, customer360, i18n, plots, pyramid, report, segmentation
 from crmwb.glossary import LABELS, LANGUAGES, glossary
 from crmwb.loyalty import LOYALTY_TYPES
 from crmwb.profitability import MATRIX_CELLS
@@ -83,7 +83,7 @@ def test_every_label_the_reports_use_is_in_both_languages():
     for name, source in _report_sources():
         for key in _literal_keys(source):
             used.setdefault(key, name)
-    values = [*segmentation.RFM_SEGMENTS, *pyramid.LEVELS, *LOYALTY_TYPES,
+    values = [*segmentation.RFM_SEGMENTS, *pyramid.LEVELS, *LOYALTY_TYPES, *cleaning.RULES,
               *MATRIX_CELLS.values(), *COMPLAINT_CATEGORIES, *customer360.ACTIONS,
               *customer360.DIMENSIONS, *customer360.KPI_RATES, *customer360.KPI_POINTS,
               "active_customers", "new_customers", "retained_customers", "lost_customers",
