@@ -50,6 +50,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from crmwb import engine, io
+from crmwb.glossary import glossary
 
 RULES = (
     "normalise_text",
@@ -206,14 +207,20 @@ def clean_transactions(
     """
     con = con if con is not None else lines._find_backend()
     log: list[dict] = []
+    english = glossary("en")
     n0, v0 = _stats(lines)
 
     scratch = _Scratch(con)
     keep = scratch.keep
 
-    def record(rule, description, removed=0, removed_value=0.0, changed=0, flagged=0,
+    sentences: list[tuple[str, dict]] = []
+
+    def record(rule, sentence, values, removed=0, removed_value=0.0, changed=0, flagged=0,
                after=None):
-        log.append({"rule": rule, "description": description, "lines_removed": removed,
+        values = {k: v.item() if hasattr(v, "item") else v for k, v in values.items()}
+        sentences.append((sentence, values))  # the description, to be said in any language
+        log.append({"rule": rule, "description": english.say(sentence, **values),
+                    "lines_removed": removed,
                     "lines_changed": changed, "lines_flagged": flagged,
                     "revenue_affected": round(removed_value, 2), "lines_after": after})
 
@@ -232,7 +239,7 @@ def clean_transactions(
     columns = t.columns
     t = keep(t.mutate(**text, _changed=differs), "normalised")  # the text is tidied once
     changed = int(t._changed.sum().execute() or 0)
-    record("normalise_text", "trimmed and upper-cased codes, tidied descriptions",
+    record("normalise_text", "log_normalise_text", {},
            changed=changed, after=n0)
 
     # 2. exact duplicates
@@ -245,7 +252,7 @@ def clean_transactions(
     t = numbered = keep(t.group_by(columns).agg(_line=t._rid.min()), "numbered")
     scratch.release(normalised)
     n1, v1 = _stats(t)
-    record("exact_duplicates", "removed lines identical in every column",
+    record("exact_duplicates", "log_exact_duplicates", {},
            removed=n0 - n1, removed_value=v0 - v1, after=n1)
 
     # 3. non-product lines
@@ -253,7 +260,7 @@ def clean_transactions(
     non_product = keep(t.filter(is_np).drop("_line"), "nonproduct")
     t = t.filter(~is_np)
     n_np, v_np = _stats(non_product)
-    record("non_product_lines", "set aside postage, bank charges, adjustments, fees",
+    record("non_product_lines", "log_non_product_lines", {},
            removed=n_np, removed_value=v_np, after=n1 - n_np)
 
     # 4. zero or negative prices
@@ -261,7 +268,7 @@ def clean_transactions(
     n_bad, v_bad = _stats(t.filter(bad_price))
     t = t.filter(~bad_price)
     n2 = n1 - n_np - n_bad
-    record("invalid_prices", "removed lines with a zero or negative unit price",
+    record("invalid_prices", "log_invalid_prices", {},
            removed=n_bad, removed_value=v_bad, after=n2)
 
     # 5. cancellations matched to their purchases
@@ -291,9 +298,9 @@ def clean_transactions(
              "netted")
     scratch.release(numbered, match)
     n3 = n2 - n_cancel - n_gone
-    record("cancellations",
-           f"separated {n_cancel} cancellation lines ({n_unmatched} unmatched); removed "
-           f"{n_gone} fully cancelled purchases, reduced {n_partial}",
+    record("cancellations", "log_cancellations",
+           {"cancelled": n_cancel, "unmatched": n_unmatched, "gone": n_gone,
+            "partial": n_partial},
            removed=n_cancel + n_gone, removed_value=v_cancel + v_gone, changed=n_partial,
            after=n3)
 
@@ -301,12 +308,12 @@ def clean_transactions(
     anonymous = t.customer_id.isnull()
     n_anon, v_anon = _stats(t.filter(anonymous))
     if keep_anonymous:
-        record("anonymous_lines", f"kept {n_anon} lines without a customer id (baskets only)",
+        record("anonymous_lines", "log_anonymous_kept", {"lines": n_anon},
                flagged=n_anon, removed_value=0.0, after=n3)
     else:
         t = keep(t.filter(~anonymous), "identified")
         n3 -= n_anon
-        record("anonymous_lines", "removed lines without a customer id", removed=n_anon,
+        record("anonymous_lines", "log_anonymous_removed", {}, removed=n_anon,
                removed_value=v_anon, after=n3)
 
     # 7. extreme lines, flagged
@@ -327,8 +334,7 @@ def clean_transactions(
         outlier = ibis.literal(False)
     t = t.mutate(outlier=outlier)
     n_out, v_out = _stats(t.filter(t.outlier))
-    record("outliers", f"flagged lines more than {outlier_threshold:g} robust standard "
-           "deviations above the median log line value (kept)",
+    record("outliers", "log_outliers", {"threshold": outlier_threshold},
            flagged=n_out, removed_value=v_out, after=n3)
 
     clean = t.order_by("_line").drop("_line")
@@ -337,8 +343,34 @@ def clean_transactions(
         non_product=non_product,
         cancellations=cancellations,
         unmatched_cancellations=unmatched,
-        log=pd.DataFrame(log),
+        log=_with_sentences(pd.DataFrame(log), sentences),
     )
+
+
+def _with_sentences(log: pd.DataFrame, sentences: list[tuple[str, dict]]) -> pd.DataFrame:
+    log.attrs["sentences"] = sentences  # (glossary sentence, values) of each row's description
+    return log
+
+
+def describe_log(log: pd.DataFrame, lang: str = "en", persian_digits: bool = False
+                 ) -> pd.DataFrame:
+    """The cleaning log with its descriptions in ``lang`` (from :mod:`crmwb.glossary`).
+
+    The log of :func:`clean_transactions` keeps what each description says; a log
+    without it (read back from a file) is returned as it is.
+
+    >>> log = pd.DataFrame({"rule": ["anonymous_lines"], "description": ["..."]})
+    >>> log = _with_sentences(log, [("log_anonymous_kept", {"lines": 12})])
+    >>> print(describe_log(log, "fa", persian_digits=True)["description"].iloc[0])
+    ۱۲ سطر بدون شناسهٔ مشتری نگه داشته شد (فقط برای سبدها)
+    """
+    sentences = log.attrs.get("sentences")
+    if not sentences or len(sentences) != len(log):
+        return log
+    t = glossary(lang, persian_digits)
+    out = log.copy()
+    out["description"] = [t.say(key, **values) for key, values in sentences]
+    return out
 
 
 def write_cleaned(result: CleaningResult, out_dir: str | Path, overwrite: bool = False) -> Path:

@@ -1009,6 +1009,21 @@ SENTENCES: dict[str, dict[str, str]] = {
         "pyramid_profit": " and {profit:.0%} of its profit.",
         "correlation_high": " (too high: treat the spend estimates with care).",
         "correlation_low": " (low enough).",
+        # the cleaning log (crmwb.cleaning.describe_log)
+        "log_normalise_text": "trimmed and upper-cased codes, tidied descriptions",
+        "log_exact_duplicates": "removed lines identical in every column",
+        "log_non_product_lines": "set aside postage, bank charges, adjustments, fees",
+        "log_invalid_prices": "removed lines with a zero or negative unit price",
+        "log_cancellations": (
+            "separated {cancelled} cancellation lines ({unmatched} unmatched); removed {gone}"
+            " fully cancelled purchases, reduced {partial}"
+        ),
+        "log_anonymous_kept": "kept {lines} lines without a customer id (baskets only)",
+        "log_anonymous_removed": "removed lines without a customer id",
+        "log_outliers": (
+            "flagged lines more than {threshold:g} robust standard deviations above the "
+            "median log line value (kept)"
+        ),
     },
     "fa": {
         "s00_facts": (
@@ -1151,6 +1166,23 @@ SENTENCES: dict[str, dict[str, str]] = {
         "pyramid_profit": " و {profit:.0%} از سود آن را.",
         "correlation_high": " (بیش از حد بالا: برآوردهای مبلغ خرید را با احتیاط به کار ببرید).",
         "correlation_low": " (به اندازهٔ کافی پایین).",
+        # the cleaning log (crmwb.cleaning.describe_log)
+        "log_normalise_text": "کدها پیراسته و با حروف بزرگ شدند، شرح‌ها مرتب شدند",
+        "log_exact_duplicates": "سطرهایی که در همهٔ ستون‌ها یکسان بودند حذف شدند",
+        "log_non_product_lines": (
+            "هزینهٔ پست، کارمزد بانکی، اصلاحیه‌ها و کارمزدها کنار گذاشته شدند"
+        ),
+        "log_invalid_prices": "سطرهایی با قیمت واحد صفر یا منفی حذف شدند",
+        "log_cancellations": (
+            "{cancelled} سطر ابطال جدا شد ({unmatched} بدون جفت)؛ {gone} خریدِ کاملاً "
+            "باطل‌شده حذف و {partial} خرید کاهش یافت"
+        ),
+        "log_anonymous_kept": "{lines} سطر بدون شناسهٔ مشتری نگه داشته شد (فقط برای سبدها)",
+        "log_anonymous_removed": "سطرهای بدون شناسهٔ مشتری حذف شدند",
+        "log_outliers": (
+            "سطرهایی با ارزشی بیش از {threshold:g} انحراف معیار مقاوم بالاتر از میانهٔ "
+            "لگاریتم ارزش سطر علامت خوردند (نگه داشته شدند)"
+        ),
     },
 }
 

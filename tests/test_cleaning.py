@@ -33,6 +33,22 @@ def test_rules_run_in_order_and_every_rule_is_logged():
     assert log["lines_after"].tolist() == [2] * len(cleaning.RULES)
 
 
+def test_the_log_is_described_in_english_or_persian():
+    rows = BASE + [("C1", 10, "2024-01-03", "A", "Mug", -4, 2.0)]
+    result, _, _ = clean(lines(rows))
+    english = cleaning.describe_log(result.log, "en")
+    pd.testing.assert_frame_equal(english, result.log)
+    cancel = english.set_index("rule").loc["cancellations", "description"]
+    assert cancel == ("separated 1 cancellation lines (0 unmatched); removed 0 fully "
+                      "cancelled purchases, reduced 1")
+    persian = cleaning.describe_log(result.log, "fa", persian_digits=True).set_index("rule")
+    assert persian.loc["cancellations", "description"].startswith("۱ سطر ابطال جدا شد (۰ بدون")
+    assert persian["description"].str.contains("[\u0600-\u06FF]").all()
+    read_back = result.log.copy()
+    read_back.attrs = {}  # a log read from its CSV keeps its English descriptions
+    assert cleaning.describe_log(read_back, "fa") is read_back
+
+
 def test_codes_and_descriptions_are_tidied():
     _, out, log = clean(lines([(" 1 ", 10, "2024-01-01", " a1 ", "  Blue   Mug ", 1, 2.0)]))
     assert out[["invoice_id", "product_id", "description"]].iloc[0].tolist() == [
