@@ -46,6 +46,7 @@ from crmwb import (
     segmentation,
     service,
 )
+from crmwb.glossary import glossary
 from crmwb.summary import _as_table, customer_summary
 
 #: the columns of the customer table by dimension (those the data allow are present)
@@ -438,14 +439,16 @@ class CustomerCard:
 def customer_card(table: pd.DataFrame, lines: ir.Table | pd.DataFrame, customer_id,
                   contacts: pd.DataFrame | None = None, surveys: pd.DataFrame | None = None,
                   campaigns: pd.DataFrame | None = None,
-                  crosswalk: pd.DataFrame | None = None) -> CustomerCard:
+                  crosswalk: pd.DataFrame | None = None, lang: str = "en") -> CustomerCard:
     """The card of one customer of :func:`customer_table`.
 
     ``profile`` holds the characteristics and transaction columns, ``scores``
     the attitudes, interactions and enrichment, ``timeline`` every purchase
     (one row per invoice), contact, survey and campaign, oldest first, with
-    ``date``, ``event``, ``detail`` and ``value``.
+    ``date``, ``event``, ``detail`` and ``value``; the details are written in
+    ``lang`` (:mod:`crmwb.glossary`).
     """
+    words = glossary(lang)
     if customer_id not in table.index:
         raise KeyError(f"customer {customer_id!r} is not in the customer table")
     dims = table.attrs.get("dimensions") or {d: [c for c in cols if c in table]
@@ -464,17 +467,22 @@ def customer_card(table: pd.DataFrame, lines: ir.Table | pd.DataFrame, customer_
         value=(mine.quantity * mine.unit_price).sum()))
     events = [pd.DataFrame({
         "date": invoices["date"], "event": "purchase",
-        "detail": invoices["items"].map(lambda i: _items_text(list(i))),
+        "detail": invoices["items"].map(lambda i: _items_text(list(i), words)),
         "value": invoices["value"]})]
     rekey = (lambda f: identity.rekey_frame(f, crosswalk)) if crosswalk is not None \
         else (lambda f: f)
+    def each(f, say):  # one customer's few rows, each said in the reader's words
+        return pd.Series([say(r) for r in f.itertuples(index=False)], index=f.index)
+
     for frame, event, detail, value in (
-            (contacts, "contact", lambda f: f["kind"] + ": " + f["category"].fillna("")
-             + " via " + f["channel"].fillna(""), lambda f: f.get("severity")),
-            (surveys, "survey", lambda f: "CSAT " + f["csat"].astype(str) + ", NPS "
-             + f["nps"].astype(str), lambda f: f.get("nps")),
-            (campaigns, "campaign", lambda f: f["campaign_id"] + " (" + f["group"] + ")"
-             + np.where(f["responded"], ", responded", ""), lambda f: f.get("revenue"))):
+            (contacts, "contact", lambda f: each(f, lambda r: words.say(
+                "card_contact", kind=words.word(r.kind), category=words.word(_text(r.category)),
+                channel=words.word(_text(r.channel)))), lambda f: f.get("severity")),
+            (surveys, "survey", lambda f: each(f, lambda r: words.say(
+                "card_survey", csat=r.csat, nps=r.nps)), lambda f: f.get("nps")),
+            (campaigns, "campaign", lambda f: each(f, lambda r: words.say(
+                "card_campaign_responded" if r.responded else "card_campaign",
+                campaign=r.campaign_id, group=words.word(r.group))), lambda f: f.get("revenue"))):
         f = _in_time(rekey(frame), pd.Timestamp(as_of)) if frame is not None else None
         if f is None:
             continue
@@ -488,10 +496,16 @@ def customer_card(table: pd.DataFrame, lines: ir.Table | pd.DataFrame, customer_
                         str(row["next_action"]))
 
 
-def _items_text(items: list, shown: int = 3) -> str:
+def _text(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def _items_text(items: list, t, shown: int = 3) -> str:
     items = sorted(set(map(str, items)))
-    more = f" and {len(items) - shown} more" if len(items) > shown else ""
-    return ", ".join(items[:shown]) + more
+    if len(items) <= shown:
+        return "، ".join(items) if t.lang == "fa" else ", ".join(items)
+    return t.say("card_items_more", items=("، " if t.lang == "fa" else ", ").join(items[:shown]),
+                 more=len(items) - shown)
 
 
 # --- KPIs and cohorts -----------------------------------------------------------------------

@@ -272,6 +272,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cancellations": "Cancellations",
         "anonymous_lines": "Lines without a customer",
         "outliers": "Extreme lines",
+        "request": "Request", "complaint": "Complaint",
+        "treatment": "Marketed",
         # table headers and values shown as they are computed
         "derl_new": "Discounted expected lifetime of a new subscriber (periods)",
         "retention_1": "Retention in period 1", "retention_12": "Retention in period 12",
@@ -684,6 +686,8 @@ LABELS: dict[str, dict[str, str]] = {
         "cancellations": "ابطال‌ها",
         "anonymous_lines": "سطرهای بدون مشتری",
         "outliers": "سطرهای غیرعادی",
+        "request": "درخواست", "complaint": "شکایت",
+        "treatment": "هدف بازاریابی",
         # table headers and values shown as they are computed
         "derl_new": "طول عمر مورد انتظار تنزیل‌شدهٔ مشترک تازه (دوره)",
         "retention_1": "نگهداشت در دورهٔ ۱", "retention_12": "نگهداشت در دورهٔ ۱۲",
@@ -1009,6 +1013,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         "pyramid_profit": " and {profit:.0%} of its profit.",
         "correlation_high": " (too high: treat the spend estimates with care).",
         "correlation_low": " (low enough).",
+        # the customer card's timeline (crmwb.customer360.customer_card)
+        "card_contact": "{kind}: {category} via {channel}",
+        "card_survey": "CSAT {csat}, NPS {nps}",
+        "card_campaign": "{campaign} ({group})",
+        "card_campaign_responded": "{campaign} ({group}), responded",
+        "card_items_more": "{items} and {more} more",
         # the cleaning log (crmwb.cleaning.describe_log)
         "log_normalise_text": "trimmed and upper-cased codes, tidied descriptions",
         "log_exact_duplicates": "removed lines identical in every column",
@@ -1166,6 +1176,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         "pyramid_profit": " و {profit:.0%} از سود آن را.",
         "correlation_high": " (بیش از حد بالا: برآوردهای مبلغ خرید را با احتیاط به کار ببرید).",
         "correlation_low": " (به اندازهٔ کافی پایین).",
+        # the customer card's timeline (crmwb.customer360.customer_card)
+        "card_contact": "{kind}: {category} از راه {channel}",
+        "card_survey": "رضایت {csat}، NPS {nps}",
+        "card_campaign": "کمپین {campaign} ({group})",
+        "card_campaign_responded": "کمپین {campaign} ({group})، پاسخ داد",
+        "card_items_more": "{items} و {more} قلم دیگر",
         # the cleaning log (crmwb.cleaning.describe_log)
         "log_normalise_text": "کدها پیراسته و با حروف بزرگ شدند، شرح‌ها مرتب شدند",
         "log_exact_duplicates": "سطرهایی که در همهٔ ستون‌ها یکسان بودند حذف شدند",
@@ -1234,6 +1250,11 @@ class Glossary:
     def values(self, values: Iterable[str]) -> list[str]:
         """Labels for category values (segment names, complaint categories...)."""
         return [self(v) for v in values]
+
+    def word(self, value):
+        """The label of a data value when the glossary has one (a channel, a complaint
+        category), else the value itself (a product name, a city)."""
+        return self._labels.get(value, value) if isinstance(value, str) else value
 
     def say(self, key: str, **values) -> str:
         """The sentence ``key`` of :data:`SENTENCES` with ``values`` filled in.

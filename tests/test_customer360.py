@@ -230,6 +230,12 @@ def test_customer_card_gathers_one_customer(shop):
                                       rel=1e-9) or purchases >= table.loc[cid, "revenue"]
     assert card.action == table.loc[cid, "next_action"]
     assert "clv" in card.scores and "invoices" in card.profile
+    contacts = timeline[timeline["event"] == "contact"]["detail"]
+    assert contacts.str.fullmatch(r"(Question|Request|Complaint): [\w ]* via [\w ]+").all()
+    persian = customer360.customer_card(table, clean.lines, cid, data.contacts, data.surveys,
+                                        data.campaigns, clean.crosswalk, lang="fa").timeline
+    assert persian["detail"].str.contains("[\u0600-\u06FF]").all()  # every detail in Persian
+    pd.testing.assert_frame_equal(persian.drop(columns="detail"), timeline.drop(columns="detail"))
     with pytest.raises(KeyError, match="not in the customer table"):
         customer360.customer_card(table, clean.lines, -1)
 
