@@ -564,7 +564,9 @@ def ishikawa(causes: dict, counts: dict | None = None, effect: str = "complaints
     """A cause-and-effect (fishbone) diagram: major causes on bones, their causes beside.
 
     ``causes`` maps each major cause to a list of causes; ``counts`` (optional)
-    maps a major cause or a cause to a number shown in brackets.
+    maps a major cause or a cause to a number shown in brackets. Causes the
+    glossary knows (the complaint categories, the notebook's default causes) are
+    shown in ``lang``; others as written.
     """
     t = glossary(lang)
     counts = counts or {}
@@ -583,14 +585,14 @@ def ishikawa(causes: dict, counts: dict | None = None, effect: str = "complaints
         x = 1.5 + slot * step + (0 if top else step / 2)
         y = 3.0 if top else -3.0
         ax.plot([x, x + 1.5], [y, 0], color="black")
-        label = major + (f" ({counts[major]})" if major in counts else "")
+        label = t.word(major) + (f" ({counts[major]})" if major in counts else "")
         ax.text(x, y * 1.12, label, ha="center", va="bottom" if top else "top",
                 fontweight="bold", fontsize=10)
         for j, cause in enumerate(causes[major]):
             frac = (j + 1) / (len(causes[major]) + 1)
             cx, cy = x + 1.5 * frac, y * (1 - frac)
             ax.plot([cx - 0.9, cx], [cy, cy], color="grey", linewidth=0.8)
-            text = cause + (f" ({counts[cause]})" if cause in counts else "")
+            text = t.word(cause) + (f" ({counts[cause]})" if cause in counts else "")
             ax.text(cx - 0.95, cy, text, ha="right", va="center", fontsize=8)
     ax.set_xlim(-2.5, spine_end + 2.5)
     ax.set_ylim(-4.2, 4.2)

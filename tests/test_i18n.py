@@ -272,3 +272,12 @@ def test_every_sentence_the_notebooks_print_exists_in_both_languages():
                   for lang in LANGUAGES]
         assert fields[0] == fields[1], key
         assert PERSIAN_LETTERS.search(SENTENCES["fa"][key]), key
+
+
+def test_ishikawa_speaks_the_readers_language_and_keeps_the_teams_own_words():
+    ax = plots.ishikawa({"quality": ["faulty batches", "a cause of our own"]},
+                        {"quality": 3}, effect="x", lang="fa")
+    texts = [x.get_text() for x in ax.texts]
+    assert "کیفیت (3)" in texts and "محموله‌های معیوب" in texts
+    assert "a cause of our own" in texts  # not in the glossary: shown as written
+    matplotlib.pyplot.close(ax.figure)
