@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from crmwb import io, report
+from crmwb import config, io, report
 from crmwb.datasets import make_crm_data
 from crmwb.glossary import LABELS
 
@@ -163,7 +163,8 @@ def test_persian_report_reads_persian(sites, browser):
 
 
 def test_screenshots_for_the_index_page(sites, browser):
-    """One English and one Persian report, photographed beside the reports."""
+    """One English and one Persian report, photographed into reports/, where the index page
+    that `crmwb run` writes shows them (the reports folder is generated, never committed)."""
     shots = []
     for lang in ("en", "fa"):
         url, folder = sites[lang]
@@ -173,6 +174,9 @@ def test_screenshots_for_the_index_page(sites, browser):
         page.screenshot(path=str(target))
         shots.append(target)
         assert target.stat().st_size > 20_000 and target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    config.REPORTS_DIR.mkdir(parents=True, exist_ok=True)
+    for shot in shots:
+        shutil.copyfile(shot, config.REPORTS_DIR / shot.name)
     # the index page shows the screenshots found beside it
     url, folder = sites["en"]
     shutil.copy(shots[1], folder / shots[1].name)
