@@ -152,19 +152,25 @@ def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
     return out
 
 
+def _word(v, labels: dict[str, str]):
+    """A text in the glossary's words: its label, or a name made of labelled words (a
+    cluster's) word by word; anything else as it is."""
+    if not isinstance(v, str):
+        return v
+    if v in labels:
+        return labels[v]
+    parts = v.split(" ")
+    return " ".join(labels[p] for p in parts) if len(parts) > 1 and all(
+        p in labels for p in parts) else v
+
+
 def _translated(out, labels: dict[str, str], lang: str):
     """Headers, index labels and text values that the glossary labels, in its words; dates
     among other values (a transposed table) in the reader's calendar."""
     def word(v):
         if isinstance(v, pd.Timestamp) and not pd.isna(v):
             return _dates_as_text([v], lang)[0]
-        if not isinstance(v, str):
-            return v
-        if v in labels:
-            return labels[v]
-        parts = v.split(" ")  # a name made of labelled words, e.g. a cluster's
-        return " ".join(labels[p] for p in parts) if len(parts) > 1 and all(
-            p in labels for p in parts) else v
+        return _word(v, labels)
 
     columns = out.columns if isinstance(out, pd.DataFrame) else [None]
     for col in columns:
@@ -206,6 +212,10 @@ def localize_figure(fig, lang: str = "en", persian_digits: bool = False):
     if lang != "fa" and not persian_digits:
         return fig
     for ax in fig.get_axes():
+        legend = ax.get_legend()
+        if legend is not None and lang != "en":  # series named by model, contract, cluster...
+            for text in legend.get_texts():
+                text.set_text(_word(text.get_text(), LABELS[lang]))
         for axis in (ax.xaxis, ax.yaxis):
             is_date = isinstance(axis.get_major_locator(), mdates.DateLocator)
             if is_date and lang == "fa":

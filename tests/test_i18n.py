@@ -281,3 +281,14 @@ def test_ishikawa_speaks_the_readers_language_and_keeps_the_teams_own_words():
     assert "کیفیت (3)" in texts and "محموله‌های معیوب" in texts
     assert "a cause of our own" in texts  # not in the glossary: shown as written
     matplotlib.pyplot.close(ax.figure)
+
+
+def test_persian_legends_name_series_in_persian():
+    fig, ax = matplotlib.pyplot.subplots()
+    for name in ("logistic regression", "recent frequent high-spending", "Isfahan"):
+        ax.plot([1, 2], [1, 2], label=name)
+    ax.legend()
+    i18n.localize_figure(fig, "fa")
+    assert [x.get_text() for x in ax.get_legend().get_texts()] == \
+        ["رگرسیون لجستیک", "تازه پرتکرار پرخرج", "Isfahan"]  # data stay as they are
+    matplotlib.pyplot.close(fig)
