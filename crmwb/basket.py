@@ -386,9 +386,15 @@ def _onehot_sets(sets, vocabulary: pd.Index) -> sparse.csr_matrix:
     sizes = np.fromiter((len(x) for x in sets), dtype=np.int64, count=len(sets))
     codes = vocabulary.get_indexer([str(i) for x in sets for i in x])
     rows = np.repeat(np.arange(len(sets)), sizes)
-    keep = codes >= 0
+    return _onehot_pairs(rows, codes, (len(sets), len(vocabulary)))
+
+
+def _onehot_pairs(rows: np.ndarray, codes: np.ndarray, shape: tuple[int, int]
+                  ) -> sparse.csr_matrix:
+    """(row, column code) pairs as a 0/1 CSR matrix; pairs with a code of -1 are dropped."""
+    keep = (rows >= 0) & (codes >= 0)
     m = sparse.csr_matrix((np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], codes[keep])),
-                          shape=(len(sets), len(vocabulary)))
+                          shape=shape)
     m.sum_duplicates()
     m.data[:] = 1
     return m
@@ -519,12 +525,7 @@ def _holdings(histories: pd.Series | pd.DataFrame, vocabulary: pd.Index,
         codes = known[what.cat.codes.to_numpy()]  # code -1 (missing) picks the appended -1
     else:
         codes = vocabulary.get_indexer(what.astype(str))
-    keep = (rows >= 0) & (codes >= 0)
-    m = sparse.csr_matrix((np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], codes[keep])),
-                          shape=(len(index), len(vocabulary)))
-    m.sum_duplicates()
-    m.data[:] = 1
-    return m, index
+    return _onehot_pairs(rows, codes, (len(index), len(vocabulary))), index
 
 
 def next_best_offers(rules: pd.DataFrame, histories: pd.Series | pd.DataFrame,

@@ -502,10 +502,10 @@ def _text(value) -> str:
 
 def _items_text(items: list, t, shown: int = 3) -> str:
     items = sorted(set(map(str, items)))
+    listed = ("، " if t.lang == "fa" else ", ").join(items[:shown])  # Persian's own comma
     if len(items) <= shown:
-        return "، ".join(items) if t.lang == "fa" else ", ".join(items)
-    return t.say("card_items_more", items=("، " if t.lang == "fa" else ", ").join(items[:shown]),
-                 more=len(items) - shown)
+        return listed
+    return t.say("card_items_more", items=listed, more=len(items) - shown)
 
 
 # --- KPIs and cohorts -----------------------------------------------------------------------

@@ -1277,8 +1277,20 @@ class Glossary:
 
     def word(self, value):
         """The label of a data value when the glossary has one (a channel, a complaint
-        category), else the value itself (a product name, a city)."""
-        return self._labels.get(value, value) if isinstance(value, str) else value
+        category), or of a name made of labelled words (a cluster's), word by word; else
+        the value itself (a product name, a city).
+
+        >>> glossary("fa").word("recent frequent high-spending"), glossary("fa").word("Rasht")
+        ('تازه پرتکرار پرخرج', 'Rasht')
+        """
+        if not isinstance(value, str):
+            return value
+        if value in self._labels:
+            return self._labels[value]
+        parts = value.split(" ")
+        if len(parts) > 1 and all(p in self._labels for p in parts):
+            return " ".join(self._labels[p] for p in parts)
+        return value
 
     def say(self, key: str, **values) -> str:
         """The sentence ``key`` of :data:`SENTENCES` with ``values`` filled in.

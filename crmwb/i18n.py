@@ -31,7 +31,7 @@ import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.ticker import Formatter, FuncFormatter
 
-from crmwb.glossary import LABELS, LANGUAGES
+from crmwb.glossary import LANGUAGES, glossary
 
 #: languages written right to left
 RTL_LANGUAGES = frozenset({"fa"})
@@ -133,7 +133,7 @@ def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
             if isinstance(labels, pd.DatetimeIndex):
                 setattr(out, axis_name, pd.Index(_dates_as_text(labels, lang), name=labels.name))
     if lang != "en":
-        out = _translated(out, LABELS[lang], lang)
+        out = _translated(out, lang)
     if persian_digits:
         def digits(v):
             if v is None or (np.isscalar(v) and pd.isna(v)):
@@ -144,7 +144,7 @@ def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
                 return to_persian_digits(f"{v:,.2f}" if abs(v) >= 1000 else f"{v:.4g}")
             return to_persian_digits(v)
 
-        out = out.map(digits) if as_frame else out.map(digits)
+        out = out.map(digits)
         for axis_name in ("index", "columns") if as_frame else ("index",):
             labels = getattr(out, axis_name)
             setattr(out, axis_name, pd.Index([to_persian_digits(v) for v in labels],
@@ -152,25 +152,15 @@ def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
     return out
 
 
-def _word(v, labels: dict[str, str]):
-    """A text in the glossary's words: its label, or a name made of labelled words (a
-    cluster's) word by word; anything else as it is."""
-    if not isinstance(v, str):
-        return v
-    if v in labels:
-        return labels[v]
-    parts = v.split(" ")
-    return " ".join(labels[p] for p in parts) if len(parts) > 1 and all(
-        p in labels for p in parts) else v
-
-
-def _translated(out, labels: dict[str, str], lang: str):
+def _translated(out, lang: str):
     """Headers, index labels and text values that the glossary labels, in its words; dates
     among other values (a transposed table) in the reader's calendar."""
+    words = glossary(lang)
+
     def word(v):
         if isinstance(v, pd.Timestamp) and not pd.isna(v):
             return _dates_as_text([v], lang)[0]
-        return _word(v, labels)
+        return words.word(v)
 
     columns = out.columns if isinstance(out, pd.DataFrame) else [None]
     for col in columns:
@@ -211,11 +201,12 @@ def localize_figure(fig, lang: str = "en", persian_digits: bool = False):
     _check(lang)
     if lang != "fa" and not persian_digits:
         return fig
+    words = glossary(lang)
     for ax in fig.get_axes():
         legend = ax.get_legend()
         if legend is not None and lang != "en":  # series named by model, contract, cluster...
             for text in legend.get_texts():
-                text.set_text(_word(text.get_text(), LABELS[lang]))
+                text.set_text(words.word(text.get_text()))
         for axis in (ax.xaxis, ax.yaxis):
             is_date = isinstance(axis.get_major_locator(), mdates.DateLocator)
             if is_date and lang == "fa":
