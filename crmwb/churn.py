@@ -523,18 +523,15 @@ def profit_curve(risk: pd.Series, value: pd.Series | float, offer_cost: float = 
 def contact_list(curve: pd.DataFrame, path=None) -> pd.DataFrame:
     """The customers to contact (the best k of the profit curve), written to ``path``.
 
-    The file is written whole or not at all (a temporary file renamed into place).
+    The file is written whole or not at all, safe to open in a spreadsheet
+    (:func:`crmwb.io.write_csv`).
     """
     chosen = curve.head(curve.attrs.get("best_k", 0))[
         ["customer_id", "risk", "value", "expected_gain"]]
     if path is not None:
-        from pathlib import Path
+        from crmwb import io
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        chosen.to_csv(tmp, index=False)
-        tmp.replace(path)
+        io.write_csv(chosen, path)
     return chosen
 
 

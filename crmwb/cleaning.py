@@ -373,13 +373,18 @@ def describe_log(log: pd.DataFrame, lang: str = "en", persian_digits: bool = Fal
     return out
 
 
-def write_cleaned(result: CleaningResult, out_dir: str | Path, overwrite: bool = False) -> Path:
+def write_cleaned(result: CleaningResult, out_dir: str | Path, overwrite: bool = False,
+                  inputs=()) -> Path:
     """Write the clean lines, the side tables and the log to a new folder.
 
     Files: ``transactions.parquet`` (the clean lines, readable by
     :func:`crmwb.io.read_dataset`), ``non_product_lines.parquet``,
     ``cancellations.parquet``, ``unmatched_cancellations.parquet`` and
-    ``cleaning_log.csv``. The folder is written whole or not at all.
+    ``cleaning_log.csv``. The folder is written whole or not at all
+    (:func:`crmwb.io.write_folder`): an ``out_dir`` that equals, contains or
+    lies inside one of ``inputs`` (the files and folders the data was read
+    from) is refused, and with ``overwrite`` only a folder crmwb wrote before,
+    holding nothing else, is replaced.
     """
 
     def fill(tmp: Path) -> None:
@@ -387,9 +392,9 @@ def write_cleaned(result: CleaningResult, out_dir: str | Path, overwrite: bool =
         result.non_product.to_parquet(tmp / "non_product_lines.parquet")
         result.cancellations.drop("_line").to_parquet(tmp / "cancellations.parquet")
         result.unmatched_cancellations.to_parquet(tmp / "unmatched_cancellations.parquet")
-        result.log.to_csv(tmp / "cleaning_log.csv", index=False)
+        io.write_csv(result.log, tmp / "cleaning_log.csv")
 
-    return io.write_folder(Path(out_dir), fill, overwrite)
+    return io.write_folder(Path(out_dir), fill, overwrite, inputs)
 
 
 @dataclass

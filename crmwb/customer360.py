@@ -40,6 +40,7 @@ from crmwb import (
     clv,
     engine,
     identity,
+    io,
     loyalty,
     privacy,
     pyramid,
@@ -392,9 +393,9 @@ def export_customer_table(table: pd.DataFrame, out_dir: str | Path, show_persona
             os.close(fd)
             temps.append(Path(tmp))
         published.to_parquet(temps[0])
-        published.to_csv(temps[1])
+        io.neutralise_formulas(published).to_csv(temps[1])  # safe to open in a spreadsheet
         for tmp, target in zip(temps, targets):
-            os.replace(tmp, target)
+            io.replace_file(tmp, target)
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import json
 import os
 import shutil
 import tempfile
@@ -558,25 +559,233 @@ def read_dataset(
                    **tables)
 
 
-def write_folder(out_dir: Path, fill, overwrite: bool = False) -> Path:
-    """Create ``out_dir`` whole or not at all.
+class OutputError(ValueError):
+    """An output would overwrite, delete or sit among an analyst's own files."""
 
-    ``fill(tmp)`` writes the files into a temporary folder beside ``out_dir``,
-    which is then renamed into place; on any error nothing is left behind.
+
+#: The file that marks a folder as written by crmwb; it lists every file written there.
+MANIFEST = ".crmwb-output.json"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _ordinary_permissions(path: Path) -> None:
+    """Give ``path`` (a file, or a folder and all below it) the permissions a new file or
+    folder gets from the umask: readable by others where the user's umask allows it.
+    Temporary files are created private (0600, 0700); a report or an export must not be."""
+    mask = _umask()
+    items = [path, *path.rglob("*")] if path.is_dir() else [path]
+    for item in items:
+        os.chmod(item, (0o777 if item.is_dir() else 0o666) & ~mask)
+
+
+def check_output_folder(out_dir: str | Path, inputs, parameter: str = "out_dir") -> Path:
+    """Refuse an output folder that equals, contains or lies inside any input.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The folder about to be written.
+    inputs : iterable of str or Path
+        The files and folders the data was read from (empty values are ignored).
+    parameter : str
+        The parameter that chooses the output, named in the error.
+
+    Returns
+    -------
+    Path
+        ``out_dir``, resolved.
+
+    Raises
+    ------
+    OutputError
+        Naming the output, the input and the parameter to change.
+
+    Examples
+    --------
+    >>> check_output_folder("/data/shop/clean", ["/data/shop/transactions.csv"]).as_posix()
+    '/data/shop/clean'
+    >>> check_output_folder("/data/shop", ["/data/shop/transactions.csv"])
+    Traceback (most recent call last):
+    ...
+    crmwb.io.OutputError: out_dir: /data/shop contains the input /data/shop/transactions.csv; \
+choose a folder outside the input data
     """
-    if out_dir.exists() and not overwrite:
-        raise FileExistsError(
-            f"{out_dir} already exists; choose another folder or pass overwrite=True "
-            "(--overwrite on the command line)"
+    out = Path(out_dir).expanduser().resolve()
+    for source in inputs or ():
+        if source in (None, "") or isinstance(source, (pd.DataFrame, ir.Table)):
+            continue
+        src = Path(source).expanduser().resolve()
+        if out == src:
+            relation = "is the input"
+        elif out in src.parents:
+            relation = "contains the input"
+        elif src in out.parents:
+            relation = "lies inside the input"
+        else:
+            continue
+        raise OutputError(f"{parameter}: {out} {relation} {src}; choose a folder outside "
+                          "the input data")
+    return out
+
+
+def _files_below(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()}
+
+
+def _written_by_crmwb(folder: Path) -> set[str]:
+    """The files crmwb wrote into ``folder`` (its manifest); refuse when anything else is
+    there, or when the folder has no manifest."""
+    manifest = folder / MANIFEST
+    if not folder.is_dir() or not manifest.is_file():
+        raise OutputError(
+            f"{folder} exists and was not written by crmwb (no {MANIFEST}): it is not "
+            "replaced; choose another output folder"
         )
+    try:
+        written = set(json.loads(manifest.read_text(encoding="utf-8"))["files"])
+    except (ValueError, KeyError, TypeError):
+        raise OutputError(f"{manifest}: unreadable manifest; {folder} is not replaced") from None
+    foreign = sorted(_files_below(folder) - written - {MANIFEST})
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+        raise OutputError(
+            f"{folder} holds {len(foreign)} file(s) crmwb did not write ({shown}): it is not "
+            "replaced; move them or choose another output folder"
+        )
+    return written
+
+
+def _remove_written(folder: Path, written: set[str]) -> None:
+    """Delete the files crmwb wrote in ``folder``, then the folders left empty."""
+    for name in written | {MANIFEST}:
+        (folder / name).unlink(missing_ok=True)
+    for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        if not any(sub.iterdir()):
+            sub.rmdir()
+    if not any(folder.iterdir()):
+        folder.rmdir()
+
+
+def write_folder(out_dir: Path, fill, overwrite: bool = False, inputs=()) -> Path:
+    """Create ``out_dir`` whole or not at all, never touching files crmwb did not write.
+
+    ``fill(tmp)`` writes the files into a temporary folder beside ``out_dir``;
+    a manifest (:data:`MANIFEST`) listing them is added and the folder is
+    renamed into place. An existing ``out_dir`` is replaced only with
+    ``overwrite`` and only when it holds nothing but files crmwb wrote there
+    (its manifest says which): the new folder is renamed into place first, and
+    only then are the old files removed. On any error the old folder stays as
+    it was and nothing new is left behind. Files and folders get ordinary
+    permissions (the umask's), not a temporary folder's private ones.
+
+    Raises
+    ------
+    OutputError
+        When ``out_dir`` equals, contains or lies inside one of ``inputs``, or
+        holds files crmwb did not write.
+    FileExistsError
+        When ``out_dir`` exists and ``overwrite`` is false.
+    """
+    out_dir = Path(out_dir)
+    check_output_folder(out_dir, inputs)
+    written = None
+    if out_dir.exists() or out_dir.is_symlink():
+        if not overwrite:
+            raise FileExistsError(
+                f"{out_dir} already exists; choose another folder or pass overwrite=True "
+                "(--overwrite on the command line)"
+            )
+        if out_dir.is_symlink():
+            raise OutputError(f"{out_dir} is a symbolic link: it is not replaced")
+        written = _written_by_crmwb(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    old = None
     try:
         fill(tmp)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
+        (tmp / MANIFEST).write_text(json.dumps({"files": sorted(_files_below(tmp))}, indent=1),
+                                    encoding="utf-8")
+        _ordinary_permissions(tmp)
+        if written is not None:
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+            old.rmdir()
+            os.replace(out_dir, old)
         os.replace(tmp, out_dir)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and old.exists() and not out_dir.exists():
+            os.replace(old, out_dir)
+        shutil.rmtree(tmp, ignore_errors=True)  # the temporary folder holds only new files
         raise
+    if old is not None:
+        _remove_written(old, written)
     return out_dir
+
+
+#: First characters that make a spreadsheet read a cell as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas.
+
+    A text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return gets a leading single quote, which Excel and LibreOffice show as
+    text. Number, date and boolean columns are left as they are; so are the
+    index and the column names unless they are text that starts so.
+
+    >>> neutralise_formulas(pd.DataFrame({"code": ['=HYPERLINK("x")', "A1"], "n": [-1, 2]}))
+                   code  n
+    0  '=HYPERLINK("x")  -1
+    1                A1  2
+    """
+
+    def safe(value):
+        if isinstance(value, str) and value.startswith(FORMULA_START):
+            return "'" + value
+        return value
+
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.cat.rename_categories([safe(c) for c in s.cat.categories]) \
+                if s.cat.categories.dtype == object or pd.api.types.is_string_dtype(
+                    s.cat.categories) else s
+        elif s.dtype == object or pd.api.types.is_string_dtype(s):
+            out[col] = s.map(safe, na_action="ignore").astype(s.dtype)
+    out.columns = [safe(c) for c in out.columns]
+    if out.index.dtype == object or pd.api.types.is_string_dtype(out.index):
+        out.index = out.index.map(safe)
+    return out
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write a text file whole or not at all, with ordinary permissions."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        replace_file(Path(tmp), path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def replace_file(tmp: Path, target: Path) -> None:
+    """Move a finished temporary file into place with ordinary permissions."""
+    _ordinary_permissions(tmp)
+    os.replace(tmp, target)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, index: bool = False) -> Path:
+    """Write ``frame`` as a CSV file for spreadsheets: whole or not at all, ordinary
+    permissions, text cells neutralised against formulas (:func:`neutralise_formulas`)."""
+    return write_text(path, neutralise_formulas(frame).to_csv(index=index))

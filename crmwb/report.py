@@ -15,13 +15,13 @@ kept, and the run reports which notebook and which cell failed and why.
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import html
 import json
-import os
+import math
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,7 +34,7 @@ import yaml
 from nbconvert import HTMLExporter
 from papermill.exceptions import PapermillExecutionError
 
-from crmwb import config, i18n
+from crmwb import config, i18n, io
 from crmwb.glossary import LANGUAGES, glossary
 
 #: Parameter names whose value is a path that must exist when given (outputs,
@@ -62,10 +62,37 @@ class NotebookResult:
     cell: int | None = None
 
 
-def load_params(path: str | Path | None) -> dict:
-    """Read a parameters file with ``yaml.safe_load``; ``{}`` when ``path`` is None.
+class _PlainLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that builds only plain data: text, numbers, booleans, null,
+    dates (as ISO text), lists and maps. Every other tag (``!!pairs``, ``!!omap``,
+    ``!!set``, ``!!binary``, ``!python/...``) is refused."""
 
-    Dates are turned into ISO strings so they can be passed to notebooks.
+
+def _refuse_tag(loader, node):
+    raise yaml.constructor.ConstructorError(
+        None, None, f"the tag {node.tag} is not allowed in a parameters file (only text, "
+        "numbers, true/false, null, lists and maps)", node.start_mark)
+
+
+for _tag in ("tag:yaml.org,2002:pairs", "tag:yaml.org,2002:omap", "tag:yaml.org,2002:set",
+             "tag:yaml.org,2002:binary"):
+    _PlainLoader.add_constructor(_tag, _refuse_tag)
+_PlainLoader.add_constructor(None, _refuse_tag)
+
+
+def load_params(path: str | Path | None) -> dict:
+    """Read a parameters file as plain data; ``{}`` when ``path`` is None.
+
+    Only text, numbers, booleans, null, lists and maps with text keys are
+    accepted (:func:`plain_value`); dates become ISO text. Relative paths
+    (parameters named ``*_dir``, ``*_path``, ``*_file`` or ``out_*``) are
+    resolved against the parameters file's folder, so the file means the same
+    wherever it is run from.
+
+    Raises
+    ------
+    ParameterError
+        Naming the file, the key and what was found.
     """
     if path is None:
         return {}
@@ -74,7 +101,7 @@ def load_params(path: str | Path | None) -> dict:
         raise ParameterError(f"parameters file not found: {path}")
     with path.open(encoding="utf-8") as f:
         try:
-            params = yaml.safe_load(f)
+            params = yaml.load(f, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError as e:
             raise ParameterError(f"{path}: not a valid parameters file: {e}") from None
     if params is None:
@@ -84,17 +111,108 @@ def load_params(path: str | Path | None) -> dict:
             f"{path}: expected a mapping of parameter names to values, found "
             f"{type(params).__name__}"
         )
-    return {str(k): _plain(v) for k, v in params.items()}
+    out = {}
+    for key, value in params.items():
+        if not isinstance(key, str):
+            raise ParameterError(f"{path}: parameter names are text; found {key!r}")
+        try:
+            out[key] = plain_value(value, key)
+        except ParameterError as e:
+            raise ParameterError(f"{path}: {e}") from None
+    return resolve_paths(out, path.resolve().parent)
 
 
-def _plain(value):
-    if isinstance(value, (dt.date, dt.datetime)):
+def plain_value(value, key: str = "value"):
+    """``value`` if it is plain data (recursively), dates as ISO text; else ParameterError.
+
+    Plain data is what a notebook may receive: text, whole and finite decimal
+    numbers, booleans, null, lists and maps whose keys are text. The value
+    papermill writes into the notebook is checked to read back as the same
+    literal, so a parameter can never become code.
+
+    >>> plain_value({"spark.executor.memory": "8g", "n": [1, 2.5, None]})
+    {'spark.executor.memory': '8g', 'n': [1, 2.5, None]}
+    >>> plain_value(("a", "b"), "spark_config")
+    Traceback (most recent call last):
+    ...
+    crmwb.report.ParameterError: spark_config: expected text, a number, true/false, null, \
+a list or a map; found tuple
+    """
+    if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ParameterError(f"{key}: expected a finite number; found {value}")
+        return value
     if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+        return [plain_value(v, f"{key}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ParameterError(f"{key}: map keys must be text; found {k!r} "
+                                     f"({type(k).__name__})")
+            out[k] = plain_value(v, f"{key}.{k}")
+        return out
+    raise ParameterError(f"{key}: expected text, a number, true/false, null, a list or a "
+                         f"map; found {type(value).__name__}")
+
+
+def _is_path_parameter(name: str) -> bool:
+    return name.endswith(PATH_SUFFIXES) or name.startswith("out_")
+
+
+def resolve_paths(params: dict, base: str | Path) -> dict:
+    """``params`` with relative path parameters made absolute against ``base``.
+
+    Path parameters are those named ``*_dir``, ``*_path``, ``*_file`` or
+    ``out_*``; empty values stay empty and ``~`` is expanded.
+
+    >>> resolve_paths({"data_dir": "shop", "lang": "en", "out_dir": ""}, "/home/ana")
+    {'data_dir': '/home/ana/shop', 'lang': 'en', 'out_dir': ''}
+    """
+    out = dict(params)
+    for name, value in params.items():
+        if _is_path_parameter(name) and isinstance(value, str) and value:
+            path = Path(value).expanduser()
+            out[name] = str(path if path.is_absolute() else Path(base) / path)
+    return out
+
+
+#: Python types a declared parameter type accepts (papermill's ``inferred_type_name``)
+_DECLARED = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
+             "dict": (dict,), "list": (list,)}
+
+
+def _check_declared(name: str, value, declared: dict):
+    """``value`` converted to the type the notebook declares for ``name``, or refused."""
+    kind = declared.get("inferred_type_name", "None")
+    if kind not in _DECLARED or value is None:
+        return value
+    if kind == "str" and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # a code or an id written without quotes: 98, 12345
+    ok = isinstance(value, _DECLARED[kind]) and not (
+        kind in ("int", "float") and isinstance(value, bool))
+    if not ok:
+        raise ParameterError(f"{name}: expected {kind} (as the notebook declares it, default "
+                             f"{declared.get('default')}); found {type(value).__name__} "
+                             f"{value!r}")
+    return float(value) if kind == "float" else value
+
+
+def _injected_literal(name: str, value) -> None:
+    """Check that papermill writes ``value`` as a literal that reads back as ``value``."""
+    from papermill.translators import PythonTranslator
+
+    source = PythonTranslator.translate(value)
+    try:
+        back = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        back = object()
+    if back != value:
+        raise ParameterError(f"{name}: this value would not reach the notebook as written")
 
 
 def discover_notebooks(notebooks_dir: str | Path | None = None) -> list[Path]:
@@ -124,13 +242,20 @@ def notebook_parameters(path: Path) -> dict[str, dict]:
     return papermill.inspect_notebook(str(path))
 
 
-def check_params(params: dict, notebooks: list[Path]) -> dict[Path, dict]:
+def check_params(params: dict, notebooks: list[Path], out_dir: str | Path | None = None,
+                 base: str | Path | None = None) -> dict[Path, dict]:
     """Refuse bad parameters; return the parameters each notebook receives.
+
+    Every value must be plain data (:func:`plain_value`) of the type the
+    notebooks declare for it; relative paths still left are resolved against
+    ``base`` (the launch folder, by default the working directory).
 
     Raises
     ------
     ParameterError
-        Unknown names, missing data paths, a bad column mapping or language.
+        Unknown names, values that are not plain data or not of the declared
+        type, missing data paths, an output folder among the inputs, a bad
+        column mapping or language.
     """
     declared = {nb: notebook_parameters(nb) for nb in notebooks}
     known = set().union(*declared.values()) if declared else set()
@@ -140,17 +265,35 @@ def check_params(params: dict, notebooks: list[Path]) -> dict[Path, dict]:
             f"unknown parameter(s) {unknown}; the selected notebooks take: "
             f"{', '.join(sorted(known)) or '(none)'}"
         )
+    params = resolve_paths({k: plain_value(v, k) for k, v in params.items()},
+                           base if base is not None else Path.cwd())
+    for name in list(params):
+        for nb in notebooks:
+            if name in declared[nb]:
+                params[name] = _check_declared(name, params[name], declared[nb][name])
+        _injected_literal(name, params[name])
     if params.get("engine", "duckdb") not in ("duckdb", "spark"):
         raise ParameterError(f"engine: unknown engine {params['engine']!r}; "
                              "expected duckdb or spark")
     lang = params.get("lang", "en")
     if lang not in LANGUAGES:
         raise ParameterError(f"lang: unknown language {lang!r}; available: {', '.join(LANGUAGES)}")
+    inputs = {}
     for name, value in params.items():
-        if (name.endswith(PATH_SUFFIXES) and not name.startswith("out")
+        if (_is_path_parameter(name) and not name.startswith("out")
                 and name not in CREATED_PATHS and value):
-            if not Path(value).expanduser().exists():
+            if not Path(value).exists():
                 raise ParameterError(f"{name}: data path not found: {value}")
+            inputs[name] = value
+    outputs = {k: v for k, v in params.items() if k.startswith("out") and v}
+    if out_dir is not None:
+        outputs["--out"] = str(out_dir)
+    for name, target in outputs.items():
+        for source_name, source in inputs.items():
+            try:
+                io.check_output_folder(target, [source], name)
+            except io.OutputError as e:
+                raise ParameterError(f"{e} ({source_name})") from None
     if params.get("column_mapping"):
         _check_mapping(params)
     return {nb: {k: v for k, v in params.items() if k in declared[nb]} for nb in notebooks}
@@ -175,17 +318,6 @@ def _check_mapping(params: dict) -> None:
         io.apply_mapping(io.engine.open_table(source), mapping, "transactions", str(source))
     except ValueError as e:
         raise ParameterError(f"column_mapping: {e}") from None
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 #: the font of the reports, shipped with matplotlib (DejaVu Sans has the Persian glyphs), so
@@ -254,7 +386,7 @@ def export_html(notebook: Path, target: Path, show_code: bool = False,
     )
     body, _ = exporter.from_notebook_node(nb)
     copy_fonts(target.parent)
-    _write_atomic(target, localize_page(body, lang))
+    io.write_text(target, localize_page(body, lang))
     return target
 
 
@@ -311,11 +443,12 @@ def run_notebooks(
         Before any notebook starts, when the parameters are refused.
     """
     params = dict(params or {})
-    out_dir = Path(out_dir) if out_dir else config.REPORTS_DIR
+    out_dir = Path(out_dir).expanduser().resolve() if out_dir else config.REPORTS_DIR
     notebooks = select_notebooks(discover_notebooks(notebooks_dir), only)
     if not notebooks:
         raise ParameterError(f"no notebooks to run in {notebooks_dir or config.NOTEBOOKS_DIR}")
-    per_notebook = check_params(params, notebooks)
+    per_notebook = check_params(params, notebooks, out_dir=out_dir)
+    params = {k: v for nb_params in per_notebook.values() for k, v in nb_params.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
     lang = params.get("lang", "en")
     results = []
@@ -404,5 +537,5 @@ tr.failed td {{ background: #fdd; }}
 """
     target = out_dir / "index.html"
     copy_fonts(out_dir)
-    _write_atomic(target, page)
+    io.write_text(target, page)
     return target

@@ -184,8 +184,8 @@ def test_clean_tables_are_written_whole_to_a_new_folder(tmp_path):
     result, out, _ = clean(lines(BASE + [("C9", 10, "2024-01-05", "Z", "x", -1, 2.0)]))
     folder = cleaning.write_cleaned(result, tmp_path / "clean")
     assert sorted(p.name for p in folder.iterdir()) == [
-        "cancellations.parquet", "cleaning_log.csv", "non_product_lines.parquet",
-        "transactions.parquet", "unmatched_cancellations.parquet"]
+        ".crmwb-output.json", "cancellations.parquet", "cleaning_log.csv",
+        "non_product_lines.parquet", "transactions.parquet", "unmatched_cancellations.parquet"]
     pd.testing.assert_frame_equal(pd.read_parquet(folder / "transactions.parquet"), out,
                                   check_dtype=False)
     with pytest.raises(FileExistsError):

@@ -207,5 +207,5 @@ def test_writing_refuses_to_overwrite(tmp_path, crm_data):
     crm_data.write(target)
     with pytest.raises(FileExistsError, match="already exists"):
         crm_data.write(target)
-    assert sorted(p.name for p in target.iterdir())[:2] == ["campaigns.parquet",
-                                                          "catalogue.parquet"]
+    assert sorted(p.name for p in target.iterdir())[:3] == [
+        ".crmwb-output.json", "campaigns.parquet", "catalogue.parquet"]

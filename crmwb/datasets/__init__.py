@@ -28,12 +28,25 @@ def ensure_default_data(data_dir: str | Path | None = None) -> Path:
     -------
     Path
         The folder holding the default tables.
+
+    Raises
+    ------
+    FileExistsError
+        When the folder exists without the default tables: it may hold someone's own
+        files, which are never replaced.
     """
     data_dir = Path(data_dir) if data_dir is not None else config.DEFAULT_DATA_DIR
-    if not (data_dir / "transactions.parquet").exists():
-        data = make_crm_data(
-            config.DEFAULT_N_CUSTOMERS, config.DEFAULT_START, config.DEFAULT_END,
-            config.DEFAULT_SEED,
+    if (data_dir / "transactions.parquet").exists():
+        return data_dir
+    if data_dir.exists():
+        raise FileExistsError(
+            f"{data_dir} exists but holds no transactions.parquet: it is left as it is. Point "
+            "data_dir at your own data, or move that folder away to have the default data "
+            "written there"
         )
-        data.write(data_dir, overwrite=True)
+    data = make_crm_data(
+        config.DEFAULT_N_CUSTOMERS, config.DEFAULT_START, config.DEFAULT_END,
+        config.DEFAULT_SEED,
+    )
+    data.write(data_dir)
     return data_dir
