@@ -136,22 +136,33 @@ def _parquet_paths(path: Path) -> str:
 
 
 def load_csv(path: str | Path, con: ibis.BaseBackend, name: str | None = None,
-             types: dict[str, str] | None = None) -> ir.Table:
+             types: dict[str, str] | None = None, all_text: bool = False,
+             delimiter: str | None = None, columns: list[str] | None = None) -> ir.Table:
     """Parse a CSV file once into a temporary table of the engine.
 
     Cheaper than a view for text that is queried more than once: DuckDB
-    sniffs and parses the file a single time. ``types`` forces column types
-    (e.g. ``{"InvoiceDate": "VARCHAR"}``).
+    parses the file a single time. ``types`` forces column types (e.g.
+    ``{"InvoiceDate": "VARCHAR"}``); ``all_text`` reads every column as text,
+    so that no value is typed from a sample of the rows (:mod:`crmwb.parsing`
+    reads them). With ``delimiter`` and ``columns`` (the header's names) the
+    dialect is not sniffed, and a line with too many or too few fields is an
+    error naming the line, never skipped (DuckDB's sniffer can take such a line
+    for the header and drop the rest).
     """
     name = name or f"crmwb_{next(_names)}"
 
     def quote(text: str) -> str:
         return "'" + str(text).replace("'", "''") + "'"
 
-    options = ""
-    if types:
+    options = ", all_varchar=true" if all_text and not columns else ""
+    if types and not columns:
         fields = ", ".join(f"{quote(k)}: {quote(v)}" for k, v in types.items())
-        options = f", types={{{fields}}}"
+        options += f", types={{{fields}}}"
+    if columns:
+        fields = ", ".join(f"{quote(c)}: {quote((types or {}).get(c, 'VARCHAR'))}"
+                           for c in columns)
+        options += (f", delim={quote(delimiter or ',')}, quote='\"', escape='\"', "
+                    f"auto_detect=false, strict_mode=true, columns={{{fields}}}")
     con.raw_sql(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM '
                 f"read_csv({quote(Path(path))}, header=true{options})")
     return con.table(name)
@@ -272,18 +283,3 @@ def parse_timestamp(col: ir.StringValue, formats: list[str]) -> ir.TimestampValu
     text = ascii_digits(col.strip())
     parsed = [_try_strptime(text, f) for f in formats]
     return ibis.coalesce(*parsed) if len(parsed) > 1 else parsed[0]
-
-
-def parse_number(col: ir.StringValue, decimal: str = ".") -> ir.FloatingValue:
-    """Text to number: native digits, thousands separators and spaces handled.
-
-    With ``decimal="."`` commas are thousands separators (``1,234.5``); with
-    ``decimal=","`` dots are (``1.234,5``). The Arabic separators ``٬``
-    (thousands) and ``٫`` (decimal) are understood either way.
-    """
-    text = ascii_digits(col.strip()).replace("٬", "").replace("٫", ".").replace(" ", "")
-    if decimal == ",":
-        text = text.replace(".", "").replace(",", ".")
-    else:
-        text = text.replace(",", "")
-    return text.try_cast("float64")

@@ -17,8 +17,10 @@ import csv
 import gzip
 import json
 import os
+import re
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +29,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from crmwb import engine, presets, schema
+from crmwb import engine, parsing, presets, schema
 
 CUSTOMER_LEVEL_TABLES = ("customers", "contacts", "surveys", "campaigns", "leads", "suspects",
                          "subscriptions")
@@ -92,44 +94,68 @@ def apply_mapping(
     return t.rename({new: old for old, new in mapping.items()})
 
 
-ENCODINGS = ("utf-8", "utf-8-sig", "windows-1256", "latin-1")
+#: Encodings :func:`detect_encoding` tells apart.
+ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "windows-1256", "windows-1252", "latin-1")
 _SAMPLE_BYTES = 1 << 16
 _ARABIC = range(0x0600, 0x0700)
-
-#: Date formats tried on text dates: ISO first, then day- or month-first.
-ISO_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d",
-               "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y%m%d"]
-_DMY = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y",
-        "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%y %H:%M", "%d/%m/%y"]
-DAYFIRST_FORMATS = ISO_FORMATS + _DMY
-MONTHFIRST_FORMATS = ISO_FORMATS + [f.replace("%d", "%_").replace("%m", "%d").replace("%_", "%m")
-                                    for f in _DMY]
 
 
 def _open_bytes(path: Path):
     return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
 
 
-def detect_encoding(path: str | Path) -> str:
-    """Guess a text file's encoding from its first 64 KiB.
+def _arabic_script(text: str) -> bool:
+    """Whether the non-ASCII characters of ``text`` (decoded as windows-1256) read as
+    Arabic-script words rather than accents inside Latin words.
 
-    A byte-order mark means ``utf-8-sig``; text that decodes as UTF-8 is
-    ``utf-8``; otherwise ``windows-1256`` when most non-ASCII characters are
-    then Arabic-script letters (Persian Windows exports), else ``latin-1``.
+    Persian and Arabic letters come in runs of several, between spaces and digits; the
+    accented letters of German, French or Spanish (``Straße``, ``crème``) come one or two
+    at a time, touching Latin letters: decoded as windows-1256 they are Arabic letters
+    too, so the letters' neighbours, not their code points, tell the scripts apart.
+    """
+    arabic_words = latin_accents = 0
+    for run in re.finditer(r"[^\x00-\x7f]+", text):
+        before = text[run.start() - 1] if run.start() else " "
+        after = text[run.end()] if run.end() < len(text) else " "
+        letters = sum(ord(ch) in _ARABIC for ch in run.group())
+        if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
+            latin_accents += 1
+        elif letters >= 2:
+            arabic_words += 1
+        else:
+            latin_accents += 1
+    return arabic_words > latin_accents
+
+
+def detect_encoding(path: str | Path, whole: bool = False) -> str:
+    """Guess a text file's encoding from its first 64 KiB (every byte when ``whole``).
+
+    A byte-order mark means ``utf-8-sig`` or ``utf-16`` (Excel's "Unicode text");
+    text that decodes as UTF-8 is ``utf-8``; otherwise ``windows-1256`` when the
+    non-ASCII characters form Arabic-script words (Persian Windows exports, see
+    :func:`_arabic_script`), else ``windows-1252`` (Western Windows exports: curly
+    quotes, the euro sign) or, where a byte is not windows-1252, ``latin-1``.
     """
     with _open_bytes(Path(path)) as f:
-        sample = f.read(_SAMPLE_BYTES)
+        sample = f.read() if whole else f.read(_SAMPLE_BYTES)
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if sample[:1000].count(b"\x00") > len(sample[:1000]) // 4:  # UTF-16 without its mark
+        return "utf-16-le" if sample[1:2] == b"\x00" else "utf-16-be"
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=whole)
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    text = sample.decode("windows-1256", errors="replace")
-    non_ascii = [ch for ch in text if ord(ch) > 127]
-    arabic = sum(ord(ch) in _ARABIC for ch in non_ascii)
-    return "windows-1256" if non_ascii and arabic / len(non_ascii) > 0.5 else "latin-1"
+    if _arabic_script(sample.decode("windows-1256", errors="replace")):
+        return "windows-1256"
+    try:
+        sample.decode("windows-1252")
+        return "windows-1252"
+    except UnicodeDecodeError:
+        return "latin-1"
 
 
 def _check_not_empty(path: Path) -> None:
@@ -138,38 +164,60 @@ def _check_not_empty(path: Path) -> None:
             raise ValueError(f"{path}: the file is empty")
 
 
-def _csv_header(path: Path, encoding: str) -> list[str]:
+#: Field delimiters told apart by the header line.
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def csv_dialect(path: Path, encoding: str) -> tuple[str, list[str]]:
+    """The delimiter and the column names of a CSV file, from its header line.
+
+    The delimiter is the candidate of :data:`DELIMITERS` that splits the header
+    into the most names (outside quotes).
+
+    Raises
+    ------
+    ValueError
+        When two columns have the same name.
+    """
     with _open_bytes(path) as raw:
         first = codecs.getreader(encoding)(raw, errors="replace").readline()
-    return next(csv.reader([first]), [])
+    first = first.lstrip("\ufeff").rstrip("\r\n")
+    best = max(DELIMITERS, key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
+    names = [n.strip() or f"column{i}" for i, n in
+             enumerate(next(csv.reader([first], delimiter=best), []))]
+    seen = [n for i, n in enumerate(names) if n in names[:i]]
+    if seen:
+        raise ValueError(f"{path}: the header names column(s) {sorted(set(seen))} twice; "
+                         "rename them in the export so each column has one name")
+    return best, names
 
 
 def _read_error(path, encoding: str | None, error: Exception) -> ValueError:
-    hint = "; pass the file's encoding" if "unicode" in str(error).lower() else ""
-    return ValueError(f"{path}: could not read as {encoding or 'detected encoding'} CSV: "
-                      f"{str(error).splitlines()[0]}{hint}")
+    text = str(error).strip()
+    hint = "; set encoding to the file's encoding" if "unicode" in text.lower() else ""
+    lines = [line for line in text.splitlines() if line.strip()][:6]
+    return ValueError(f"{path}: could not read as {encoding or 'detected encoding'} CSV{hint}:\n"
+                      + "\n".join(lines))
 
 
-def _read_text_file(path: Path, encoding: str | None, con, text_columns=None) -> ir.Table:
-    """A CSV file read once into the engine; non-UTF-8 text is transcoded first.
-
-    The raw file is only read. Columns in ``text_columns`` are kept as text.
-    """
+def _read_text_file(path: Path, encoding: str | None, con) -> ir.Table:
+    """A CSV file read once into the engine, every column as text; non-UTF-8 text is
+    transcoded to a temporary UTF-8 copy first. The raw file is only read."""
     _check_not_empty(path)
+    given = encoding
     encoding = encoding or detect_encoding(path)
     codecs.lookup(encoding)  # an unknown encoding name fails here, clearly
-    options = {}
-    if text_columns:
-        header = _csv_header(path, encoding)
-        keep = {c: "VARCHAR" for c in text_columns if c in header}
-        if keep:
-            options["types"] = keep
     name = f"crmwb_text_{next(engine._names)}"
     if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
         try:
-            return engine.load_csv(path, con, name, options.get("types"))
+            delimiter, columns = csv_dialect(path, encoding)
+            return engine.load_csv(path, con, name, all_text=True, delimiter=delimiter,
+                                   columns=columns)
         except duckdb.Error as e:
-            raise _read_error(path, encoding, e) from None
+            if given or "unicode" not in str(e).lower():
+                raise _read_error(path, encoding, e) from None
+            # UTF-8 in its first 64 KiB only: look at the whole file
+            encoding = detect_encoding(path, whole=True)
     with tempfile.TemporaryDirectory(prefix="crmwb-") as tmp:
         utf8 = Path(tmp) / (path.name.removesuffix(".gz"))
         try:
@@ -178,35 +226,69 @@ def _read_text_file(path: Path, encoding: str | None, con, text_columns=None) ->
                 shutil.copyfileobj(text, out, 1 << 20)
         except UnicodeDecodeError as e:
             raise ValueError(f"{path}: not valid {encoding} text ({e.reason} at byte "
-                             f"{e.start}); pass the file's encoding") from None
-        # materialise inside the engine before the temporary file goes
-        return engine.load_csv(utf8, con, name, options.get("types"))
+                             f"{e.start}); set encoding to the file's encoding") from None
+        try:
+            # materialise inside the engine before the temporary file goes
+            delimiter, columns = csv_dialect(utf8, "utf-8")
+            return engine.load_csv(utf8, con, name, all_text=True, delimiter=delimiter,
+                                   columns=columns)
+        except duckdb.Error as e:
+            raise _read_error(path, encoding, e) from None
 
 
-def _read_excel(path: Path, sheet, con) -> ir.Table:
-    import pandas as pd
+def _read_excel(path: Path, sheet, con, header: list[str] | None = None) -> ir.Table:
+    """The sheets of a workbook holding the table, stacked; others reported, not mixed in.
 
+    With ``sheet`` omitted, every sheet whose header has all of ``header`` is
+    read; sheets without it are named in a warning. Cells are text, numbers or
+    dates as the workbook stores them.
+    """
     try:
-        sheets = pd.ExcelFile(path, engine="calamine").sheet_names
+        book = pd.ExcelFile(path, engine="calamine")
+        sheets = book.sheet_names
     except Exception as e:
         raise ValueError(f"{path}: cannot read as an Excel workbook: {e}") from None
-    wanted = sheets if sheet is None else [sheet] if isinstance(sheet, (str, int)) else list(sheet)
-    names = [sheets[w] if isinstance(w, int) and w < len(sheets) else w for w in wanted]
-    missing = [w for w in names if w not in sheets]
-    if missing:
-        raise ValueError(f"{path}: no sheet named {missing}; the workbook has {sheets}")
-    frames = pd.read_excel(path, sheet_name=names, engine="calamine", dtype=object)
-    frame = pd.concat(frames.values(), ignore_index=True)
+    if sheet is None:
+        names = sheets
+        if header:
+            heads = {s: [str(c).strip() for c in pd.read_excel(book, sheet_name=s, nrows=0)
+                         .columns] for s in sheets}
+            names = [s for s in sheets if set(header) <= set(heads[s])]
+            other = [s for s in sheets if s not in names]
+            if not names:
+                raise ValueError(f"{path}: no sheet has the columns {header}; its sheets: "
+                                 + "; ".join(f"{s!r}: {heads[s]}" for s in sheets)
+                                 + ". Set sheet, or column_mapping")
+            if other:
+                warnings.warn(f"{path}: sheet(s) {other} do not have the columns {header} "
+                              "and are not read; set sheet to choose sheets yourself",
+                              stacklevel=3)
+    else:
+        wanted = [sheet] if isinstance(sheet, (str, int)) else list(sheet)
+        names = [sheets[w] if isinstance(w, int) and w < len(sheets) else w for w in wanted]
+        missing = [w for w in names if w not in sheets]
+        if missing:
+            raise ValueError(f"{path}: no sheet named {missing}; the workbook has {sheets}")
+    frames = pd.read_excel(book, sheet_name=names, dtype=object)
+    frame = pd.concat([f.rename(columns=lambda c: str(c).strip()) for f in frames.values()],
+                      ignore_index=True)
     for col in frame.columns:
         inferred = pd.api.types.infer_dtype(frame[col], skipna=True)
         if inferred in ("integer", "floating", "mixed-integer-float"):
             frame[col] = pd.to_numeric(frame[col])
         elif inferred.startswith("datetime"):
             frame[col] = pd.to_datetime(frame[col])
-        else:
-            frame[col] = frame[col].map(lambda v: v if v is None or isinstance(v, str)
-                                        or v != v else str(v)).astype("string")
+        else:  # text, or text beside numbers: text, parsed with the file's grammar later
+            frame[col] = frame[col].map(_cell_text).astype("string")
     return engine.open_table(frame, con=con)
+
+
+def _cell_text(value):
+    if value is None or isinstance(value, str) or value != value:
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def read_raw(
@@ -214,9 +296,10 @@ def read_raw(
     encoding: str | None = None,
     sheet: str | int | list | None = None,
     con: ibis.BaseBackend | None = None,
-    text_columns: list[str] | None = None,
+    header: list[str] | None = None,
 ) -> ir.Table:
-    """Open a file as it is: CSV (any of :data:`ENCODINGS`), Excel or Parquet.
+    """Open a file as it is: CSV (any of :data:`ENCODINGS`; every column as text),
+    Excel (cells as stored) or Parquet (its types).
 
     Parameters
     ----------
@@ -227,12 +310,12 @@ def read_raw(
         Text encoding of a CSV file; detected when omitted
         (:func:`detect_encoding`).
     sheet : str, int or list, optional
-        Excel sheet(s) to read; all sheets, stacked, when omitted.
+        Excel sheet(s) to read; when omitted, every sheet whose header has the
+        ``header`` columns.
     con : ibis backend, optional
         Engine connection.
-    text_columns : list of str, optional
-        CSV columns to keep as text rather than let DuckDB guess their type
-        (dates, so that day-first and month-first are decided here).
+    header : list of str, optional
+        The file's names of the required columns, to recognise workbook sheets.
     """
     path = Path(source)
     if not path.exists() and not any(ch in str(source) for ch in "*?["):
@@ -240,114 +323,224 @@ def read_raw(
     con = con if con is not None else engine.connect()
     suffixes = "".join(path.suffixes).lower()
     if suffixes.endswith((".xlsx", ".xls", ".xlsm")):
-        return _read_excel(path, sheet, con)
-    if path.is_file() and suffixes.endswith((".csv", ".csv.gz", ".txt", ".txt.gz", ".tsv")):
-        return _read_text_file(path, encoding, con, text_columns)
+        return _read_excel(path, sheet, con, header)
+    if path.is_file() and suffixes.endswith((".csv", ".csv.gz", ".txt", ".txt.gz", ".tsv",
+                                             ".tsv.gz")):
+        return _read_text_file(path, encoding, con)
     return engine.open_table(path, con=con)
 
 
-def _choose_date_formats(t: ir.Table, dayfirst: bool | None) -> list[str]:
-    """The formats that parse a sample of the dates, most successful first.
+_EXPECTED = {"date": "dates", "number": "numbers", "integer": "whole numbers",
+             "bool": "true/false (yes/no, 1/0)"}
 
-    With ``dayfirst`` omitted, day-first and month-first readings compete and
-    the one parsing more of the sample wins (month-first on a tie).
+
+def _position(t: ir.Table) -> ir.IntegerValue:
+    """Each line's place in the input: the row id of a stored table (the file's order)."""
+    try:
+        return t.rowid()
+    except Exception:  # not a stored table: the engine's numbering
+        return ibis.row_number()
+
+
+def parse_columns(
+    t: ir.Table, table: str, source: str | None = None, dayfirst: bool | None = None,
+    decimal: str | None = None, default_dayfirst: bool = False,
+) -> tuple[ir.Table, dict[str, str]]:
+    """Parse the text columns of a canonical table into their types, strictly.
+
+    Every column of ``table`` (:data:`crmwb.schema.TABLES`) that holds text is
+    parsed by :mod:`crmwb.parsing` according to its kind, over its distinct
+    values, which are joined back to the lines: numbers with one decimal mark
+    for the whole table (``decimal``, decided from every value when None),
+    dates in one order (``dayfirst``, decided over every distinct value when
+    None) and calendar, ids as text, booleans. Values that do not parse are
+    kept in ``_bad_<column>`` helper columns for :func:`check_parsed`; the
+    lines keep their order in ``_pos``.
+
+    Returns
+    -------
+    (ibis Table, dict)
+        The parsed table and, for each column with a helper, what was expected
+        and the parameter that changes how it is read.
+
+    Raises
+    ------
+    SchemaError
+        When the decimal mark, the date order or the calendar cannot be decided
+        one way for the whole table; the message names the parameter to set.
     """
-    sample = t.select(d=t.date.strip()).filter(lambda s: s.d.notnull() & (s.d != "")).limit(
-        2_000)
-    families = [DAYFIRST_FORMATS] if dayfirst else [MONTHFIRST_FORMATS]
-    if dayfirst is None:
-        families = [MONTHFIRST_FORMATS, DAYFIRST_FORMATS]
-    best: list[str] = []
-    best_total = -1
-    for formats in families:
-        counts = sample.aggregate(**{
-            f"f{i}": engine.parse_timestamp(sample.d, [f]).notnull().sum()
-            for i, f in enumerate(formats)
-        }).to_pandas().iloc[0]
-        total = int(sample.aggregate(n=engine.parse_timestamp(sample.d, formats).notnull()
-                                     .sum()).to_pandas()["n"].iloc[0])
-        if total > best_total:
-            order = sorted((i for i in range(len(formats)) if counts[f"f{i}"] > 0),
-                           key=lambda i: -counts[f"f{i}"])
-            best, best_total = [formats[i] for i in order], total
-    return best or families[0]
+    spec = schema.TABLES[table]
+    where = f"{table}" + (f" ({source})" if source else "")
+    types = t.schema()
+    text_cols = {c.name: c for c in spec.columns if c.name in t.columns
+                 and types[c.name].is_string()}
+    if not text_cols:
+        return t, {}
+    distinct = {name: engine.to_pandas(t.select(_v=t[name]).distinct())["_v"]
+                for name in text_cols}
+    numbers = [n for n, c in text_cols.items() if c.kind in ("number", "integer")]
+    hints, lookups, ids = {}, {}, {}
+    try:
+        if numbers and decimal is None:
+            union = pd.concat([distinct[n] for n in numbers], ignore_index=True)
+            decimal = parsing.choose_decimal(parsing.number_evidence(union.drop_duplicates()),
+                                             where)
+        for name, col in text_cols.items():
+            values = distinct[name].dropna()
+            if col.kind == "id":
+                ids[name] = parsing.parse_id(t[name], parsing.spreadsheet_suffix(values))
+                continue
+            if col.kind in ("number", "integer"):
+                parsed = parsing.numbers(values, decimal or ".")
+                if col.kind == "integer":
+                    parsed = parsed.where(parsed == parsed.round(0))
+                hints[name] = (f"numbers with decimal {decimal or '.'!r}; set decimal ('.' "
+                               "for 1,234.5, ',' for 1.234,5) if the file uses the other mark")
+            elif col.kind == "date":
+                order, jalali = parsing.choose_date_reading(
+                    parsing.date_evidence(values), dayfirst, f"{where}: column '{name}'",
+                    default_dayfirst)
+                parsed = parsing.dates(values, order, jalali)
+                reading = ("Solar Hijri " if jalali else "") + (
+                    "day-first" if order else "month-first")
+                hints[name] = (f"{reading} or ISO dates from {parsing.YEARS[0]} to "
+                               f"{parsing.YEARS[1] - 1}; set dayfirst (True for 31/12/2024, "
+                               "False for 12/31/2024) if the file uses the other order")
+            elif col.kind == "bool":
+                parsed = parsing.booleans(values)
+                hints[name] = _EXPECTED["bool"]
+            else:
+                continue
+            lookups[name] = pd.DataFrame({"raw": values.to_numpy(), "value": parsed.to_numpy()})
+    except parsing.ParseError as e:
+        raise schema.SchemaError(str(e)) from None
+    if ids:
+        t = t.mutate(**ids)
+    if not lookups:
+        return t, hints
+    t = t.mutate(_pos=_position(t))
+    for name, frame in lookups.items():
+        lk = ibis.memtable(frame.rename(columns={"raw": f"_raw_{name}",
+                                                "value": f"_val_{name}"}))
+        j = t.left_join(lk, t[name] == lk[f"_raw_{name}"])
+        value = j[f"_val_{name}"]
+        t = j.mutate(**{
+            name: value,
+            f"_bad_{name}": ibis.ifelse(value.isnull() & parsing.clean_text(j[name]).notnull(),
+                                        j[name], ibis.null("string")),
+        }).drop(f"_raw_{name}", f"_val_{name}")
+    return t, hints
 
 
-def _canonical_types(t: ir.Table, dayfirst: bool | None, decimal: str) -> ir.Table:
-    """Parse text columns of raw lines into the canonical types.
+def check_parsed(t: ir.Table, table: str, source: str | None, hints: dict[str, str],
+                 required_values: bool = True) -> ir.Table:
+    """Raise one SchemaError for every value that did not parse, and for missing values
+    in required columns; drop the helper columns.
 
-    Values that do not parse become NULL, with the text kept in a ``_bad_<column>``
-    helper column for :func:`_check_parsed` to report.
+    Each problem names the file, the column, how many values, the first rows
+    (``row`` 1 is the first data row) and the parameter that changes the reading.
+    Missing values are refused in the required columns that must always have one
+    (invoice, product, quantity); a missing customer id is an anonymous sale, and a
+    missing date or price belongs to formats without them.
     """
-    schema_ = t.schema()
-    changes = {}
-    for name in ("invoice_id", "product_id", "description", "category", "brand", "channel",
-                 "country", "region"):
-        if name in t.columns and not schema_[name].is_string():
-            changes[name] = t[name].cast("string")
-    parsed = {}
-    if "date" in t.columns and schema_["date"].is_string():
-        parsed["date"] = engine.parse_timestamp(t.date, _choose_date_formats(t, dayfirst))
-    for name in ("quantity", "unit_price"):
-        if name in t.columns and schema_[name].is_string():
-            parsed[name] = engine.parse_number(t[name], decimal)
-    if "customer_id" in t.columns and schema_["customer_id"].is_string():
-        cid = engine.ascii_digits(t.customer_id.strip())
-        cid = ibis.ifelse(cid == "", ibis.null("string"), cid)
-        number = cid.try_cast("float64")
-        integral = number.notnull() & (number == number.round(0))
-        # numeric text ids ("17850", "17850.0") become numbers; others stay text
-        changes["customer_id"] = ibis.ifelse(integral, number.cast("int64").cast("string"), cid)
-    for name, value in parsed.items():
-        raw = t[name].strip()
-        changes[name] = value
-        changes[f"_bad_{name}"] = ibis.ifelse(value.isnull() & raw.notnull() & (raw != ""),
-                                              t[name], ibis.null("string"))
-    return t.mutate(**changes) if changes else t
-
-
-def _check_parsed(t: ir.Table, source: str | None) -> ir.Table:
-    """Raise on values that did not parse; drop the helper columns."""
+    spec = schema.TABLES[table]
     helpers = [c for c in t.columns if c.startswith("_bad_")]
-    if not helpers:
-        return t
-    counts = t.aggregate(**{h: t[h].notnull().sum() for h in helpers}).to_pandas().iloc[0]
-    expected = {"date": "dates", "quantity": "numbers", "unit_price": "numbers"}
+    required = [c.name for c in spec.columns if c.required and c.name in t.columns]
+    counts = {f"bad__{h}": t[h].notnull().cast("int64").sum() for h in helpers}
+    if required_values:
+        counts.update({f"null__{c}": t[c].isnull().cast("int64").sum() for c in required})
+    counts["n"] = t.count()
+    row = t.aggregate(**counts).to_pandas().iloc[0]
+    numbered = t.mutate(_row=ibis.row_number() + 1)
+    keys = [k for k in spec.keys if k in t.columns]
     problems = []
-    numbered = t.mutate(_row=ibis.row_number())
+
+    def rows(predicate, column, shown):
+        cols = [k for k in keys if k != column]
+        return (numbered.filter(predicate).order_by("_row")
+                .select("_row", *cols, **{column: shown}).limit(5).to_pandas()
+                .rename(columns={"_row": "row"}).to_string(index=False))
+
     for h in helpers:
-        if counts[h]:
+        count = int(row[f"bad__{h}"] or 0)
+        if count:
             column = h.removeprefix("_bad_")
-            keys = [k for k in ("invoice_id", "customer_id", "product_id")
-                    if k in t.columns and k != column]
-            rows = (numbered.filter(numbered[h].notnull()).order_by("_row")
-                    .select("_row", *keys, **{column: numbered[h]}).limit(5).to_pandas()
-                    .rename(columns={"_row": "row"}))
-            problems.append(f"column '{column}': expected {expected[column]}; {counts[h]} "
-                            f"value(s) are not:\n{rows.to_string(index=False)}")
+            problems.append(f"column '{column}': expected {hints[column]}; {count} value(s) "
+                            f"are not:\n{rows(numbered[h].notnull(), column, numbered[h])}")
+    for c in required if required_values else ():
+        missing = int(row[f"null__{c}"] or 0)
+        if missing and not next(col.nullable for col in spec.columns if col.name == c):
+            unparsed = numbered[f"_bad_{c}"].isnull() if f"_bad_{c}" in helpers else True
+            shown = numbered[c].isnull() & unparsed
+            if helpers and f"_bad_{c}" in helpers:
+                missing -= int(row[f"bad__{'_bad_' + c}"] or 0)
+            if missing:
+                problems.append(
+                    f"column '{c}': {missing} missing value(s) in a required column (a line "
+                    f"without it cannot be cleaned or counted); fill them in the export, or "
+                    f"map another column to '{c}' with column_mapping:\n"
+                    f"{rows(shown, c, numbered[c].cast('string'))}")
     if problems:
-        where = "transactions" + (f" ({source})" if source else "")
+        where = table + (f" ({source})" if source else "")
         raise schema.SchemaError(f"{where}: {len(problems)} problem(s)\n- "
                                  + "\n- ".join(problems))
-    return t.drop(*helpers)
+    return t.drop(*helpers) if helpers else t
 
 
-def _final_types(t: ir.Table) -> ir.Table:
-    """Customer ids that are all whole numbers become integers."""
-    if t.schema()["customer_id"].is_string():
-        cid = t.customer_id
-        non_numeric = t.filter(cid.notnull() & cid.try_cast("int64").isnull()).count()
-        if int(non_numeric.execute()) == 0:
-            return t.mutate(customer_id=cid.cast("int64"))
-    elif t.schema()["customer_id"].is_floating():
-        return t.mutate(customer_id=t.customer_id.cast("int64"))
-    return t
+def _final_types(t: ir.Table, table: str, source: str | None) -> ir.Table:
+    """Ids stored as decimals become integers when every one is whole; a number column
+    of whole numbers only becomes integers (as a typed source would give them)."""
+    spec = schema.TABLES[table]
+    types = t.schema()
+    checks, changes = {}, {}
+    for col in spec.columns:
+        if col.name not in t.columns:
+            continue
+        c = t[col.name]
+        if col.kind == "id" and types[col.name].is_floating():
+            checks[f"frac__{col.name}"] = (c.notnull() & ((c != c.round(0))
+                                                          | (c.abs() > 2**53))).sum()
+            changes[col.name] = c.cast("int64")
+        elif col.name == "quantity" and types[col.name].is_floating():
+            checks[f"whole__{col.name}"] = (c.notnull() & (c != c.round(0))).sum()
+    if not checks:
+        return t
+    row = t.aggregate(**checks).to_pandas().iloc[0]
+    for key, value in row.items():
+        kind, name = key.split("__", 1)
+        if kind == "frac" and int(value or 0):
+            raise schema.SchemaError(
+                f"{table}" + (f" ({source})" if source else "") + f": column '{name}' holds "
+                f"{int(value)} id(s) that are not whole numbers (or too large to be exact as "
+                "decimals): store ids as text")
+        if kind == "whole" and int(value or 0) == 0:
+            changes[name] = t[name].cast("int64")
+    return t.mutate(**changes) if changes else t
 
 
 def _is_text_or_excel(name: str | None) -> bool:
     if name is None or Path(name).is_dir():
         return False
     return not "".join(Path(name).suffixes).lower().endswith((".parquet", ".pq"))
+
+
+def _read_table(
+    t: ir.Table, table: str, name: str | None, con, dayfirst=None, decimal=None,
+    default_dayfirst: bool = False, store: bool = False,
+) -> ir.Table:
+    """Parse, store (text sources: parsed once), check and type a canonical table."""
+    spec = schema.TABLES[table]
+    if not set(spec.required) <= set(t.columns):
+        return t  # the validator names the missing columns
+    t, hints = parse_columns(t, table, name, dayfirst, decimal, default_dayfirst)
+    if "_pos" in t.columns:
+        # parse the text once, in the input's order: later queries read the typed copy
+        t = con.create_table(f"crmwb_{table}_{next(engine._names)}",
+                             t.order_by("_pos").drop("_pos"), temp=True)
+    elif store:
+        t = con.create_table(f"crmwb_{table}_{next(engine._names)}", t, temp=True)
+    t = check_parsed(t, table, name, hints)
+    return _final_types(t, table, name)
 
 
 def read_transactions(
@@ -357,16 +550,22 @@ def read_transactions(
     encoding: str | None = None,
     sheet: str | int | list | None = None,
     dayfirst: bool | None = None,
-    decimal: str = ".",
+    decimal: str | None = None,
     con: ibis.BaseBackend | None = None,
 ) -> ir.Table:
     """Read transaction lines from a file or frame into the canonical model.
 
+    Every canonical column of a text or Excel source is read as text and
+    parsed strictly (:mod:`crmwb.parsing`): a value is read as the file means
+    it, or the read is refused with one error that names the file, the
+    column, the first offending rows and the parameter that fixes them.
+
     Parameters
     ----------
     source : path, DataFrame or ibis Table
-        CSV (utf-8, utf-8 with BOM, windows-1256, latin-1; ``.gz`` too),
-        Excel (``.xlsx``), Parquet (a file or a folder of parts), or a frame.
+        CSV (any delimiter; utf-8 with or without BOM, utf-16, windows-1256,
+        windows-1252, latin-1; ``.gz`` too), Excel (``.xlsx``), Parquet (a
+        file or a folder of parts), or a frame.
     preset : str, optional
         A public format (:data:`crmwb.presets.PRESETS`): ``online_retail``,
         ``online_retail_ii``, ``cdnow``, ``cdnow_sample``, ``groceries``.
@@ -376,28 +575,33 @@ def read_transactions(
     encoding : str, optional
         Text encoding of a CSV file; detected when omitted.
     sheet : str, int or list, optional
-        Excel sheet(s); all sheets when omitted.
+        Excel sheet(s); when omitted, every sheet whose header has the
+        transaction columns (others are named in a warning, not read).
     dayfirst : bool, optional
-        Whether text dates are day-first (31/12/2024) or month-first
-        (12/31/2024); ISO dates are always understood. When omitted, the
-        preset's choice, else whichever reading parses more values.
-    decimal : str
-        Decimal mark of text numbers: ``"."`` (1,234.5) or ``","`` (1.234,5).
-        Persian and Arabic digits are understood either way.
+        Whether day/month dates are day-first (31/12/2024) or month-first
+        (12/31/2024); ISO and Solar Hijri dates are always understood. When
+        omitted, decided over every distinct date (the preset's choice, then
+        month-first, with a warning, when every date could be either).
+    decimal : str, optional
+        Decimal mark of text numbers: ``"."`` (1,234.5) or ``","`` (1.234,5);
+        decided from every value when omitted. Persian and Arabic digits and
+        separators are understood either way.
     con : ibis backend, optional
         Engine connection (:func:`crmwb.engine.connect`).
 
     Returns
     -------
     ibis Table
-        The lines, lazily evaluated, with canonical names and types. The
-        structure is validated (columns, types, dates); values such as
-        negative prices are left to :mod:`crmwb.cleaning`.
+        The lines, lazily evaluated, with canonical names and types: ids as
+        text (as written) or as the integers a typed source stores. The
+        structure is validated (columns, types, dates, missing values in
+        required columns); values such as negative prices are left to
+        :mod:`crmwb.cleaning`.
 
     Raises
     ------
     SchemaError, ValueError, FileNotFoundError
-        Naming the file, the column and example rows.
+        Naming the file, the column, example rows and the parameter to set.
     """
     name = None if isinstance(source, (pd.DataFrame, ir.Table)) else str(source)
     con = con if con is not None else engine.connect()
@@ -405,6 +609,10 @@ def read_transactions(
     if spec is not None and spec.table != "transactions":
         raise ValueError(f"preset {preset!r} describes a {spec.table} table, not transaction "
                          f"lines: read it with crmwb.io.read_{spec.table}")
+    if decimal not in (None, "", ".", ","):
+        raise ValueError(f"decimal: expected '.' or ',' (or None to decide from the file); "
+                         f"got {decimal!r}")
+    decimal = decimal or None
     if spec is not None and spec.reader is not None:
         if name is None:
             raise ValueError(f"preset {preset!r} reads a file; got a {type(source).__name__}")
@@ -418,36 +626,59 @@ def read_transactions(
     full_mapping = {**(spec.mapping if spec else {}), **(mapping or {})}
     if spec is None or spec.reader is None:
         if name is not None:
-            date_col = next((k for k, v in full_mapping.items() if v == "date"), "date")
-            t = read_raw(source, encoding=encoding, sheet=sheet, con=con,
-                         text_columns=[date_col])
+            required = schema.TABLES["transactions"].required
+            header = [next((k for k, v in full_mapping.items() if v == c), c) for c in required]
+            t = read_raw(source, encoding=encoding, sheet=sheet, con=con, header=header)
     t = apply_mapping(t, full_mapping, "transactions", name)
-    if dayfirst is None and spec is not None:
-        dayfirst = spec.dayfirst
+    default_dayfirst = bool(spec.dayfirst) if spec is not None else False
     try:
-        if set(schema.TABLES["transactions"].required) <= set(t.columns):
-            t = _canonical_types(t, dayfirst, decimal)
-            if _is_text_or_excel(name):
-                # parse the text once: later queries read the engine's typed copy
-                t = con.create_table(f"crmwb_lines_{next(engine._names)}", t, temp=True)
-            t = _check_parsed(t, name)
+        t = _read_table(t, "transactions", name, con, dayfirst, decimal, default_dayfirst,
+                        store=_is_text_or_excel(name))
         t = schema.validate(t, "transactions", source=name, values=False)
     except duckdb.Error as e:
         raise _read_error(name or "transactions", encoding, e) from None
-    return _final_types(t)
+    return t
 
 
 def read_customer_table(
     source: str | Path | pd.DataFrame, table: str, mapping: dict[str, str] | None = None,
+    encoding: str | None = None, dayfirst: bool | None = None, decimal: str | None = None,
+    con: ibis.BaseBackend | None = None,
 ) -> pd.DataFrame:
-    """Read a customer-level canonical table into pandas, validated."""
+    """Read a customer-level canonical table into pandas, validated.
+
+    Text and Excel files go through the same reader as transactions
+    (:func:`read_raw`, :func:`parse_columns`): encodings, delimiters, decimal
+    marks, day-first and Solar Hijri dates, Persian digits, ids as text.
+    """
     if table not in CUSTOMER_LEVEL_TABLES:
         raise ValueError(f"unknown customer-level table {table!r}; expected one of "
                          f"{CUSTOMER_LEVEL_TABLES}")
     name = None if isinstance(source, pd.DataFrame) else str(source)
-    t = apply_mapping(engine.open_table(source), mapping, table, name)
-    frame = engine.to_pandas(t)
-    return schema.validate(frame, table, source=name)
+    con = con if con is not None else engine.connect()
+    if name is None:
+        t = engine.open_table(source, con=con)
+    else:
+        t = read_raw(source, encoding=encoding, con=con,
+                     header=schema.TABLES[table].required)
+    t = apply_mapping(t, mapping, table, name)
+    try:
+        t = _read_table(t, table, name, con, dayfirst, decimal or None,
+                        store=_is_text_or_excel(name))
+        frame = engine.to_pandas(t)
+    except duckdb.Error as e:
+        raise _read_error(name or table, encoding, e) from None
+    frame = schema.validate(frame, table, source=name)
+    keys = schema.TABLES[table].keys
+    if len(keys) == 1 and keys[0] in frame.columns:
+        dup = frame[keys[0]].notna() & frame[keys[0]].duplicated(keep=False)
+        if dup.any():
+            shown = frame.loc[dup].head(6)
+            raise schema.SchemaError(
+                f"{table}" + (f" ({name})" if name else "") + f": {int(dup.sum())} rows share "
+                f"a {keys[0]} with another row; each {keys[0]} must be one row. "
+                f"Rows (0 = first data row):\n{shown.to_string()}")
+    return frame
 
 
 def read_subscriptions(
@@ -555,6 +786,7 @@ def read_dataset(
     con = con if con is not None else engine.connect()
     options = {k: v for k, v in read_options.items() if v not in (None, "")}
     transactions = read_transactions(tx_file, mapping=mapping, con=con, **options)
+    transactions, tables = _same_id_type(transactions, tables)
     return Dataset(source=Path(data_dir) if data_dir else tx_file, transactions=transactions,
                    **tables)
 
@@ -669,6 +901,28 @@ def _remove_written(folder: Path, written: set[str]) -> None:
             sub.rmdir()
     if not any(folder.iterdir()):
         folder.rmdir()
+
+
+def _same_id_type(transactions: ir.Table, tables: dict) -> tuple[ir.Table, dict]:
+    """Customer ids of one type across the tables: text wherever one table has text ids
+    (an integer id is written the one way, so ``42`` stays ``42`` and never meets ``0042``)."""
+    frames = {k: v for k, v in tables.items() if isinstance(v, pd.DataFrame)
+              and "customer_id" in v.columns and k != "catalogue"}
+    text = transactions.schema()["customer_id"].is_string() or any(
+        pd.api.types.is_string_dtype(f["customer_id"]) or f["customer_id"].dtype == object
+        for f in frames.values())
+    if not text:
+        return transactions, tables
+    if not transactions.schema()["customer_id"].is_string():
+        transactions = transactions.mutate(customer_id=transactions.customer_id.cast("string"))
+    out = dict(tables)
+    for k, f in frames.items():
+        if not pd.api.types.is_string_dtype(f["customer_id"]):
+            f = f.copy()
+            f["customer_id"] = f["customer_id"].map(
+                lambda v: v if v is None or v != v or isinstance(v, str) else str(int(v)))
+            out[k] = f.astype({"customer_id": "string"})
+    return transactions, out
 
 
 def write_folder(out_dir: Path, fill, overwrite: bool = False, inputs=()) -> Path:

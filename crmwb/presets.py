@@ -39,7 +39,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from crmwb import engine
+from crmwb import engine, parsing
 
 
 @dataclass(frozen=True)
@@ -61,16 +61,23 @@ def _read_cdnow(path: Path, encoding: str | None, con, sample: bool) -> ir.Table
              else ["customer_id", "date", "number_of_cds", "dollar_value"])
     frame = pd.read_csv(path, sep=r"\s+", header=None, names=names, dtype=str,
                         skiprows=0 if sample else 1, encoding=encoding or "utf-8")
+    cds = parsing.numbers(frame["number_of_cds"])
+    value = parsing.numbers(frame["dollar_value"])
+    bad = (cds.isna() & frame["number_of_cds"].notna()) | (
+        value.isna() & frame["dollar_value"].notna())
+    if bad.any():
+        raise ValueError(f"{path}: {int(bad.sum())} line(s) whose number of CDs or dollar value "
+                         f"is not a number, e.g.\n{frame[bad].head(5).to_string()}")
+    frame = frame.assign(number_of_cds=cds, dollar_value=value)
     t = engine.open_table(frame, con=con)
-    cds = engine.parse_number(t.number_of_cds)
-    value = engine.parse_number(t.dollar_value)
     return t.select(
         invoice_id=t.customer_id.strip() + "-" + t.date.strip(),
         customer_id=t.customer_id.strip().cast("int64"),
         date=engine.parse_timestamp(t.date, ["%Y%m%d"]),
         product_id=ibis.literal("CD"),
-        quantity=cds,
-        unit_price=ibis.ifelse(cds > 0, value / cds, value),
+        quantity=t.number_of_cds,
+        unit_price=ibis.ifelse(t.number_of_cds > 0, t.dollar_value / t.number_of_cds,
+                               t.dollar_value),
     )
 
 

@@ -17,7 +17,7 @@ def read(path, **kw):
     ("utf-8", "کتاب فارسی"),
     ("utf-8-sig", "کتاب فارسی"),
     ("windows-1256", "كتاب فارسي"),  # Windows-1256 has the Arabic letter forms
-    ("latin-1", "Café crème"),
+    ("windows-1252", "“Café crème” 5€"),
 ])
 def test_each_encoding_is_detected_and_read(tmp_path, encoding, description):
     path = tmp_path / "export.csv"
@@ -52,7 +52,8 @@ def test_day_first_and_month_first_dates(tmp_path):
         pd.Timestamp("2024-04-03 10:30"), pd.Timestamp("2024-12-25 09:00")]
     # guessed: only the day-first reading parses 25/12
     assert read(path)["date"].iloc[0] == pd.Timestamp("2024-04-03 10:30")
-    with pytest.raises(SchemaError, match=r"(?s)'date': expected dates; 1 value.*25/12/2024"):
+    with pytest.raises(SchemaError, match=r"(?s)'date': expected month-first .*dayfirst.*"
+                                          r"1 value.*25/12/2024"):
         read(path, dayfirst=False)
 
 
@@ -60,11 +61,15 @@ def test_thousands_separators_and_persian_digits(tmp_path):
     path = tmp_path / "fa.csv"
     path.write_text(HEADER + '1,۱۷۸۵۰,۱۴۰۳-۰۱-۰۵,A,x,۱۲,"1,234.50"\n'
                     '2,17851,2024-01-06,B,y,3,"٤٥٦٫٥"\n', encoding="utf-8")
+    with pytest.raises(SchemaError, match="Solar Hijri years .* and 1 have Gregorian"):
+        read(path)  # one calendar per column
+    path.write_text(path.read_text().replace("2024-01-06", "۱۴۰۳/۰۱/۰۶"))
     out = read(path)
-    assert out["customer_id"].tolist() == [17850, 17851]
+    assert out["customer_id"].tolist() == ["17850", "17851"]  # ids are text
     assert out["quantity"].tolist() == [12, 3]
     assert out["unit_price"].tolist() == [1234.5, 456.5]
-    assert out["date"].iloc[0] == pd.Timestamp("1403-01-05")  # digits read; calendar as given
+    # Solar Hijri dates are converted: 1403/01/05 is 24 March 2024, never the year 1403
+    assert out["date"].tolist() == [pd.Timestamp("2024-03-24"), pd.Timestamp("2024-03-25")]
 
 
 def test_decimal_comma(tmp_path):
@@ -81,8 +86,9 @@ def test_text_in_a_number_column_names_file_column_and_row(tmp_path):
     with pytest.raises(SchemaError) as err:
         io.read_transactions(path)
     msg = str(err.value)
-    assert "bad.csv" in msg and "'quantity': expected numbers; 1 value" in msg
-    assert "two" in msg and " 1 " in msg  # row 1 (0-based)
+    assert "bad.csv" in msg and "'quantity': expected numbers with decimal '.'" in msg
+    assert "1 value(s) are not" in msg and "set decimal" in msg
+    assert "two" in msg and " 2 " in msg  # row 2 (1 = the first data row)
 
 
 def test_missing_column_is_refused(tmp_path):
