@@ -2,37 +2,49 @@
 
 :func:`clean_transactions` applies the rules in :data:`RULES` order, each as
 Ibis expressions over the lines (so they run in the engine, on files larger
-than memory too), and logs what each did: lines removed or changed and the
-revenue they carried. Nothing is dropped silently: removed lines are kept in
-side tables (non-product lines, cancellations, unmatched cancellations) and
-extreme lines are flagged, not removed. The raw input is never modified;
-:func:`write_cleaned` writes the results to a new folder, whole or not at all.
+than memory too), and logs what each did: lines removed, changed or flagged,
+the revenue they carried, and the lines left after it (counted, not
+subtracted). Nothing is dropped silently: every removed line is kept in a side
+table (exact duplicates, non-product lines, invalid prices, cancellations,
+fully cancelled purchases, anonymous lines when they are removed), so the
+lines in equal the lines of every output table (:meth:`CleaningResult.accounts`,
+checked on every run). Extreme lines are flagged, not removed. The raw input is
+never modified; :func:`write_cleaned` writes the results to a new folder, whole
+or not at all.
 
 The rules:
 
 ``normalise_text``
     Trim invoice ids and product codes and upper-case them; trim
     descriptions and collapse runs of spaces.
+``master_ids``
+    With a crosswalk (:func:`crmwb.identity.crosswalk`), replace each customer
+    id by its person's master id, so that every later rule sees one person once
+    (a return recorded under a second id finds its purchase).
 ``exact_duplicates``
-    Remove lines identical in every column.
+    Set aside lines identical in every column (the first copy stays).
 ``non_product_lines``
     Set aside postage, bank charges, manual adjustments, discounts, fees and
-    gift vouchers, recognised by a configurable code pattern.
+    gift vouchers, recognised by a configurable code pattern
+    (:func:`non_product_pattern`: the single-letter codes of Online Retail
+    belong to its preset only).
 ``invalid_prices``
-    Remove lines with a zero or negative unit price (free samples, stock
+    Set aside lines with a zero or negative unit price (free samples, stock
     adjustments, bad-debt write-offs). Missing prices (formats without
     prices) are kept.
 ``cancellations``
-    Separate cancellations and returns (invoice id starting with ``C``, or a
-    negative quantity) and match each to the purchase it cancels: same
-    customer and product, bought on or before the cancellation, in at least
-    that quantity; an exact quantity and price match first, then the latest.
-    A purchase is never cancelled beyond what was bought: when several
-    cancellations want the same purchase, the later ones look further back.
-    Matched quantities are netted from the purchase (a fully cancelled line
-    goes); unmatched cancellations are reported.
+    A cancellation (a return) is a line with a negative quantity; a ``C``
+    before the invoice number is only supporting evidence, and a ``C`` line
+    with a positive quantity (``CASH7``) is a purchase, reported. Each
+    cancellation takes back what it cancels from the same customer's earlier
+    purchases of the product (bought on or before it), latest first, split
+    across several purchases when one is not enough, in one pass over the
+    customer's and product's purchases and returns in time order
+    (:func:`match_cancellations`). Matched quantities are netted from the
+    purchases; a purchase cancelled in full is set aside; what no purchase
+    covers is reported as unmatched.
 ``anonymous_lines``
-    Lines without a customer id: kept (they are real baskets) or removed,
+    Lines without a customer id: kept (they are real baskets) or set aside,
     as ``keep_anonymous`` says. Customer-level analysis ignores them either way.
 ``outliers``
     Flag, not remove, lines whose value is extreme: more than
@@ -47,6 +59,7 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from crmwb import engine, io
@@ -54,6 +67,7 @@ from crmwb.glossary import glossary
 
 RULES = (
     "normalise_text",
+    "master_ids",
     "exact_duplicates",
     "non_product_lines",
     "invalid_prices",
@@ -62,13 +76,35 @@ RULES = (
     "outliers",
 )
 
-#: Codes of lines that are not products (upper case, whole code): postage (POST, DOT),
-#: carriage (C2), bank charges, manual entries (M), discounts (D), samples (S),
-#: fees (AMAZONFEE, CRUK commission), bad-debt adjustments (B, ADJUST), tests and
-#: gift vouchers.
+#: Codes of lines that are not products in any shop (upper case, whole code): postage
+#: (POST, DOT), carriage (C2), bank charges, fees (AMAZONFEE, CRUK commission),
+#: adjustments (ADJUST), tests and gift vouchers.
 NON_PRODUCT_PATTERN = (
-    r"^(POST|DOT|C2|BANK CHARGES|M|D|S|B|PADS|CRUK|AMAZONFEE|ADJUST\d*|TEST\d*|GIFT_\d+_\d+)$"
+    r"^(POST|POSTAGE|DOT|C2|BANK CHARGES|PADS|CRUK|AMAZONFEE|ADJUST\d*|TEST\d*|GIFT_\d+_\d+)$"
 )
+
+
+def non_product_pattern(preset: str | None = None) -> str:
+    """The non-product code pattern for a source: the general one, or a preset's own.
+
+    Online Retail's single-letter codes (``M`` manual, ``D`` discount, ``S``
+    samples, ``B`` bad debt) are its own: in another shop ``M`` may be a product.
+
+    >>> import re
+    >>> bool(re.search(non_product_pattern("online_retail"), "M")), bool(
+    ...     re.search(non_product_pattern(), "M"))
+    (True, False)
+    """
+    from crmwb import presets
+
+    spec = presets.get_preset(preset) if preset else None
+    return spec.non_product_pattern if spec is not None and spec.non_product_pattern \
+        else NON_PRODUCT_PATTERN
+
+
+#: The side tables of a cleaning result: together with the clean lines they hold every line.
+SIDE_TABLES = ("duplicates", "non_product", "invalid_prices", "cancellations",
+               "cancelled_purchases", "anonymous")
 
 
 @dataclass
@@ -82,14 +118,23 @@ class CleaningResult:
     non_product : ibis Table
         Lines set aside as not products.
     cancellations : ibis Table
-        Every cancellation line, with ``matched_line`` (the purchase it
-        cancels, by position in the de-duplicated lines) or NULL.
+        Every cancellation line, with ``matched_quantity`` (taken back from
+        earlier purchases) and ``unmatched_quantity`` (what no purchase covers).
     unmatched_cancellations : ibis Table
-        Cancellations with no purchase to match.
+        The cancellations with an unmatched quantity (a view of ``cancellations``).
     log : pandas.DataFrame
         One row per rule: ``rule``, ``description``, ``lines_removed``,
         ``lines_changed``, ``lines_flagged``, ``revenue_affected``,
-        ``lines_after``.
+        ``lines_after`` (counted after the rule).
+    duplicates, invalid_prices, cancelled_purchases, anonymous : ibis Table
+        The other lines set aside: extra copies of duplicated lines, lines with
+        a zero or negative price, purchases cancelled in full (as bought), and
+        lines without a customer id when they are removed.
+    matches : pandas.DataFrame
+        ``c_line``, ``b_line``, ``quantity``: how much each cancellation took back
+        from which purchase (lines by their position in the input).
+    lines_in : int
+        The lines the cleaning started from.
     """
 
     lines: ir.Table
@@ -97,6 +142,28 @@ class CleaningResult:
     cancellations: ir.Table
     unmatched_cancellations: ir.Table
     log: pd.DataFrame = field(default_factory=pd.DataFrame)
+    duplicates: ir.Table | None = None
+    invalid_prices: ir.Table | None = None
+    cancelled_purchases: ir.Table | None = None
+    anonymous: ir.Table | None = None
+    matches: pd.DataFrame | None = None
+    lines_in: int = 0
+
+    def accounts(self) -> dict[str, int]:
+        """Lines in each output table, and ``lines_in``: every line is in exactly one.
+
+        >>> # lines_in == clean + sum of the side tables (checked by clean_transactions)
+        """
+        counts = {"lines": _count(self.lines)}
+        for name in SIDE_TABLES:
+            table = getattr(self, name)
+            counts[name] = _count(table) if table is not None else 0
+        counts["lines_in"] = self.lines_in
+        return counts
+
+
+def _count(t: ir.Table) -> int:
+    return int(t.count().execute())
 
 
 def _value(t: ir.Table) -> ir.NumericValue:
@@ -108,75 +175,72 @@ def _stats(t: ir.Table) -> tuple[int, float]:
     return int(row["n"]), float(row["v"] or 0.0)
 
 
-class _Scratch:
-    """Intermediate results stored in the engine, dropped as soon as they are not needed."""
+def match_cancellations(purchases: pd.DataFrame, returns: pd.DataFrame) -> pd.DataFrame:
+    """Match returns to the purchases they take back: latest first, split where needed.
 
-    def __init__(self, con: ibis.BaseBackend) -> None:
-        self.con = con
+    For each customer and product, purchases and returns are visited once in
+    time order (a purchase before a return of the same moment); a return takes
+    its quantity from the latest purchases still holding some, moving to
+    earlier ones when one is not enough. Nothing is taken beyond what was
+    bought; what no earlier purchase covers stays unmatched.
 
-    def keep(self, t: ir.Table, name: str) -> ir.Table:
-        return engine.materialize(t)
+    Parameters
+    ----------
+    purchases : pandas.DataFrame
+        ``line``, ``customer``, ``product``, ``date``, ``quantity`` (> 0).
+    returns : pandas.DataFrame
+        The same columns; ``quantity`` is the quantity returned (> 0).
 
-    def release(self, *tables: ir.Table) -> None:
-        for t in tables:
-            engine.release(t)
+    Returns
+    -------
+    pandas.DataFrame
+        ``c_line``, ``b_line``, ``quantity``: one row per (return, purchase) pair.
 
+    Examples
+    --------
+    Bought 3 and 3, returned 5: the later purchase gives 3, the earlier 2.
 
-def _match_cancellations(c: ir.Table, b: ir.Table, scratch: _Scratch,
-                         max_rounds: int = 50) -> ir.Table:
-    """Match each cancellation to one purchase, never taking back more than was bought.
-
-    Each round, every pending cancellation proposes to its preferred purchase
-    that still has enough quantity left (same customer and product, bought on or
-    before; an exact quantity and price match first, then the latest). A purchase
-    accepts proposals in the order the cancellations happened while its quantity
-    lasts; the rest propose again next round. Returns ``c_line``, ``b_line``,
-    ``c_qty``.
+    >>> b = pd.DataFrame({"line": [0, 1], "customer": 1, "product": "A",
+    ...                   "date": pd.to_datetime(["2024-01-01", "2024-01-05"]), "quantity": 3})
+    >>> r = pd.DataFrame({"line": [2], "customer": 1, "product": "A",
+    ...                   "date": pd.to_datetime(["2024-01-09"]), "quantity": 5})
+    >>> match_cancellations(b, r)
+       c_line  b_line  quantity
+    0       2       1       3.0
+    1       2       0       2.0
     """
-    keep, release = scratch.keep, scratch.release
-    # only purchases of a product the customer cancelled can be matched
-    b = b.semi_join(c, [b.b_customer == c.c_customer, b.b_product == c.c_product])
-    capacity = keep(b.select("b_line", "b_customer", "b_product", "b_date", "b_price",
-                             left=b.b_qty), "capacity")
-    pending = c
-    matches = []
-    for round_ in range(max_rounds):
-        cand = pending.join(capacity, [pending.c_customer == capacity.b_customer,
-                                       pending.c_product == capacity.b_product,
-                                       capacity.b_date <= pending.c_date,
-                                       capacity.left >= pending.c_qty])
-        exact = ((cand.left == cand.c_qty) & (cand.b_price == cand.c_price)).cast("int8")
-        # window results are named columns before they are filtered on (Spark needs it)
-        cand = cand.mutate(_rank=ibis.row_number().over(
-            group_by=cand.c_line, order_by=[exact.desc(), cand.b_date.desc(),
-                                            cand.b_line.desc()]))
-        chosen = cand.filter(cand._rank == 0)
-        chosen = chosen.mutate(_taken=chosen.c_qty.sum().over(
-            group_by=chosen.b_line, order_by=[chosen.c_date, chosen.c_line], rows=(None, 0)))
-        accepted = keep(chosen.filter(chosen._taken <= chosen.left)
-                        .select("c_line", "b_line", "c_qty"), f"match{round_}")
-        if int(accepted.count().execute()) == 0:
-            release(accepted)
-            break
-        matches.append(accepted)
-        used = accepted.group_by(u_line=accepted.b_line).agg(used=accepted.c_qty.sum())
-        joined = capacity.left_join(used, capacity.b_line == used.u_line)
-        old_capacity, old_pending = capacity, pending
-        capacity = keep(joined.mutate(left=joined.left - joined.used.fill_null(0))
-                        .drop("u_line", "used").filter(lambda t: t.left > 0),
-                        f"capacity{round_}")
-        pending = keep(pending.anti_join(accepted, pending.c_line == accepted.c_line),
-                       f"pending{round_}")
-        release(old_capacity, *([old_pending] if round_ else []))
-    release(capacity, *([pending] if matches else []))
-    if not matches:
-        return keep(c.select("c_line", b_line=ibis.null("int64"), c_qty=c.c_qty).limit(0),
-                    "match")
-    if len(matches) == 1:
-        return matches[0]
-    match = keep(ibis.union(*matches), "match")
-    release(*matches)
-    return match
+    cols = ["line", "customer", "product", "date", "quantity"]
+    events = pd.concat([purchases[cols].assign(kind=0), returns[cols].assign(kind=1)],
+                       ignore_index=True)
+    events = events.dropna(subset=["customer", "product", "date"])
+    events = events.sort_values(["customer", "product", "date", "kind", "line"], kind="stable")
+    group = (events["customer"].astype(str) + "\x00" + events["product"].astype(str)).to_numpy()
+    line = events["line"].to_numpy()
+    qty = events["quantity"].to_numpy(dtype=float)
+    kind = events["kind"].to_numpy()
+    out_c, out_b, out_q = [], [], []
+    stack: list[list] = []
+    current = None
+    for i in range(len(events)):
+        if group[i] != current:
+            current, stack = group[i], []
+        if kind[i] == 0:
+            stack.append([line[i], qty[i]])
+            continue
+        need = qty[i]
+        while need > 0 and stack:
+            top = stack[-1]
+            take = min(need, top[1])
+            out_c.append(line[i])
+            out_b.append(top[0])
+            out_q.append(take)
+            need -= take
+            top[1] -= take
+            if top[1] <= 0:
+                stack.pop()
+    return pd.DataFrame({"c_line": np.asarray(out_c, dtype=np.int64),
+                         "b_line": np.asarray(out_b, dtype=np.int64),
+                         "quantity": np.asarray(out_q, dtype=float)})
 
 
 def clean_transactions(
@@ -185,6 +249,7 @@ def clean_transactions(
     non_product_pattern: str = NON_PRODUCT_PATTERN,
     outlier_threshold: float = 5.0,
     con: ibis.BaseBackend | None = None,
+    crosswalk: pd.DataFrame | None = None,
 ) -> CleaningResult:
     """Apply the cleaning rules in order and log what each did.
 
@@ -195,34 +260,37 @@ def clean_transactions(
     keep_anonymous : bool
         Keep lines without a customer id (for basket analysis).
     non_product_pattern : str
-        Regular expression matched against upper-cased product codes.
+        Regular expression matched against upper-cased product codes
+        (:func:`non_product_pattern` gives a preset's).
     outlier_threshold : float
         Robust z-score (of the log line value) above which a line is flagged.
     con : ibis backend, optional
         Where intermediate results are kept; the lines' own backend by default.
+    crosswalk : pandas.DataFrame, optional
+        Customer id -> master id (:func:`crmwb.identity.crosswalk`); lines are
+        re-keyed before duplicates and cancellations are looked for.
 
     Returns
     -------
     CleaningResult
+        Its clean lines and side tables hold every input line exactly once.
     """
+    from crmwb import identity
+
     con = con if con is not None else lines._find_backend()
     log: list[dict] = []
     english = glossary("en")
-    n0, v0 = _stats(lines)
-
-    scratch = _Scratch(con)
-    keep = scratch.keep
-
     sentences: list[tuple[str, dict]] = []
+    keep = engine.materialize
 
-    def record(rule, sentence, values, removed=0, removed_value=0.0, changed=0, flagged=0,
-               after=None):
+    def record(rule, sentence, values, after, removed=0, removed_value=0.0, changed=0,
+               flagged=0):
         values = {k: v.item() if hasattr(v, "item") else v for k, v in values.items()}
         sentences.append((sentence, values))  # the description, to be said in any language
         log.append({"rule": rule, "description": english.say(sentence, **values),
-                    "lines_removed": removed,
-                    "lines_changed": changed, "lines_flagged": flagged,
-                    "revenue_affected": round(removed_value, 2), "lines_after": after})
+                    "lines_removed": removed, "lines_changed": changed,
+                    "lines_flagged": flagged, "revenue_affected": round(removed_value, 2),
+                    "lines_after": after})
 
     # 1. whitespace and case
     t = lines
@@ -237,114 +305,139 @@ def clean_transactions(
                                           d.re_replace(r"\s+", " "), d)
     differs = ibis.or_(*[(t[c] != v).fill_null(False) for c, v in text.items()])
     columns = t.columns
-    t = keep(t.mutate(**text, _changed=differs), "normalised")  # the text is tidied once
+    t = keep(t.mutate(**text, _changed=differs))  # the text is tidied once
+    n0, v0 = _stats(t)
     changed = int(t._changed.sum().execute() or 0)
-    record("normalise_text", "log_normalise_text", {},
-           changed=changed, after=n0)
+    record("normalise_text", "log_normalise_text", {}, n0, changed=changed)
 
-    # 2. exact duplicates
-    # each distinct line is numbered by its first position in the input (the
-    # engine keeps the input's order when it stores a table), so matching is
-    # reproducible and the clean lines keep the input's order; far cheaper than
-    # sorting on every column
-    normalised = t
-    t = t.mutate(_rid=engine.line_number(t))
-    t = numbered = keep(t.group_by(columns).agg(_line=t._rid.min()), "numbered")
-    scratch.release(normalised)
-    n1, v1 = _stats(t)
-    record("exact_duplicates", "log_exact_duplicates", {},
-           removed=n0 - n1, removed_value=v0 - v1, after=n1)
+    # 2. one person, one id
+    rekeyed = 0
+    if crosswalk is not None and len(crosswalk):
+        before = t
+        t = keep(identity.rekey_transactions(t, crosswalk))
+        rekeyed = identity.rekeyed_lines(before, crosswalk)
+        engine.release(before)
+    record("master_ids", "log_master_ids", {"lines": rekeyed}, _count(t), changed=rekeyed)
 
-    # 3. non-product lines
-    is_np = t.product_id.re_search(non_product_pattern)
-    non_product = keep(t.filter(is_np).drop("_line"), "nonproduct")
+    # 3. exact duplicates: the first copy of each line stays, in the input's order
+    t = t.mutate(_line=engine.line_number(t)).drop("_changed")
+    copies = t.mutate(_copy=ibis.row_number().over(group_by=columns, order_by=t._line))
+    copies = keep(copies)
+    duplicates = keep(copies.filter(copies._copy > 0).drop("_copy"))
+    t = copies.filter(copies._copy == 0).drop("_copy")
+    n_dup, v_dup = _stats(duplicates)
+    n1 = _count(t)
+    record("exact_duplicates", "log_exact_duplicates", {}, n1, removed=n_dup,
+           removed_value=v_dup)
+
+    # 4. non-product lines
+    is_np = t.product_id.re_search(non_product_pattern).fill_null(False)
+    non_product = keep(t.filter(is_np))
     t = t.filter(~is_np)
     n_np, v_np = _stats(non_product)
-    record("non_product_lines", "log_non_product_lines", {},
-           removed=n_np, removed_value=v_np, after=n1 - n_np)
+    record("non_product_lines", "log_non_product_lines", {}, _count(t), removed=n_np,
+           removed_value=v_np)
 
-    # 4. zero or negative prices
+    # 5. zero or negative prices
     bad_price = (t.unit_price <= 0).fill_null(False)
-    n_bad, v_bad = _stats(t.filter(bad_price))
-    t = t.filter(~bad_price)
-    n2 = n1 - n_np - n_bad
-    record("invalid_prices", "log_invalid_prices", {},
-           removed=n_bad, removed_value=v_bad, after=n2)
+    invalid = keep(t.filter(bad_price))
+    t = keep(t.filter(~bad_price))
+    engine.release(copies)
+    n_bad, v_bad = _stats(invalid)
+    record("invalid_prices", "log_invalid_prices", {}, _count(t), removed=n_bad,
+           removed_value=v_bad)
 
-    # 5. cancellations matched to their purchases
-    is_cancel = t.invoice_id.startswith("C") | (t.quantity < 0)
-    cancels = t.filter(is_cancel)
-    buys = t.filter(~is_cancel)
-    c = cancels.select(c_line=cancels._line, c_customer=cancels.customer_id,
-                       c_product=cancels.product_id, c_date=cancels.date,
-                       c_qty=-cancels.quantity, c_price=cancels.unit_price)
-    b = buys.select(b_line=buys._line, b_customer=buys.customer_id, b_product=buys.product_id,
-                    b_date=buys.date, b_qty=buys.quantity, b_price=buys.unit_price)
-    match = _match_cancellations(c, b, scratch)
+    # 6. cancellations: negative quantities, matched to earlier purchases
+    is_cancel = (t.quantity < 0).fill_null(False)
+    cancels, buys = t.filter(is_cancel), t.filter(~is_cancel)
+    c_positive = int(buys.filter(buys.invoice_id.startswith("C").fill_null(False)).count()
+                     .execute())
+    wanted = cancels.select(c_customer=cancels.customer_id, c_product=cancels.product_id) \
+        .distinct()
+    relevant = buys.semi_join(wanted, [buys.customer_id == wanted.c_customer,
+                                       buys.product_id == wanted.c_product])
+    pick = ["_line", "customer_id", "product_id", "date", "quantity"]
+    names = dict(zip(pick, ["line", "customer", "product", "date", "quantity"]))
+    purchases = engine.to_pandas(relevant.select(*pick)).rename(columns=names)
+    returns = engine.to_pandas(cancels.select(*pick)).rename(columns=names)
+    returns["quantity"] = -returns["quantity"]
+    matches = match_cancellations(purchases, returns)
+    taken = matches.groupby("c_line", as_index=False)["quantity"].sum()
+    netted = matches.groupby("b_line", as_index=False)["quantity"].sum()
+    taken_t = engine.open_table(taken.rename(columns={"quantity": "_taken"}), con=con)
     cancellations = keep(
-        cancels.left_join(match.select("c_line", matched_line="b_line"),
-                          cancels._line == match.c_line).drop("c_line"), "cancels")
-    unmatched = keep(cancellations.filter(cancellations.matched_line.isnull())
-                     .drop("matched_line", "_line"), "unmatched")
-    netted = match.group_by("b_line").agg(cancelled=match.c_qty.sum())
-    buys = buys.left_join(netted, buys._line == netted.b_line)
-    new_qty = buys.quantity - buys.cancelled.fill_null(0)
-    n_cancel, v_cancel = _stats(cancels)
-    n_unmatched = int(unmatched.count().execute())
-    gone = buys.filter(buys.cancelled.notnull() & (new_qty == 0))
+        cancels.left_join(taken_t, cancels._line == taken_t.c_line)
+        .mutate(matched_quantity=lambda s: s._taken.fill_null(0).cast("float64"))
+        .mutate(unmatched_quantity=lambda s: -s.quantity - s.matched_quantity)
+        .drop("c_line", "_taken"))
+    unmatched = cancellations.filter(cancellations.unmatched_quantity > 0)
+    netted_t = engine.open_table(netted.rename(columns={"quantity": "_cancelled"}), con=con)
+    joined = buys.left_join(netted_t, buys._line == netted_t.b_line).drop("b_line")
+    new_qty = joined.quantity - joined._cancelled.fill_null(0)
+    joined = keep(joined.mutate(_new=new_qty))
+    gone = keep(joined.filter(joined._cancelled.notnull() & (joined._new <= 0))
+                .drop("_cancelled", "_new"))
+    kept_lines = joined.filter(joined._cancelled.isnull() | (joined._new > 0))
+    n_partial = int(kept_lines.filter(kept_lines._cancelled.notnull()).count().execute())
+    quantity_type = t.schema()["quantity"]
+    t = keep(kept_lines.mutate(quantity=kept_lines._new.cast(quantity_type))
+             .drop("_cancelled", "_new"))
+    engine.release(joined)
+    n_cancel, v_cancel = _stats(cancellations)
     n_gone, v_gone = _stats(gone)
-    n_partial = int(buys.filter(buys.cancelled.notnull() & (new_qty > 0)).count().execute())
-    t = keep(buys.filter(new_qty > 0).mutate(quantity=new_qty).drop("b_line", "cancelled"),
-             "netted")
-    scratch.release(numbered, match)
-    n3 = n2 - n_cancel - n_gone
+    n_unmatched = _count(unmatched)
     record("cancellations", "log_cancellations",
            {"cancelled": n_cancel, "unmatched": n_unmatched, "gone": n_gone,
-            "partial": n_partial},
-           removed=n_cancel + n_gone, removed_value=v_cancel + v_gone, changed=n_partial,
-           after=n3)
+            "partial": n_partial, "c_positive": c_positive},
+           _count(t), removed=n_cancel + n_gone, removed_value=v_cancel + v_gone,
+           changed=n_partial, flagged=c_positive)
 
-    # 6. lines without a customer id
-    anonymous = t.customer_id.isnull()
-    n_anon, v_anon = _stats(t.filter(anonymous))
+    # 7. lines without a customer id
+    no_id = t.customer_id.isnull()
+    n_anon, v_anon = _stats(t.filter(no_id))
+    anonymous = None
     if keep_anonymous:
-        record("anonymous_lines", "log_anonymous_kept", {"lines": n_anon},
-               flagged=n_anon, removed_value=0.0, after=n3)
+        record("anonymous_lines", "log_anonymous_kept", {"lines": n_anon}, _count(t),
+               flagged=n_anon)
     else:
-        t = keep(t.filter(~anonymous), "identified")
-        n3 -= n_anon
-        record("anonymous_lines", "log_anonymous_removed", {}, removed=n_anon,
-               removed_value=v_anon, after=n3)
+        anonymous = keep(t.filter(no_id))
+        t = keep(t.filter(~no_id))
+        record("anonymous_lines", "log_anonymous_removed", {}, _count(t), removed=n_anon,
+               removed_value=v_anon)
 
-    # 7. extreme lines, flagged
+    # 8. extreme lines, flagged
     value = (t.quantity * t.unit_price).cast("float64")
-    logv = value.log()
     valued = t.filter(value > 0)
-    centre = valued.aggregate(m=(valued.quantity * valued.unit_price).cast("float64").log()
-                              .median()).to_pandas()["m"].iloc[0]
+    logv_valued = (valued.quantity * valued.unit_price).cast("float64").log()
+    centre = valued.aggregate(m=logv_valued.median()).to_pandas()["m"].iloc[0]
+    scale = None
     if pd.notna(centre):
-        dev = valued.aggregate(d=((valued.quantity * valued.unit_price).cast("float64").log()
-                                  - centre).abs().median()).to_pandas()["d"].iloc[0]
+        dev = valued.aggregate(d=(logv_valued - centre).abs().median()).to_pandas()["d"].iloc[0]
         scale = 1.4826 * float(dev) if dev and dev > 0 else None
-    else:
-        scale = None
-    if scale:
-        outlier = ((logv - float(centre)) / scale > outlier_threshold).fill_null(False)
-    else:
-        outlier = ibis.literal(False)
+    outlier = ((value.log() - float(centre)) / scale > outlier_threshold).fill_null(False) \
+        if scale else ibis.literal(False)
     t = t.mutate(outlier=outlier)
     n_out, v_out = _stats(t.filter(t.outlier))
-    record("outliers", "log_outliers", {"threshold": outlier_threshold},
-           flagged=n_out, removed_value=v_out, after=n3)
+    record("outliers", "log_outliers", {"threshold": outlier_threshold}, _count(t),
+           flagged=n_out, removed_value=v_out)
 
-    clean = t.order_by("_line").drop("_line")
-    return CleaningResult(
-        lines=clean,
-        non_product=non_product,
-        cancellations=cancellations,
-        unmatched_cancellations=unmatched,
+    result = CleaningResult(
+        lines=t.order_by("_line").drop("_line"),
+        non_product=non_product.drop("_line"),
+        cancellations=cancellations.drop("_line"),
+        unmatched_cancellations=unmatched.drop("_line"),
         log=_with_sentences(pd.DataFrame(log), sentences),
+        duplicates=duplicates.drop("_line"),
+        invalid_prices=invalid.drop("_line"),
+        cancelled_purchases=gone.drop("_line"),
+        anonymous=anonymous.drop("_line") if anonymous is not None else None,
+        matches=matches,
+        lines_in=n0,
     )
+    accounts = result.accounts()
+    if sum(v for k, v in accounts.items() if k != "lines_in") != n0:
+        raise RuntimeError(f"cleaning lost or doubled lines: {accounts}")  # pragma: no cover
+    return result
 
 
 def _with_sentences(log: pd.DataFrame, sentences: list[tuple[str, dict]]) -> pd.DataFrame:
@@ -379,8 +472,10 @@ def write_cleaned(result: CleaningResult, out_dir: str | Path, overwrite: bool =
 
     Files: ``transactions.parquet`` (the clean lines, readable by
     :func:`crmwb.io.read_dataset`), ``non_product_lines.parquet``,
-    ``cancellations.parquet``, ``unmatched_cancellations.parquet`` and
-    ``cleaning_log.csv``. The folder is written whole or not at all
+    ``cancellations.parquet``, ``unmatched_cancellations.parquet``,
+    ``duplicate_lines.parquet``, ``invalid_price_lines.parquet``,
+    ``cancelled_purchases.parquet`` (and ``anonymous_lines.parquet`` when they
+    were removed) and ``cleaning_log.csv``. The folder is written whole or not at all
     (:func:`crmwb.io.write_folder`): an ``out_dir`` that equals, contains or
     lies inside one of ``inputs`` (the files and folders the data was read
     from) is refused, and with ``overwrite`` only a folder crmwb wrote before,
@@ -390,8 +485,15 @@ def write_cleaned(result: CleaningResult, out_dir: str | Path, overwrite: bool =
     def fill(tmp: Path) -> None:
         result.lines.to_parquet(tmp / "transactions.parquet")
         result.non_product.to_parquet(tmp / "non_product_lines.parquet")
-        result.cancellations.drop("_line").to_parquet(tmp / "cancellations.parquet")
+        result.cancellations.to_parquet(tmp / "cancellations.parquet")
         result.unmatched_cancellations.to_parquet(tmp / "unmatched_cancellations.parquet")
+        for name, file in (("duplicates", "duplicate_lines"),
+                           ("invalid_prices", "invalid_price_lines"),
+                           ("cancelled_purchases", "cancelled_purchases"),
+                           ("anonymous", "anonymous_lines")):
+            table = getattr(result, name)
+            if table is not None:
+                table.to_parquet(tmp / f"{file}.parquet")
         io.write_csv(result.log, tmp / "cleaning_log.csv")
 
     return io.write_folder(Path(out_dir), fill, overwrite, inputs)
@@ -441,13 +543,13 @@ def clean_dataset(
     """
     from crmwb import identity
 
-    result = clean_transactions(data.transactions, keep_anonymous=keep_anonymous,
-                                **clean_options)
-    lines, cancellations, cw = result.lines, result.cancellations, None
+    cw = None
     if data.customers is not None and len(data.customers):
         cw = identity.crosswalk(data.customers, country_code=country_code)
-        lines = identity.rekey_transactions(lines, cw)
-        cancellations = identity.rekey_transactions(cancellations, cw)
+    # re-keyed first, so that a return under a second id finds its purchase
+    result = clean_transactions(data.transactions, keep_anonymous=keep_anonymous,
+                                crosswalk=cw, **clean_options)
+    lines, cancellations = result.lines, result.cancellations
     if engine.backend_name(lines) != "pyspark":
         # every later step queries the clean lines again: compute them once, not per query
         # (Spark caches its own stages; ibis cannot cache a plan that joins an in-memory table)

@@ -266,6 +266,7 @@ LABELS: dict[str, dict[str, str]] = {
         "records merged into another": "records merged into another",
         # the cleaning rules (crmwb.cleaning.RULES)
         "normalise_text": "Normalise text",
+        "master_ids": "One id per person",
         "exact_duplicates": "Exact duplicates",
         "non_product_lines": "Non-product lines",
         "invalid_prices": "Invalid prices",
@@ -692,6 +693,7 @@ LABELS: dict[str, dict[str, str]] = {
         "records merged into another": "سوابق ادغام‌شده در سابقه‌ای دیگر",
         # the cleaning rules (crmwb.cleaning.RULES)
         "normalise_text": "یکسان‌سازی متن",
+        "master_ids": "یک شناسه برای هر نفر",
         "exact_duplicates": "تکراری‌های کامل",
         "non_product_lines": "سطرهای غیرکالایی",
         "invalid_prices": "قیمت‌های نامعتبر",
@@ -1045,12 +1047,14 @@ SENTENCES: dict[str, dict[str, str]] = {
         "card_items_more": "{items} and {more} more",
         # the cleaning log (crmwb.cleaning.describe_log)
         "log_normalise_text": "trimmed and upper-cased codes, tidied descriptions",
-        "log_exact_duplicates": "removed lines identical in every column",
+        "log_master_ids": "{lines:,} lines moved to their person's master customer id",
+        "log_exact_duplicates": "set aside lines identical in every column",
         "log_non_product_lines": "set aside postage, bank charges, adjustments, fees",
-        "log_invalid_prices": "removed lines with a zero or negative unit price",
+        "log_invalid_prices": "set aside lines with a zero or negative unit price",
         "log_cancellations": (
-            "separated {cancelled} cancellation lines ({unmatched} unmatched); removed {gone}"
-            " fully cancelled purchases, reduced {partial}"
+            "separated {cancelled} cancellation lines ({unmatched} not fully matched); set "
+            "aside {gone} fully cancelled purchases, reduced {partial}; {c_positive} lines "
+            "with a C invoice and a positive quantity kept as purchases"
         ),
         "log_anonymous_kept": "kept {lines} lines without a customer id (baskets only)",
         "log_anonymous_removed": "removed lines without a customer id",
@@ -1208,14 +1212,16 @@ SENTENCES: dict[str, dict[str, str]] = {
         "card_items_more": "{items} و {more} قلم دیگر",
         # the cleaning log (crmwb.cleaning.describe_log)
         "log_normalise_text": "کدها پیراسته و با حروف بزرگ شدند، شرح‌ها مرتب شدند",
-        "log_exact_duplicates": "سطرهایی که در همهٔ ستون‌ها یکسان بودند حذف شدند",
+        "log_master_ids": "{lines:,} سطر به شناسهٔ اصلی مشتریِ همان شخص منتقل شد",
+        "log_exact_duplicates": "سطرهایی که در همهٔ ستون‌ها یکسان بودند کنار گذاشته شدند",
         "log_non_product_lines": (
             "هزینهٔ پست، کارمزد بانکی، اصلاحیه‌ها و کارمزدها کنار گذاشته شدند"
         ),
-        "log_invalid_prices": "سطرهایی با قیمت واحد صفر یا منفی حذف شدند",
+        "log_invalid_prices": "سطرهایی با قیمت واحد صفر یا منفی کنار گذاشته شدند",
         "log_cancellations": (
-            "{cancelled} سطر ابطال جدا شد ({unmatched} بدون جفت)؛ {gone} خریدِ کاملاً "
-            "باطل‌شده حذف و {partial} خرید کاهش یافت"
+            "{cancelled} سطر ابطال جدا شد ({unmatched} بی‌جفت یا نیمه‌جفت)؛ {gone} خریدِ "
+            "کاملاً باطل‌شده کنار گذاشته و {partial} خرید کاهش یافت؛ {c_positive} سطر با "
+            "فاکتور C و مقدار مثبت به‌عنوان خرید ماند"
         ),
         "log_anonymous_kept": "{lines} سطر بدون شناسهٔ مشتری نگه داشته شد (فقط برای سبدها)",
         "log_anonymous_removed": "سطرهای بدون شناسهٔ مشتری حذف شدند",

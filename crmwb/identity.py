@@ -29,6 +29,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from crmwb import engine
+
 #: Arabic letters and their Persian forms, the Arabic-Indic and Persian digits in ASCII,
 #: and characters to drop (tatweel, zero-width joiners, diacritics handled apart).
 _LETTERS = str.maketrans({
@@ -223,18 +225,44 @@ def crosswalk(customers: pd.DataFrame, matches: pd.DataFrame | None = None,
     return out
 
 
-def rekey_transactions(lines: ir.Table, crosswalk: pd.DataFrame) -> ir.Table:
-    """Transaction lines with each customer id replaced by its master id (in the engine)."""
+def _changed_keys(lines: ir.Table, crosswalk: pd.DataFrame) -> ir.Table | None:
+    """The crosswalk's re-keyed ids as a table on the lines' backend, typed like them."""
+    ids = crosswalk["customer_id"]
+    if ids.duplicated().any():
+        dup = crosswalk[ids.duplicated(keep=False)].head(6)
+        raise ValueError("crosswalk: customer ids appear more than once (re-keying would "
+                         f"multiply lines):\n{dup.to_string()}")
     changed = crosswalk.loc[crosswalk["customer_id"] != crosswalk["master_id"],
                             ["customer_id", "master_id"]]
     if changed.empty:
-        return lines
+        return None
     cid_type = lines.schema()["customer_id"]
-    keys = ibis.memtable(changed.rename(columns={"customer_id": "_old"})).cast(
-        {"_old": cid_type, "master_id": cid_type})
+    frame = changed.rename(columns={"customer_id": "_old"})
+    if cid_type.is_string():
+        frame = frame.astype({"_old": "string", "master_id": "string"})
+    keys = engine.open_table(frame.reset_index(drop=True), con=lines._find_backend())
+    return keys.cast({"_old": cid_type, "master_id": cid_type})
+
+
+def rekey_transactions(lines: ir.Table, crosswalk: pd.DataFrame) -> ir.Table:
+    """Transaction lines with each customer id replaced by its master id (in the engine).
+
+    Every line stays one line: the crosswalk must hold each customer id once.
+    """
+    keys = _changed_keys(lines, crosswalk)
+    if keys is None:
+        return lines
     joined = lines.left_join(keys, lines.customer_id == keys._old)
     return joined.mutate(customer_id=ibis.coalesce(joined.master_id, joined.customer_id)).drop(
         "_old", "master_id").select(*lines.columns)
+
+
+def rekeyed_lines(lines: ir.Table, crosswalk: pd.DataFrame) -> int:
+    """How many of ``lines`` :func:`rekey_transactions` gives another customer id."""
+    keys = _changed_keys(lines, crosswalk)
+    if keys is None:
+        return 0
+    return int(lines.semi_join(keys, lines.customer_id == keys._old).count().execute())
 
 
 def rekey_frame(frame: pd.DataFrame, crosswalk: pd.DataFrame | None,

@@ -54,6 +54,16 @@ class Preset:
     reader: Callable[..., ir.Table] | None = None
     #: the canonical table the format fills
     table: str = "transactions"
+    #: codes of the format's non-product lines (crmwb.cleaning.non_product_pattern)
+    non_product_pattern: str | None = None
+
+
+#: Online Retail's non-product codes: the general ones and its single-letter codes, manual
+#: entries (M), discounts (D), samples (S) and bad-debt adjustments (B).
+ONLINE_RETAIL_NON_PRODUCT = (
+    r"^(POST|POSTAGE|DOT|C2|BANK CHARGES|M|D|S|B|PADS|CRUK|AMAZONFEE|ADJUST\d*|TEST\d*"
+    r"|GIFT_\d+_\d+)$"
+)
 
 
 def _read_cdnow(path: Path, encoding: str | None, con, sample: bool) -> ir.Table:
@@ -138,14 +148,14 @@ PRESETS: dict[str, Preset] = {
         {"InvoiceNo": "invoice_id", "StockCode": "product_id", "Description": "description",
          "Quantity": "quantity", "InvoiceDate": "date", "UnitPrice": "unit_price",
          "CustomerID": "customer_id", "Country": "country"},
-        dayfirst=False,
+        dayfirst=False, non_product_pattern=ONLINE_RETAIL_NON_PRODUCT,
     ),
     "online_retail_ii": Preset(
         "online_retail_ii", "UCI Online Retail II (2009-2011)",
         {"Invoice": "invoice_id", "StockCode": "product_id", "Description": "description",
          "Quantity": "quantity", "InvoiceDate": "date", "Price": "unit_price",
          "Customer ID": "customer_id", "Country": "country"},
-        dayfirst=False,
+        dayfirst=False, non_product_pattern=ONLINE_RETAIL_NON_PRODUCT,
     ),
     "cdnow": Preset("cdnow", "CDNOW master file (23,570 customers)",
                     reader=lambda p, enc, con: _read_cdnow(p, enc, con, sample=False)),

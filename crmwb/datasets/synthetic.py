@@ -100,7 +100,7 @@ DEFAULT_TRUTH = {
     },
 }
 
-NON_PRODUCT_CODES = {"POST": "POSTAGE", "BANK CHARGES": "Bank Charges", "M": "Manual"}
+NON_PRODUCT_CODES = {"POST": "POSTAGE", "BANK CHARGES": "Bank Charges", "ADJUST": "Manual"}
 
 _CITIES = [
     ("Tehran", "Tehran", 9.0), ("Karaj", "Alborz", 2.0), ("Isfahan", "Isfahan", 2.2),
@@ -616,7 +616,7 @@ def _simulate(
               np.round(rng.uniform(1, 20, len(bank_ev)), 2), "BANK CHARGES",
               NON_PRODUCT_CODES["BANK CHARGES"]),
         block(man_ev, zero[:0], np.ones(len(man_ev)),
-              np.round(rng.uniform(1, 50, len(man_ev)), 2), "M", NON_PRODUCT_CODES["M"]),
+              np.round(rng.uniform(1, 50, len(man_ev)), 2), "ADJUST", NON_PRODUCT_CODES["ADJUST"]),
         block(canc_ev, canc_prod, canc_qty, canc_price),
         block(n_ev + n_anon + np.arange(len(canc_ev)), canc_prod, -canc_qty, canc_price),
     ]
