@@ -547,6 +547,7 @@ def clean_dataset(
     if data.customers is not None and len(data.customers):
         cw = identity.crosswalk(data.customers, country_code=country_code)
     # re-keyed first, so that a return under a second id finds its purchase
+    clean_options.setdefault("non_product_pattern", non_product_pattern(data.preset))
     result = clean_transactions(data.transactions, keep_anonymous=keep_anonymous,
                                 crosswalk=cw, **clean_options)
     lines, cancellations = result.lines, result.cancellations

@@ -900,6 +900,12 @@ SENTENCES: dict[str, dict[str, str]] = {
             "customer and product; {flagged:,} lines are flagged as extreme."
         ),
         "s01_written": "{before:,} raw lines -> {after:,} clean lines, written to {target}",
+        "s01_accounted": (
+            "Every one of the {lines_in:,} lines is in exactly one table: {clean:,} clean, "
+            "{duplicates:,} duplicate copies, {non_product:,} non-product, {invalid:,} with an "
+            "invalid price, {cancellations:,} cancellations, {cancelled:,} purchases cancelled "
+            "in full, {anonymous:,} anonymous lines set aside."
+        ),
         "s02_summary": (
             "{customers:,} customers with a purchase up to {end:%Y-%m-%d}; median of "
             "{invoices:.0f} invoices and {revenue:,.0f} in revenue each."
@@ -1080,6 +1086,12 @@ SENTENCES: dict[str, dict[str, str]] = {
             "{flagged:,} سطر غیرعادی علامت خورد."
         ),
         "s01_written": "{before:,} سطر خام ← {after:,} سطر پاک، نوشته‌شده در {target}",
+        "s01_accounted": (
+            "هر یک از {lines_in:,} سطر دقیقاً در یک جدول است: {clean:,} سطر پاک، "
+            "{duplicates:,} نسخهٔ تکراری، {non_product:,} سطر غیرکالا، {invalid:,} سطر با قیمت "
+            "نامعتبر، {cancellations:,} ابطال، {cancelled:,} خریدِ کاملاً باطل‌شده و "
+            "{anonymous:,} سطر بی‌نامِ کنارگذاشته."
+        ),
         "s02_summary": (
             "{customers:,} مشتری با خرید تا {end}؛ میانهٔ هر مشتری {invoices:.0f} فاکتور و "
             "{revenue:,.0f} درآمد."

@@ -725,6 +725,8 @@ class Dataset:
     suspects: pd.DataFrame | None = None
     subscriptions: pd.DataFrame | None = None
     catalogue: pd.DataFrame | None = None
+    #: the preset the transactions were read with (its non-product codes, ...)
+    preset: str | None = None
 
     def present(self) -> list[str]:
         """Names of the tables this data set has."""
@@ -788,7 +790,7 @@ def read_dataset(
     transactions = read_transactions(tx_file, mapping=mapping, con=con, **options)
     transactions, tables = _same_id_type(transactions, tables)
     return Dataset(source=Path(data_dir) if data_dir else tx_file, transactions=transactions,
-                   **tables)
+                   preset=options.get("preset"), **tables)
 
 
 class OutputError(ValueError):
