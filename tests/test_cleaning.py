@@ -211,19 +211,30 @@ def test_clean_tables_are_written_whole_to_a_new_folder(tmp_path):
 
 
 def test_cleaning_the_generated_data_recovers_the_simulated_purchases(crm_data):
-    """Every planted kind of dirt removed: each person's invoices are the simulated ones."""
-    result = cleaning.clean_transactions(io.read_transactions(crm_data.transactions))
+    """Every planted kind of dirt removed: each person's invoices and quantities are the
+    simulated ones (partial, split and second-id returns included)."""
     cw = identity.crosswalk(crm_data.customers)
-    clean_lines = engine.to_pandas(identity.rekey_transactions(result.lines, cw))
+    result = cleaning.clean_transactions(io.read_transactions(crm_data.transactions),
+                                         crosswalk=cw)
+    clean_lines = engine.to_pandas(result.lines)
     person = clean_lines["customer_id"].map(
         crm_data.truth["identity"].set_index("customer_id")["person_id"])
-    invoices = clean_lines.assign(person=person).dropna(subset=["person"]).groupby(
-        "person")["invoice_id"].nunique()
+    known = clean_lines.assign(person=person).dropna(subset=["person"])
+    invoices = known.groupby("person")["invoice_id"].nunique()
     truth = crm_data.truth["customers"].set_index("person_id")
     assert (invoices.reindex(truth.index).to_numpy() == truth["n_repeat"].to_numpy() + 1).all()
+    params = crm_data.truth["params"]
+    assert len(known) == params["purchase_lines"]
+    assert known["quantity"].sum() == params["purchase_quantity"]
     assert set(clean_lines["customer_id"].dropna()) <= set(cw["master_id"])
     assert engine.to_pandas(result.unmatched_cancellations).empty
-    assert not set(clean_lines["product_id"]) & {"POST", "BANK CHARGES", "M"}
+    assert not set(clean_lines["product_id"]) & {"POST", "BANK CHARGES", "ADJUST"}
+    # the hard returns are there: split, partial and under a second id
+    log = result.log.set_index("rule")
+    assert log.loc["cancellations", "lines_changed"] > 0  # partly returned purchases
+    assert (result.matches.groupby("c_line")["b_line"].nunique() > 1).any()  # split returns
+    unkeyed = cleaning.clean_transactions(io.read_transactions(crm_data.transactions))
+    assert unkeyed.unmatched_cancellations.count().execute() > 0  # found only by re-keying
 
 
 def test_clean_lines_keep_the_input_order_and_runs_repeat_exactly():

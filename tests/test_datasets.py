@@ -47,15 +47,41 @@ def test_dirt_is_present(crm_data):
     assert (tx["unit_price"] == 0).sum() > 0
 
 
-def test_cancellations_match_an_earlier_purchase_line(crm_data):
-    tx = crm_data.transactions
-    canc = tx[tx["invoice_id"].str.startswith("C")]
-    sales = tx[~tx["invoice_id"].str.startswith("C")]
-    m = canc.assign(quantity=-canc["quantity"]).merge(
-        sales, on=["customer_id", "product_id", "quantity", "unit_price"],
-        suffixes=("_c", "_s"))
-    matched = m[m["date_s"] <= m["date_c"]].drop_duplicates("invoice_id_c")
-    assert len(matched) == canc["invoice_id"].nunique()
+def test_returns_are_hard_split_partial_and_under_another_id(crm_data):
+    """Not every return cancels one line of its own: some take back more than any one
+    earlier line holds (split), some less than the line they follow (partial), some are
+    recorded under the person's other customer id."""
+    tx = crm_data.transactions.drop_duplicates()
+    person = crm_data.truth["identity"].set_index("customer_id")["person_id"]
+    tx = tx.assign(person=tx["customer_id"].map(person))
+    returns = tx[tx["quantity"] < 0]
+    sales = tx[tx["quantity"] > 0]
+    biggest = sales.groupby(["person", "product_id"])["quantity"].max()
+    key = list(zip(returns["person"], returns["product_id"]))
+    most = biggest.reindex(key).to_numpy()
+    assert (-returns["quantity"].to_numpy() > most).sum() > 5  # split across purchases
+    same_line = returns.assign(quantity=-returns["quantity"]).merge(
+        sales, on=["person", "product_id", "quantity"])
+    assert same_line["invoice_id_x"].nunique() < len(returns)  # partial returns
+    bought_by = sales.groupby(["person", "product_id"])["customer_id"].agg(set)
+    other_id = [cid not in bought_by.get((p, prod), set()) for cid, p, prod in
+                zip(returns["customer_id"], returns["person"], returns["product_id"])]
+    assert sum(other_id) > 0  # under the other id
+
+
+def test_placeholders_and_families_share_phones_and_emails(crm_data):
+    from crmwb.datasets.synthetic import PLACEHOLDER_EMAIL, PLACEHOLDER_PHONE
+
+    c = crm_data.customers
+    person = crm_data.truth["identity"].set_index("customer_id")["person_id"]
+    for column, value in (("phone", PLACEHOLDER_PHONE), ("email", PLACEHOLDER_EMAIL)):
+        holders = c.loc[c[column] == value, "customer_id"].map(person)
+        assert holders.nunique() > 10  # many different people, one value
+    shared = c.dropna(subset=["phone"]).groupby("phone")["customer_id"].agg(
+        lambda ids: ids.map(person).nunique())
+    assert (shared == 2).sum() > 5  # families: two people, one home phone
+    twins = c[c["customer_id"].map(person) != c["customer_id"]]
+    assert twins["phone"].isna().sum() > 3  # second ids without a phone
 
 
 def test_some_people_have_a_second_id_written_differently(crm_data):

@@ -90,6 +90,11 @@ DEFAULT_TRUTH = {
     "dirt": {
         "second_id_share": 0.03,
         "second_id_invoice_share": 0.4,
+        "twin_without_phone_share": 0.3,
+        "twin_name_typo_share": 0.3,
+        "placeholder_phone_share": 0.02,
+        "placeholder_email_share": 0.02,
+        "family_phone_share": 0.02,
         "anonymous_invoice_share": 0.03,
         "duplicate_line_share": 0.005,
         "postage_invoice_share": 0.03,
@@ -97,6 +102,9 @@ DEFAULT_TRUTH = {
         "manual_invoice_share": 0.003,
         "free_line_invoice_share": 0.004,
         "cancelled_line_invoice_share": 0.015,
+        "split_return_share": 0.004,
+        "partial_return_share": 0.006,
+        "return_under_other_id_share": 0.5,
     },
 }
 
@@ -184,6 +192,38 @@ def _write_truth(truth: dict, folder: Path, part: str | None = None) -> None:
         elif name != "rules" or part == "part-00000":
             (folder / name).mkdir(exist_ok=True)
             truth[name].to_parquet(folder / name / f"{part}.parquet", index=False)
+
+
+#: Prefixes of Iranian mobile numbers (MCI, Irancell, RighTel), all valid for phonenumbers.
+_MOBILE_PREFIXES = ["0912", "0913", "0914", "0915", "0916", "0917", "0918", "0919", "0935",
+                    "0936", "0937", "0938", "0939", "0901", "0902", "0903", "0921", "0922",
+                    "0990", "0991"]
+#: What shop staff type when a customer gives no phone or email: shared by many people.
+PLACEHOLDER_PHONE = "09999999999"
+PLACEHOLDER_EMAIL = "noemail@gmail.com"
+
+
+def _mobile_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
+    prefix = np.array(_MOBILE_PREFIXES)[rng.integers(0, len(_MOBILE_PREFIXES), n)]
+    return np.char.add(prefix, np.char.zfill(rng.integers(0, 10**7, n).astype(str), 7))
+
+
+def _typo(rng: np.random.Generator, word: str) -> str:
+    """One slip of the keyboard in a word of four letters or more: a letter doubled,
+    dropped or swapped with its neighbour, or i/y, e/a confused."""
+    if len(word) < 5:
+        return word
+    i = int(rng.integers(1, len(word) - 2))
+    kind = int(rng.integers(0, 4))
+    if kind == 0:
+        return word[:i] + word[i] + word[i:]
+    if kind == 1:
+        return word[:i] + word[i + 1:]
+    if kind == 2:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    swap = {"i": "y", "y": "i", "e": "a", "a": "e", "o": "ou"}
+    j = next((k for k in range(len(word) - 1, 0, -1) if word[k] in swap), None)
+    return word if j is None else word[:j] + swap[word[j]] + word[j + 1:]
 
 
 def _group_rank(groups: np.ndarray) -> np.ndarray:
@@ -336,6 +376,7 @@ def _simulate(
     unit_price = np.maximum(unit_price, 0.01)
 
     # --- identity: some people get a second customer id ------------------------------
+    D_ID = P["dirt"]
     n_second = int(round(P["dirt"]["second_id_share"] * n))
     ids = id_base + rng.choice(2 * (n + n_second) + 10, size=n + n_second, replace=False)
     cust_ids = ids[:n]
@@ -367,8 +408,7 @@ def _simulate(
     email_num = (rng.permutation(n) + 1).astype(str)  # unique: two people never share one
     emails = np.char.add(np.char.add(np.char.add(email_user, email_num), "@"),
                          np.array(_DOMAINS)[rng.integers(0, len(_DOMAINS), n)])
-    phone_digits = np.char.zfill(rng.integers(0, 10**9, n).astype(str), 9)
-    phones = np.char.add("09", phone_digits)
+    phones = _mobile_numbers(rng, n)
     city_w = np.array([c[2] for c in _CITIES])
     city_idx = rng.choice(len(_CITIES), size=n, p=city_w / city_w.sum())
     cities = np.array([c[0] for c in _CITIES])[city_idx]
@@ -392,6 +432,22 @@ def _simulate(
         "age": pd.array(np.where(age < 0, pd.NA, age), dtype="Int64"),
         "gender": pd.array(np.where(wholesale, None, gender), dtype="string"),
     })
+    # strangers who gave no phone or email: staff typed the same placeholder for them
+    no_contact = np.flatnonzero(rng.random(n) < D_ID["placeholder_phone_share"])
+    customers.loc[no_contact, "phone"] = PLACEHOLDER_PHONE
+    no_mail = np.flatnonzero(rng.random(n) < D_ID["placeholder_email_share"])
+    customers.loc[no_mail, "email"] = PLACEHOLDER_EMAIL
+    # families: two people of one surname and city who share a home phone (two customers)
+    family = rng.choice(n, size=2 * int(D_ID["family_phone_share"] * n / 2), replace=False)
+    retail_pairs = family.reshape(-1, 2)
+    retail_pairs = retail_pairs[~wholesale[retail_pairs].any(axis=1)]
+    a, b = retail_pairs[:, 0], retail_pairs[:, 1]
+    first_b = np.where(first_names[b] == first_names[a],
+                       np.roll(first_names[b], 1), first_names[b])
+    customers.loc[b, "name"] = np.char.add(np.char.add(first_b, " "), last_names[a])
+    customers.loc[b, "phone"] = customers.loc[a, "phone"].to_numpy()
+    customers.loc[b, "city"] = cities[a]
+    customers.loc[b, "region"] = regions[a]
     # second ids: the same person written differently
     sec = has_second
     sec_first_ev = {}
@@ -401,16 +457,27 @@ def _simulate(
     sec = np.array([c for c in sec if c in sec_first_ev], dtype=np.int64)
     second_of[np.setdiff1d(has_second, sec)] = -1  # no purchase ever made under the second id
     variant = rng.integers(0, 3, size=len(sec))
+    no_phone = rng.random(len(sec)) < D_ID["twin_without_phone_share"]
+    typo = rng.random(len(sec)) < D_ID["twin_name_typo_share"]
     sec_names, sec_emails, sec_phones = [], [], []
-    for c, v in zip(sec, variant):
+    for c, v, lost, slip in zip(sec, variant, no_phone, typo):
         first, last, email, local = first_names[c], last_names[c], emails[c], phones[c][1:]
+        if slip:
+            first, last = (first, _typo(rng, last)) if rng.random() < 0.5 else (
+                _typo(rng, first), last)
         if wholesale[c]:
-            sec_names.append(names[c].upper())
+            sec_names.append(f"{last} Trading Co.".upper())
         else:
-            sec_names.append([names[c].upper(), f"{last}, {first}", f"{first[0]}. {last}"][v])
-        sec_emails.append([f" {email}", email.upper(), email.replace(".", "", 1)][v])
-        sec_phones.append(
-            [f"+98 {local}", f"0{local[:3]}-{local[3:6]}-{local[6:]}", f"0098{local}"][v])
+            sec_names.append([f"{first} {last}".upper(), f"{last}, {first}",
+                              f"{first[0]}. {last}"][v])
+        gmail = email.endswith("@gmail.com")
+        # without a phone the email must still say who it is: a dotless local part is the
+        # same address only at Gmail
+        sec_emails.append([f" {email}", email.upper(),
+                           email.replace(".", "", 1) if gmail or not lost else email.upper()][v])
+        sec_phones.append(None if lost else
+                          [f"+98 {local}", f"0{local[:3]}-{local[3:6]}-{local[6:]}",
+                           f"0098{local}"][v])
     sec_first = np.array([sec_first_ev[c] for c in sec], dtype=np.int64)
     seconds_tbl = pd.DataFrame({
         "customer_id": second_of[sec],
@@ -528,7 +595,7 @@ def _simulate(
         "name": np.char.add(np.char.add(lfirst, " "), llast),
         "email": np.char.add(np.char.lower(np.char.add(np.char.add(lfirst, "_"), llast)),
                              "@gmail.com"),
-        "phone": np.char.add("09", np.char.zfill(rng.integers(0, 10**9, n_leads).astype(str), 9)),
+        "phone": _mobile_numbers(rng, n_leads),
         "city": np.array([c[0] for c in _CITIES])[lcity],
         "region": np.array([c[1] for c in _CITIES])[lcity],
         "source": np.array(["web form", "exhibition", "phone enquiry", "social media"])[
@@ -567,21 +634,88 @@ def _simulate(
     post_ev = pick(D["postage_invoice_share"])
     bank_ev = pick(D["bank_charge_invoice_share"])
     man_ev = pick(D["manual_invoice_share"])
-    canc_ev = pick(D["cancelled_line_invoice_share"])
-    canc_prod = rng.integers(0, len(products), len(canc_ev))
-    canc_qty = rng.integers(1, 6, len(canc_ev))
-    canc_price = products["list_price"].to_numpy()[canc_prod]
-    canc_date = ev_date[canc_ev] + rng.integers(3600, 14 * 86400, len(canc_ev)).astype(
-        "timedelta64[s]")
-    canc_date = np.minimum(canc_date, np.datetime64(end + pd.Timedelta(hours=23), "s"))
+    # returns, each exactly cancelling quantities planted for it, so that cleaning gives
+    # back the simulated purchases: whole extra lines returned, one return split across
+    # two purchases, part of a real line returned (the line recorded with more), some
+    # returns recorded under the person's other customer id. A return comes before the
+    # customer's next purchase, so the latest purchase it finds is the one it cancels.
+    last_moment = np.datetime64(end + pd.Timedelta(hours=23), "s")
+    ev_date_s = ev_date.astype("datetime64[s]")
+    same_next = np.r_[ev_cust[1:] == ev_cust[:-1], False]
+    next_date = np.where(same_next, np.r_[ev_date_s[1:], ev_date_s[-1:]], last_moment)
+    owned = set(zip(l_ev.tolist(), l_prod.tolist()))
+    busy = np.zeros(n_ev + 1, dtype=bool)
 
-    # invoice table: real, anonymous and cancellation invoices, numbered by date
-    inv_date = np.r_[ev_date, anon_date, canc_date]
-    inv_cid = np.r_[ev_cid.astype(float), np.full(n_anon, np.nan), ev_cid[canc_ev].astype(float)]
-    inv_channel = np.r_[ev_channel, rng.integers(0, 2, n_anon), ev_channel[canc_ev]]
+    def free_events(share, pairs=False):
+        ok = ~busy[:n_ev] & (same_next if pairs else True)
+        if pairs:
+            ok &= ~busy[1:n_ev + 1]
+        chosen = rng.permutation(np.flatnonzero(ok))[:int(share * n_ev)]
+        chosen = np.sort(chosen)
+        if pairs:  # a pair's second event is no other pair's first
+            chosen = chosen[np.r_[True, np.diff(chosen) > 1]]
+        busy[chosen] = True
+        if pairs:
+            busy[chosen + 1] = True
+        return chosen
+
+    def fresh_product(*events):
+        prod = rng.integers(0, len(products), len(events[0]))
+        for _ in range(8):
+            clash = np.array([any((int(e[i]), int(prod[i])) in owned for e in events)
+                              for i in range(len(prod))], dtype=bool)
+            if not clash.any():
+                break
+            prod[clash] = rng.integers(0, len(products), int(clash.sum()))
+        return prod, ~clash if len(prod) else np.zeros(0, bool)
+
+    def return_date(after, before):
+        gap = rng.integers(3600, 14 * 86400, len(after)).astype("timedelta64[s]")
+        latest = np.minimum(before - np.timedelta64(1, "s"), last_moment)
+        return np.maximum(after, np.minimum(after + gap, latest))
+
+    list_price = products["list_price"].to_numpy()
+    # whole extra lines, returned
+    whole_ev = free_events(D["cancelled_line_invoice_share"])
+    whole_prod, ok = fresh_product(whole_ev)
+    whole_ev, whole_prod = whole_ev[ok], whole_prod[ok]
+    whole_qty = rng.integers(1, 6, len(whole_ev))
+    # one return split across two purchases (latest first takes both)
+    split_ev = free_events(D["split_return_share"], pairs=True)
+    split_prod, ok = fresh_product(split_ev, split_ev + 1)
+    split_ev, split_prod = split_ev[ok], split_prod[ok]
+    q1, q2 = rng.integers(1, 4, len(split_ev)), rng.integers(1, 4, len(split_ev))
+    # part of a real line returned: the line is recorded with the returned units added
+    part_ev = free_events(D["partial_return_share"])
+    first_line = np.searchsorted(l_ev, part_ev)
+    part_qty = rng.integers(1, 4, len(part_ev))
+    qty_recorded = qty.copy()
+    qty_recorded[first_line] += part_qty
+
+    extra_ev = np.r_[whole_ev, split_ev, split_ev + 1]
+    extra_prod = np.r_[whole_prod, split_prod, split_prod]
+    extra_qty = np.r_[whole_qty, q1, q2]
+    ret_src = np.r_[whole_ev, split_ev + 1, part_ev]  # the purchase event each return follows
+    ret_prod = np.r_[whole_prod, split_prod, l_prod[first_line]]
+    ret_qty = np.r_[whole_qty, q1 + q2, part_qty]
+    ret_price = np.r_[list_price[whole_prod], list_price[split_prod],
+                      unit_price[first_line]]
+    ret_date = return_date(ev_date_s[ret_src], next_date[ret_src])
+    # some returns are recorded under the person's other customer id
+    person = ev_cust[ret_src]
+    other = np.where(ev_cid[ret_src] == cust_ids[person], second_of[person], cust_ids[person])
+    under_other = (second_of[person] >= 0) & (rng.random(len(ret_src))
+                                               < D["return_under_other_id_share"])
+    ret_cid = np.where(under_other, other, ev_cid[ret_src])
+    n_ret = len(ret_src)
+
+    # invoice table: real, anonymous and return invoices, numbered by date
+    inv_date = np.r_[ev_date_s, anon_date.astype("datetime64[s]"), ret_date]
+    inv_cid = np.r_[ev_cid.astype(float), np.full(n_anon, np.nan), ret_cid.astype(float)]
+    inv_channel = np.r_[ev_channel, rng.integers(0, 2, n_anon), ev_channel[ret_src]]
     inv_region = np.r_[regions[ev_cust], regions[rng.integers(0, n, n_anon)],
-                       regions[ev_cust[canc_ev]]]
-    inv_cancel = np.r_[np.zeros(n_ev + n_anon, bool), np.ones(len(canc_ev), bool)]
+                       regions[ev_cust[ret_src]]]
+    inv_cancel = np.r_[np.zeros(n_ev + n_anon, bool), np.ones(n_ret, bool)]
     inv_order = np.lexsort((np.arange(len(inv_date)), inv_date))
     inv_number = np.empty(len(inv_date), dtype=np.int64)
     inv_number[inv_order] = invoice_base + np.arange(len(inv_date))
@@ -607,7 +741,7 @@ def _simulate(
     zero = np.zeros(0, dtype=np.int64)
     free_prod = rng.integers(0, len(products), len(free_ev))
     blocks = [
-        block(lines["ev"], lines["product"], lines["quantity"], lines["unit_price"]),
+        block(lines["ev"], lines["product"], qty_recorded, lines["unit_price"]),
         block(n_ev + a_ev, a_prod, a_qty, a_price),
         block(free_ev, free_prod, np.ones(len(free_ev)), np.zeros(len(free_ev))),
         block(post_ev, zero[:0], np.ones(len(post_ev)),
@@ -617,8 +751,8 @@ def _simulate(
               NON_PRODUCT_CODES["BANK CHARGES"]),
         block(man_ev, zero[:0], np.ones(len(man_ev)),
               np.round(rng.uniform(1, 50, len(man_ev)), 2), "ADJUST", NON_PRODUCT_CODES["ADJUST"]),
-        block(canc_ev, canc_prod, canc_qty, canc_price),
-        block(n_ev + n_anon + np.arange(len(canc_ev)), canc_prod, -canc_qty, canc_price),
+        block(extra_ev, extra_prod, extra_qty, list_price[extra_prod]),
+        block(n_ev + n_anon + np.arange(n_ret), ret_prod, -ret_qty, ret_price),
     ]
     frame = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
     inv = frame.pop("inv")
@@ -675,7 +809,8 @@ def _simulate(
     rules["support"] = both
     rules["confidence"] = both / ante.mean(axis=0)
     rules["lift"] = rules["confidence"] / cons.mean(axis=0)
-    truth = {"params": {**P, "start": str(start.date()), "end": str(end.date())},
+    truth = {"params": {**P, "start": str(start.date()), "end": str(end.date()),
+                        "purchase_lines": int(len(l_ev)), "purchase_quantity": int(qty.sum())},
              "customers": truth_customers, "identity": identity, "rules": rules}
     return CRMData(
         transactions=tx,
