@@ -43,6 +43,13 @@ LABELS: dict[str, dict[str, str]] = {
         "revenue": "Revenue",
         "invoices": "Invoices",
         "lines": "Lines",
+        "style": "Export style",
+        "example_date": "A date as written",
+        "example_price": "A price as written",
+        "identical": "Read back identical",
+        "europe": "European (Windows-1252, ;, 1.234,5, day-first)",
+        "iran": "Iranian (Windows-1256, ;, Solar Hijri dates)",
+        "excel_unicode": "Excel Unicode text (UTF-16, tabs, 12-hour clock)",
         "quantity": "Quantity",
         "customer_type": "Customer type",
         "retail": "Retail",
@@ -471,6 +478,13 @@ LABELS: dict[str, dict[str, str]] = {
         "revenue": "درآمد",
         "invoices": "فاکتورها",
         "lines": "سطرهای تراکنش",
+        "style": "شیوهٔ خروجی",
+        "example_date": "تاریخی به شکل نوشته‌شده",
+        "example_price": "قیمتی به شکل نوشته‌شده",
+        "identical": "بازخوانی بی‌تغییر",
+        "europe": "اروپایی (Windows-1252، ؛، ۱.۲۳۴,۵، روز-اول)",
+        "iran": "ایرانی (Windows-1256، ؛، تاریخ هجری شمسی)",
+        "excel_unicode": "متن یونیکد اکسل (UTF-16، جدول‌بندی، ساعت دوازده‌ساعته)",
         "quantity": "تعداد",
         "customer_type": "نوع مشتری",
         "retail": "خرده‌فروشی",
@@ -891,6 +905,7 @@ SENTENCES: dict[str, dict[str, str]] = {
             "{records:,} customer records are {people:,} people: {merged:,} records merged "
             "into another."
         ),
+        "s01_review": "{groups:,} people have three or more records: listed for review.",
         "s01_no_records": (
             "No customer records (names, emails, phones) to match: each customer id is one "
             "customer."
@@ -1078,6 +1093,7 @@ SENTENCES: dict[str, dict[str, str]] = {
             "{records:,} سابقهٔ مشتری متعلق به {people:,} نفر است: {merged:,} سابقه در "
             "سابقه‌ای دیگر ادغام شد."
         ),
+        "s01_review": "{groups:,} نفر سه سابقه یا بیشتر دارند: برای بازبینی فهرست شده‌اند.",
         "s01_no_records": (
             "سابقهٔ مشتری (نام، ایمیل، تلفن) برای تطبیق نیست: هر شناسهٔ مشتری یک مشتری است."
         ),

@@ -256,3 +256,29 @@ def test_a_customers_table_with_one_id_twice_is_refused(tmp_path):
     path.write_text("customer_id,name\n7,Sara\n8,Reza\n7,Sara A.\n")
     with pytest.raises(SchemaError, match=r"customers.csv.*2 rows share a customer_id"):
         io.read_customer_table(path, "customers")
+
+
+# --- the synthetic shop written as messy exports reads back value for value -------------------
+
+@pytest.mark.parametrize("style", ["europe", "iran", "excel_unicode"])
+def test_a_messy_export_of_the_shop_reads_back_exactly(crm_data, tmp_path, style):
+    from crmwb.datasets import write_messy_export
+
+    tx = crm_data.transactions
+    folder = write_messy_export(tx, crm_data.customers, tmp_path / "export", style)
+    raw = (folder / "transactions.csv").read_bytes()
+    assert (b";" in raw[:200]) == (style != "excel_unicode")
+    data = io.read_dataset(folder)
+    got = engine.to_pandas(data.transactions)
+    assert len(got) == len(tx)
+    assert got["customer_id"].fillna("-").tolist() == [
+        "-" if pd.isna(c) else str(c) for c in tx["customer_id"]]
+    assert (got["date"] == tx["date"]).all()
+    assert got["quantity"].tolist() == tx["quantity"].tolist()
+    assert got["unit_price"].tolist() == pytest.approx(tx["unit_price"].tolist(), abs=1e-9)
+    assert got["invoice_id"].tolist() == tx["invoice_id"].tolist()
+    cust = data.customers
+    assert cust["customer_id"].tolist() == crm_data.customers["customer_id"].astype(str).tolist()
+    assert (cust["signup_date"] == crm_data.customers["signup_date"]).all()
+    pd.testing.assert_series_equal(cust["age"].astype("Int64"), crm_data.customers["age"],
+                                   check_names=False)

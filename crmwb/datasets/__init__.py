@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crmwb import config
+from crmwb.datasets.exports import STYLES, read_back, write_messy_export
 from crmwb.datasets.synthetic import (
     CRMData,
     make_crm_data,
@@ -12,8 +13,8 @@ from crmwb.datasets.synthetic import (
     write_large_crm_data,
 )
 
-__all__ = ["CRMData", "ensure_default_data", "make_crm_data", "simulate_summaries",
-           "write_large_crm_data"]
+__all__ = ["STYLES", "CRMData", "ensure_default_data", "make_crm_data", "simulate_summaries",
+           "read_back", "write_large_crm_data", "write_messy_export"]
 
 
 def ensure_default_data(data_dir: str | Path | None = None) -> Path:
