@@ -282,3 +282,21 @@ def test_a_messy_export_of_the_shop_reads_back_exactly(crm_data, tmp_path, style
     assert (cust["signup_date"] == crm_data.customers["signup_date"]).all()
     pd.testing.assert_series_equal(cust["age"].astype("Int64"), crm_data.customers["age"],
                                    check_names=False)
+
+
+def test_only_workbook_sheets_with_the_transaction_header_are_stacked(tmp_path):
+    path = tmp_path / "book.xlsx"
+    lines = pd.DataFrame({"invoice_id": ["1", "2"], "customer_id": ["0042", "7"],
+                          "date": pd.to_datetime(["2024-01-05", "2024-01-06"]),
+                          "product_id": ["A", "B"], "quantity": [1, 2],
+                          "unit_price": ["2,5", "1.234,5"]})  # text cells, decimal comma
+    with pd.ExcelWriter(path) as writer:
+        lines.iloc[:1].to_excel(writer, sheet_name="2024-01-05", index=False)
+        pd.DataFrame({"note": ["prices incl. VAT"], "by": ["Sara"]}).to_excel(
+            writer, sheet_name="Notes", index=False)
+        lines.iloc[1:].to_excel(writer, sheet_name="2024-01-06", index=False)
+    with pytest.warns(UserWarning, match=r"sheet\(s\) \['Notes'\] do not have the columns"):
+        out = read(path)
+    assert out["invoice_id"].tolist() == ["1", "2"]
+    assert out["customer_id"].tolist() == ["0042", "7"]
+    assert out["unit_price"].tolist() == [2.5, 1234.5]
