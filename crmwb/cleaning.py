@@ -320,11 +320,16 @@ def clean_transactions(
     record("master_ids", "log_master_ids", {"lines": rekeyed}, _count(t), changed=rekeyed)
 
     # 3. exact duplicates: the first copy of each line stays, in the input's order
+    # (a hash aggregate over every column; the extra copies of the few duplicated lines
+    # are found by joining those groups back, missing values compared as equal)
+    normalised = t
     t = t.mutate(_line=engine.line_number(t)).drop("_changed")
-    copies = t.mutate(_copy=ibis.row_number().over(group_by=columns, order_by=t._line))
-    copies = keep(copies)
-    duplicates = keep(copies.filter(copies._copy > 0).drop("_copy"))
-    t = copies.filter(copies._copy == 0).drop("_copy")
+    groups = keep(t.group_by(columns).agg(_first=t._line.min(), _copies=t.count()))
+    repeated = groups.filter(groups._copies > 1)
+    pairs = t.inner_join(repeated, [t[c].identical_to(repeated[c]) for c in columns])
+    duplicates = keep(pairs.filter(pairs._line != pairs._first).select(*columns, "_line"))
+    t = groups.select(*columns, _line=groups._first)
+    engine.release(normalised)
     n_dup, v_dup = _stats(duplicates)
     n1 = _count(t)
     record("exact_duplicates", "log_exact_duplicates", {}, n1, removed=n_dup,
@@ -341,8 +346,8 @@ def clean_transactions(
     # 5. zero or negative prices
     bad_price = (t.unit_price <= 0).fill_null(False)
     invalid = keep(t.filter(bad_price))
-    t = keep(t.filter(~bad_price))
-    engine.release(copies)
+    t = keep(t.filter(~bad_price))  # what the cancellation rule queries several times
+    engine.release(groups)
     n_bad, v_bad = _stats(invalid)
     record("invalid_prices", "log_invalid_prices", {}, _count(t), removed=n_bad,
            removed_value=v_bad)
@@ -374,7 +379,7 @@ def clean_transactions(
     netted_t = engine.open_table(netted.rename(columns={"quantity": "_cancelled"}), con=con)
     joined = buys.left_join(netted_t, buys._line == netted_t.b_line).drop("b_line")
     new_qty = joined.quantity - joined._cancelled.fill_null(0)
-    joined = keep(joined.mutate(_new=new_qty))
+    joined = joined.mutate(_new=new_qty)
     gone = keep(joined.filter(joined._cancelled.notnull() & (joined._new <= 0))
                 .drop("_cancelled", "_new"))
     kept_lines = joined.filter(joined._cancelled.isnull() | (joined._new > 0))
@@ -382,7 +387,6 @@ def clean_transactions(
     quantity_type = t.schema()["quantity"]
     t = keep(kept_lines.mutate(quantity=kept_lines._new.cast(quantity_type))
              .drop("_cancelled", "_new"))
-    engine.release(joined)
     n_cancel, v_cancel = _stats(cancellations)
     n_gone, v_gone = _stats(gone)
     n_unmatched = _count(unmatched)

@@ -271,6 +271,11 @@ def _try_strptime(text: str, fmt: str) -> dt.timestamp:  # DuckDB built-in
     ...
 
 
+def try_strptime(col: ir.StringValue, fmt: str) -> ir.TimestampValue:
+    """DuckDB's ``try_strptime``: ``col`` read with one strptime format, NULL if it does not fit."""
+    return _try_strptime(col, fmt)
+
+
 def ascii_digits(col: ir.StringValue) -> ir.StringValue:
     """Persian and Arabic-Indic digits replaced by ASCII digits."""
     # translating is slow; most values are plain ASCII and need none

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from crmwb import engine, parsing, presets, schema
@@ -379,7 +380,7 @@ def parse_columns(
     distinct = {name: engine.to_pandas(t.select(_v=t[name]).distinct())["_v"]
                 for name in text_cols}
     numbers = [n for n, c in text_cols.items() if c.kind in ("number", "integer")]
-    hints, lookups, ids = {}, {}, {}
+    hints, lookups, direct = {}, {}, {}
     try:
         if numbers and decimal is None:
             union = pd.concat([distinct[n] for n in numbers], ignore_index=True)
@@ -388,7 +389,8 @@ def parse_columns(
         for name, col in text_cols.items():
             values = distinct[name].dropna()
             if col.kind == "id":
-                ids[name] = parsing.parse_id(t[name], parsing.spreadsheet_suffix(values))
+                direct[name] = parsing.parse_id(t[name], parsing.spreadsheet_suffix(values),
+                                                native=parsing.has_native_digits(values))
                 continue
             if col.kind in ("number", "integer"):
                 parsed = parsing.numbers(values, decimal or ".")
@@ -397,10 +399,11 @@ def parse_columns(
                 hints[name] = (f"numbers with decimal {decimal or '.'!r}; set decimal ('.' "
                                "for 1,234.5, ',' for 1.234,5) if the file uses the other mark")
             elif col.kind == "date":
+                parts = parsing.date_parts(values)
                 order, jalali = parsing.choose_date_reading(
-                    parsing.date_evidence(values), dayfirst, f"{where}: column '{name}'",
+                    parsing.date_evidence(values, parts), dayfirst, f"{where}: column '{name}'",
                     default_dayfirst)
-                parsed = parsing.dates(values, order, jalali)
+                parsed = parsing.dates(values, order, jalali, parts)
                 reading = ("Solar Hijri " if jalali else "") + (
                     "day-first" if order else "month-first")
                 hints[name] = (f"{reading} or ISO dates from {parsing.YEARS[0]} to "
@@ -411,11 +414,22 @@ def parse_columns(
                 hints[name] = _EXPECTED["bool"]
             else:
                 continue
-            lookups[name] = pd.DataFrame({"raw": values.to_numpy(), "value": parsed.to_numpy()})
+            fast = _engine_reading(t[name], col.kind, values, parsed, t._find_backend())
+            failed = bool((parsed.isna().to_numpy() & _has_text(values)).any())
+            if fast is not None:
+                direct[name] = fast
+                if failed:  # only then: a helper column costs a pass over every line
+                    raw = t[name]
+                    direct[f"_bad_{name}"] = ibis.ifelse(
+                        fast.isnull() & raw.notnull() & (raw.strip() != ""), raw,
+                        ibis.null("string"))
+            else:
+                lookups[name] = pd.DataFrame({"raw": values.to_numpy(),
+                                              "value": parsed.to_numpy()})
     except parsing.ParseError as e:
         raise schema.SchemaError(str(e)) from None
-    if ids:
-        t = t.mutate(**ids)
+    if direct:
+        t = t.mutate(**direct)
     if not lookups:
         return t, hints
     t = t.mutate(_pos=_position(t))
@@ -430,6 +444,82 @@ def parse_columns(
                                         j[name], ibis.null("string")),
         }).drop(f"_raw_{name}", f"_val_{name}")
     return t, hints
+
+
+#: strptime formats the engine may read dates with directly, when they give exactly what the
+#: strict parser gives on every distinct value (checked); otherwise the parsed values are joined
+_ENGINE_DATE_FORMATS = {
+    "%Y-%m-%d %H:%M:%S": r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}",
+    "%Y-%m-%d %H:%M": r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}",
+    "%Y-%m-%d": r"\d{4}-\d{2}-\d{2}",
+    "%Y-%m-%dT%H:%M:%S": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}",
+    "%Y/%m/%d %H:%M:%S": r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}",
+    "%Y/%m/%d": r"\d{4}/\d{2}/\d{2}",
+    "%Y%m%d": r"\d{8}",
+}
+
+
+def _has_text(values: pd.Series) -> np.ndarray:
+    text = pd.Series(values, dtype="string").str.strip()
+    return (text.notna() & (text != "")).fillna(False).to_numpy(dtype=bool)
+
+
+def _engine_reading(col: ir.StringValue, kind: str, values: pd.Series, parsed: pd.Series,
+                    con) -> ir.Value | None:
+    """A cheap engine expression that reads ``col`` exactly as the strict parser read its
+    distinct ``values`` (``parsed``), or None when none does.
+
+    Plain decimals (``12.5``) and ISO timestamps are most exports' values: the engine
+    casts them row by row faster than a join of the parsed values. A cast is used only
+    when it agrees with the strict parser on every distinct value of the column (so on
+    every line), missing values included; the cheapest that agrees is chosen.
+    """
+    if kind not in ("number", "integer", "date") or len(values) == 0:
+        return None
+    if getattr(con, "name", "") != "duckdb":
+        return None
+    if kind == "date":
+        # only the formats the values use, most used first: each failed format costs a try
+        shapes = values[parsed.notna()].str.strip()
+        used = [(int(shapes.str.fullmatch(rx).sum()), f) for f, rx in _ENGINE_DATE_FORMATS.items()]
+        formats = [f for n, f in sorted(used, key=lambda nf: -nf[0]) if n > 0]
+        if not formats:
+            return None
+
+        def read(c):
+            tries = [engine.try_strptime(c, f) for f in formats]
+            return ibis.coalesce(*tries) if len(tries) > 1 else tries[0]
+
+        candidates = [lambda c: read(c), lambda c: read(c.strip())]
+    else:
+        def guarded(c):
+            number = c.strip().try_cast("float64")
+            return ibis.ifelse(number.isnan() | number.isinf(), ibis.null("float64"), number)
+
+        candidates = [lambda c: c.try_cast("float64"),
+                      lambda c: c.strip().try_cast("float64"), guarded]
+    check = ibis.memtable(pd.DataFrame({"raw": values.to_numpy()}))
+    got = engine.to_pandas(check.select(check.raw, **{
+        f"v{i}": make(check.raw) for i, make in enumerate(candidates)}))
+    want = pd.Series(parsed.to_numpy(), index=values.to_numpy())
+    known = want.notna()
+    for i, make in enumerate(candidates):
+        got_v = pd.Series(got[f"v{i}"].to_numpy(), index=got["raw"].to_numpy()).reindex(
+            want.index)
+        if not (got_v.isna() == want.isna()).all():
+            continue
+        if kind == "date":
+            same = (pd.to_datetime(got_v[known]) == pd.to_datetime(want[known])).all()
+        else:
+            same = np.array_equal(got_v[known].astype(float).to_numpy(),
+                                  want[known].astype(float).to_numpy())
+        if same:
+            value = make(col)
+            if kind == "integer":
+                value = ibis.ifelse(value == value.round(0), value.cast("int64"),
+                                    ibis.null("int64"))
+            return value
+    return None
 
 
 def check_parsed(t: ir.Table, table: str, source: str | None, hints: dict[str, str],

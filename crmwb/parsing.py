@@ -90,9 +90,10 @@ def clean_text(col: ir.StringValue) -> ir.StringValue:
 
 def _text(values: pd.Series) -> pd.Series:
     """Trimmed text, ASCII digits, empty as missing (pandas)."""
-    s = pd.Series(values, dtype="object").map(
-        lambda v: v.strip().translate(_NATIVE) if isinstance(v, str) else None)
-    return s.where(s.map(bool, na_action="ignore").fillna(False).astype(bool), None)
+    s = pd.Series(values, dtype="string").str.strip()
+    if s.str.contains("[^\x00-\x7f]", regex=True).any():
+        s = s.str.translate(_NATIVE)
+    return s.mask(s == "")
 
 
 # --- numbers ----------------------------------------------------------------------------
@@ -113,6 +114,19 @@ def numbers(values: pd.Series, decimal: str = ".") -> pd.Series:
     if decimal == ",":
         digits = digits.str.replace(",", ".", regex=False)
     return pd.to_numeric(digits.where(ok), errors="coerce").astype("float64")
+
+
+def parse_number(col: ir.StringValue, decimal: str = ".") -> ir.FloatingValue:
+    """In the engine: text to number under the grammar of ``decimal``; NULL for text that
+    does not follow it (the same grammar as :func:`numbers`)."""
+    text = clean_text(col)
+    text = ibis.ifelse(text.re_search("[٬٫]"), text.replace("٬", "").replace("٫", decimal), text)
+    other = "," if decimal == "." else "."
+    digits = text.re_replace(_GROUPING, "").replace(other, "")
+    if decimal == ",":
+        digits = digits.replace(",", ".")
+    return ibis.ifelse(text.re_search(NUMBER_GRAMMAR[decimal]), digits.try_cast("float64"),
+                       ibis.null("float64"))
 
 
 def number_evidence(values: pd.Series) -> dict[str, int]:
@@ -159,10 +173,21 @@ def spreadsheet_suffix(values: pd.Series) -> bool:
     return bool(digits.all() and text.str.fullmatch(r"\d+\.0+").astype(bool).any())
 
 
-def parse_id(col: ir.StringValue, drop_suffix: bool = False) -> ir.StringValue:
-    """In the engine: an id as text, trimmed, ASCII digits, ``.0`` dropped when asked."""
-    text = clean_text(col)
-    return text.re_replace(r"\.0+$", "") if drop_suffix else text
+def has_native_digits(values: pd.Series) -> bool:
+    """Whether any of ``values`` has a Persian or Arabic-Indic digit."""
+    return bool(pd.Series(values, dtype="string").str.contains("[۰-۹٠-٩]", regex=True).any())
+
+
+def parse_id(col: ir.StringValue, drop_suffix: bool = False,
+             native: bool = True) -> ir.StringValue:
+    """In the engine: an id as text, trimmed, ASCII digits (when ``native`` digits may be
+    there), empty as NULL, the spreadsheet's ``.0`` dropped when ``drop_suffix`` (then
+    every id is digits, with or without it)."""
+    text = engine.ascii_digits(col.strip()) if native else col.strip()
+    if drop_suffix:
+        dot = text.find(".")
+        text = ibis.ifelse(dot >= 0, text.substr(0, dot), text)
+    return ibis.ifelse(text == "", ibis.null("string"), text)
 
 
 def booleans(values: pd.Series) -> pd.Series:
@@ -177,12 +202,15 @@ def booleans(values: pd.Series) -> pd.Series:
 # --- dates -----------------------------------------------------------------------------------
 
 
-def _parts(values: pd.Series) -> pd.DataFrame:
+def date_parts(values: pd.Series) -> pd.DataFrame:
+    """The shape (``ymd``, ``ab`` for day/month either way) and numbers of text dates."""
     text = _text(values)
-    p = text.str.extract(_DATE)
+    # Python's regular expressions over plain objects: much faster than on Arrow strings here
+    p = text.astype(object).where(text.notna(), "").str.extract(_DATE)
+    p = p.where(p.notna(), None)
     shape = np.where(p["y4"].notna() | p["yc"].notna(), "ymd",
                      np.where(p["a"].notna(), "ab", None))
-    num = {k: pd.to_numeric(p[k], errors="coerce") for k in
+    num = {k: p[k].astype("float64") for k in
            ("y4", "m4", "d4", "yc", "mc", "dc", "a", "b", "ya", "H", "M", "S")}
     out = pd.DataFrame({
         "shape": shape,
@@ -190,23 +218,25 @@ def _parts(values: pd.Series) -> pd.DataFrame:
         "first": num["m4"].fillna(num["mc"]).fillna(num["a"]),
         "second": num["d4"].fillna(num["dc"]).fillna(num["b"]),
         "H": num["H"], "M": num["M"], "S": num["S"], "frac": p["f"],
-        "ampm": p["ampm"].str.upper(), "tz": p["tz"],
+        "ampm": p["ampm"].fillna("").astype(str).str.upper(),
+        "tz": p["tz"].fillna("").astype(str),
+        "unparsed": text.notna().to_numpy() & (shape == None),  # noqa: E711 - elementwise
     }, index=values.index)
     short = (out["shape"] == "ab") & (out["y"] < 100)
     out.loc[short, "y"] = out.loc[short, "y"] + np.where(out.loc[short, "y"] < 69, 2000, 1900)
     return out
 
 
-def date_evidence(values: pd.Series) -> dict[str, int]:
+def date_evidence(values: pd.Series, parts: pd.DataFrame | None = None) -> dict[str, int]:
     """Counts over distinct date texts that decide how to read them: ``values``, ``ab``
     (day/month dates), ``first_over_12`` and ``second_over_12`` (``ab`` dates whose first
     or second number cannot be a month), ``jalali`` and ``gregorian`` (dates whose year is
-    in :data:`JALALI_YEARS`, or later)."""
-    p = _parts(values)
+    in :data:`JALALI_YEARS`, or later). ``parts`` (:func:`date_parts`) saves parsing twice."""
+    p = date_parts(values) if parts is None else parts
     ab = p["shape"] == "ab"
     dated = p["shape"].notna()
     return {
-        "values": int(_text(values).notna().sum()),
+        "values": int(p["shape"].notna().sum() + p["unparsed"].sum()),
         "ab": int(ab.sum()),
         "first_over_12": int((ab & (p["first"] > 12)).sum()),
         "second_over_12": int((ab & (p["second"] > 12)).sum()),
@@ -267,11 +297,12 @@ def _jalali_to_gregorian(y: pd.Series, m: pd.Series, d: pd.Series) -> pd.Series:
     return out
 
 
-def dates(values: pd.Series, dayfirst: bool, jalali: bool = False) -> pd.Series:
+def dates(values: pd.Series, dayfirst: bool, jalali: bool = False,
+          parts: pd.DataFrame | None = None) -> pd.Series:
     """Text dates to timestamps (UTC for dates with an offset); NaT for text that is no
     date, an impossible date (2024-02-30, month 13, hour 25) or a year outside
     :data:`YEARS`."""
-    p = _parts(values)
+    p = date_parts(values) if parts is None else parts
     ab = p["shape"] == "ab"
     swap = ab & bool(dayfirst)
     month = p["first"].where(~swap, p["second"])
@@ -286,13 +317,13 @@ def dates(values: pd.Series, dayfirst: bool, jalali: bool = False) -> pd.Series:
         if valid.any():
             day0[valid] = pd.to_datetime(frame[valid].astype(int), errors="coerce")
     hour = p["H"].fillna(0)
-    twelve = p["ampm"].notna()
+    twelve = p["ampm"] != ""
     hour_ok = ~twelve | hour.between(1, 12)
     hour = hour.where(~twelve, hour % 12 + np.where(p["ampm"] == "P", 12, 0))
     frac = pd.to_numeric(p["frac"].str.slice(0, 6).str.ljust(6, "0"), errors="coerce").fillna(0)
     ok = p["shape"].notna() & hour_ok & hour.between(0, 23) & p["M"].fillna(0).between(0, 59) \
         & p["S"].fillna(0).between(0, 59)
-    tz = p["tz"].fillna("")
+    tz = p["tz"].astype(str)
     sign = np.where(tz.str.startswith("-"), -1, 1)
     offset = pd.to_numeric(tz.str.slice(1, 3), errors="coerce").fillna(0) * 60 + \
         pd.to_numeric(tz.str.extract(r"(\d{2})$")[0], errors="coerce").fillna(0)
