@@ -300,3 +300,15 @@ def test_only_workbook_sheets_with_the_transaction_header_are_stacked(tmp_path):
     assert out["invoice_id"].tolist() == ["1", "2"]
     assert out["customer_id"].tolist() == ["0042", "7"]
     assert out["unit_price"].tolist() == [2.5, 1234.5]
+
+
+def test_read_back_reports_every_style_identical_for_lines_as_the_engine_gives_them(
+        crm_data, tmp_path):
+    from crmwb.datasets import read_back
+
+    # through the engine, ids beside missing values arrive as decimals (17604.0)
+    lines = engine.to_pandas(io.read_transactions(crm_data.transactions)).head(5000)
+    assert lines["customer_id"].dtype == "float64"
+    table = read_back(lines, crm_data.customers, tmp_path)
+    assert table["identical"].tolist() == [True, True, True]
+    assert table["example_price"].iloc[0].count(",") == 1  # a decimal comma in Europe

@@ -63,6 +63,14 @@ def _dates(values: pd.Series, style: str) -> pd.Series:
     return stamps.map(jalali)
 
 
+def _id_text(values: pd.Series) -> pd.Series:
+    """Text of a column; whole numbers stored as decimals (ids beside missing values, as
+    pandas keeps them) written without a ``.0``."""
+    if pd.api.types.is_float_dtype(values) and (values.dropna() % 1 == 0).all():
+        values = values.astype("Int64")
+    return values.astype("string").fillna("")
+
+
 def messy_frame(frame: pd.DataFrame, style: str, numbers=(), dates=()) -> pd.DataFrame:
     """``frame`` as text the way a ``style`` export writes it."""
     if style not in STYLES:
@@ -76,7 +84,7 @@ def messy_frame(frame: pd.DataFrame, style: str, numbers=(), dates=()) -> pd.Dat
         elif col in dates:
             out[col] = _dates(s, style)
         else:
-            text = s.astype("string").fillna("")
+            text = _id_text(s)
             out[col] = text.str.translate(_ARABIC_FORMS) if style == "iran" else text
     return out
 
@@ -133,8 +141,7 @@ def read_back(transactions: pd.DataFrame, customers: pd.DataFrame | None,
         out = write_messy_export(transactions, customers, Path(folder) / style, style)
         got = engine.to_pandas(io.read_dataset(out).transactions)
         first = messy_frame(transactions.head(1), style, ("quantity", "unit_price"), ("date",))
-        def text(col):
-            return col.astype("string").fillna("")
+        text = _id_text
 
         same = len(got) == len(transactions) and all(
             (text(got[c]) == text(transactions[c])).all() for c in ("invoice_id", "customer_id")
