@@ -127,3 +127,49 @@ def test_duplicate_candidates_show_merged_records_beside_their_master(people):
     assert set(view["customer_id"]) == {1, 2, 4, 5, 6, 7}
     # the master of Sara is record 2 (signed up first)
     assert view.loc[view["customer_id"] == 1, "master_id"].item() == 2
+
+
+def test_strangers_sharing_a_placeholder_phone_or_email_stay_apart():
+    c = pd.DataFrame({
+        "customer_id": [1, 2, 3, 4, 5],
+        "name": ["Sara Ahmadi", "Reza Karimi", "Mina Rad", "Ali Jafari", "Neda Amini"],
+        "phone": ["09999999999", "0999 999 9999", "+98 999 999 9999", None, None],
+        "email": [None, None, None, "noemail@gmail.com", "NoEmail@gmail.com"],
+        "city": ["Tehran"] * 5,
+    })
+    cw = identity.crosswalk(c)
+    assert cw["records"].tolist() == [1] * 5  # today: one person of 1-2-3, and of 4-5
+    # the same placeholder with the same name is still no evidence
+    twin = pd.concat([c, c.iloc[[0]].assign(customer_id=6)], ignore_index=True)
+    assert identity.match_customers(twin).empty
+
+
+def test_a_value_shared_by_many_records_is_a_placeholder():
+    phones = pd.Series(["+989121112233"] * 6 + ["+989121112244"] * 2)
+    assert identity.placeholders(phones, "phone").tolist() == [True] * 6 + [False] * 2
+
+
+def test_diacritics_and_letter_forms_do_not_split_a_person():
+    c = pd.DataFrame({"customer_id": [1, 2], "name": ["محمّد رضایی", "محمد رضائي"],
+                      "phone": ["09121234567", "۰۹۱۲۱۲۳۴۵۶۷"]})
+    assert identity.normalise_name(c["name"]).nunique() == 1
+    assert identity.crosswalk(c)["master_id"].tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("Maryam Sadeghi", "Maryam Sadeghy", True),   # a typo
+    ("Sara Ahmadi", "Sarah Ahmadi", True),
+    ("M. Rad", "Mina Rad", True),                 # an initial
+    ("Mina Rad", "Mona Rad", False),              # another first name
+    ("Reza Ahmadi", "Sara Ahmadi", False),        # a shared surname only
+    ("Ali Karimi", "Karimi Reza", False),
+])
+def test_names_agree_despite_typos_but_not_on_a_surname(a, b, same):
+    na, nb = identity.normalise_name(pd.Series([a, b])).tolist()
+    assert identity.names_agree(na, nb) is same
+
+
+def test_a_family_phone_does_not_merge_two_people():
+    c = pd.DataFrame({"customer_id": [1, 2], "name": ["Sara Ahmadi", "Reza Ahmadi"],
+                      "phone": ["021 8877 6655", "02188776655"], "city": ["Tehran", "Tehran"]})
+    assert identity.match_customers(c).empty
