@@ -331,8 +331,7 @@ def read_raw(
     return engine.open_table(path, con=con)
 
 
-_EXPECTED = {"date": "dates", "number": "numbers", "integer": "whole numbers",
-             "bool": "true/false (yes/no, 1/0)"}
+_BOOL_HINT = "true/false (yes/no, 1/0)"
 
 
 def _position(t: ir.Table) -> ir.IntegerValue:
@@ -411,7 +410,7 @@ def parse_columns(
                                "False for 12/31/2024) if the file uses the other order")
             elif col.kind == "bool":
                 parsed = parsing.booleans(values)
-                hints[name] = _EXPECTED["bool"]
+                hints[name] = _BOOL_HINT
             else:
                 continue
             fast = _engine_reading(t[name], col.kind, values, parsed, t._find_backend())

@@ -2,9 +2,10 @@
 
 Exports arrive as text. Every canonical column is read as text and parsed
 here with a strict grammar over its distinct values (so the whole column is
-seen, never a sample of its first rows); :mod:`crmwb.io` joins the values
-back to the lines in the engine. A value is either read as the file means it
-or reported:
+seen, never a sample of its first rows); :mod:`crmwb.io` applies the result to
+the lines in the engine, by a plain cast where that was checked to give the
+same value for every distinct value, else by joining the parsed values back.
+A value is either read as the file means it or reported:
 
 - **numbers**: one decimal mark for the whole file, ``.`` (``1,234.5``) or
   ``,`` (``1.234,5``), decided from every value when not given. Grouping
@@ -114,19 +115,6 @@ def numbers(values: pd.Series, decimal: str = ".") -> pd.Series:
     if decimal == ",":
         digits = digits.str.replace(",", ".", regex=False)
     return pd.to_numeric(digits.where(ok), errors="coerce").astype("float64")
-
-
-def parse_number(col: ir.StringValue, decimal: str = ".") -> ir.FloatingValue:
-    """In the engine: text to number under the grammar of ``decimal``; NULL for text that
-    does not follow it (the same grammar as :func:`numbers`)."""
-    text = clean_text(col)
-    text = ibis.ifelse(text.re_search("[٬٫]"), text.replace("٬", "").replace("٫", decimal), text)
-    other = "," if decimal == "." else "."
-    digits = text.re_replace(_GROUPING, "").replace(other, "")
-    if decimal == ",":
-        digits = digits.replace(",", ".")
-    return ibis.ifelse(text.re_search(NUMBER_GRAMMAR[decimal]), digits.try_cast("float64"),
-                       ibis.null("float64"))
 
 
 def number_evidence(values: pd.Series) -> dict[str, int]:
