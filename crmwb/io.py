@@ -967,7 +967,8 @@ def _written_by_crmwb(folder: Path) -> set[str]:
     if not folder.is_dir() or not manifest.is_file():
         raise OutputError(
             f"{folder} exists and was not written by crmwb (no {MANIFEST}): it is not "
-            "replaced; choose another output folder"
+            "replaced; choose another output folder (a folder written by a crmwb older than "
+            "its manifests: remove it yourself)"
         )
     try:
         written = set(json.loads(manifest.read_text(encoding="utf-8"))["files"])
