@@ -669,8 +669,8 @@ def read_transactions(
     dayfirst : bool, optional
         Whether day/month dates are day-first (31/12/2024) or month-first
         (12/31/2024); ISO and Solar Hijri dates are always understood. When
-        omitted, decided over every distinct date (the preset's choice, then
-        month-first, with a warning, when every date could be either).
+        omitted: the preset's order, else decided over every distinct date
+        (month-first, with a warning, when every date could be either).
     decimal : str, optional
         Decimal mark of text numbers: ``"."`` (1,234.5) or ``","`` (1.234,5);
         decided from every value when omitted. Persian and Arabic digits and
@@ -719,7 +719,9 @@ def read_transactions(
             header = [next((k for k, v in full_mapping.items() if v == c), c) for c in required]
             t = read_raw(source, encoding=encoding, sheet=sheet, con=con, header=header)
     t = apply_mapping(t, full_mapping, "transactions", name)
-    default_dayfirst = bool(spec.dayfirst) if spec is not None else False
+    if dayfirst is None and spec is not None and spec.dayfirst is not None:
+        dayfirst = spec.dayfirst  # the format says which order its dates are in
+    default_dayfirst = False
     try:
         t = _read_table(t, "transactions", name, con, dayfirst, decimal, default_dayfirst,
                         store=_is_text_or_excel(name))
