@@ -324,11 +324,19 @@ def clean_transactions(
     # are found by joining those groups back, missing values compared as equal)
     normalised = t
     t = t.mutate(_line=engine.line_number(t)).drop("_changed")
-    groups = keep(t.group_by(columns).agg(_first=t._line.min(), _copies=t.count()))
+    # the next two rules' tests are computed once, as flags of the stored distinct lines
+    agg = t.group_by(columns).agg(_first=t._line.min(), _copies=t.count())
+    groups = keep(agg.mutate(
+        _np=agg.product_id.re_search(non_product_pattern).fill_null(False),
+        _bad=(agg.unit_price <= 0).fill_null(False)))
     repeated = groups.filter(groups._copies > 1)
-    pairs = t.inner_join(repeated, [t[c].identical_to(repeated[c]) for c in columns])
+    # first the lines of invoices that have a repeated line (few), then the full comparison
+    invoices = repeated.select(_inv=repeated.invoice_id).distinct()
+    candidates = t.semi_join(invoices, t.invoice_id == invoices._inv)
+    pairs = candidates.inner_join(repeated, [candidates[c].identical_to(repeated[c])
+                                             for c in columns])
     duplicates = keep(pairs.filter(pairs._line != pairs._first).select(*columns, "_line"))
-    t = groups.select(*columns, _line=groups._first)
+    t = groups.select(*columns, "_np", "_bad", _line=groups._first)
     engine.release(normalised)
     n_dup, v_dup = _stats(duplicates)
     n1 = _count(t)
@@ -336,18 +344,15 @@ def clean_transactions(
            removed_value=v_dup)
 
     # 4. non-product lines
-    is_np = t.product_id.re_search(non_product_pattern).fill_null(False)
-    non_product = keep(t.filter(is_np))
-    t = t.filter(~is_np)
+    non_product = keep(t.filter(t._np).drop("_np", "_bad"))
+    t = t.filter(~t._np)
     n_np, v_np = _stats(non_product)
     record("non_product_lines", "log_non_product_lines", {}, _count(t), removed=n_np,
            removed_value=v_np)
 
     # 5. zero or negative prices
-    bad_price = (t.unit_price <= 0).fill_null(False)
-    invalid = keep(t.filter(bad_price))
-    t = keep(t.filter(~bad_price))  # what the cancellation rule queries several times
-    engine.release(groups)
+    invalid = keep(t.filter(t._bad).drop("_np", "_bad"))
+    t = t.filter(~t._bad).drop("_np", "_bad")
     n_bad, v_bad = _stats(invalid)
     record("invalid_prices", "log_invalid_prices", {}, _count(t), removed=n_bad,
            removed_value=v_bad)
@@ -387,6 +392,7 @@ def clean_transactions(
     quantity_type = t.schema()["quantity"]
     t = keep(kept_lines.mutate(quantity=kept_lines._new.cast(quantity_type))
              .drop("_cancelled", "_new"))
+    engine.release(groups)
     n_cancel, v_cancel = _stats(cancellations)
     n_gone, v_gone = _stats(gone)
     n_unmatched = _count(unmatched)
