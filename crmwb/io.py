@@ -173,7 +173,8 @@ def csv_dialect(path: Path, encoding: str) -> tuple[str, list[str]]:
     """The delimiter and the column names of a CSV file, from its header line.
 
     The delimiter is the candidate of :data:`DELIMITERS` that splits the header
-    into the most names (outside quotes).
+    into the most names (outside quotes); between equals, the one that splits the
+    first data line into as many fields.
 
     Raises
     ------
@@ -181,9 +182,17 @@ def csv_dialect(path: Path, encoding: str) -> tuple[str, list[str]]:
         When two columns have the same name.
     """
     with _open_bytes(path) as raw:
-        first = codecs.getreader(encoding)(raw, errors="replace").readline()
+        reader = codecs.getreader(encoding)(raw, errors="replace")
+        first, second = reader.readline(), reader.readline()
     first = first.lstrip("\ufeff").rstrip("\r\n")
-    best = max(DELIMITERS, key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
+    second = second.rstrip("\r\n")
+
+    def fields(line, d):
+        return len(next(csv.reader([line], delimiter=d), []))
+
+    # most names wins; on a tie ("Price, EUR;Qty"), the delimiter the next line agrees with
+    best = max(DELIMITERS, key=lambda d: (fields(first, d),
+                                          not second or fields(second, d) == fields(first, d)))
     names = [n.strip() or f"column{i}" for i, n in
              enumerate(next(csv.reader([first], delimiter=best), []))]
     seen = [n for i, n in enumerate(names) if n in names[:i]]
@@ -285,10 +294,13 @@ def _read_excel(path: Path, sheet, con, header: list[str] | None = None) -> ir.T
 
 
 def _cell_text(value):
+    """A cell of a column that mixes text and numbers, as text. A number with a fraction is
+    written with an exponent (``1.234e+00``), which only a decimal point reads: beside
+    text cells with decimal commas it is refused, never misread as 1234."""
     if value is None or isinstance(value, str) or value != value:
         return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else np.format_float_scientific(value)
     return str(value)
 
 

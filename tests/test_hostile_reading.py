@@ -312,3 +312,21 @@ def test_read_back_reports_every_style_identical_for_lines_as_the_engine_gives_t
     table = read_back(lines, crm_data.customers, tmp_path)
     assert table["identical"].tolist() == [True, True, True]
     assert table["example_price"].iloc[0].count(",") == 1  # a decimal comma in Europe
+
+
+def test_a_header_with_commas_inside_names_of_a_semicolon_file(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_text("invoice_id;customer_id;date;product_id;quantity;unit_price, EUR\n"
+                    "1;10;05.01.2024;A;2;1,5\n")
+    out = read(path, mapping={"unit_price, EUR": "unit_price"})
+    assert out["unit_price"].tolist() == [1.5]
+
+
+def test_a_workbook_number_beside_decimal_comma_text_is_refused_not_misread(tmp_path):
+    path = tmp_path / "book.xlsx"
+    pd.DataFrame({"invoice_id": ["1", "2"], "customer_id": ["7", "7"],
+                  "date": pd.to_datetime(["2024-01-05", "2024-01-06"]),
+                  "product_id": ["A", "B"], "quantity": [1, 1],
+                  "unit_price": [1.234, "12,5"]}).to_excel(path, index=False)
+    with pytest.raises(SchemaError, match="unit_price"):  # never 1234
+        read(path)
