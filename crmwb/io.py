@@ -533,8 +533,8 @@ def _engine_reading(col: ir.StringValue, kind: str, values: pd.Series, parsed: p
     return None
 
 
-def check_parsed(t: ir.Table, table: str, source: str | None, hints: dict[str, str],
-                 required_values: bool = True) -> ir.Table:
+def check_parsed(t: ir.Table, table: str, source: str | None,
+                 hints: dict[str, str]) -> ir.Table:
     """Raise one SchemaError for every value that did not parse, and for missing values
     in required columns; drop the helper columns.
 
@@ -548,9 +548,7 @@ def check_parsed(t: ir.Table, table: str, source: str | None, hints: dict[str, s
     helpers = [c for c in t.columns if c.startswith("_bad_")]
     required = [c.name for c in spec.columns if c.required and c.name in t.columns]
     counts = {f"bad__{h}": t[h].notnull().cast("int64").sum() for h in helpers}
-    if required_values:
-        counts.update({f"null__{c}": t[c].isnull().cast("int64").sum() for c in required})
-    counts["n"] = t.count()
+    counts.update({f"null__{c}": t[c].isnull().cast("int64").sum() for c in required})
     row = t.aggregate(**counts).to_pandas().iloc[0]
     numbered = t.mutate(_row=ibis.row_number() + 1)
     keys = [k for k in spec.keys if k in t.columns]
@@ -568,7 +566,7 @@ def check_parsed(t: ir.Table, table: str, source: str | None, hints: dict[str, s
             column = h.removeprefix("_bad_")
             problems.append(f"column '{column}': expected {hints[column]}; {count} value(s) "
                             f"are not:\n{rows(numbered[h].notnull(), column, numbered[h])}")
-    for c in required if required_values else ():
+    for c in required:
         missing = int(row[f"null__{c}"] or 0)
         if missing and not next(col.nullable for col in spec.columns if col.name == c):
             unparsed = numbered[f"_bad_{c}"].isnull() if f"_bad_{c}" in helpers else True
