@@ -51,7 +51,7 @@ def _day(value) -> pd.Timestamp:
 
 
 def churn_labels(transactions, cutoff, horizon_days: int = 90,
-                 active_days: int = 365) -> pd.Series:
+                 active_days: int = 365, lines_as_of=None) -> pd.Series:
     """Who churned after ``cutoff``: True when an active customer buys nothing in the horizon.
 
     Parameters
@@ -66,6 +66,11 @@ def churn_labels(transactions, cutoff, horizon_days: int = 90,
     active_days : int
         Customers are those with a purchase in the ``active_days`` days up to
         and including the cutoff.
+    lines_as_of : callable, optional
+        The lines as known at a date
+        (:meth:`crmwb.prepared.PreparedData.lines_as_of`): who is active is
+        decided from what was known at the cutoff (a purchase cancelled only
+        later still counts), who came back from ``transactions``.
 
     Returns
     -------
@@ -76,10 +81,13 @@ def churn_labels(transactions, cutoff, horizon_days: int = 90,
     cut = _day(cutoff) + pd.Timedelta(days=1)
     start, stop = cut - pd.Timedelta(days=active_days), cut + pd.Timedelta(days=horizon_days)
     t = t.filter(t.customer_id.notnull() & (t.quantity > 0))
+    known = t if lines_as_of is None else _as_table(lines_as_of(_day(cutoff)))
+    known = known.filter(known.customer_id.notnull() & (known.quantity > 0))
+
     def customers(x: ir.Table) -> set:  # distinct in the engine: no lines come back
         return set(engine.to_pandas(x.select("customer_id").distinct())["customer_id"])
 
-    active = customers(t.filter((t.date >= start) & (t.date < cut)))
+    active = customers(known.filter((known.date >= start) & (known.date < cut)))
     came_back = customers(t.filter((t.date >= cut) & (t.date < stop)))
     ids = sorted(active)
     return pd.Series([i not in came_back for i in ids], index=pd.Index(ids, name="customer_id"),
@@ -205,10 +213,17 @@ def churn_features(
 
 
 def churn_dataset(transactions, cutoff, horizon_days: int = 90, active_days: int = 365,
-                  **feature_tables) -> tuple[pd.DataFrame, pd.Series]:
-    """Features at ``cutoff`` and labels over the following ``horizon_days``, aligned."""
-    x = churn_features(transactions, cutoff, active_days=active_days, **feature_tables)
-    y = churn_labels(transactions, cutoff, horizon_days, active_days).reindex(x.index)
+                  lines_as_of=None, **feature_tables) -> tuple[pd.DataFrame, pd.Series]:
+    """Features at ``cutoff`` and labels over the following ``horizon_days``, aligned.
+
+    With ``lines_as_of`` (:meth:`crmwb.prepared.PreparedData.lines_as_of`) the
+    features are computed from the lines as they were known at the cutoff, so a
+    purchase cancelled after it is still whole; the labels from ``transactions``.
+    """
+    known = transactions if lines_as_of is None else lines_as_of(_day(cutoff))
+    x = churn_features(known, cutoff, active_days=active_days, **feature_tables)
+    y = churn_labels(transactions, cutoff, horizon_days, active_days,
+                     lines_as_of=lines_as_of).reindex(x.index)
     return x, y.astype(bool)
 
 

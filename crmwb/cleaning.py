@@ -250,6 +250,7 @@ def clean_transactions(
     outlier_threshold: float = 5.0,
     con: ibis.BaseBackend | None = None,
     crosswalk: pd.DataFrame | None = None,
+    line_ids: bool = False,
 ) -> CleaningResult:
     """Apply the cleaning rules in order and log what each did.
 
@@ -269,6 +270,9 @@ def clean_transactions(
     crosswalk : pandas.DataFrame, optional
         Customer id -> master id (:func:`crmwb.identity.crosswalk`); lines are
         re-keyed before duplicates and cancellations are looked for.
+    line_ids : bool
+        Keep each line's ``line_id`` (its position in the input, from 0) in
+        every output table, the ids ``matches`` refers to.
 
     Returns
     -------
@@ -305,7 +309,9 @@ def clean_transactions(
                                           d.re_replace(r"\s+", " "), d)
     differs = ibis.or_(*[(t[c] != v).fill_null(False) for c, v in text.items()])
     columns = t.columns
-    t = keep(t.mutate(**text, _changed=differs))  # the text is tidied once
+    tidied = keep(t.mutate(**text, _changed=differs))  # the text is tidied once
+    # each line's id: its position in the input, fixed before anything moves a line
+    t = tidied.mutate(_line=engine.line_number(tidied))
     n0, v0 = _stats(t)
     changed = int(t._changed.sum().execute() or 0)
     record("normalise_text", "log_normalise_text", {}, n0, changed=changed)
@@ -316,14 +322,14 @@ def clean_transactions(
         before = t
         t = keep(identity.rekey_transactions(t, crosswalk))
         rekeyed = identity.rekeyed_lines(before, crosswalk)
-        engine.release(before)
+        engine.release(tidied)
+        tidied = t
     record("master_ids", "log_master_ids", {"lines": rekeyed}, _count(t), changed=rekeyed)
 
     # 3. exact duplicates: the first copy of each line stays, in the input's order
     # (a hash aggregate over every column; the extra copies of the few duplicated lines
     # are found by joining those groups back, missing values compared as equal)
-    normalised = t
-    t = t.mutate(_line=engine.line_number(t)).drop("_changed")
+    t = t.drop("_changed")
     # the next two rules' tests are computed once, as flags of the stored distinct lines
     agg = t.group_by(columns).agg(_first=t._line.min(), _copies=t.count())
     groups = keep(agg.mutate(
@@ -337,7 +343,7 @@ def clean_transactions(
                                              for c in columns])
     duplicates = keep(pairs.filter(pairs._line != pairs._first).select(*columns, "_line"))
     t = groups.select(*columns, "_np", "_bad", _line=groups._first)
-    engine.release(normalised)
+    engine.release(tidied)
     n_dup, v_dup = _stats(duplicates)
     n1 = _count(t)
     record("exact_duplicates", "log_exact_duplicates", {}, n1, removed=n_dup,
@@ -431,16 +437,21 @@ def clean_transactions(
     record("outliers", "log_outliers", {"threshold": outlier_threshold}, _count(t),
            flagged=n_out, removed_value=v_out)
 
+    def out(x: ir.Table) -> ir.Table:
+        if line_ids:
+            return x.rename(line_id="_line").relocate("line_id")
+        return x.drop("_line")
+
     result = CleaningResult(
-        lines=t.order_by("_line").drop("_line"),
-        non_product=non_product.drop("_line"),
-        cancellations=cancellations.drop("_line"),
-        unmatched_cancellations=unmatched.drop("_line"),
+        lines=out(t.order_by("_line")),
+        non_product=out(non_product),
+        cancellations=out(cancellations),
+        unmatched_cancellations=out(unmatched),
         log=_with_sentences(pd.DataFrame(log), sentences),
-        duplicates=duplicates.drop("_line"),
-        invalid_prices=invalid.drop("_line"),
-        cancelled_purchases=gone.drop("_line"),
-        anonymous=anonymous.drop("_line") if anonymous is not None else None,
+        duplicates=out(duplicates),
+        invalid_prices=out(invalid),
+        cancelled_purchases=out(gone),
+        anonymous=out(anonymous) if anonymous is not None else None,
         matches=matches,
         lines_in=n0,
     )

@@ -757,18 +757,25 @@ def calibration_holdout(
     holdout_end=None,
     time_unit: str | float = "D",
     merge_same_day: bool = True,
+    lines_as_of=None,
 ) -> pd.DataFrame:
     """The customer summary at ``calibration_end`` with what each customer did after it.
 
     Adds ``holdout_purchases`` (purchases, same-day ones merged, in the days
     after ``calibration_end`` up to ``holdout_end``; the last day of the data
     when omitted) and ``holdout_duration`` (that period's length in the time
-    unit). Only customers who bought by ``calibration_end`` are kept.
+    unit). Only customers who bought by ``calibration_end`` are kept. With
+    ``lines_as_of`` (:meth:`crmwb.prepared.PreparedData.lines_as_of`) the
+    calibration summary is what was known at ``calibration_end``: a purchase
+    cancelled after it is still whole.
     """
     from crmwb import summary as summary_module
 
-    cal = summary_module.customer_summary(transactions, calibration_end, time_unit,
+    known = transactions if lines_as_of is None else lines_as_of(calibration_end)
+    cal = summary_module.customer_summary(known, calibration_end, time_unit,
                                           merge_same_day=merge_same_day)
+    cal_now = cal if lines_as_of is None else summary_module.customer_summary(
+        transactions, calibration_end, time_unit, merge_same_day=merge_same_day)
     end = summary_module.analysis_end(transactions) if holdout_end in (None, "") else \
         pd.Timestamp(holdout_end).normalize()
     start = cal.attrs["calibration_end"]
@@ -778,7 +785,8 @@ def calibration_holdout(
     full = summary_module.customer_summary(transactions, end, time_unit,
                                            merge_same_day=merge_same_day)
     count = "purchase_days" if merge_same_day else "invoices"
-    after = full[count].reindex(cal.index).fillna(0) - cal[count]
+    after = (full[count] - cal_now[count].reindex(full.index).fillna(0)).reindex(
+        cal.index).fillna(0)
     out = cal.assign(holdout_purchases=after.astype(int),
                      holdout_duration=(end - start).days / summary_module._unit_days(time_unit))
     out.attrs.update(cal.attrs, holdout_end=end)
