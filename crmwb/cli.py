@@ -1,7 +1,9 @@
-"""The ``crmwb`` command line: generate data and run the notebooks.
+"""The ``crmwb`` command line: generate data, prepare it and run the notebooks.
 
-``crmwb data generate`` writes the synthetic data set; ``crmwb run`` executes
-the notebooks with papermill and writes ``reports/``.
+``crmwb data generate`` writes the synthetic data set; ``crmwb prepare`` reads,
+cleans and identifies a data set once into ``data/prepared/NAME``
+(:mod:`crmwb.prepared`); ``crmwb run`` prepares (or reuses) it, executes the
+notebooks with papermill and writes ``reports/``.
 """
 
 from __future__ import annotations
@@ -43,11 +45,38 @@ def _run(args: argparse.Namespace) -> int:
     try:
         params = load_params(args.params)
         results = run_notebooks(params, out_dir=args.out, only=args.only,
-                                show_code=args.show_code, notebooks_dir=args.notebooks)
+                                show_code=args.show_code, notebooks_dir=args.notebooks,
+                                jobs=args.jobs)
     except ParameterError as e:
         print(f"crmwb run: refused before any notebook started: {e}", file=sys.stderr)
         return 2
     return 0 if all(r.status == "ok" for r in results) else 1
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from crmwb import prepared
+    from crmwb.report import (
+        PREPARATION,
+        ParameterError,
+        check_params,
+        discover_notebooks,
+        load_params,
+    )
+
+    try:
+        params = load_params(args.params)
+        # the file may hold the notebooks' keys too: they are checked, and left to them
+        checked = check_params(params, discover_notebooks(args.notebooks))[PREPARATION]
+        folder = checked.pop("prepared", None)
+        out = Path(args.out).expanduser().resolve() if args.out else folder
+        if args.force:
+            prepared.prepare(checked, out)
+        else:
+            prepared.ensure(checked, out)
+    except (ParameterError, ValueError, OSError) as e:
+        print(f"crmwb prepare: refused: {e}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +106,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run only these notebooks (00, overview or 00_overview)")
     run.add_argument("--show-code", action="store_true", help="keep code in the HTML reports")
     run.add_argument("--notebooks", help=f"notebooks folder (default {config.NOTEBOOKS_DIR})")
+    run.add_argument("--jobs", type=int, metavar="N",
+                     help="notebooks run at a time (default: the cores, at most 4)")
     run.set_defaults(func=_run)
+
+    prep = sub.add_parser(
+        "prepare", help="read, validate, clean and identify the data once, for every notebook")
+    prep.add_argument("--params", help="YAML file of parameters (the same file as for run)")
+    prep.add_argument("--out", help="prepared folder (default data/prepared/NAME, or the "
+                      "file's `prepared`)")
+    prep.add_argument("--force", action="store_true",
+                      help="prepare again even when the folder matches its manifest")
+    prep.add_argument("--notebooks", help=argparse.SUPPRESS)
+    prep.set_defaults(func=_prepare)
     return parser
 
 

@@ -452,18 +452,28 @@ def ensure(
     folder = Path(out_dir).expanduser().resolve() if out_dir else default_folder(params)
     why = differences(folder, params)
     if not why:
-        wanted = _engine_settings(settings(params))
-        manifest = read_manifest(folder)
-        if manifest.get("engine") != wanted:
-            manifest["engine"] = wanted
-            tmp = folder / f".{MANIFEST}.tmp"
-            tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
-            io.replace_file(tmp, folder / MANIFEST)
+        record_engine(folder, params)
         log(f"reusing the prepared data in {folder} (same sources, parameters and crmwb "
             "version)")
         return folder, True
     log(f"preparing again ({'; '.join(why)})")
     return prepare(params, folder, log), False
+
+
+def record_engine(path: str | Path, params: dict | None = None) -> None:
+    """Record the engine settings of ``params`` (defaults for those not given) in the
+    manifest at ``path``, where :func:`open` finds them; the data is untouched."""
+    folder = Path(path)
+    manifest = read_manifest(folder)
+    wanted = _engine_settings({k: v for k, v in (params or {}).items()
+                               if k in ENGINE_PARAMETERS})
+    if manifest.get("engine") == wanted:
+        return
+    manifest["engine"] = wanted
+    tmp = folder / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=str),
+                   encoding="utf-8")
+    io.replace_file(tmp, folder / MANIFEST)
 
 
 @dataclass

@@ -20,10 +20,13 @@ import datetime as dt
 import html
 import json
 import math
+import multiprocessing
+import os
 import re
 import shutil
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,14 +164,14 @@ a list or a map; found tuple
 
 
 def _is_path_parameter(name: str) -> bool:
-    return name.endswith(PATH_SUFFIXES) or name.startswith("out_")
+    return name.endswith(PATH_SUFFIXES) or name.startswith("out_") or name == "prepared"
 
 
 def resolve_paths(params: dict, base: str | Path) -> dict:
     """``params`` with relative path parameters made absolute against ``base``.
 
-    Path parameters are those named ``*_dir``, ``*_path``, ``*_file`` or
-    ``out_*``; empty values stay empty and ``~`` is expanded.
+    Path parameters are those named ``*_dir``, ``*_path``, ``*_file``,
+    ``out_*`` and ``prepared``; empty values stay empty and ``~`` is expanded.
 
     >>> resolve_paths({"data_dir": "shop", "lang": "en", "out_dir": ""}, "/home/ana")
     {'data_dir': '/home/ana/shop', 'lang': 'en', 'out_dir': ''}
@@ -257,17 +260,27 @@ def check_params(params: dict, notebooks: list[Path], out_dir: str | Path | None
         type, missing data paths, an output folder among the inputs, a bad
         column mapping or language.
     """
+    from crmwb import prepared
+
     declared = {nb: notebook_parameters(nb) for nb in notebooks}
-    known = set().union(*declared.values()) if declared else set()
-    unknown = sorted(set(params) - known)
+    # one parameters file serves the whole workbench: a key that any notebook of the folder
+    # or the preparation takes is accepted, whichever notebooks are selected
+    everyone = set(prepared.PARAMETERS)
+    for nb in discover_notebooks(notebooks[0].parent) if notebooks else []:
+        everyone |= set(declared[nb] if nb in declared else notebook_parameters(nb))
+    unknown = sorted(set(params) - everyone)
     if unknown:
         raise ParameterError(
-            f"unknown parameter(s) {unknown}; the selected notebooks take: "
-            f"{', '.join(sorted(known)) or '(none)'}"
+            f"unknown parameter(s) {unknown}; the notebooks and the preparation take: "
+            f"{', '.join(sorted(everyone)) or '(none)'}"
         )
     params = resolve_paths({k: plain_value(v, k) for k, v in params.items()},
                            base if base is not None else Path.cwd())
     for name in list(params):
+        if name in prepared.PARAMETERS:
+            p = prepared.PARAMETERS[name]
+            params[name] = _check_declared(name, params[name], {
+                "inferred_type_name": p.kind, "default": p.default})
         for nb in notebooks:
             if name in declared[nb]:
                 params[name] = _check_declared(name, params[name], declared[nb][name])
@@ -280,6 +293,8 @@ def check_params(params: dict, notebooks: list[Path], out_dir: str | Path | None
         raise ParameterError(f"lang: unknown language {lang!r}; available: {', '.join(LANGUAGES)}")
     inputs = {}
     for name, value in params.items():
+        if name == "prepared" and value and any(k in params for k in prepared.DATA_PARAMETERS):
+            continue  # prepared from the sources given, into this folder
         if (_is_path_parameter(name) and not name.startswith("out")
                 and name not in CREATED_PATHS and value):
             if not Path(value).exists():
@@ -296,7 +311,47 @@ def check_params(params: dict, notebooks: list[Path], out_dir: str | Path | None
                 raise ParameterError(f"{e} ({source_name})") from None
     if params.get("column_mapping"):
         _check_mapping(params)
-    return {nb: {k: v for k, v in params.items() if k in declared[nb]} for nb in notebooks}
+    per_notebook = {nb: {k: v for k, v in params.items() if k in declared[nb]}
+                    for nb in notebooks}
+    per_notebook[PREPARATION] = {k: v for k, v in params.items()
+                                 if k in prepared.PARAMETERS or k == "prepared"}
+    return per_notebook
+
+
+#: The key of :func:`check_params`' result holding the preparation's parameters.
+PREPARATION = Path("crmwb prepare")
+
+
+def prepare_for_run(params: dict, log: Callable[[str], None] = print) -> Path:
+    """The prepared dataset the notebooks of a run open, prepared first when needed.
+
+    ``params`` are the run's (checked) parameters. With ``prepared`` alone, that
+    folder is used as it is; with sources (``data_dir``, ``transactions_path``
+    and how to read and clean them) or none at all, the prepared dataset for
+    them (in ``prepared`` when given, else ``data/prepared/NAME``) is reused
+    when its manifest matches and prepared again otherwise, saying which.
+
+    Raises
+    ------
+    ParameterError
+        When ``prepared`` is not a prepared dataset, or the sources cannot be
+        prepared (the reader's message names the file, the column and the
+        parameter that fixes it).
+    """
+    from crmwb import prepared
+
+    folder = params.get("prepared") or None
+    source = {k: v for k, v in params.items() if k in prepared.PARAMETERS}
+    try:
+        if folder and not any(k in params for k in prepared.DATA_PARAMETERS):
+            prepared.read_manifest(folder)
+            log(f"using the prepared data in {folder}")
+            prepared.record_engine(folder, source)
+            return Path(folder)
+        path, _ = prepared.ensure(source, folder, log=log)
+        return path
+    except (ValueError, OSError) as e:
+        raise ParameterError(f"preparation failed: {e}") from None
 
 
 def _check_mapping(params: dict) -> None:
@@ -406,6 +461,43 @@ def _failure(err: Exception, executed: Path) -> tuple[str, int | None]:
             f"{evalue[0] if evalue else ''}"), cell
 
 
+def default_jobs() -> int:
+    """Notebooks run at a time by default: the number of cores, at most 4."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = False,
+                 lang: str = "en") -> NotebookResult:
+    """Execute one notebook with papermill and export its HTML report.
+
+    A failure is caught and described (which cell, what error); the partly
+    executed notebook is kept. Runs in a worker process under ``--jobs``.
+    """
+    name = nb.stem
+    out_nb = out_dir / f"{name}.ipynb"
+    started = time.perf_counter()
+    error, cell, status = None, None, "ok"
+    try:
+        # the other languages' cells are left out before the notebook runs
+        source = i18n.keep_language(nbformat.read(nb, as_version=4), lang)
+        papermill.execute_notebook(
+            source, str(out_nb), parameters=nb_params, kernel_name="python3",
+            progress_bar=False, cwd=str(nb.parent),
+        )
+    except Exception as err:  # a failing notebook must not stop the run
+        error, cell = _failure(err, out_nb)
+        status = "failed"
+    seconds = time.perf_counter() - started
+    html_path = None
+    if out_nb.exists():
+        try:
+            html_path = export_html(out_nb, out_dir / f"{name}.html", show_code, lang)
+        except Exception as err:
+            status, error = "failed", error or f"HTML export failed: {err}"
+    return NotebookResult(name, status, seconds, nb_params, out_nb if out_nb.exists()
+                          else None, html_path, error, cell)
+
+
 def run_notebooks(
     params: dict | None = None,
     out_dir: str | Path | None = None,
@@ -413,14 +505,16 @@ def run_notebooks(
     show_code: bool = False,
     notebooks_dir: str | Path | None = None,
     log: Callable[[str], None] = print,
+    jobs: int | None = None,
 ) -> list[NotebookResult]:
-    """Execute the notebooks in order and write their reports.
+    """Prepare the data once, then execute the notebooks and write their reports.
 
     Parameters
     ----------
     params : dict, optional
-        Parameter values (see :func:`load_params`); each notebook receives
-        those it declares.
+        Parameter values (see :func:`load_params`): one file for the whole
+        workbench. Each notebook receives those it declares; the preparation
+        those of :data:`crmwb.prepared.PARAMETERS`.
     out_dir : str or Path, optional
         Reports folder; ``reports/`` in the project.
     only : list of str, optional
@@ -431,16 +525,21 @@ def run_notebooks(
         Where the notebooks are; ``notebooks/`` in the project.
     log : callable
         Receives progress lines.
+    jobs : int, optional
+        Notebooks run at a time, each in its own kernel; :func:`default_jobs`
+        when omitted. The index lists them in notebook order whatever order
+        they finish in.
 
     Returns
     -------
     list of NotebookResult
-        One per notebook, in run order; ``index.html`` is written too.
+        One per notebook, in notebook order; ``index.html`` is written too.
 
     Raises
     ------
     ParameterError
-        Before any notebook starts, when the parameters are refused.
+        Before any notebook starts, when the parameters are refused or the
+        preparation fails.
     """
     params = dict(params or {})
     out_dir = Path(out_dir).expanduser().resolve() if out_dir else config.REPORTS_DIR
@@ -448,51 +547,57 @@ def run_notebooks(
     if not notebooks:
         raise ParameterError(f"no notebooks to run in {notebooks_dir or config.NOTEBOOKS_DIR}")
     per_notebook = check_params(params, notebooks, out_dir=out_dir)
-    params = {k: v for nb_params in per_notebook.values() for k, v in nb_params.items()}
-    out_dir.mkdir(parents=True, exist_ok=True)
+    preparation = per_notebook.pop(PREPARATION)
     lang = params.get("lang", "en")
-    results = []
-    for i, nb in enumerate(notebooks, 1):
-        name = nb.stem
-        nb_params = per_notebook[nb]
-        out_nb = out_dir / f"{name}.ipynb"
-        log(f"[{i}/{len(notebooks)}] {name} ...")
+    if any("prepared" in notebook_parameters(nb) for nb in notebooks):
         started = time.perf_counter()
-        error, cell, status = None, None, "ok"
-        try:
-            # the other languages' cells are left out before the notebook runs
-            source = i18n.keep_language(nbformat.read(nb, as_version=4), lang)
-            papermill.execute_notebook(
-                source, str(out_nb), parameters=nb_params, kernel_name="python3",
-                progress_bar=False, cwd=str(nb.parent),
-            )
-        except Exception as err:  # a failing notebook must not stop the run
-            error, cell = _failure(err, out_nb)
-            status = "failed"
-        seconds = time.perf_counter() - started
-        html_path = None
-        if out_nb.exists():
-            try:
-                html_path = export_html(out_nb, out_dir / f"{name}.html", show_code, lang)
-            except Exception as err:
-                status, error = "failed", error or f"HTML export failed: {err}"
-        result = NotebookResult(name, status, seconds, nb_params, out_nb if out_nb.exists()
-                                else None, html_path, error, cell)
-        results.append(result)
-        if status == "ok":
-            log(f"    ok ({seconds:.1f} s)")
+        folder = prepare_for_run(preparation, log)
+        log(f"    prepared data ready ({time.perf_counter() - started:.1f} s)")
+        for nb in notebooks:
+            if "prepared" in notebook_parameters(nb):
+                per_notebook[nb]["prepared"] = str(folder)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = max(1, min(jobs or default_jobs(), len(notebooks)))
+    results: dict[Path, NotebookResult] = {}
+
+    def done(result: NotebookResult) -> None:
+        if result.status == "ok":
+            log(f"    {result.name} ok ({result.seconds:.1f} s)")
         else:
-            log(f"    FAILED ({seconds:.1f} s): {name}.ipynb {error}")
-    write_index(results, out_dir, lang)
-    failed = [r for r in results if r.status != "ok"]
+            log(f"    {result.name} FAILED ({result.seconds:.1f} s): {result.name}.ipynb "
+                f"{result.error}")
+
+    if jobs == 1:
+        for i, nb in enumerate(notebooks, 1):
+            log(f"[{i}/{len(notebooks)}] {nb.stem} ...")
+            results[nb] = run_notebook(nb, per_notebook[nb], out_dir, show_code, lang)
+            done(results[nb])
+    else:
+        log(f"running {len(notebooks)} notebooks, {jobs} at a time: "
+            f"{', '.join(nb.stem for nb in notebooks)}")
+        context = multiprocessing.get_context("spawn")  # no forked engine threads
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = {pool.submit(run_notebook, nb, per_notebook[nb], out_dir, show_code,
+                                   lang): nb for nb in notebooks}
+            for future in as_completed(futures):
+                nb = futures[future]
+                try:
+                    results[nb] = future.result()
+                except Exception as err:  # the worker itself died
+                    results[nb] = NotebookResult(nb.stem, "failed", 0.0, per_notebook[nb],
+                                                 error=f"{type(err).__name__}: {err}")
+                done(results[nb])
+    ordered = [results[nb] for nb in notebooks]
+    write_index(ordered, out_dir, lang)
+    failed = [r for r in ordered if r.status != "ok"]
     if failed:
-        log(f"{len(failed)} of {len(results)} notebook(s) failed:")
+        log(f"{len(failed)} of {len(ordered)} notebook(s) failed:")
         for r in failed:
             kept = f"; partly executed notebook kept at {r.notebook}" if r.notebook else ""
             log(f"  {r.name}.ipynb: {r.error}{kept}")
     else:
-        log(f"all {len(results)} notebook(s) ran; reports in {out_dir}")
-    return results
+        log(f"all {len(ordered)} notebook(s) ran; reports in {out_dir}")
+    return ordered
 
 
 def write_index(results: list[NotebookResult], out_dir: Path, lang: str = "en") -> Path:
