@@ -32,6 +32,22 @@ LABELS: dict[str, dict[str, str]] = {
         "leads": "Leads (prospects)",
         "suspects": "Suspects",
         "catalogue": "Catalogue",
+        "cancellation_matches": "Cancellations matched to purchases",
+        "duplicates": "Duplicate copies",
+        "non_product": "Non-product lines",
+        "cancelled_purchases": "Purchases cancelled in full",
+        "anonymous": "Lines without a customer",
+        "customer_records": "Customer records",
+        "crosswalk": "Ids and master ids",
+        "identity_matches": "Records found to be one person",
+        "subscriptions": "Subscriptions",
+        "cleaning_log": "Cleaning log",
+        "quality_summary": "Data quality: summary",
+        "quality_completeness": "Data quality: completeness",
+        "quality_validity": "Data quality: validity",
+        "quality_months": "Data quality: months",
+        "quality_customer_completeness": "Data quality: customer records",
+        "raw_sample": "First raw lines",
         "table": "Table",
         "rows": "Rows",
         "columns": "Columns",
@@ -467,6 +483,22 @@ LABELS: dict[str, dict[str, str]] = {
         "leads": "سرنخ‌ها (مشتریان احتمالی)",
         "suspects": "مظنونین",
         "catalogue": "کاتالوگ",
+        "cancellation_matches": "ابطال‌های جفت‌شده با خریدها",
+        "duplicates": "نسخه‌های تکراری",
+        "non_product": "سطرهای غیرکالایی",
+        "cancelled_purchases": "خریدهای کاملاً ابطال‌شده",
+        "anonymous": "سطرهای بی‌مشتری",
+        "customer_records": "سوابق مشتری",
+        "crosswalk": "شناسه‌ها و شناسه‌های اصلی",
+        "identity_matches": "سوابقی که یک نفرند",
+        "subscriptions": "اشتراک‌ها",
+        "cleaning_log": "گزارش کار پاک‌سازی",
+        "quality_summary": "کیفیت داده: خلاصه",
+        "quality_completeness": "کیفیت داده: کامل بودن",
+        "quality_validity": "کیفیت داده: اعتبار",
+        "quality_months": "کیفیت داده: ماه‌ها",
+        "quality_customer_completeness": "کیفیت داده: سوابق مشتری",
+        "raw_sample": "نخستین سطرهای خام",
         "table": "جدول",
         "rows": "سطرها",
         "columns": "ستون‌ها",
@@ -906,6 +938,10 @@ SENTENCES: dict[str, dict[str, str]] = {
             "into another."
         ),
         "s01_review": "{groups:,} people have three or more records: listed for review.",
+        "s01_prepared": (
+            "Prepared from {files:,} source file(s) ({size:,.1f} MB, {lines:,} lines) on "
+            "{created} UTC; the manifest lists each file with its SHA-256."
+        ),
         "s01_no_records": (
             "No customer records (names, emails, phones) to match: each customer id is one "
             "customer."
@@ -1094,6 +1130,10 @@ SENTENCES: dict[str, dict[str, str]] = {
             "سابقه‌ای دیگر ادغام شد."
         ),
         "s01_review": "{groups:,} نفر سه سابقه یا بیشتر دارند: برای بازبینی فهرست شده‌اند.",
+        "s01_prepared": (
+            "آماده‌شده از {files:,} پروندهٔ منبع ({size:,.1f} مگابایت، {lines:,} سطر) در "
+            "{created} به وقت جهانی؛ فهرست (manifest) هر پرونده را با چکیدهٔ SHA-256 آن نام می‌برد."
+        ),
         "s01_no_records": (
             "سابقهٔ مشتری (نام، ایمیل، تلفن) برای تطبیق نیست: هر شناسهٔ مشتری یک مشتری است."
         ),

@@ -570,6 +570,23 @@ class PreparedData:
                                       self.cleaning_log["sentence_values"])]
         return log
 
+    def contents(self) -> pd.DataFrame:
+        """Every table of the folder with its rows (from the manifest), in the folder's order:
+        the lines, what was set aside, identities, customer-level tables, reports."""
+        rows = self.manifest["rows"]
+        order = ["lines", "cancellations", "cancellation_matches", *SET_ASIDE,
+                 "customers", "customer_records", "crosswalk", "identity_matches",
+                 *CUSTOMER_TABLES, "catalogue", "cleaning_log"]
+        names = [n for n in order if n in rows] + sorted(
+            n for n in rows if n not in order and n != "raw_sample")
+        return pd.DataFrame({"rows": [rows[n] for n in names]},
+                            index=pd.Index(names, name="table"))
+
+    def present(self) -> list[str]:
+        """Names of the tables to analyse: ``lines`` and the customer-level tables it has."""
+        names = ["lines", "customers", *CUSTOMER_TABLES, "catalogue"]
+        return [n for n in names if n == "lines" or getattr(self, n) is not None]
+
     @property
     def is_default(self) -> bool:
         """Whether this is the bundled synthetic shop."""
