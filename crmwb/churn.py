@@ -246,7 +246,9 @@ def model_pipelines(seed: int = 0, calibrate: bool = True) -> dict[str, Pipeline
 
     Each is a Pipeline: a ColumnTransformer (median imputation with missing
     indicators and scaling for numbers; one-hot for text), then the classifier,
-    wrapped in sigmoid calibration over 3 folds when ``calibrate``.
+    wrapped in sigmoid calibration over 3 folds when ``calibrate`` (the classifier refitted
+    on all rows, the sigmoid on its out-of-fold scores). Gradient boosting stops early
+    when a held-out tenth of the rows stops improving.
     """
     models = {
         "logistic regression": Pipeline([
@@ -255,12 +257,18 @@ def model_pipelines(seed: int = 0, calibrate: bool = True) -> dict[str, Pipeline
         ]),
         "gradient boosting": Pipeline([
             ("features", _preprocessor(scale=False)),
+            # boosting stops when 10% of the training rows held out stop improving
             ("model", HistGradientBoostingClassifier(random_state=seed, max_iter=200,
-                                                     learning_rate=0.05)),
+                                                     learning_rate=0.05, early_stopping=True,
+                                                     validation_fraction=0.1,
+                                                     n_iter_no_change=10)),
         ]),
     }
     if calibrate:
-        models = {k: CalibratedClassifierCV(m, method="sigmoid", cv=3) for k, m in models.items()}
+        # one model fitted on every row, its sigmoid fitted on 3-fold out-of-fold scores:
+        # a third of the prediction time of an ensemble of the three fold models
+        models = {k: CalibratedClassifierCV(m, method="sigmoid", cv=3, ensemble=False)
+                  for k, m in models.items()}
     return models
 
 

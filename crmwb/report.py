@@ -167,6 +167,12 @@ def _is_path_parameter(name: str) -> bool:
     return name.endswith(PATH_SUFFIXES) or name.startswith("out_") or name == "prepared"
 
 
+def _is_output(name: str) -> bool:
+    """An output parameter: ``out_...`` (``out_dir``, ``out_table_dir``, ``out_contact_list``);
+    not ``outlier_threshold``."""
+    return name.startswith("out_")
+
+
 def resolve_paths(params: dict, base: str | Path) -> dict:
     """``params`` with relative path parameters made absolute against ``base``.
 
@@ -295,12 +301,12 @@ def check_params(params: dict, notebooks: list[Path], out_dir: str | Path | None
     for name, value in params.items():
         if name == "prepared" and value and any(k in params for k in prepared.DATA_PARAMETERS):
             continue  # prepared from the sources given, into this folder
-        if (_is_path_parameter(name) and not name.startswith("out")
+        if (_is_path_parameter(name) and not _is_output(name)
                 and name not in CREATED_PATHS and value):
             if not Path(value).exists():
                 raise ParameterError(f"{name}: data path not found: {value}")
             inputs[name] = value
-    outputs = {k: v for k, v in params.items() if k.startswith("out") and v}
+    outputs = {k: v for k, v in params.items() if _is_output(k) and v}
     if out_dir is not None:
         outputs["--out"] = str(out_dir)
     for name, target in outputs.items():
@@ -466,13 +472,25 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+#: Environment variables that size the thread pools of OpenMP and BLAS (scikit-learn's
+#: gradient boosting, k-means, numpy): kernels running side by side share the cores.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = False,
-                 lang: str = "en") -> NotebookResult:
+                 lang: str = "en", threads: int | None = None) -> NotebookResult:
     """Execute one notebook with papermill and export its HTML report.
 
     A failure is caught and described (which cell, what error); the partly
-    executed notebook is kept. Runs in a worker process under ``--jobs``.
+    executed notebook is kept. Runs in a worker process under ``--jobs``, where
+    ``threads`` caps the kernel's OpenMP and BLAS threads (unless the caller's
+    environment sets them): OpenMP pools that together ask for more threads than
+    there are cores wait on each other, and two gradient-boosting kernels on two
+    cores were measured 35 times slower than one.
     """
+    if threads:
+        for variable in THREAD_VARIABLES:
+            os.environ.setdefault(variable, str(threads))
     name = nb.stem
     out_nb = out_dir / f"{name}.ipynb"
     started = time.perf_counter()
@@ -573,12 +591,16 @@ def run_notebooks(
             results[nb] = run_notebook(nb, per_notebook[nb], out_dir, show_code, lang)
             done(results[nb])
     else:
+        # the longest first (by the last run's times), so that no long one starts last
+        last = _last_times(out_dir)
+        order = sorted(notebooks, key=lambda nb: -last.get(nb.stem, 0.0))
         log(f"running {len(notebooks)} notebooks, {jobs} at a time: "
-            f"{', '.join(nb.stem for nb in notebooks)}")
+            f"{', '.join(nb.stem for nb in order)}")
         context = multiprocessing.get_context("spawn")  # no forked engine threads
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            threads = max(1, (os.cpu_count() or 1) // jobs)
             futures = {pool.submit(run_notebook, nb, per_notebook[nb], out_dir, show_code,
-                                   lang): nb for nb in notebooks}
+                                   lang, threads): nb for nb in order}
             for future in as_completed(futures):
                 nb = futures[future]
                 try:
@@ -588,6 +610,7 @@ def run_notebooks(
                                                  error=f"{type(err).__name__}: {err}")
                 done(results[nb])
     ordered = [results[nb] for nb in notebooks]
+    _record_times(out_dir, ordered)
     write_index(ordered, out_dir, lang)
     failed = [r for r in ordered if r.status != "ok"]
     if failed:
@@ -598,6 +621,23 @@ def run_notebooks(
     else:
         log(f"all {len(ordered)} notebook(s) ran; reports in {out_dir}")
     return ordered
+
+
+#: Each notebook's run time in the last run, kept in the reports folder.
+TIMES_FILE = ".crmwb-times.json"
+
+
+def _last_times(out_dir: Path) -> dict[str, float]:
+    try:
+        times = json.loads((out_dir / TIMES_FILE).read_text(encoding="utf-8"))
+        return {str(k): float(v) for k, v in times.items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _record_times(out_dir: Path, results: list[NotebookResult]) -> None:
+    times = {**_last_times(out_dir), **{r.name: round(r.seconds, 1) for r in results}}
+    io.write_text(out_dir / TIMES_FILE, json.dumps(times, indent=1, sort_keys=True))
 
 
 def write_index(results: list[NotebookResult], out_dir: Path, lang: str = "en") -> Path:

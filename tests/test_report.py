@@ -3,7 +3,7 @@ import json
 import nbformat as nbf
 import pytest
 
-from crmwb import cli, report
+from crmwb import cli, prepared, report
 from crmwb.report import ParameterError
 
 
@@ -124,10 +124,15 @@ def test_overview_runs_on_an_analysts_own_file_with_a_column_mapping(tmp_path, c
     params.write_text(
         f"transactions_path: {path}\n"
         "column_mapping:\n  Invoice: invoice_id\n  Customer ID: customer_id\n"
-        "  InvoiceDate: date\n  Price: unit_price\n")
+        "  InvoiceDate: date\n  Price: unit_price\n"
+        "prepared: prepared/export\n")  # beside the parameters file
     out = tmp_path / "reports"
     rc = cli.main(["run", "--params", str(params), "--out", str(out), "--only", "overview"])
     assert rc == 0
+    data = prepared.open(tmp_path / "prepared" / "export")
+    assert data.manifest["accounts"]["lines_in"] == len(export)
+    assert data.manifest["parameters"]["column_mapping"]["Customer ID"] == "customer_id"
+    clean = data.lines.to_pandas()
     executed = nbf.read(out / "00_overview.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
-    assert f"{len(export):,} lines on {export['Invoice'].nunique():,} invoices" in printed
+    assert f"{len(clean):,} lines on {clean['invoice_id'].nunique():,} invoices" in printed

@@ -1,0 +1,143 @@
+"""The runner prepares once, reuses, takes one parameters file for every notebook, runs in
+parallel (issue 18, points 3 and 4)."""
+
+import json
+
+import nbformat as nbf
+import pandas as pd
+import pytest
+from test_report import notebook
+
+from crmwb import cli, prepared, report
+from crmwb.report import ParameterError
+
+PREPARED = 'prepared: str = ""  # a prepared dataset\nlang: str = "en"  # language'
+
+
+def shop(folder):
+    folder.mkdir(parents=True)
+    pd.DataFrame({"invoice_id": ["1", "2", "3"], "customer_id": [1, 1, 2],
+                  "date": pd.to_datetime(["2024-01-02", "2024-02-03", "2024-02-05"]),
+                  "product_id": ["A", "B", "A"], "quantity": [1, 2, 3],
+                  "unit_price": [2.0, 3.0, 4.0]}).to_parquet(folder / "transactions.parquet")
+    return folder
+
+
+def printed(path):
+    nb = nbf.read(path, as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+@pytest.fixture
+def analyses(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook(folder / "01_lines.ipynb",
+             "import crmwb.prepared\nd = crmwb.prepared.open(prepared)\n"
+             "print('lines', d.lines.count().execute(), 'engine', d.manifest['engine']['engine'])",
+             params=PREPARED)
+    notebook(folder / "02_clusters.ipynb", "print('k', n_clusters)",
+             params=PREPARED + "\nn_clusters: int = 4  # clusters")
+    notebook(folder / "03_table.ipynb", "print('table', out_table_dir)",
+             params='out_table_dir: str = ""  # where')
+    return folder
+
+
+def test_the_runner_prepares_once_then_reuses_and_every_notebook_opens_it(analyses, tmp_path):
+    data = shop(tmp_path / "shop")
+    params = {"data_dir": str(data), "prepared": str(tmp_path / "prepared")}
+    logged = []
+    results = report.run_notebooks(params, out_dir=tmp_path / "r", notebooks_dir=analyses,
+                                   log=logged.append, jobs=1)
+    assert [r.status for r in results] == ["ok"] * 3
+    assert any("preparing again" in line for line in logged)
+    assert "lines 3 engine duckdb" in printed(tmp_path / "r" / "01_lines.ipynb")
+    assert results[0].parameters["prepared"] == str(tmp_path / "prepared")
+    assert "prepared" not in results[2].parameters  # 03 does not take it
+    before = (tmp_path / "prepared" / "lines.parquet").stat().st_mtime_ns
+    logged.clear()
+    report.run_notebooks(params, out_dir=tmp_path / "r", notebooks_dir=analyses,
+                         log=logged.append, only=["01"])
+    assert any(line.startswith("reusing the prepared data") for line in logged)
+    assert (tmp_path / "prepared" / "lines.parquet").stat().st_mtime_ns == before
+    # a parameter that shapes the data prepares again, and says why
+    logged.clear()
+    report.run_notebooks({**params, "outlier_threshold": 3.0}, out_dir=tmp_path / "r",
+                         notebooks_dir=analyses, log=logged.append, only=["01"])
+    assert any("parameters changed: outlier_threshold" in line for line in logged)
+
+
+def test_one_parameters_file_serves_every_notebook_with_only(analyses, tmp_path, capsys):
+    file = tmp_path / "all.yaml"
+    file.write_text(f"data_dir: {shop(tmp_path / 'shop')}\nprepared: prepared\n"
+                    "n_clusters: 6\nout_table_dir: tables\nduckdb_memory_limit: 1GB\n")
+    rc = cli.main(["run", "--params", str(file), "--notebooks", str(analyses), "--only", "01",
+                   "--out", str(tmp_path / "r")])
+    assert rc == 0, capsys.readouterr().err
+    assert not (tmp_path / "r" / "02_clusters.ipynb").exists()
+    manifest = json.loads((tmp_path / "prepared" / "manifest.json").read_text())
+    assert manifest["engine"]["duckdb_memory_limit"] == "1GB"
+    file.write_text(file.read_text() + "n_clusterz: 5\n")
+    rc = cli.main(["run", "--params", str(file), "--notebooks", str(analyses), "--only", "01",
+                   "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "unknown parameter(s) ['n_clusterz']" in err
+
+
+@pytest.mark.parametrize("name, value", [("outlier_threshold", "high"), ("keep_anonymous", 3),
+                                         ("column_mapping", ["a"]), ("spark_config", "x")])
+def test_preparation_parameters_are_checked_against_their_declared_type(analyses, name, value):
+    with pytest.raises(ParameterError, match=f"{name}: expected"):
+        report.check_params({name: value}, report.discover_notebooks(analyses))
+
+
+def test_data_that_cannot_be_prepared_is_refused_before_any_notebook(analyses, tmp_path,
+                                                                    capsys):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "transactions.csv").write_text(
+        "invoice_id,customer_id,date,product_id,quantity,unit_price\n"
+        "1,7,2024-01-02,A,1,2.5\n2,7,yesterday,A,1,2.5\n")
+    file = tmp_path / "p.yaml"
+    file.write_text(f"data_dir: {bad}\nprepared: {tmp_path / 'prep'}\n")
+    out = tmp_path / "r2"
+    rc = cli.main(["run", "--params", str(file), "--notebooks", str(analyses),
+                   "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "preparation failed" in err and "date" in err and "yesterday" in err
+    assert not (out / "01_lines.ipynb").exists() and not (tmp_path / "prep").exists()
+
+
+def test_parallel_runs_keep_the_index_in_notebook_order(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook(folder / "00_slow.ipynb", "import time\ntime.sleep(8)\nprint('slow')")
+    notebook(folder / "01_quick.ipynb", "print('quick')")
+    notebook(folder / "02_broken.ipynb", "raise ValueError('planted')")
+    logged = []
+    results = report.run_notebooks(notebooks_dir=folder, out_dir=tmp_path / "r", jobs=2,
+                                   log=logged.append)
+    assert [r.name for r in results] == ["00_slow", "01_quick", "02_broken"]
+    assert [r.status for r in results] == ["ok", "ok", "failed"]
+    assert "ValueError: planted" in results[2].error
+    finished = [line.split()[0] for line in logged if line.startswith("    ")]
+    assert finished.index("01_quick") < finished.index("00_slow")  # ran side by side
+    index = (tmp_path / "r" / "index.html").read_text()
+    assert index.index("00_slow") < index.index("01_quick") < index.index("02_broken")
+    times = json.loads((tmp_path / "r" / ".crmwb-times.json").read_text())
+    assert times["00_slow"] >= 8
+
+
+def test_crmwb_prepare_writes_reuses_and_forces(tmp_path, capsys):
+    file = tmp_path / "p.yaml"
+    file.write_text(f"data_dir: {shop(tmp_path / 'shop')}\nlang: fa\n")
+    out = tmp_path / "prepared"
+    assert cli.main(["prepare", "--params", str(file), "--out", str(out)]) == 0
+    assert "prepared 3 clean lines of 3" in capsys.readouterr().out
+    assert prepared.open(out).manifest["rows"]["lines"] == 3
+    assert cli.main(["prepare", "--params", str(file), "--out", str(out)]) == 0
+    assert "reusing the prepared data" in capsys.readouterr().out
+    assert cli.main(["prepare", "--params", str(file), "--out", str(out), "--force"]) == 0
+    assert "prepared 3 clean lines" in capsys.readouterr().out
+    assert cli.main(["prepare", "--params", str(file), "--out", str(tmp_path / "shop")]) == 2
+    assert "refused" in capsys.readouterr().err
