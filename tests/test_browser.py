@@ -63,7 +63,7 @@ def sites(tmp_path_factory):
         results = report.run_notebooks({"data_dir": str(root / f"data_{lang}"), "lang": lang,
                                         "persian_digits": lang == "fa",
                                         "out_table_dir": str(root / f"export_{lang}"),
-                                        "out_dir": str(root / f"clean_{lang}")},
+                                        "prepared": str(root / f"prepared_{lang}")},
                                        out_dir=root / f"reports_{lang}", log=lambda line: None)
         assert [r.status for r in results] == ["ok"] * len(results), \
             [(r.name, r.error) for r in results if r.status != "ok"]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from conftest import shared_dataset
 
-from crmwb import cleaning, cli, engine, io
+from crmwb import cleaning, cli, engine, io, prepared
 
 
 def count(t) -> int:
@@ -22,6 +22,8 @@ def count(t) -> int:
 def run_notebook(tmp_path, only: str, params: str) -> str:
     """Run one notebook with a parameters file through the CLI; return what it printed."""
     path = tmp_path / "params.yaml"
+    if "transactions_path" in params:  # prepared beside the test, not in the project's data/
+        params += f"prepared: {tmp_path / 'prepared'}\n"
     path.write_text(params)
     out = tmp_path / "reports"
     assert cli.main(["run", "--params", str(path), "--out", str(out), "--only", only]) == 0
@@ -138,16 +140,16 @@ def test_online_retail_giant_orders_cancelled_the_same_day_are_gone(retail_clean
 
 def test_notebook_01_runs_unchanged_on_online_retail(retail_path, retail_clean, tmp_path):
     _, result = retail_clean
-    out = tmp_path / "clean"
+    out = tmp_path / "prepared"
     params = tmp_path / "retail.yaml"
     params.write_text(f"transactions_path: {retail_path}\npreset: online_retail\n"
-                      f"out_dir: {out}\n")
+                      f"prepared: {out}\n")
     rc = cli.main(["run", "--params", str(params), "--out", str(tmp_path / "reports"),
                    "--only", "01"])
     assert rc == 0
-    written = pd.read_parquet(out / "transactions.parquet")
-    assert len(written) == count(result.lines)
-    log = pd.read_csv(out / "cleaning_log.csv")
+    data = prepared.open(out)
+    assert count(data.lines) == count(result.lines)
+    log = pd.read_parquet(out / "cleaning_log.parquet")[result.log.columns]
     pd.testing.assert_frame_equal(log, result.log, check_dtype=False)
     executed = nbf.read(tmp_path / "reports" / "01_data_cleaning.ipynb", as_version=4)
     printed = "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))

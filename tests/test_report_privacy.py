@@ -27,7 +27,7 @@ def reports(tmp_path_factory):
     try:
         results = report.run_notebooks(
             {"data_dir": str(root / "data"), "pseudonymize": True,
-             "out_table_dir": str(root / "export"), "out_dir": str(root / "clean")},
+             "out_table_dir": str(root / "export"), "prepared": str(root / "prepared")},
             out_dir=root / "reports", log=lambda line: None)
     finally:
         monkey.undo()
