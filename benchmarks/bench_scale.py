@@ -9,7 +9,7 @@ For each size, generated data (about 57 lines per customer, partitioned Parquet,
 and kept under ``--data``) goes through the stages below in a fresh process on embedded
 DuckDB with ``--memory-limit`` (DuckDB spills to disk beyond it):
 
-read+clean     clean lines written to Parquet (what notebook 01 does)
+read+clean     clean lines written to Parquet (the heart of crmwb prepare)
 summary        the customer summary over the clean lines
 clv            BG/NBD and Gamma-Gamma fits and each customer's CLV
 churn          churn risk (a model fitted at one horizon before the end, scored at the end)
@@ -20,11 +20,12 @@ table          the customer table (all of the above and segments, offers), writt
 Prints each stage's seconds and the process's peak memory after it, then how time grows
 with size (the exponent b of time ~ lines^b between the smallest and the largest size).
 
-Then, end to end, ``crmwb run --params <file>`` executes the notebooks named by
-``--notebooks`` (default 01 03 04 07: cleaning, CLV, churn, customer table) on the same
-data, with the parameters file written beside the results and printed; the peak memory
-reported is that of the whole process tree (the runner and the notebook's kernel), sampled
-every half second. ``--notebooks`` with no names skips this part.
+Then, end to end, ``crmwb prepare --params <file>`` prepares the data once and
+``crmwb run --params <file>`` executes the notebooks named by ``--notebooks`` (default: every
+notebook, ``--jobs`` at a time) on it, with the parameters file written beside the results and
+printed. Printed: the preparation's time, each notebook's time, the run's wall time and the
+peak memory of each command's whole process tree (the runner and the notebooks' kernels),
+sampled every half second. ``--notebooks`` with no names skips this part.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import resource
 import subprocess
 import sys
@@ -102,23 +104,18 @@ def run_stages(folder: Path, memory_limit: str, out: Path) -> dict:
     return {"lines": n_lines, "customers": customers, "seconds": times, "peak_gib": peaks}
 
 
-def write_params(folder: Path, out: Path, memory_limit: str, notebooks: list[str]) -> Path:
-    """The end-to-end run's parameters file: the data, DuckDB's limit, outputs in ``out``
-    (only the parameters the chosen notebooks take: the runner refuses others)."""
-    from crmwb import report
-
+def write_params(folder: Path, out: Path, memory_limit: str) -> Path:
+    """The end-to-end run's parameters file: the data, DuckDB's limit, the prepared folder and
+    the outputs in ``out``. One file for the preparation and every notebook."""
     params = {
         "data_dir": str(folder),
         "duckdb_memory_limit": memory_limit,
         "duckdb_temp_dir": str(out / "spill"),
-        "out_dir": str(out / "clean"),
+        "prepared": str(out / "prepared"),
         "out_contact_list": str(out / "contact_list.csv"),
         "out_table_dir": str(out / "export"),
         "n_clusters": 4,
     }
-    chosen = report.select_notebooks(report.discover_notebooks(), notebooks)
-    taken = {name for nb in chosen for name in report.notebook_parameters(nb)}
-    params = {k: v for k, v in params.items() if k in taken}
     path = out / "params.yaml"
     path.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in params.items()))
     return path
@@ -135,40 +132,57 @@ def tree_rss(proc) -> int:
     return total
 
 
-def run_end_to_end(folder: Path, out: Path, memory_limit: str, notebooks: list[str]) -> dict:
-    """``crmwb run`` on ``folder``: seconds and peak memory (GiB) of each notebook."""
+def watched_run(cmd: list[str]) -> tuple[str, float, float, int]:
+    """Run ``cmd``; its output, seconds, and the peak resident memory (GiB) of its process
+    tree (the runner and every kernel), sampled every half second."""
     import psutil
 
-    params = write_params(folder, out, memory_limit, notebooks)
-    print(f"  crmwb run --params {params} --only {' '.join(notebooks)}", flush=True)
-    cmd = [sys.executable, "-m", "crmwb", "run", "--params", str(params), "--out",
-           str(out / "reports"), "--only", *notebooks]
+    started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     watched = psutil.Process(proc.pid)
-    current, peaks, seconds, status = [None], {}, {}, {}
+    peak = [0]
     done = threading.Event()
 
     def sample():
         while not done.wait(0.5):
-            if current[0]:
-                peaks[current[0]] = max(peaks.get(current[0], 0), tree_rss(watched))
+            peak[0] = max(peak[0], tree_rss(watched))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
+    lines = []
     for line in proc.stdout:
-        text = line.strip()
-        if text.startswith("[") and text.endswith("..."):
-            current[0] = text.split("] ", 1)[1].rstrip(". ")
-        elif current[0] and text.startswith(("ok (", "FAILED (")):
-            status[current[0]] = text.split(" ", 1)[0]
-            seconds[current[0]] = float(text.split("(", 1)[1].split(" s)", 1)[0])
-            if status[current[0]] != "ok":
-                print(f"    {text}", flush=True)
+        lines.append(line)
+        if " ok (" in line or "FAILED" in line or line.startswith(("prepar", "running")):
+            print(f"    {line.strip()[:160]}", flush=True)
     proc.wait()
     done.set()
     sampler.join()
-    return {"status": status, "seconds": seconds,
-            "peak_gib": {k: v / 2**30 for k, v in peaks.items()}, "returncode": proc.returncode}
+    return "".join(lines), time.perf_counter() - started, peak[0] / 2**30, proc.returncode
+
+
+def run_end_to_end(folder: Path, out: Path, memory_limit: str, notebooks: list[str],
+                   jobs: int | None) -> dict:
+    """``crmwb prepare`` then ``crmwb run`` on ``folder``: seconds of the preparation and
+    of each notebook, and the peak memory of each command's process tree."""
+    params = write_params(folder, out, memory_limit)
+    print(f"  crmwb prepare --params {params}", flush=True)
+    _, prep_s, prep_peak, rc = watched_run(
+        [sys.executable, "-m", "crmwb", "prepare", "--params", str(params)])
+    if rc:
+        return {"prepare": prep_s, "returncode": rc}
+    cmd = [sys.executable, "-m", "crmwb", "run", "--params", str(params), "--out",
+           str(out / "reports")]
+    if notebooks:
+        cmd += ["--only", *notebooks]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    print(f"  {' '.join(cmd[2:])}", flush=True)
+    text, run_s, run_peak, rc = watched_run(cmd)
+    seconds = {m[1]: float(m[3]) for m in re.finditer(
+        r"^\s+(\d\d_\w+) (ok|FAILED) \(([\d.]+) s\)", text, re.M)}
+    status = {m[1]: m[2] for m in re.finditer(r"^\s+(\d\d_\w+) (ok|FAILED) \(", text, re.M)}
+    return {"prepare": prep_s, "prepare_peak_gib": prep_peak, "run": run_s,
+            "run_peak_gib": run_peak, "seconds": seconds, "status": status, "returncode": rc}
 
 
 def main() -> None:
@@ -177,8 +191,10 @@ def main() -> None:
     parser.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "crmwb_scale"),
                         help="folder for the generated data (kept between runs)")
     parser.add_argument("--memory-limit", default="4GB", help="DuckDB's memory limit")
-    parser.add_argument("--notebooks", nargs="*", default=["01", "03", "04", "07"],
-                        help="notebooks run end to end by crmwb run on each size's data")
+    parser.add_argument("--notebooks", nargs="*", default=None,
+                        help="notebooks run end to end by crmwb run on each size's data "
+                        "(default: every notebook; none: skip the end-to-end run)")
+    parser.add_argument("--jobs", type=int, help="crmwb run's --jobs (its default when omitted)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     root = Path(args.data)
@@ -194,12 +210,18 @@ def main() -> None:
         print(f"data for ~{lines:,.0f} lines: {folder} ({time.perf_counter() - started:.0f} s)",
               flush=True)
         e2e = {}
-        if args.notebooks:
+        if args.notebooks is None or args.notebooks:
             with tempfile.TemporaryDirectory(dir=root) as out:
-                e2e = run_end_to_end(folder, Path(out), args.memory_limit, args.notebooks)
-            for name, seconds in e2e["seconds"].items():
-                print(f"  {name:<20} {seconds:8.1f} s   peak {e2e['peak_gib'].get(name, 0):5.2f} "
-                      f"GiB   {e2e['status'][name]}", flush=True)
+                e2e = run_end_to_end(folder, Path(out), args.memory_limit, args.notebooks,
+                                     args.jobs)
+            print(f"  {'crmwb prepare':<20} {e2e['prepare']:8.1f} s   peak "
+                  f"{e2e.get('prepare_peak_gib', 0):5.2f} GiB", flush=True)
+            for name, seconds in e2e.get("seconds", {}).items():
+                print(f"  {name:<20} {seconds:8.1f} s   {e2e['status'][name]}", flush=True)
+            if "run" in e2e:
+                print(f"  {'crmwb run (wall)':<20} {e2e['run']:8.1f} s   peak "
+                      f"{e2e['run_peak_gib']:5.2f} GiB (runner and kernels)", flush=True)
+                print(f"  {'in all':<20} {e2e['prepare'] + e2e['run']:8.1f} s", flush=True)
         out = subprocess.run([sys.executable, __file__, "--one", str(folder), "--data",
                               str(root), "--memory-limit", args.memory_limit],
                              capture_output=True, text=True)

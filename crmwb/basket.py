@@ -108,12 +108,27 @@ def encode(baskets) -> pd.DataFrame:
         pd.SparseDtype(bool, False))
 
 
-def item_frequencies(baskets) -> pd.DataFrame:
-    """Baskets containing each item and its support, most frequent first."""
-    counts = Counter(i for b in _as_baskets(baskets) for i in set(b))
-    n = len(_as_baskets(baskets))
-    out = pd.DataFrame({"baskets": pd.Series(counts)}).sort_values("baskets", ascending=False)
-    out["support"] = out["baskets"] / n
+def item_frequencies(baskets, level: str = "product_id") -> pd.DataFrame:
+    """Baskets containing each item and its support, most frequent first (ties by item).
+
+    ``baskets`` are lists, a basket table, or transaction lines as an Ibis table:
+    then invoices are counted per item (at ``level``) in the engine, DuckDB or
+    Spark, and only one row per item comes back.
+    """
+    if isinstance(baskets, ir.Table):
+        t = baskets.filter((baskets.quantity > 0) & baskets[level].notnull())
+        t = t.mutate(_item=t[level].cast("string"))
+        counts = engine.to_pandas(t.group_by("_item").agg(baskets=t.invoice_id.nunique()))
+        n = int(t.invoice_id.nunique().execute())
+        counts = pd.Series(counts["baskets"].to_numpy(dtype=np.int64),
+                           index=counts["_item"].astype(str).to_numpy())
+    else:
+        listed = _as_baskets(baskets)
+        counts = pd.Series(Counter(i for b in listed for i in set(b)), dtype=np.int64)
+        n = len(listed)
+    out = pd.DataFrame({"baskets": counts})
+    out = out.iloc[np.lexsort((out.index.to_numpy(dtype=str), -out["baskets"].to_numpy()))]
+    out["support"] = out["baskets"] / max(n, 1)
     out.index.name = "item"
     return out
 

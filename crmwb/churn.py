@@ -397,7 +397,7 @@ def time_split(x_train: pd.DataFrame, y_train, x_test: pd.DataFrame, y_test,
 
 
 def churn_risk(transactions, as_of, horizon_days: int = 90, active_days: int = 365,
-               model: str = "logistic regression", seed: int = 0,
+               model: str = "logistic regression", seed: int = 0, lines_as_of=None,
                **feature_tables) -> pd.Series:
     """Each active customer's probability of churning in the ``horizon_days`` after ``as_of``.
 
@@ -418,6 +418,9 @@ def churn_risk(transactions, as_of, horizon_days: int = 90, active_days: int = 3
         A key of :func:`model_pipelines`.
     seed : int
         Random seed of the model.
+    lines_as_of : callable, optional
+        The lines as known at a date (:meth:`crmwb.prepared.PreparedData.lines_as_of`),
+        for the features at both dates (:func:`churn_dataset`).
     **feature_tables
         ``customers``, ``contacts``, ``surveys``, ``returns`` for :func:`churn_features`.
 
@@ -430,14 +433,17 @@ def churn_risk(transactions, as_of, horizon_days: int = 90, active_days: int = 3
     if model not in pipelines:
         raise ValueError(f"unknown churn model {model!r}; expected one of {list(pipelines)}")
     as_of = _day(as_of)
-    x_train, y_train = churn_dataset(transactions, as_of - pd.Timedelta(days=horizon_days),
-                                     horizon_days, active_days, **feature_tables)
+    # what was known at as_of: the features at the earlier cutoff, and who came back by as_of
+    known = transactions if lines_as_of is None else lines_as_of(as_of)
+    x_train, y_train = churn_dataset(known, as_of - pd.Timedelta(days=horizon_days),
+                                     horizon_days, active_days, lines_as_of=lines_as_of,
+                                     **feature_tables)
     if y_train.nunique() < 2:
         raise ValueError(f"cannot learn churn at {as_of - pd.Timedelta(days=horizon_days):%Y-%m-%d}"
                          f": all {len(y_train):,} active customers "
                          f"{'churned' if y_train.all() else 'stayed'}; choose another as_of")
     fitted = pipelines[model].fit(_prepare(x_train), y_train)
-    x_now = churn_features(transactions, as_of, active_days=active_days, **feature_tables)
+    x_now = churn_features(known, as_of, active_days=active_days, **feature_tables)
     x_now = _prepare(x_now).reindex(columns=x_train.columns)
     return pd.Series(fitted.predict_proba(x_now)[:, 1], index=x_now.index, name="churn_risk")
 

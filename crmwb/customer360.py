@@ -173,6 +173,7 @@ def customer_table(
     high_risk: float = 0.5,
     show_personal: bool = False,
     seed: int = 0,
+    lines_as_of=None,
 ) -> pd.DataFrame:
     """One row per customer: the four dimensions of the 360° view and the enrichment layer.
 
@@ -208,6 +209,11 @@ def customer_table(
         Include names, emails and phones.
     seed : int
         Seed of the clustering and the churn model.
+    lines_as_of : callable, optional
+        The lines as known at a date (:meth:`crmwb.prepared.PreparedData.lines_as_of`):
+        with an ``as_of`` before the end of the lines, everything is computed from the
+        lines as known then (a purchase cancelled later is still whole), and the churn
+        model's features too.
 
     Returns
     -------
@@ -219,6 +225,8 @@ def customer_table(
         dimension to its columns.
     """
     t = _as_table(lines)
+    if lines_as_of is not None and as_of not in (None, ""):
+        t = _as_table(lines_as_of(as_of))
     summary_w = customer_summary(t, calibration_end=as_of, time_unit="W", returns=returns)
     as_of = summary_w.attrs["calibration_end"]
     rekey = (lambda f: identity.rekey_frame(f, crosswalk)) if crosswalk is not None \
@@ -251,8 +259,9 @@ def customer_table(
     enrich["p_alive"] = purchases.probability_alive(summary_w)
     tables = dict(customers=rekey(customers), contacts=contacts, surveys=surveys, returns=returns)
     try:
-        enrich["churn_risk"] = _quiet(churn.churn_risk, t, as_of, churn_horizon_days,
-                                      active_days, seed=seed, **tables)
+        enrich["churn_risk"] = _quiet(churn.churn_risk, _as_table(lines), as_of,
+                                      churn_horizon_days, active_days, seed=seed,
+                                      lines_as_of=lines_as_of, **tables)
     except ValueError as err:  # too little history to learn churn: say so, leave it empty
         warnings.warn(f"no churn risk: {err}", stacklevel=2)
         enrich["churn_risk"] = np.nan
@@ -293,10 +302,12 @@ def _offers(t: ir.Table, as_of, level: str, min_support: float, min_confidence: 
         if n_baskets > max_baskets:
             share = int(1_000_000 * max_baskets / n_baskets)
             sample = t.filter((t.invoice_id.hash() % 1_000_000).abs() < share)
-    table = basket.basket_table(sample, level=level)
-    rules = basket.mine_rules(t if on_spark else table, min_support, min_confidence, max_len=3,
-                              level=level)
-    popular = basket.item_frequencies(table).index.tolist()[:50]
+    # Spark mines its lines where they are; DuckDB's baskets (a sample beyond max_baskets)
+    # come back as one row per invoice for the local miner
+    baskets = t if on_spark else basket.basket_table(sample, level=level)
+    rules = basket.mine_rules(baskets, min_support, min_confidence, max_len=3, level=level)
+    # the popular items fill: counted per item in the engine, over every basket
+    popular = basket.item_frequencies(t, level=level).index.tolist()[:50]
     # items outside the rules and the fill can neither complete an antecedent nor be offered
     named = sorted({str(i) for col in ("antecedents", "consequents") for s in rules[col]
                     for i in s} | set(map(str, popular)))

@@ -335,6 +335,15 @@ def read_raw(
         raise FileNotFoundError(f"data file not found: {path}")
     con = con if con is not None else engine.connect()
     suffixes = "".join(path.suffixes).lower()
+    text_or_excel = suffixes.endswith((".xlsx", ".xls", ".xlsm")) or (
+        path.is_file() and suffixes.endswith((".csv", ".csv.gz", ".txt", ".txt.gz", ".tsv",
+                                              ".tsv.gz")))
+    if text_or_excel and con.name != "duckdb":
+        raise ValueError(
+            f"{path}: text and Excel exports are read and checked by DuckDB (their grammar is "
+            f"DuckDB SQL), not on {con.name}: prepare them once with `crmwb prepare` (or "
+            "crmwb.prepared.prepare), then open the prepared Parquet on Spark with "
+            'crmwb.prepared.open(path, engine="spark")')
     if suffixes.endswith((".xlsx", ".xls", ".xlsm")):
         return _read_excel(path, sheet, con, header)
     if path.is_file() and suffixes.endswith((".csv", ".csv.gz", ".txt", ".txt.gz", ".tsv",

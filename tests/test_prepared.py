@@ -208,3 +208,27 @@ def test_calibration_summary_is_what_was_known_at_its_end(small):
                                     lines_as_of=data.lines_as_of)
     assert split["revenue"].to_dict() == {1: 50.0, 2: 12.0, 3: 10.0}
     assert split["holdout_purchases"].to_dict() == {1: 0, 2: 0, 3: 1}
+
+
+def test_churn_risk_as_of_a_date_is_what_a_shop_ending_that_day_would_compute(
+        tmp_path, crm_data, shop_prepared):
+    """The lines as known at a date equal the lines of the same shop whose export ended on
+    that day: churn risk at that date is the same either way."""
+    as_of = pd.Timestamp("2025-06-30")
+    tx = crm_data.transactions
+    ended = write_folder(tmp_path / "ended", tx[tx["date"] < as_of + pd.Timedelta(days=1)], **{
+        k: v for k, v in crm_data.tables.items() if k != "transactions"})
+    short = prepared.open(prepared.prepare({"data_dir": str(ended)}, tmp_path / "p",
+                                           log=lambda line: None))
+
+    def risk(data, lines, lines_as_of=None):
+        return churn.churn_risk(lines, as_of, 90, 365, seed=1, lines_as_of=lines_as_of,
+                                customers=data.customers, contacts=data.contacts,
+                                surveys=data.surveys, returns=data.cancellations_as_of(as_of))
+
+    want = risk(short, short.lines, short.lines_as_of)  # its own training cutoff as known
+    got = risk(shop_prepared, shop_prepared.lines, shop_prepared.lines_as_of)
+    pd.testing.assert_series_equal(got, want)
+    # cleaned over the whole history, the same date sees later cancellations
+    leaked = risk(shop_prepared, shop_prepared.lines)
+    assert not leaked.index.equals(want.index) or not np.allclose(leaked, want)

@@ -113,3 +113,44 @@ def test_spark_fpgrowth_finds_mlxtends_itemsets(both):
     assert list(rules.columns) == list(reference_rules.columns)
     assert set(zip(rules["antecedents"], rules["consequents"])) == \
         set(zip(reference_rules["antecedents"], reference_rules["consequents"]))
+
+
+@pytest.fixture(scope="module")
+def prepared_both(tmp_path_factory):
+    from crmwb import prepared
+
+    folder = tmp_path_factory.mktemp("spark_prep") / "data"
+    make_crm_data(300, seed=12).write(folder)
+    out = prepared.prepare({"data_dir": str(folder)}, folder.parent / "prepared",
+                           log=lambda line: None)
+    return {"duckdb": prepared.open(out, engine="duckdb"),
+            "spark": prepared.open(out, engine="spark")}
+
+
+def test_a_prepared_dataset_opens_on_spark_with_the_same_lines(prepared_both):
+    duck, spark = prepared_both["duckdb"], prepared_both["spark"]
+    assert engine.backend_name(spark.lines) == "pyspark"
+    for view in (lambda d: d.lines, lambda d: d.lines_as_of("2024-09-30")):
+        a = engine.to_pandas(view(duck)).sort_values("line_id", ignore_index=True)
+        b = engine.to_pandas(view(spark)).sort_values("line_id", ignore_index=True)
+        same_frame(a, b)
+    a = summary.customer_summary(duck.lines_as_of("2024-09-30"), "2024-09-30")
+    b = summary.customer_summary(spark.lines_as_of("2024-09-30"), "2024-09-30")
+    same_frame(a, b)
+
+
+def test_item_frequencies_are_counted_on_spark(prepared_both):
+    a = basket.item_frequencies(prepared_both["duckdb"].lines)
+    b = basket.item_frequencies(prepared_both["spark"].lines)
+    pd.testing.assert_frame_equal(a, b)
+    listed = basket.item_frequencies(basket.basket_table(prepared_both["duckdb"].lines))
+    pd.testing.assert_frame_equal(a, listed)
+
+
+def test_text_exports_are_refused_on_spark_naming_crmwb_prepare(tmp_path, both):
+    path = tmp_path / "lines.csv"
+    path.write_text("invoice_id,customer_id,date,product_id,quantity,unit_price\n"
+                    "1,7,2024-01-02,A,1,2.5\n")
+    spark_con = both["spark"][0].transactions._find_backend()
+    with pytest.raises(ValueError, match="crmwb prepare"):
+        io.read_transactions(path, con=spark_con)
