@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -62,14 +63,17 @@ def read_baskets(path: str | Path, sep: str = ",", encoding: str = "utf-8") -> l
     return baskets
 
 
-def basket_table(transactions, level: str = "product_id",
-                 catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per invoice: ``invoice_id``, ``customer_id``, ``date`` and its ``items``.
+def item_lines(transactions, level: str = "product_id",
+               catalogue: pd.DataFrame | None = None) -> ir.Table:
+    """The purchase lines as items, in the engine: ``invoice_id``, ``customer_id``, ``date``
+    and ``item`` (the ``level`` column as text).
 
     ``level`` is the column naming the items: ``product_id``, ``description``,
     ``category`` or any other column of the lines, or of the ``catalogue``
     (joined on ``product_id``, e.g. ``product_type``). Lines with a
-    non-positive quantity (returns) are left out.
+    non-positive quantity (returns) or no item are left out. The result stays
+    on the lines' engine (DuckDB or Spark); every function here that takes
+    baskets takes it, with ``level="item"``.
     """
     t = _as_table(transactions)
     if level not in t.columns and catalogue is not None and level in catalogue.columns:
@@ -80,7 +84,18 @@ def basket_table(transactions, level: str = "product_id",
         raise ValueError(f"transactions have no column {level!r} to name items; columns: "
                          f"{list(t.columns)}")
     t = t.filter((t.quantity > 0) & t[level].notnull())
-    t = t.mutate(_item=t[level].cast("string"))
+    keep = [c for c in ("invoice_id", "customer_id", "date") if c in t.columns]
+    return t.select(*keep, item=t[level].cast("string"), quantity=t.quantity)
+
+
+def basket_table(transactions, level: str = "product_id",
+                 catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per invoice: ``invoice_id``, ``customer_id``, ``date`` and its ``items``.
+
+    ``level`` is the column naming the items (see :func:`item_lines`). Lines
+    with a non-positive quantity (returns) are left out.
+    """
+    t = item_lines(transactions, level, catalogue).rename(_item="item")
     # grouped in the engine: one row per invoice comes back, never the lines
     firsts = {c: t[c].min() for c in ("customer_id", "date") if c in t.columns}
     per_invoice = t.group_by("invoice_id").agg(**firsts, items=t._item.collect(distinct=True))
@@ -238,6 +253,7 @@ def _spark_itemsets(lines: ir.Table, min_support: float, max_len: int | None,
     size = found["itemsets"].map(len).to_numpy()
     found = found.iloc[np.lexsort((-found["support"].to_numpy(), size))].reset_index(drop=True)
     found.attrs["n_baskets"] = n
+    found.attrs["miner"] = "Spark MLlib FPGrowth"
     return found
 
 
@@ -265,6 +281,8 @@ def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
         raise ValueError(f"max_len must be at least 1, got {max_len}")
     if isinstance(baskets, ir.Table) and engine.backend_name(baskets) == "pyspark":
         return _spark_itemsets(baskets, min_support, max_len, level)
+    if isinstance(baskets, ir.Table):  # DuckDB: one row per invoice comes back, mined here
+        baskets = basket_table(baskets, level)["items"].tolist()
     matrix, columns = _sparse_onehot(baskets)
     n = matrix.shape[0]
     min_count = max(1, int(np.ceil(min_support * n - 1e-9)))
@@ -287,6 +305,7 @@ def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
                                       max_len=max_len)
     found = found.reset_index(drop=True)
     found.attrs["n_baskets"] = n
+    found.attrs["miner"] = algorithm
     return found
 
 
@@ -335,7 +354,9 @@ def mine_rules(
     itemsets = frequent_itemsets(baskets, min_support, max_len, algorithm, level)
     n = itemsets.attrs.get("n_baskets", 1)
     if len(itemsets) == 0 or itemsets["itemsets"].map(len).max() < 2:
-        return pd.DataFrame(columns=["antecedents", "consequents", *RULE_METRICS])
+        empty = pd.DataFrame(columns=["antecedents", "consequents", *RULE_METRICS])
+        empty.attrs["miner"] = itemsets.attrs.get("miner")
+        return empty
     # confidence is a ratio of two supports: a rule exactly at the threshold can land a
     # rounding error below it, so the threshold is lowered by a hair
     rules = association_rules(itemsets, num_itemsets=n, metric="confidence",
@@ -350,7 +371,9 @@ def mine_rules(
     if prune:
         rules = prune_redundant(rules)
     rules = rules.sort_values(["lift", "confidence"], ascending=False, kind="stable")
-    return rules[["antecedents", "consequents", *RULE_METRICS]].reset_index(drop=True)
+    rules = rules[["antecedents", "consequents", *RULE_METRICS]].reset_index(drop=True)
+    rules.attrs["miner"] = itemsets.attrs.get("miner")  # which miner found the itemsets
+    return rules
 
 
 def prune_redundant(rules: pd.DataFrame) -> pd.DataFrame:
@@ -613,8 +636,30 @@ def next_best_offers(rules: pd.DataFrame, histories: pd.Series | pd.DataFrame,
     return out
 
 
-def hit_rate(table: pd.DataFrame, min_support: float, min_confidence: float, n: int = 5,
-             max_len: int | None = 3, algorithm: str = "eclat", seed: int = 0) -> pd.DataFrame:
+def _held_out(lines: ir.Table, level: str):
+    """The customers' last baskets (as :func:`hit_rate` holds them out) and the other lines,
+    in the engine; the held-out baskets come back one row per customer."""
+    t = lines.filter((lines.quantity > 0) & lines[level].notnull())
+    t = t.mutate(_item=t[level].cast("string"))
+    per = t.group_by("invoice_id").agg(_c=t.customer_id.min(), _d=t.date.min(),
+                                       _k=t._item.nunique())
+    per = per.filter(per._c.notnull())
+    w = ibis.window(group_by=per._c, order_by=[ibis.desc(per._d), ibis.desc(per.invoice_id)])
+    per = per.mutate(_last=ibis.row_number().over(w), _n=per.count().over(
+        ibis.window(group_by=per._c)))
+    held = per.filter((per._last == 0) & (per._n >= 2) & (per._k >= 2)).select(
+        _inv=per.invoice_id, _cust=per._c)
+    baskets = t.inner_join(held, t.invoice_id == held._inv)
+    baskets = engine.to_pandas(baskets.group_by(customer_id="_cust", invoice_id="_inv").agg(
+        items=baskets._item.collect(distinct=True))).sort_values("customer_id", kind="stable")
+    baskets["items"] = baskets["items"].map(sorted)
+    train = lines.anti_join(held, lines.invoice_id == held._inv)
+    return baskets.reset_index(drop=True), train
+
+
+def hit_rate(table, min_support: float, min_confidence: float, n: int = 5,
+             max_len: int | None = 3, algorithm: str = "eclat", seed: int = 0,
+             level: str = "product_id") -> pd.DataFrame:
     """Cross-sell offers judged on each customer's held-out last basket.
 
     Rules are mined on every basket but the customers' last ones. In each last
@@ -624,19 +669,29 @@ def hit_rate(table: pd.DataFrame, min_support: float, min_confidence: float, n: 
     they offer fewer), and score a hit when a hidden item is among them. The
     baseline offers the ``n`` most popular items not in the basket so far.
 
+    ``table`` is a basket table, or transaction lines as an Ibis table (items at
+    ``level``): then the last baskets are found in the engine and the rules are
+    mined where the lines are (Spark: MLlib's FPGrowth); only the held-out
+    baskets, one per customer, come back.
+
     Returns
     -------
     pandas.DataFrame
         ``customers`` evaluated and the hit rate at ``n`` of the rules and of
         the baseline.
     """
-    t = table.dropna(subset=["customer_id"]).sort_values(["customer_id", "date", "invoice_id"])
-    last = t.groupby("customer_id").cumcount(ascending=False) == 0
-    repeat = t.groupby("customer_id")["invoice_id"].transform("size") >= 2
-    held_out = t[last & repeat & (t["items"].map(len) >= 2)]
-    train = table[~table["invoice_id"].isin(held_out["invoice_id"])]
-    rules = mine_rules(train, min_support, min_confidence, max_len=max_len, algorithm=algorithm)
-    popular = item_frequencies(train).index.tolist()
+    if isinstance(table, ir.Table):
+        held_out, train = _held_out(table, level)
+    else:
+        t = table.dropna(subset=["customer_id"]).sort_values(["customer_id", "date",
+                                                               "invoice_id"])
+        last = t.groupby("customer_id").cumcount(ascending=False) == 0
+        repeat = t.groupby("customer_id")["invoice_id"].transform("size") >= 2
+        held_out = t[last & repeat & (t["items"].map(len) >= 2)]
+        train = table[~table["invoice_id"].isin(held_out["invoice_id"])]
+    rules = mine_rules(train, min_support, min_confidence, max_len=max_len, algorithm=algorithm,
+                       level=level)
+    popular = item_frequencies(train, level).index.tolist()
     rng = np.random.default_rng(seed)
     hidden, shown = [], []
     for items in held_out["items"]:
@@ -687,16 +742,38 @@ def upsell(transactions, product: str, n: int = 3, level: str = "product_id",
 
 # --- baskets over time -----------------------------------------------------------------------
 
-def support_by_period(table: pd.DataFrame, itemsets: Iterable[Iterable[str]],
-                      period: str = "weekday") -> pd.DataFrame:
+def _engine_support_by_period(t: ir.Table, itemsets, period: str, level: str) -> pd.DataFrame:
+    t = t.filter((t.quantity > 0) & t[level].notnull())
+    item = t[level].cast("string")
+    itemsets = [sorted(set(map(str, s))) for s in itemsets]
+    aggs = {"_date": t.date.min()}
+    for k, items in enumerate(itemsets):
+        aggs[f"_s{k}"] = ibis.ifelse(item.isin(items), item, ibis.null("string")).nunique()
+    per = t.group_by("invoice_id").agg(**aggs)
+    key = per._date.day_of_week.index() if period == "weekday" else per._date.month()
+    per = per.mutate(_key=key)
+    means = {f"_m{k}": (per[f"_s{k}"] == len(items)).cast("float64").mean()
+             for k, items in enumerate(itemsets)}
+    frame = engine.to_pandas(per.group_by("_key").agg(**means)).sort_values("_key")
+    frame = frame.set_index(frame["_key"].astype(np.int64).rename(period)).drop(columns="_key")
+    frame.columns = [" + ".join(items) for items in itemsets]
+    return frame
+
+
+def support_by_period(table, itemsets: Iterable[Iterable[str]],
+                      period: str = "weekday", level: str = "product_id") -> pd.DataFrame:
     """Support of each itemset (an item, or a rule's items) per weekday or month.
 
     Returns one column per itemset (labelled ``"a + b"``), one row per period
     (weekday 0 = Monday, or month 1-12), values: the share of that period's
-    baskets holding the whole itemset.
+    baskets holding the whole itemset. ``table`` is a basket table, or
+    transaction lines as an Ibis table (items at ``level``, counted in the
+    engine; an invoice's period is that of its first line).
     """
     if period not in ("weekday", "month"):
         raise ValueError("period must be 'weekday' or 'month'")
+    if isinstance(table, ir.Table):
+        return _engine_support_by_period(table, itemsets, period, level)
     dates = pd.to_datetime(table["date"])
     key = dates.dt.dayofweek if period == "weekday" else dates.dt.month
     sets = table["items"].map(set)
@@ -710,8 +787,38 @@ def support_by_period(table: pd.DataFrame, itemsets: Iterable[Iterable[str]],
     return frame
 
 
-def cooccurrence(baskets, top: int = 15) -> pd.DataFrame:
-    """How many baskets hold each pair of the ``top`` most frequent items."""
+def basket_counts(baskets, level: str = "product_id") -> dict[str, float]:
+    """``baskets``, distinct ``items`` and mean ``items_per_basket``; for transaction
+    lines (an Ibis table) counted in the engine, invoices as baskets."""
+    if isinstance(baskets, ir.Table):
+        t = baskets.filter((baskets.quantity > 0) & baskets[level].notnull())
+        per = t.group_by("invoice_id").agg(k=t[level].nunique())
+        row = engine.to_pandas(per.aggregate(n=per.count(), mean=per.k.mean())).iloc[0]
+        items = int(t[level].nunique().execute())
+        return {"baskets": int(row["n"]), "items": items, "items_per_basket": float(row["mean"])}
+    listed = _as_baskets(baskets)
+    return {"baskets": len(listed), "items": len({i for b in listed for i in b}),
+            "items_per_basket": sum(len(set(b)) for b in listed) / max(len(listed), 1)}
+
+
+def _engine_cooccurrence(t: ir.Table, level: str, top: int) -> pd.DataFrame:
+    items = item_frequencies(t, level).index[:top].tolist()
+    t = t.filter((t.quantity > 0) & t[level].cast("string").isin(items))
+    pairs = t.select("invoice_id", item=t[level].cast("string")).distinct()
+    other = pairs.view()
+    joined = pairs.inner_join(other, pairs.invoice_id == other.invoice_id)
+    counts = engine.to_pandas(joined.group_by(a=pairs.item, b=other.item).agg(n=joined.count()))
+    out = counts.pivot(index="a", columns="b", values="n").reindex(index=items, columns=items)
+    out = out.fillna(0).astype(np.int64)
+    out.index.name = out.columns.name = None
+    return out
+
+
+def cooccurrence(baskets, top: int = 15, level: str = "product_id") -> pd.DataFrame:
+    """How many baskets hold each pair of the ``top`` most frequent items (transaction lines
+    as an Ibis table: counted in the engine)."""
+    if isinstance(baskets, ir.Table):
+        return _engine_cooccurrence(baskets, level, top)
     onehot = encode(baskets)
     items = item_frequencies(baskets).index[:top]
     m = onehot[items].sparse.to_coo().tocsc().astype(np.int64)

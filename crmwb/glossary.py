@@ -1048,7 +1048,7 @@ SENTENCES: dict[str, dict[str, str]] = {
             "{baskets:,} baskets of {items:,} distinct items, {per_basket:.1f} items per "
             "basket on average."
         ),
-        "s05_rules": "{rules:,} rules with lift of at least {lift}.",
+        "s05_rules": "{rules:,} rules with lift of at least {lift} (itemsets found by {miner}).",
         "s05_basket": "Basket: {items}",
         "s05_hit_rate": (
             "Offers from the rules name an item of the rest of the basket for {rules:.0%} of "
@@ -1229,7 +1229,7 @@ SENTENCES: dict[str, dict[str, str]] = {
             "{baskets:,} سبد از {items:,} قلم متمایز، به طور میانگین {per_basket:.1f} قلم در "
             "هر سبد."
         ),
-        "s05_rules": "{rules:,} قاعده با لیفت دست‌کم {lift}.",
+        "s05_rules": "{rules:,} قاعده با لیفت دست‌کم {lift} (مجموعه‌اقلام یافته با {miner}).",
         "s05_basket": "سبد: {items}",
         "s05_hit_rate": (
             "پیشنهادهای قواعد برای {rules:.0%} از مشتریان قلمی از بقیهٔ سبد را نام می‌برند، و"
