@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -596,7 +597,10 @@ def run_notebooks(
         order = sorted(notebooks, key=lambda nb: -last.get(nb.stem, 0.0))
         log(f"running {len(notebooks)} notebooks, {jobs} at a time: "
             f"{', '.join(nb.stem for nb in order)}")
-        context = multiprocessing.get_context("spawn")  # no forked engine threads
+        # Linux: workers forked from the runner start at once with its modules imported
+        # (importing nbformat alone takes seconds); they run only papermill and nbconvert,
+        # never the engine. Elsewhere fork is unsafe: fresh interpreters.
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             threads = max(1, (os.cpu_count() or 1) // jobs)
             futures = {pool.submit(run_notebook, nb, per_notebook[nb], out_dir, show_code,
