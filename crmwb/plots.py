@@ -8,11 +8,17 @@ import inspect
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.figure import Figure
 
 from crmwb import i18n
 from crmwb.glossary import glossary
+
+
+def _sns():
+    """seaborn, imported when a figure needs it (it brings scipy.stats: a second per kernel)."""
+    import seaborn
+
+    return seaborn
 
 
 def _localized(plot):
@@ -75,7 +81,7 @@ def order_values(df: pd.DataFrame, lang: str = "en", ax=None):
     t = glossary(lang)
     ax = _axes(ax)
     data = df.assign(customer_type=df["customer_type"].map(t))
-    sns.boxplot(data=data, x="customer_type", y="order_value", ax=ax, showfliers=False)
+    _sns().boxplot(data=data, x="customer_type", y="order_value", ax=ax, showfliers=False)
     ax.set_yscale("log")
     ax.set(title=t("title_order_value_by_type"), xlabel=t("customer_type"),
            ylabel=f"{t('order_value')} ({t('currency')}, log scale)")
@@ -132,7 +138,7 @@ def rf_heatmap(grid: pd.DataFrame, lang: str = "en", ax=None):
     t = glossary(lang)
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.5))
-    sns.heatmap(grid, annot=True, fmt=".0f", cmap="Blues", ax=ax,
+    _sns().heatmap(grid, annot=True, fmt=".0f", cmap="Blues", ax=ax,
                 cbar_kws={"label": t("customers_count")})
     ax.set(title=t("title_rf_heatmap"), xlabel=t("frequency_score"),
            ylabel=t("recency_score"))
@@ -161,7 +167,7 @@ def clusters(summary: pd.DataFrame, labels: pd.Series, lang: str = "en", ax=None
     t = glossary(lang)
     ax = _axes(ax)
     data = summary.assign(cluster=labels)
-    sns.scatterplot(data=data, x="days_since_last_purchase", y="revenue", hue="cluster",
+    _sns().scatterplot(data=data, x="days_since_last_purchase", y="revenue", hue="cluster",
                     s=10, alpha=0.6, ax=ax)
     ax.set_yscale("log")
     ax.set(title=t("title_clusters"), xlabel=t("days_since_last_purchase"),
@@ -177,7 +183,7 @@ def pyramid(levels: pd.DataFrame, lang: str = "en", ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4.5))
     n = len(levels)
-    colours = sns.color_palette("viridis", n)
+    colours = _sns().color_palette("viridis", n)
     for i, (level, row) in enumerate(levels.iterrows()):
         half = 0.5 * (i + 2) / (n + 1)
         ax.barh(i, 2 * half, left=-half, color=colours[i], height=0.9)
@@ -215,7 +221,7 @@ def profitability_matrix(matrix: pd.DataFrame, lang: str = "en", ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 5))
     data = matrix.assign(cell=matrix["cell"].astype(str).map(t))
-    sns.scatterplot(data=data, x="cost_to_serve_ratio", y="net_price_realised", hue="cell",
+    _sns().scatterplot(data=data, x="cost_to_serve_ratio", y="net_price_realised", hue="cell",
                     s=8, alpha=0.5, ax=ax)
     ax.axvline(matrix.attrs["cost_boundary"], color="grey", linestyle="--")
     ax.axhline(matrix.attrs["price_boundary"], color="grey", linestyle="--")
@@ -301,7 +307,7 @@ def p_alive_heatmap(grid: pd.DataFrame, lang: str = "en", ax=None):
     t = glossary(lang)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5))
-    sns.heatmap(grid, annot=True, fmt=".2f", cmap="RdYlGn", vmin=0, vmax=1, ax=ax,
+    _sns().heatmap(grid, annot=True, fmt=".2f", cmap="RdYlGn", vmin=0, vmax=1, ax=ax,
                 cbar_kws={"label": t("p_alive")})
     ax.set(title=t("title_p_alive"), xlabel=t("recency_range"), ylabel=t("repeat_purchases"))
     return ax
@@ -491,7 +497,7 @@ def cooccurrence(matrix: pd.DataFrame, lang: str = "en", ax=None):
     t = glossary(lang)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 7))
-    sns.heatmap(matrix, cmap="Blues", ax=ax, cbar_kws={"label": t("baskets")})
+    _sns().heatmap(matrix, cmap="Blues", ax=ax, cbar_kws={"label": t("baskets")})
     ax.set(title=t("title_cooccurrence"), xlabel="", ylabel="")
     return ax
 
@@ -649,7 +655,7 @@ def cohort_heatmap(table: pd.DataFrame, lang: str = "en", ax=None, max_age: int 
     shown = table.loc[:, :max_age]
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 0.28 * len(shown) + 1.5))
-    sns.heatmap(shown, ax=ax, cmap="Blues", vmin=0, vmax=1, annot=len(shown) <= 30, fmt=".0%",
+    _sns().heatmap(shown, ax=ax, cmap="Blues", vmin=0, vmax=1, annot=len(shown) <= 30, fmt=".0%",
                 annot_kws={"fontsize": 7}, cbar_kws={"label": t("retention_rate")},
                 yticklabels=[_month(m, lang) for m in shown.index])
     ax.set(title=t("title_cohort_retention"), xlabel=t("months_since_acquisition"),
