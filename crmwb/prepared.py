@@ -298,7 +298,12 @@ def prepare(
         mapping=data_values["column_mapping"], preset=data_values["preset"],
         encoding=data_values["encoding"], sheet=data_values["sheet"],
         dayfirst=data_values["dayfirst"], decimal=data_values["decimal"])
-    raw = engine.materialize(data.transactions)
+    # a text or Excel export is parsed through lookups: computed once; Parquet is re-read
+    # cheaply, and a copy of millions of lines would only spill
+    source = Path(data_values["transactions_path"]) if data_values["transactions_path"] else \
+        io.find_table_file(data_values["data_dir"], "transactions")
+    parquet = source.is_dir() or source.name.lower().endswith((".parquet", ".pq"))
+    raw = data.transactions if parquet else engine.materialize(data.transactions)
     cw = matches = None
     if data.customers is not None and len(data.customers):
         matches = identity.match_customers(data.customers, region=data_values["phone_region"])
