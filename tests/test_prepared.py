@@ -52,7 +52,7 @@ def test_a_purchase_cancelled_after_the_cutoff_is_whole_at_the_cutoff(small):
     now = engine.to_pandas(data.lines).set_index("invoice_id")
     assert now["quantity"].to_dict() == {"3": 1, "4": 2}  # 1 and 2 cancelled in full since
     # a day is known to its end: the cancellation of 2024-04-10 counts from that day on
-    assert engine.to_pandas(data.lines_as_of("2024-04-10"))["invoice_id"].tolist() == ["2", "3"]
+    assert sorted(engine.to_pandas(data.lines_as_of("2024-04-10"))["invoice_id"]) == ["2", "3"]
 
 
 def test_each_cancellation_is_linked_to_the_purchase_it_nets_with_its_own_date(small):
