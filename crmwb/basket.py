@@ -132,9 +132,10 @@ def item_frequencies(baskets, level: str = "product_id") -> pd.DataFrame:
     """
     if isinstance(baskets, ir.Table):
         t = baskets.filter((baskets.quantity > 0) & baskets[level].notnull())
-        t = t.mutate(_item=t[level].cast("string"))
-        counts = engine.to_pandas(t.group_by("_item").agg(baskets=t.invoice_id.nunique()))
-        n = int(t.invoice_id.nunique().execute())
+        # distinct pairs, then counts: plain aggregates spill, distinct ones must fit in memory
+        pairs = t.select("invoice_id", _item=t[level].cast("string")).distinct()
+        counts = engine.to_pandas(pairs.group_by("_item").agg(baskets=pairs.count()))
+        n = int(pairs.select("invoice_id").distinct().count().execute())
         counts = pd.Series(counts["baskets"].to_numpy(dtype=np.int64),
                            index=counts["_item"].astype(str).to_numpy())
     else:
@@ -641,8 +642,10 @@ def _held_out(lines: ir.Table, level: str):
     in the engine; the held-out baskets come back one row per customer."""
     t = lines.filter((lines.quantity > 0) & lines[level].notnull())
     t = t.mutate(_item=t[level].cast("string"))
-    per = t.group_by("invoice_id").agg(_c=t.customer_id.min(), _d=t.date.min(),
-                                       _k=t._item.nunique())
+    pairs = t.select("invoice_id", "_item").distinct()
+    k = pairs.group_by(_kinv="invoice_id").agg(_k=pairs.count())
+    per = t.group_by("invoice_id").agg(_c=t.customer_id.min(), _d=t.date.min())
+    per = per.inner_join(k, per.invoice_id == k._kinv).drop("_kinv")
     per = per.filter(per._c.notnull())
     w = ibis.window(group_by=per._c, order_by=[ibis.desc(per._d), ibis.desc(per.invoice_id)])
     per = per.mutate(_last=ibis.row_number().over(w), _n=per.count().over(
@@ -746,10 +749,12 @@ def _engine_support_by_period(t: ir.Table, itemsets, period: str, level: str) ->
     t = t.filter((t.quantity > 0) & t[level].notnull())
     item = t[level].cast("string")
     itemsets = [sorted(set(map(str, s))) for s in itemsets]
-    aggs = {"_date": t.date.min()}
-    for k, items in enumerate(itemsets):
-        aggs[f"_s{k}"] = ibis.ifelse(item.isin(items), item, ibis.null("string")).nunique()
-    per = t.group_by("invoice_id").agg(**aggs)
+    # distinct (invoice, item) pairs: how many of a set's items an invoice holds is a plain sum
+    pairs = t.select("invoice_id", _item=item).distinct()
+    per = pairs.group_by("invoice_id").agg(**{
+        f"_s{k}": pairs._item.isin(items).cast("int64").sum() for k, items in enumerate(itemsets)})
+    dates = t.group_by(_inv=t.invoice_id).agg(_date=t.date.min())
+    per = per.inner_join(dates, per.invoice_id == dates._inv)
     key = per._date.day_of_week.index() if period == "weekday" else per._date.month()
     per = per.mutate(_key=key)
     means = {f"_m{k}": (per[f"_s{k}"] == len(items)).cast("float64").mean()
@@ -792,9 +797,10 @@ def basket_counts(baskets, level: str = "product_id") -> dict[str, float]:
     lines (an Ibis table) counted in the engine, invoices as baskets."""
     if isinstance(baskets, ir.Table):
         t = baskets.filter((baskets.quantity > 0) & baskets[level].notnull())
-        per = t.group_by("invoice_id").agg(k=t[level].nunique())
+        pairs = t.select("invoice_id", _item=t[level]).distinct()  # spillable, unlike nunique
+        per = pairs.group_by("invoice_id").agg(k=pairs.count())
         row = engine.to_pandas(per.aggregate(n=per.count(), mean=per.k.mean())).iloc[0]
-        items = int(t[level].nunique().execute())
+        items = int(pairs.select("_item").distinct().count().execute())
         return {"baskets": int(row["n"]), "items": items, "items_per_basket": float(row["mean"])}
     listed = _as_baskets(baskets)
     return {"baskets": len(listed), "items": len({i for b in listed for i in b}),

@@ -20,7 +20,9 @@ Examples
 
 from __future__ import annotations
 
+import atexit
 import itertools
+import os
 from pathlib import Path
 
 import duckdb
@@ -30,6 +32,14 @@ import ibis.expr.types as ir
 import pandas as pd
 
 _names = itertools.count()
+
+
+def _remove_empty(folder: Path) -> None:
+    """Remove a connection's spill folder at exit when DuckDB has emptied it."""
+    try:
+        folder.rmdir()
+    except OSError:  # absent, or not empty: left as it is
+        pass
 
 
 def connect(
@@ -50,7 +60,10 @@ def connect(
         E.g. ``"4GB"``: DuckDB spills to disk beyond it. DuckDB's default is 80% of RAM.
     temp_directory : str or Path, optional
         Where DuckDB spills; DuckDB's default (``.tmp`` beside the database, or in
-        the working directory for ``":memory:"``) when omitted.
+        the working directory for ``":memory:"``) when omitted. Each connection
+        spills into a folder of its own inside it (``duckdb-<pid>-<n>``): DuckDB
+        names its spill files alike, and two kernels of one run spilling into one
+        folder overwrite each other's files.
 
     Returns
     -------
@@ -62,7 +75,10 @@ def connect(
     if memory_limit is not None:
         config["memory_limit"] = memory_limit
     if temp_directory is not None:
-        config["temp_directory"] = str(temp_directory)
+        Path(temp_directory).mkdir(parents=True, exist_ok=True)
+        own = Path(temp_directory) / f"duckdb-{os.getpid()}-{next(_names)}"
+        config["temp_directory"] = str(own)
+        atexit.register(_remove_empty, own)
     con = ibis.duckdb.connect(str(database), **config)
     try:
         con.raw_sql("SET enable_progress_bar = false")

@@ -304,17 +304,28 @@ def prepare(
         io.find_table_file(data_values["data_dir"], "transactions")
     parquet = source.is_dir() or source.name.lower().endswith((".parquet", ".pq"))
     raw = data.transactions if parquet else engine.materialize(data.transactions)
+    step = [time.perf_counter()]
+
+    def done(what: str) -> None:
+        now = time.perf_counter()
+        log(f"  {what} ({now - step[0]:.1f} s)")
+        step[0] = now
+
+    done("read and checked")
     cw = matches = None
     if data.customers is not None and len(data.customers):
         matches = identity.match_customers(data.customers, region=data_values["phone_region"])
         cw = identity.crosswalk(data.customers, matches)
+        done(f"{len(cw):,} customer records are {cw['master_id'].nunique():,} people")
     report = quality.quality_report(raw, data.customers, cw)
+    done("data-quality report")
     result = cleaning.clean_transactions(
         raw, keep_anonymous=data_values["keep_anonymous"],
         non_product_pattern=cleaning.non_product_pattern(data.preset),
         outlier_threshold=data_values["outlier_threshold"], con=con, crosswalk=cw,
         line_ids=True)
     accounts = result.accounts()
+    done(f"cleaned: {accounts['lines']:,} clean lines of {accounts['lines_in']:,}")
 
     # the purchases as bought, each with what cancellations took back over the whole history
     m = result.matches
@@ -385,6 +396,7 @@ def prepare(
                                                default=str), encoding="utf-8")
 
     io.write_folder(out_dir, fill, overwrite=True, inputs=inputs)
+    done(f"{len(tables)} tables written")
     log(f"prepared {accounts['lines']:,} clean lines of {accounts['lines_in']:,} in "
         f"{time.perf_counter() - started:.1f} s: {out_dir}")
     return out_dir

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -64,4 +66,17 @@ def test_memory_limit_and_spill_folder_reach_duckdb(tmp_path):
         "SELECT name, value FROM duckdb_settings() "
         "WHERE name IN ('memory_limit', 'temp_directory')").fetchall())
     assert settings["memory_limit"] in ("488.2 MiB", "512.0 MB")
-    assert settings["temp_directory"] == str(tmp_path / "spill")
+    assert Path(settings["temp_directory"]).parent == tmp_path / "spill"
+
+
+def test_two_connections_never_spill_into_the_same_files(tmp_path):
+    """Two kernels of one run (or two connections of one process) given one spill folder
+    each spill into a folder of their own: DuckDB names its spill files alike, and a shared
+    folder broke both ("Could not read enough bytes from file")."""
+    folders = set()
+    for _ in range(2):
+        con = engine.connect(memory_limit="64MB", temp_directory=tmp_path / "spill")
+        con.raw_sql("CREATE TEMP TABLE t AS SELECT range AS k, md5(range::VARCHAR) AS v "
+                    "FROM range(2000000) ORDER BY v")
+        folders.add(con.raw_sql("SELECT current_setting('temp_directory')").fetchone()[0])
+    assert len(folders) == 2 and all(Path(f).parent == tmp_path / "spill" for f in folders)
