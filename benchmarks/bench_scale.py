@@ -152,7 +152,7 @@ def watched_run(cmd: list[str]) -> tuple[str, float, float, int]:
     lines = []
     for line in proc.stdout:
         lines.append(line)
-        if " ok (" in line or "FAILED" in line or line.startswith(("prepar", "running")):
+        if " ok (" in line or "FAILED" in line or line.startswith(("prepar", "running", "  ")):
             print(f"    {line.strip()[:160]}", flush=True)
     proc.wait()
     done.set()
