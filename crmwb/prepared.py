@@ -58,6 +58,7 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from crmwb import __version__, config, engine, io
@@ -231,6 +232,9 @@ def _quality_frames(report) -> dict[str, pd.DataFrame]:
     dates = values.map(lambda v: isinstance(v, pd.Timestamp | dt.datetime))
     summary["value_number"] = pd.to_numeric(values.where(~dates), errors="coerce")
     summary["value_date"] = pd.to_datetime(values.where(dates))
+    # counts stay whole numbers when read back (Parquet holds one type per column)
+    summary["value_is_count"] = values.map(
+        lambda v: isinstance(v, int | np.integer) and not isinstance(v, bool))
     frames = {"quality_summary": summary, "quality_completeness": report.completeness,
               "quality_validity": report.validity, "quality_months": report.months}
     if report.customer_completeness is not None:
@@ -575,9 +579,12 @@ class PreparedData:
     def quality_summary(self) -> pd.DataFrame:
         """The data-quality summary: question, measure, value (numbers and dates)."""
         s = self.table("quality_summary")
-        value = s["value_number"].astype(object).where(s["value_number"].notna(),
-                                                      s["value_date"])
-        out = s.drop(columns=["value_number", "value_date"])
+        number = s["value_number"].astype(object)
+        if "value_is_count" in s:
+            counts = s["value_is_count"].fillna(False).astype(bool) & s["value_number"].notna()
+            number[counts] = s.loc[counts, "value_number"].astype(np.int64).to_numpy()
+        value = number.where(s["value_number"].notna(), s["value_date"])
+        out = s.drop(columns=["value_number", "value_date", "value_is_count"], errors="ignore")
         out["value"] = value.where(value.notna(), None)
         return out
 

@@ -232,3 +232,12 @@ def test_churn_risk_as_of_a_date_is_what_a_shop_ending_that_day_would_compute(
     # cleaned over the whole history, the same date sees later cancellations
     leaked = risk(shop_prepared, shop_prepared.lines)
     assert not leaked.index.equals(want.index) or not np.allclose(leaked, want)
+
+
+def test_the_quality_summary_reads_back_with_its_counts_whole_and_its_dates(small):
+    _, data = small
+    summary = data.quality_summary().set_index("measure")["value"]
+    assert summary["customer ids in the lines"] == 3
+    assert isinstance(summary["customer ids in the lines"], int | np.integer)
+    assert summary["first date"] == pd.Timestamp("2024-02-01")
+    assert 0 < summary["share of lines with a customer id"] <= 1
