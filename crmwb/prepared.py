@@ -293,6 +293,9 @@ def prepare(
     inputs = [p for p in (data_values["data_dir"], data_values["transactions_path"]) if p]
     io.check_output_folder(out_dir, inputs, "--out")
     files = source_files(values)
+    # checksums of the files before they are read: a file changed while it is prepared then
+    # makes the dataset stale, never current with data it does not hold
+    sources = _describe_sources(files)
     log(f"preparing {', '.join(inputs)} -> {out_dir}")
     # reading exports is DuckDB's job whatever engine the analyses use
     con = engine.connect(memory_limit=engine_values["duckdb_memory_limit"] or None,
@@ -391,7 +394,7 @@ def prepare(
             "parameters": data_values,
             "engine": engine_values,
             "preset": data.preset,
-            "sources": _describe_sources(files),
+            "sources": sources,
             "rows": counts,
             "accounts": accounts,
             "tables": sorted(tables),
