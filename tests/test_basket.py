@@ -139,6 +139,41 @@ def test_rules_beat_the_most_popular_items_on_last_baskets(shop_baskets):
     assert scores.loc["rules", "hit_rate_at_3"] > scores.loc["most popular", "hit_rate_at_3"]
 
 
+def test_lines_in_duckdb_are_mined_without_a_list_per_basket(crm_data, clean_lines,
+                                                             shop_baskets, monkeypatch):
+    """57M lines make millions of baskets: their item lists must never reach pandas."""
+    from crmwb import engine
+    con = engine.connect()
+    types = crm_data.catalogue[["product_id", "product_type"]]
+    lines = basket.item_lines(engine.open_table(clean_lines, con=con), "product_type", types)
+    expected = {alg: basket.frequent_itemsets(shop_baskets, 0.01, 3, algorithm=alg)
+                for alg in basket.ALGORITHMS}
+    rules = basket.mine_rules(shop_baskets, 0.01, 0.3, max_len=3)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the baskets were brought to pandas as lists")
+
+    monkeypatch.setattr(basket, "basket_table", refuse)
+    monkeypatch.setattr(basket, "_as_baskets", refuse)
+    for alg, reference in expected.items():  # the same itemsets in the same order
+        found = basket.frequent_itemsets(lines, 0.01, 3, algorithm=alg, level="item")
+        pd.testing.assert_frame_equal(found, reference)
+        assert found.attrs["n_baskets"] == len(shop_baskets)
+    pd.testing.assert_frame_equal(basket.mine_rules(lines, 0.01, 0.3, max_len=3, level="item"),
+                                  rules)
+    assert basket.frequent_itemsets(lines, 0.99, level="item").empty
+
+
+def test_hit_rate_judges_a_seeded_sample_of_customers(shop_baskets):
+    everyone = basket.hit_rate(shop_baskets, 0.005, 0.2, n=3, max_customers=None)
+    sample = basket.hit_rate(shop_baskets, 0.005, 0.2, n=3, max_customers=200, seed=1)
+    assert everyone["customers"].iloc[0] > 300 and sample["customers"].iloc[0] == 200
+    assert sample.equals(basket.hit_rate(shop_baskets, 0.005, 0.2, n=3, max_customers=200,
+                                         seed=1))
+    rates = sample["hit_rate_at_3"] - everyone["hit_rate_at_3"]
+    assert rates.abs().max() < 0.12  # a sample of 200 measures within a few points
+
+
 # --- pyfim as an independent reference -------------------------------------------------------
 
 def pyfim_counts(baskets, min_support, min_confidence):
