@@ -132,7 +132,7 @@ def loyalty_types(
     transactions: ir.Table | pd.DataFrame,
     within: str | None = "category",
     min_purchases: int = 4,
-    sequences: bool = True,
+    sequences: bool | int = True,
 ) -> pd.DataFrame:
     """The loyalty type of every customer, from their brand sequences.
 
@@ -150,9 +150,12 @@ def loyalty_types(
         See :func:`brand_sequences`.
     min_purchases : int
         Sequences shorter than this get no type (they cannot show one).
-    sequences : bool
-        Add each customer's chosen sequence as text. It brings every brand of
-        those sequences to pandas: leave it off for millions of lines.
+    sequences : bool or int
+        Add each customer's chosen sequence as text: ``True`` for every
+        customer, a number ``n`` for the first ``n`` customers by id (those a
+        report shows; the others' ``sequence`` is missing), ``False`` for none.
+        ``True`` brings every brand of those sequences to pandas: on millions
+        of lines give a number or ``False``.
 
     Returns
     -------
@@ -169,11 +172,18 @@ def loyalty_types(
     else:
         chosen = stats
     columns = ["loyalty_type", "purchases", "brands"]
-    if sequences:
+    if sequences is not False and sequences is not None:
         keys = [c for c in stats.columns if c in ("customer_id", within)]
-        seq = brand_sequences(transactions, within)[[*keys, "sequence"]]
+        source = transactions
+        if sequences is not True:  # only the first customers' lines are read in the engine
+            if int(sequences) < 0:
+                raise ValueError(f"sequences must be True, False or a count >= 0, got {sequences}")
+            first = sorted(chosen["customer_id"].tolist())[: int(sequences)]
+            t = _as_table(transactions)
+            source = t.filter(t.customer_id.isin(first)) if first else t.limit(0)
+        seq = brand_sequences(source, within)[[*keys, "sequence"]]
         chosen = chosen.merge(seq, on=keys, how="left")
-        chosen["sequence"] = chosen["sequence"].map(" ".join)
+        chosen["sequence"] = chosen["sequence"].map(" ".join, na_action="ignore")
         columns.append("sequence")
     out = chosen.set_index("customer_id")[columns].sort_index()
     if within:

@@ -77,6 +77,11 @@ def test_types_counted_in_the_engine_follow_the_rule_on_the_sequences(within):
     text = types["sequence"].str.split().map(loyalty.loyalty_type)
     assert (text == types["loyalty_type"].astype(str)).all()
     assert "sequence" not in loyalty.loyalty_types(frame, within, 3, sequences=False)
+    # the sequences of the first customers only (a report's head): the others' lines are not read
+    few = loyalty.loyalty_types(frame, within, 3, sequences=5)
+    assert few["sequence"].head(5).tolist() == types["sequence"].head(5).tolist()
+    assert few["sequence"].iloc[5:].isna().all()
+    assert few.drop(columns="sequence").equals(types.drop(columns="sequence"))
 
 
 def test_over_all_lines_and_minimum_length():
