@@ -193,16 +193,43 @@ def net_promoter_score(scores) -> float:
     return float(100 * (np.mean(s >= 9) - np.mean(s <= 6))) if len(s) else np.nan
 
 
+def _score_weights(statistic, values: np.ndarray) -> np.ndarray | None:
+    """Each distinct score's weight when ``statistic`` is a mean of them (CSAT, NPS)."""
+    if statistic is csat:
+        return (values >= 4).astype(float)
+    if statistic is net_promoter_score:
+        return 100 * ((values >= 9).astype(float) - (values <= 6))
+    return None
+
+
 def bootstrap_ci(scores, statistic, level: float = 0.95, seed: int = 0,
                  n_resamples: int = 2000) -> tuple[float, float]:
-    """Percentile bootstrap interval of a statistic of the scores (scipy), seeded."""
+    """Percentile bootstrap interval of a statistic of the scores, seeded.
+
+    For CSAT and NPS, which are means over a few possible scores, a resample is
+    drawn as the counts of each score (multinomial with the sample's shares:
+    the same distribution as drawing the scores one by one), so a million
+    surveys cost no more than a hundred. Other statistics go through scipy's
+    bootstrap, in batches that keep at most about ten million resampled scores
+    in memory at a time.
+    """
     s = np.asarray(scores, dtype=float)
     s = s[~np.isnan(s)]
     if len(s) < 2:
         return (np.nan, np.nan)
+    rng = np.random.default_rng(seed)
+    values, counts = np.unique(s, return_counts=True)
+    weights = _score_weights(statistic, values)
+    if weights is not None:
+        drawn = rng.multinomial(len(s), counts / len(s), size=n_resamples)
+        estimates = drawn @ weights / len(s)
+        tail = 100 * (1 - level) / 2
+        low, high = np.percentile(estimates, [tail, 100 - tail])
+        return float(low), float(high)
     res = stats.bootstrap((s,), lambda x, axis: np.apply_along_axis(statistic, axis, x),
                           confidence_level=level, n_resamples=n_resamples, method="percentile",
-                          random_state=np.random.default_rng(seed), vectorized=True)
+                          random_state=rng, vectorized=True,
+                          batch=max(1, 10_000_000 // len(s)))
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 

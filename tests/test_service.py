@@ -103,6 +103,30 @@ def test_bootstrap_intervals_are_seeded_and_cover_the_estimate():
     assert a[0] < service.net_promoter_score(scores) < a[1]
 
 
+def test_bootstrap_of_many_surveys_keeps_memory_small_and_agrees_with_scipy():
+    import tracemalloc
+
+    from scipy import stats
+    rng = np.random.default_rng(3)
+    scores = rng.choice(np.arange(11), 2_000, p=np.r_[np.full(7, 0.05), 0.1, 0.15, 0.2, 0.2])
+    for statistic in (service.net_promoter_score, service.csat):
+        ours = service.bootstrap_ci(scores, statistic, seed=2)
+        def along(x, axis, f=statistic):
+            return np.apply_along_axis(f, axis, x)
+        ref = stats.bootstrap((scores.astype(float),), along, n_resamples=4000,
+                              method="percentile", vectorized=True,
+                              random_state=np.random.default_rng(5)).confidence_interval
+        spread = ref.high - ref.low
+        assert abs(ours[0] - ref.low) < 0.08 * spread and abs(ours[1] - ref.high) < 0.08 * spread
+    many = np.tile(scores, 100)  # 200,000 surveys: resampling them one by one held 3 GB
+    tracemalloc.start()
+    low, high = service.bootstrap_ci(many, service.net_promoter_score, seed=2)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50 * 2**20
+    assert low < service.net_promoter_score(many) < high and high - low < 1.0
+
+
 def test_two_proportion_test_by_hand():
     r = service.two_proportion_test(60, 400, 40, 400)
     pooled = 100 / 800
