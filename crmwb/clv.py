@@ -769,24 +769,30 @@ def calibration_holdout(
     calibration summary is what was known at ``calibration_end``: a purchase
     cancelled after it is still whole.
     """
+    import ibis
+
+    from crmwb import engine
     from crmwb import summary as summary_module
 
     known = transactions if lines_as_of is None else lines_as_of(calibration_end)
     cal = summary_module.customer_summary(known, calibration_end, time_unit,
                                           merge_same_day=merge_same_day)
-    cal_now = cal if lines_as_of is None else summary_module.customer_summary(
-        transactions, calibration_end, time_unit, merge_same_day=merge_same_day)
     end = summary_module.analysis_end(transactions) if holdout_end in (None, "") else \
         pd.Timestamp(holdout_end).normalize()
     start = cal.attrs["calibration_end"]
     if end <= start:
         raise ValueError(f"holdout_end {end:%Y-%m-%d} must be after calibration_end "
                          f"{start:%Y-%m-%d}")
-    full = summary_module.customer_summary(transactions, end, time_unit,
-                                           merge_same_day=merge_same_day)
-    count = "purchase_days" if merge_same_day else "invoices"
-    after = (full[count] - cal_now[count].reindex(full.index).fillna(0)).reindex(
-        cal.index).fillna(0)
+    # the purchases after the cut, counted in the engine: one row per customer comes back
+    t = summary_module._as_table(transactions)
+    lo, hi = (ibis.literal(d).cast("timestamp") for d in (start + pd.Timedelta(days=1),
+                                                          end + pd.Timedelta(days=1)))
+    held = t.filter(t.customer_id.notnull() & (t.quantity > 0) & (t.date >= lo) & (t.date < hi))
+    key = held.date.truncate("D") if merge_same_day else held.invoice_id
+    held = held.select("customer_id", _k=key).distinct()
+    counts = engine.to_pandas(held.group_by("customer_id").agg(_n=held.count()))
+    after = pd.Series(counts["_n"].to_numpy(), index=counts["customer_id"].to_numpy())
+    after = after.reindex(cal.index).fillna(0)
     out = cal.assign(holdout_purchases=after.astype(int),
                      holdout_duration=(end - start).days / summary_module._unit_days(time_unit))
     out.attrs.update(cal.attrs, holdout_end=end)
@@ -840,6 +846,8 @@ def tracking(
     first purchase (:meth:`expected_repeat_purchases`). Same-day purchases are
     merged, as in the summary.
     """
+    import ibis
+
     from crmwb import summary as summary_module
     from crmwb.engine import to_pandas
 
@@ -847,24 +855,32 @@ def tracking(
     cal_end = pd.Timestamp(calibration_end).normalize()
     end = summary_module.analysis_end(t) if holdout_end in (None, "") else \
         pd.Timestamp(holdout_end).normalize()
-    days = to_pandas(t.filter(t.customer_id.notnull() & t.date.notnull() & (t.quantity > 0))
-                     .select("customer_id", day=t.date.truncate("D")).distinct())
-    days["day"] = pd.to_datetime(days["day"])
-    first = days.groupby("customer_id")["day"].transform("min")
-    cohort = first <= cal_end
-    days, first = days[cohort], first[cohort]
-    repeat_days = days.loc[days["day"] > first, "day"]
-    births = days.groupby("customer_id")["day"].min()
-    start = births.min()
+    # purchase days counted in the engine: per day of repeat purchases and per day of first
+    # purchase (the cohort's births), a few hundred rows whatever the number of customers
+    days = t.filter(t.customer_id.notnull() & t.date.notnull() & (t.quantity > 0)).select(
+        "customer_id", day=t.date.truncate("D")).distinct()
+    days = days.mutate(_first=days.day.min().over(group_by=days.customer_id))
+    days = days.filter(days._first <= ibis.literal(cal_end).cast("timestamp"))
+    repeats = days.filter(days.day > days._first)
+    repeats = to_pandas(repeats.group_by("day").agg(_n=repeats.count()))
+    births = days.filter(days.day == days._first)
+    births = to_pandas(births.group_by("day").agg(_n=births.count())).sort_values("day")
+    repeats = repeats.assign(day=pd.to_datetime(repeats["day"])).sort_values("day")
+    birth_days = pd.to_datetime(births["day"]).to_numpy()
+    start = birth_days.min()
     edges = pd.date_range(start, end + pd.Timedelta(days=1), freq=f"{period_days}D")
     if edges[-1] < end + pd.Timedelta(days=1):
         edges = edges.append(pd.DatetimeIndex([end + pd.Timedelta(days=1)]))
-    observed = np.array([(repeat_days < e).sum() for e in edges[1:]])
+    cumulative = np.concatenate([[0], np.cumsum(repeats["_n"].to_numpy(dtype=np.int64))])
+    observed = cumulative[np.searchsorted(repeats["day"].to_numpy(), edges[1:].to_numpy(),
+                                          side="left")]
     unit = summary_module._unit_days(time_unit)
-    ages = (edges[1:].to_numpy()[:, None] - births.to_numpy()[None, :]) / np.timedelta64(1, "D")
+    ages = (edges[1:].to_numpy()[:, None] - birth_days[None, :]) / np.timedelta64(1, "D")
     # a purchase on a day counts from the start of the next: ages in whole days
     ages = np.maximum(np.floor(ages) - 1, 0) / unit
-    expected = model.expected_repeat_purchases(ages).sum(axis=1)
+    # customers born on one day share their curve: weighted by how many they are
+    expected = (model.expected_repeat_purchases(ages)
+                * births["_n"].to_numpy(dtype=float)[None, :]).sum(axis=1)
     return pd.DataFrame({"period_end": edges[1:] - pd.Timedelta(days=1),
                          "actual": observed, "expected": expected,
                          "holdout": edges[1:] - pd.Timedelta(days=1) > cal_end})
