@@ -711,11 +711,20 @@ class ShiftedBetaGeoModel(_LikelihoodModel):
 
     def _fit_counts(self, t_lost, n_lost, t_kept, n_kept) -> ShiftedBetaGeoModel:
         total = n_lost.sum() + n_kept.sum()
+        t_lost = np.asarray(t_lost, dtype=np.int64)
+        t_kept = np.asarray(t_kept, dtype=np.int64)
+        longest = int(max(t_lost.max(initial=0), t_kept.max(initial=0), 1))
+        j = np.arange(longest, dtype=float)
 
         def value(z):
             a, b = np.exp(z)
-            ll_lost = betaln(a + 1, b + t_lost - 1) - betaln(a, b)
-            ll_kept = betaln(a, b + t_kept) - betaln(a, b)
+            # Fader & Hardie's recursion: S(t) = prod_{j<t} (b + j) / (a + b + j) and
+            # P(T = t) = a / (a + b + t - 1) S(t - 1), summed as logs. Differences of betaln
+            # cancel to nothing when a and b are large (a homogeneous cohort), which made
+            # the likelihood look perfect there and sent the fit to infinity
+            log_s = np.concatenate([[0.0], np.cumsum(np.log1p(-a / (a + b + j)))])
+            ll_lost = -np.log1p((b + t_lost - 1) / a) + log_s[t_lost - 1]
+            ll_kept = log_s[t_kept]
             return -(np.dot(n_lost, ll_lost) + np.dot(n_kept, ll_kept)) / total
 
         def negll(z, h=1e-6):

@@ -103,6 +103,25 @@ def test_sbg_from_censored_durations_matches_the_cohort_fit():
     assert a.params_ == pytest.approx(b.params_, rel=1e-4)
 
 
+def test_sbg_on_a_homogeneous_cohort_tends_to_the_geometric():
+    """A rising hazard (Telco's one-year contracts): the sBG's best fit is the homogeneous
+    limit, alpha and beta running to infinity, where differences of betaln cancel (on Telco
+    to a perfect likelihood of 0 and a survival of 1: test_telco_retention_by_contract).
+    The fit must reach the geometric model with the same churners over the same months."""
+    rng = np.random.default_rng(4)
+    hazard = 0.0001 * np.arange(1, 400)  # rising, and low: a few churners in many months
+    alive = np.cumprod(1 - hazard)
+    lifetimes = 1 + np.searchsorted(-alive, -rng.random(1500))  # first month the draw beats
+    seen = rng.integers(1, 73, 1500)  # months observed before the data's end
+    periods, churned = np.minimum(lifetimes, seen), lifetimes <= seen
+    m = clv.ShiftedBetaGeoModel().fit_durations(periods, churned)
+    assert np.isfinite(m.log_likelihood_) and m.log_likelihood_ < -100
+    # the homogeneous monthly rate with the same churners over the same months at risk
+    p = churned.sum() / periods.sum()
+    assert m.survival(24) == pytest.approx((1 - p) ** 24, abs=0.02)
+    assert m.survival(24) < 0.99
+
+
 def test_derl_is_the_discounted_sum_of_survival():
     m = clv.ShiftedBetaGeoModel().fit([1000, 869, 743, 653, 593, 551, 517, 491])
     d, n = 0.1, 3
