@@ -132,15 +132,21 @@ def customer_summary(
     aggs = dict(
         first_purchase=buys.date.min(),
         last_purchase=buys.date.max(),
-        invoices=buys.invoice_id.nunique(),
         lines=buys.count(),
         quantity=buys.quantity.sum(),
         revenue=value.sum(),
-        products=buys.product_id.nunique(),
     )
-    if "category" in buys.columns:
-        aggs["categories"] = buys.category.nunique()
     per_customer = buys.group_by("customer_id").agg(**aggs)
+    # distinct counts as distinct pairs, then plain counts: on millions of lines three
+    # count(distinct) in one aggregate took half again as long, and plain aggregates spill
+    for name, col in (("invoices", "invoice_id"), ("products", "product_id"),
+                      ("categories", "category")):
+        if col not in buys.columns:
+            continue
+        pairs = buys.filter(buys[col].notnull()).select("customer_id", _v=buys[col]).distinct()
+        counted = pairs.group_by(_c="customer_id").agg(**{name: pairs.count()})
+        per_customer = per_customer.left_join(counted, per_customer.customer_id == counted._c
+                                              ).drop("_c")
 
     # BG/NBD: purchases on one day are one purchase
     days = buys.mutate(day=buys.date.truncate("D"), _v=value).group_by(
@@ -187,8 +193,8 @@ def customer_summary(
     out["monetary_value"] = np.where(out["frequency"] > 0,
                                      out["repeat_spend"] / out["frequency"].clip(lower=1), 0.0)
     for col in ("invoices", "purchase_days", "lines", "products", "categories"):
-        if col in out:
-            out[col] = out[col].astype(int)
+        if col in out:  # a customer without any category (all missing) has none
+            out[col] = out[col].fillna(0).astype(int)
     order = ["first_purchase", "last_purchase", "days_since_last_purchase", "tenure_days",
              "invoices", "purchase_days", "lines", "quantity", "revenue", "average_basket",
              "products", "categories", "returns", "returned_value",
