@@ -88,6 +88,27 @@ def item_lines(transactions, level: str = "product_id",
     return t.select(*keep, item=t[level].cast("string"), quantity=t.quantity)
 
 
+def sample_baskets(lines: ir.Table, max_baskets: int | None = 500_000
+                   ) -> tuple[ir.Table, int]:
+    """At most about ``max_baskets`` of the baskets of item lines (:func:`item_lines`), in the
+    engine, and how many baskets there are in all.
+
+    Every basket when there are no more (or ``max_baskets`` is 0 or None); else the
+    invoices whose id hashes into a fixed share, each whole, the same ones every run.
+    Supports, confidences and lifts from half a million baskets are within a few hundredths
+    of a percentage point of the full count, and every later step reads a sixteenth of the
+    lines of a million customers. On Spark the lines are returned whole: MLlib mines them
+    where they are.
+    """
+    if max_baskets is not None and max_baskets < 0:
+        raise ValueError(f"max_baskets must be positive or 0 (all), got {max_baskets}")
+    n = int(lines.invoice_id.nunique().execute())
+    if not max_baskets or n <= max_baskets or engine.backend_name(lines) == "pyspark":
+        return lines, n
+    share = int(1_000_000 * max_baskets / n)
+    return lines.filter((lines.invoice_id.hash() % 1_000_000).abs() < share), n
+
+
 def basket_table(transactions, level: str = "product_id",
                  catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per invoice: ``invoice_id``, ``customer_id``, ``date`` and its ``items``.

@@ -296,16 +296,10 @@ def _offers(t: ir.Table, as_of, level: str, min_support: float, min_confidence: 
         return pd.DataFrame()
     t = t.filter((t.quantity > 0) & t[level].notnull())
     on_spark = engine.backend_name(t) == "pyspark"  # Spark mines its own lines (FPGrowth)
-    sample = t
-    if max_baskets and not on_spark:
-        n_baskets = int(t.invoice_id.nunique().execute())
-        if n_baskets > max_baskets:
-            share = int(1_000_000 * max_baskets / n_baskets)
-            sample = t.filter((t.invoice_id.hash() % 1_000_000).abs() < share)
-    # Spark mines its lines where they are; DuckDB's baskets (a sample beyond max_baskets)
-    # come back as one row per invoice for the local miner
-    baskets = t if on_spark else basket.basket_table(sample, level=level)
-    rules = basket.mine_rules(baskets, min_support, min_confidence, max_len=3, level=level)
+    # Spark mines its lines where they are; DuckDB's baskets (a fixed sample beyond
+    # max_baskets) are mined from numbered (basket, item) pairs
+    sample = t if on_spark else basket.sample_baskets(t, max_baskets)[0]
+    rules = basket.mine_rules(sample, min_support, min_confidence, max_len=3, level=level)
     # the popular items fill: counted per item in the engine, over every basket
     popular = basket.item_frequencies(t, level=level).index.tolist()[:50]
     # items outside the rules and the fill can neither complete an antecedent nor be offered

@@ -1048,6 +1048,12 @@ SENTENCES: dict[str, dict[str, str]] = {
             "{baskets:,} baskets of {items:,} distinct items, {per_basket:.1f} items per "
             "basket on average."
         ),
+        "plot_sample": "{shown:,} of {total:,} customers shown, drawn at random",
+        "s05_sample": (
+            "The analysis reads a fixed sample of {sample:,} of the {baskets:,} baskets "
+            "(whole invoices, the same every run; max_baskets sets its size): supports and "
+            "lifts are within a few hundredths of a percentage point of the full count."
+        ),
         "s05_rules": "{rules:,} rules with lift of at least {lift} (itemsets found by {miner}).",
         "s05_basket": "Basket: {items}",
         "s05_hit_rate": (
@@ -1228,6 +1234,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         "s05_baskets": (
             "{baskets:,} سبد از {items:,} قلم متمایز، به طور میانگین {per_basket:.1f} قلم در "
             "هر سبد."
+        ),
+        "plot_sample": "{shown:,} از {total:,} مشتری نشان داده شده، به تصادف",
+        "s05_sample": (
+            "تحلیل روی نمونه‌ای ثابت از {sample:,} سبد از {baskets:,} سبد انجام می‌شود "
+            "(فاکتورهای کامل، در هر اجرا همان‌ها؛ اندازه‌اش را max_baskets تعیین می‌کند): "
+            "پشتیبان و لیفت تا چند صدم درصد با شمارش کامل یکی است."
         ),
         "s05_rules": "{rules:,} قاعده با لیفت دست‌کم {lift} (مجموعه‌اقلام یافته با {miner}).",
         "s05_basket": "سبد: {items}",

@@ -166,7 +166,7 @@ def clusters(summary: pd.DataFrame, labels: pd.Series, lang: str = "en", ax=None
     """Customers by days since last purchase and revenue, coloured by cluster."""
     t = glossary(lang)
     ax = _axes(ax)
-    data = summary.assign(cluster=labels)
+    data = _dots(summary.assign(cluster=labels), ax, t)
     _sns().scatterplot(data=data, x="days_since_last_purchase", y="revenue", hue="cluster",
                     s=10, alpha=0.6, ax=ax)
     ax.set_yscale("log")
@@ -174,6 +174,21 @@ def clusters(summary: pd.DataFrame, labels: pd.Series, lang: str = "en", ax=None
            ylabel=f"{t('revenue')} ({t('currency')}, log scale)")
     ax.legend(title=t("cluster"), fontsize="small")
     return ax
+
+
+#: Customers drawn as dots in a scatter plot at most: a million dots take half a minute to
+#: draw and show no more than a random twenty thousand.
+MAX_DOTS = 20_000
+
+
+def _dots(data: pd.DataFrame, ax, t, seed: int = 0) -> pd.DataFrame:
+    """At most :data:`MAX_DOTS` rows of ``data``, drawn with ``seed``; the axes say so."""
+    if len(data) <= MAX_DOTS:
+        return data
+    ax.annotate(t.say("plot_sample", shown=MAX_DOTS, total=len(data)), (0.99, 0.01),
+                xycoords="axes fraction", ha="right", va="bottom", fontsize="x-small",
+                color="grey")
+    return data.sample(MAX_DOTS, random_state=seed)
 
 
 @_localized
@@ -220,7 +235,7 @@ def profitability_matrix(matrix: pd.DataFrame, lang: str = "en", ax=None):
     t = glossary(lang)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 5))
-    data = matrix.assign(cell=matrix["cell"].astype(str).map(t))
+    data = _dots(matrix.assign(cell=matrix["cell"].astype(str).map(t)), ax, t)
     _sns().scatterplot(data=data, x="cost_to_serve_ratio", y="net_price_realised", hue="cell",
                     s=8, alpha=0.5, ax=ax)
     ax.axvline(matrix.attrs["cost_boundary"], color="grey", linestyle="--")

@@ -94,6 +94,17 @@ def test_clusters_are_reproducible_and_named_from_their_profile(shop):
     assert a.profile.index.is_unique
 
 
+def test_elbow_of_a_large_base_is_fitted_on_a_seeded_sample(shop):
+    _, _, _, s = shop
+    full = segmentation.choose_k(s, [3, 5], seed=2, max_customers=None)
+    part = segmentation.choose_k(s, [3, 5], seed=2, max_customers=len(s) // 4)
+    assert part.equals(segmentation.choose_k(s, [3, 5], seed=2, max_customers=len(s) // 4))
+    # inertia is the sample's: about a quarter of the whole base's, the elbow the same shape
+    ratio = part["inertia"] / full["inertia"]
+    assert ratio.between(0.15, 0.35).all()
+    assert (part["inertia"].diff().iloc[1] < 0) and (full["inertia"].diff().iloc[1] < 0)
+
+
 def test_clusters_take_one_hot_customer_columns(shop):
     data, _, _, s = shop
     c = segmentation.cluster_customers(s, k=4, customers=data.customers,
@@ -121,3 +132,20 @@ def test_rf_grid_counts_every_customer(shop):
     assert grid.to_numpy().sum() == len(s)
     assert list(grid.index) == [5, 4, 3, 2, 1]
     assert np.isclose(grid.loc[5, 5], ((rfm["R"] == 5) & (rfm["F"] == 5)).sum())
+
+
+def test_cluster_plot_of_a_large_base_draws_a_seeded_sample_and_says_so():
+    import matplotlib
+    matplotlib.use("Agg")
+    from crmwb import plots
+    rng = np.random.default_rng(0)
+    n = 3 * plots.MAX_DOTS
+    summary = pd.DataFrame({"days_since_last_purchase": rng.integers(0, 700, n),
+                            "revenue": rng.lognormal(5, 1, n)})
+    labels = pd.Series(rng.integers(0, 3, n), index=summary.index)
+    ax = plots.clusters(summary, labels)
+    drawn = sum(len(c.get_offsets()) for c in ax.collections)
+    assert drawn == plots.MAX_DOTS
+    assert any(f"{plots.MAX_DOTS:,} of {n:,}" in a.get_text() for a in ax.texts)
+    small = plots.clusters(summary.head(500), labels.head(500))
+    assert sum(len(c.get_offsets()) for c in small.collections) == 500 and not small.texts
