@@ -141,3 +141,25 @@ def test_crmwb_prepare_writes_reuses_and_forces(tmp_path, capsys):
     assert "prepared 3 clean lines" in capsys.readouterr().out
     assert cli.main(["prepare", "--params", str(file), "--out", str(tmp_path / "shop")]) == 2
     assert "refused" in capsys.readouterr().err
+
+
+def test_fewer_notebooks_side_by_side_on_a_large_prepared_dataset(tmp_path, monkeypatch):
+    def folder(name, customers, lines, limit):
+        path = tmp_path / name
+        path.mkdir()
+        (path / prepared.MANIFEST).write_text(json.dumps({
+            "rows": {"customers": customers, "lines": lines},
+            "engine": {"duckdb_memory_limit": limit}}), encoding="utf-8")
+        return path
+
+    monkeypatch.setattr(report, "_memory_bytes", lambda: 24 * 2**30)  # this machine
+    small = folder("small", 5_000, 290_000, "")
+    large = folder("large", 1_000_000, 57_000_000, "3GB")
+    assert report.memory_jobs(small, 2) == 2 and report.memory_jobs(small, 4) == 4
+    # a million customers: ~7 GB per kernel (3 GB of it DuckDB's), half of 24 GB holds one
+    assert 6.5 < report.kernel_bytes(large) / 2**30 < 7.5
+    assert report.memory_jobs(large, 2) == 1
+    monkeypatch.setattr(report, "_memory_bytes", lambda: 64 * 2**30)
+    assert report.memory_jobs(large, 4) == 4  # 32 GB hold four
+    assert report._size_bytes("3GB") == 3 * 2**30 and report._size_bytes("512 MiB") == 2**29
+    assert report._size_bytes("") is None and report._size_bytes("lots") is None
