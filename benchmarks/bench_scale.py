@@ -4,6 +4,7 @@ Run from the project root:
 
     .venv/bin/python benchmarks/bench_scale.py    # 1M, 10M, 57M lines (1,000,000 customers)
     .venv/bin/python benchmarks/bench_scale.py --lines 1e6 2e6 --memory-limit 4GB
+    .venv/bin/python benchmarks/bench_scale.py --lines 5.7e7 --memory-limit 3GB --no-stages
 
 For each size, generated data (about 57 lines per customer, partitioned Parquet, made once
 and kept under ``--data``) goes through the stages below in a fresh process on embedded
@@ -195,6 +196,8 @@ def main() -> None:
                         help="notebooks run end to end by crmwb run on each size's data "
                         "(default: every notebook; none: skip the end-to-end run)")
     parser.add_argument("--jobs", type=int, help="crmwb run's --jobs (its default when omitted)")
+    parser.add_argument("--no-stages", action="store_true",
+                        help="only the end-to-end run: skip the stage-by-stage timings")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     root = Path(args.data)
@@ -222,6 +225,8 @@ def main() -> None:
                 print(f"  {'crmwb run (wall)':<20} {e2e['run']:8.1f} s   peak "
                       f"{e2e['run_peak_gib']:5.2f} GiB (runner and kernels)", flush=True)
                 print(f"  {'in all':<20} {e2e['prepare'] + e2e['run']:8.1f} s", flush=True)
+        if args.no_stages:
+            continue
         out = subprocess.run([sys.executable, __file__, "--one", str(folder), "--data",
                               str(root), "--memory-limit", args.memory_limit],
                              capture_output=True, text=True)
