@@ -257,9 +257,10 @@ def model_pipelines(seed: int = 0, calibrate: bool = True) -> dict[str, Pipeline
         ]),
         "gradient boosting": Pipeline([
             ("features", _preprocessor(scale=False)),
-            # boosting stops when 10% of the training rows held out stop improving
+            # boosting stops when 10% of the training rows held out stop improving; at
+            # scikit-learn's learning rate (0.1) it gets there in half the trees of 0.05
             ("model", HistGradientBoostingClassifier(random_state=seed, max_iter=200,
-                                                     learning_rate=0.05, early_stopping=True,
+                                                     learning_rate=0.1, early_stopping=True,
                                                      validation_fraction=0.1,
                                                      n_iter_no_change=10)),
         ]),
@@ -398,7 +399,7 @@ def time_split(x_train: pd.DataFrame, y_train, x_test: pd.DataFrame, y_test,
 
 def churn_risk(transactions, as_of, horizon_days: int = 90, active_days: int = 365,
                model: str = "logistic regression", seed: int = 0, lines_as_of=None,
-               **feature_tables) -> pd.Series:
+               max_fit_customers: int | None = 50_000, **feature_tables) -> pd.Series:
     """Each active customer's probability of churning in the ``horizon_days`` after ``as_of``.
 
     The model learns from the last window whose outcome is known: features at
@@ -421,6 +422,9 @@ def churn_risk(transactions, as_of, horizon_days: int = 90, active_days: int = 3
     lines_as_of : callable, optional
         The lines as known at a date (:meth:`crmwb.prepared.PreparedData.lines_as_of`),
         for the features at both dates (:func:`churn_dataset`).
+    max_fit_customers : int or None
+        The model learns from a seeded, stratified sample of at most this many
+        customers (:func:`fit_sample`; 0 or None for all); every active customer is scored.
     **feature_tables
         ``customers``, ``contacts``, ``surveys``, ``returns`` for :func:`churn_features`.
 
@@ -442,7 +446,8 @@ def churn_risk(transactions, as_of, horizon_days: int = 90, active_days: int = 3
         raise ValueError(f"cannot learn churn at {as_of - pd.Timedelta(days=horizon_days):%Y-%m-%d}"
                          f": all {len(y_train):,} active customers "
                          f"{'churned' if y_train.all() else 'stayed'}; choose another as_of")
-    fitted = pipelines[model].fit(_prepare(x_train), y_train)
+    x_fit, y_fit = fit_sample(x_train, y_train, max_fit_customers, seed)
+    fitted = pipelines[model].fit(_prepare(x_fit), y_fit)
     x_now = churn_features(known, as_of, active_days=active_days, **feature_tables)
     x_now = _prepare(x_now).reindex(columns=x_train.columns)
     return pd.Series(fitted.predict_proba(x_now)[:, 1], index=x_now.index, name="churn_risk")
@@ -459,7 +464,7 @@ def logistic_coefficients(x: pd.DataFrame, y, seed: int = 0) -> pd.Series:
 
 
 def importance(model, x: pd.DataFrame, y, seed: int = 0, n_repeats: int = 5,
-               max_customers: int | None = 20_000) -> pd.DataFrame:
+               max_customers: int | None = 10_000) -> pd.DataFrame:
     """Permutation importance (drop in ROC-AUC when a column is shuffled), largest first.
 
     Estimated on a stratified sample of at most ``max_customers`` customers

@@ -116,6 +116,27 @@ def test_fit_sample_keeps_the_churn_rate_and_is_reproducible():
         churn.fit_sample(x, y, -5)
 
 
+def test_churn_risk_learns_from_a_sample_and_scores_everyone(crm_data, clean_lines,
+                                                            monkeypatch):
+    fitted_rows = []
+    fit = churn.CalibratedClassifierCV.fit
+
+    def spy(self, x, y, **kw):
+        fitted_rows.append(len(x))
+        return fit(self, x, y, **kw)
+
+    monkeypatch.setattr(churn.CalibratedClassifierCV, "fit", spy)
+    as_of = pd.Timestamp("2025-06-30")
+    tables = dict(customers=crm_data.customers, contacts=crm_data.contacts)
+    whole = churn.churn_risk(clean_lines, as_of, seed=1, max_fit_customers=0, **tables)
+    sampled = churn.churn_risk(clean_lines, as_of, seed=1, max_fit_customers=300, **tables)
+    assert fitted_rows[0] > 300 and fitted_rows[1] == 300
+    assert sampled.index.equals(whole.index) and sampled.notna().all()  # everyone scored
+    assert not np.allclose(sampled, whole)  # and by a model of its own
+    again = churn.churn_risk(clean_lines, as_of, seed=1, max_fit_customers=300, **tables)
+    pd.testing.assert_series_equal(again, sampled)
+
+
 def test_cross_validate_takes_raw_mixed_features():
     rng = np.random.default_rng(1)
     n = 400
