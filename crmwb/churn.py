@@ -229,16 +229,26 @@ def churn_dataset(transactions, cutoff, horizon_days: int = 90, active_days: int
 
 # --- models ---------------------------------------------------------------------------------
 
-def _preprocessor(scale: bool) -> ColumnTransformer:
+#: text levels one-hot encoded for gradient boosting, which needs a dense matrix: the most
+#: frequent ones, the rest together as "infrequent"
+MAX_BOOSTING_LEVELS = 32
+
+
+def _preprocessor(scale: bool, dense: bool = False) -> ColumnTransformer:
+    """Numbers imputed (and scaled); text one-hot encoded, levels seen fewer than ten times
+    together. ``dense``: a dense matrix (gradient boosting refuses a sparse one, which a text
+    column of many levels gives) of at most MAX_BOOSTING_LEVELS levels per text column."""
     numeric = [SimpleImputer(strategy="median", add_indicator=True)]
     if scale:
         numeric.append(StandardScaler())
+    onehot = OneHotEncoder(handle_unknown="ignore", min_frequency=10,
+                           max_categories=MAX_BOOSTING_LEVELS if dense else None,
+                           sparse_output=not dense)
     return ColumnTransformer([
         ("numbers", make_pipeline(*numeric), make_column_selector(dtype_include="number")),
-        ("text", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"),
-                               OneHotEncoder(handle_unknown="ignore", min_frequency=10)),
+        ("text", make_pipeline(SimpleImputer(strategy="constant", fill_value="missing"), onehot),
          make_column_selector(dtype_exclude="number")),
-    ])
+    ], sparse_threshold=0 if dense else 0.3)
 
 
 def model_pipelines(seed: int = 0, calibrate: bool = True) -> dict[str, Pipeline]:
@@ -256,7 +266,7 @@ def model_pipelines(seed: int = 0, calibrate: bool = True) -> dict[str, Pipeline
             ("model", LogisticRegression(max_iter=2000, C=1.0)),
         ]),
         "gradient boosting": Pipeline([
-            ("features", _preprocessor(scale=False)),
+            ("features", _preprocessor(scale=False, dense=True)),
             # boosting stops when 10% of the training rows held out stop improving; at
             # scikit-learn's learning rate (0.1) it gets there in half the trees of 0.05
             ("model", HistGradientBoostingClassifier(random_state=seed, max_iter=200,

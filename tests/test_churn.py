@@ -159,6 +159,24 @@ def test_cross_validate_takes_raw_mixed_features():
         churn.cross_validate(x, np.zeros(n, bool))
 
 
+def test_models_take_a_text_column_of_many_levels():
+    """Sixty cities one-hot encode to a sparse matrix, which gradient boosting refuses."""
+    rng = np.random.default_rng(2)
+    n = 3000
+    city = rng.integers(0, 60, n)
+    risk = rng.normal(size=n) + (city % 3 == 0)
+    x = pd.DataFrame({"days_since_last_purchase": rng.integers(1, 300, n).astype(float),
+                      "signal": risk, "city": [f"city {c}" for c in city]})
+    y = (risk + rng.normal(scale=0.5, size=n)) > 0.5
+    table = churn.cross_validate(x, y, cv=3)
+    assert table.loc["gradient boosting", "roc_auc"] > 0.8
+    half = n // 2
+    comparison, preds, fitted = churn.time_split(x[:half], y[:half], x[half:], y[half:])
+    assert comparison.loc["gradient boosting", "roc_auc"] > 0.8
+    imp = churn.importance(fitted["gradient boosting"], x[half:], y[half:])
+    assert imp.index[0] == "signal"
+
+
 @pytest.fixture(scope="module")
 def generated():
     from crmwb.datasets import make_crm_data
