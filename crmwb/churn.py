@@ -212,6 +212,38 @@ def churn_features(
     return x
 
 
+def windows(end, horizon_days: int = 90, train_cutoff=None,
+            test_cutoff=None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The training and evaluation cutoffs of a time split, checked.
+
+    Defaults: two horizons and one horizon before ``end`` (the last day of the
+    lines). The evaluation cutoff must come at least ``horizon_days`` after the
+    training one (else the training labels would be read in the evaluation
+    window's features), and its own horizon must end by ``end`` (else customers
+    who had no time to come back would count as churned).
+
+    Examples
+    --------
+    >>> [f"{d:%Y-%m-%d}" for d in windows("2024-12-31", 90)]
+    ['2024-07-04', '2024-10-02']
+    """
+    end = _day(end)
+    train_at = _day(train_cutoff) if train_cutoff else end - pd.Timedelta(days=2 * horizon_days)
+    test_at = _day(test_cutoff) if test_cutoff else end - pd.Timedelta(days=horizon_days)
+    if test_at < train_at + pd.Timedelta(days=horizon_days):
+        raise ValueError(
+            f"test_cutoff {test_at:%Y-%m-%d} is less than horizon_days={horizon_days} after "
+            f"train_cutoff {train_at:%Y-%m-%d}: the training labels would overlap the evaluation "
+            f"window. Set test_cutoff on or after "
+            f"{train_at + pd.Timedelta(days=horizon_days):%Y-%m-%d}, or an earlier train_cutoff")
+    if test_at + pd.Timedelta(days=horizon_days) > end:
+        raise ValueError(
+            f"test_cutoff {test_at:%Y-%m-%d} leaves less than horizon_days={horizon_days} "
+            f"before the lines end ({end:%Y-%m-%d}): who churned is not known yet. Set "
+            f"test_cutoff on or before {end - pd.Timedelta(days=horizon_days):%Y-%m-%d}")
+    return train_at, test_at
+
+
 def churn_dataset(transactions, cutoff, horizon_days: int = 90, active_days: int = 365,
                   lines_as_of=None, **feature_tables) -> tuple[pd.DataFrame, pd.Series]:
     """Features at ``cutoff`` and labels over the following ``horizon_days``, aligned.
@@ -224,6 +256,12 @@ def churn_dataset(transactions, cutoff, horizon_days: int = 90, active_days: int
     x = churn_features(known, cutoff, active_days=active_days, **feature_tables)
     y = churn_labels(transactions, cutoff, horizon_days, active_days,
                      lines_as_of=lines_as_of).reindex(x.index)
+    if y.isna().any():  # never guess an outcome: a missing label is not a churner
+        missing = y.index[y.isna()]
+        raise ValueError(
+            f"{len(missing):,} customers with features at {_day(cutoff):%Y-%m-%d} have no churn "
+            f"label (for instance {', '.join(map(str, missing[:5]))}): the features and labels "
+            f"were computed from different lines; pass the same lines and lines_as_of to both")
     return x, y.astype(bool)
 
 
@@ -379,6 +417,21 @@ def cross_validate(x: pd.DataFrame, y, cv: int = 5, seed: int = 0) -> pd.DataFra
     out = pd.DataFrame({k: pd.DataFrame(v).mean() for k, v in rows.items()}).T
     out.index.name = "model"
     return out
+
+
+def choose_model(cv_table: pd.DataFrame, metric: str = "roc_auc") -> str:
+    """The model (not a baseline) that scores best in cross-validation.
+
+    The choice is made inside the training window (:func:`cross_validate` on its
+    customers), so the evaluation window judges the chosen model once instead
+    of choosing it. A baseline is a yardstick, not a candidate: when it beats
+    every model, the table says so; the best model is still the one returned.
+    """
+    models = [m for m in cv_table.index if m not in BASELINES]
+    if not models:
+        raise ValueError("the table holds no model, only baselines: run cross_validate first")
+    scores = cv_table.loc[models, metric]
+    return str(scores.idxmin() if metric == "brier" else scores.idxmax())  # Brier: lower is better
 
 
 def time_split(x_train: pd.DataFrame, y_train, x_test: pd.DataFrame, y_test,

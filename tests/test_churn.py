@@ -234,3 +234,31 @@ def test_telco_cross_validated_auc_matches_published_results():
     km = churn.kaplan_meier(subs["tenure"], subs["churned"], subs["contract"])
     at_24 = km[km["time"] <= 24].groupby("group")["retention"].last()
     assert at_24["month-to-month"] < at_24["one year"] < at_24["two year"]
+
+
+def test_windows_refuse_an_evaluation_that_overlaps_training_or_is_not_over_yet():
+    train_at, test_at = churn.windows("2024-12-31", 90)
+    assert test_at - train_at == pd.Timedelta(days=90)
+    with pytest.raises(ValueError, match="test_cutoff 2024-08-01 .*horizon_days=90.*train_cutoff"):
+        churn.windows("2024-12-31", 90, train_cutoff="2024-07-01", test_cutoff="2024-08-01")
+    with pytest.raises(ValueError, match="test_cutoff 2024-11-30 .*not known yet.*2024-10-02"):
+        churn.windows("2024-12-31", 90, train_cutoff="2024-06-01", test_cutoff="2024-11-30")
+    assert churn.windows("2024-12-31", 30, "2024-01-31", "2024-03-01")[1] == pd.Timestamp(
+        "2024-03-01")
+
+
+def test_a_missing_label_is_an_error_not_a_churner(monkeypatch):
+    data = lines(ROWS)
+    labels = churn.churn_labels(data, "2024-03-31", 90, 365)
+    monkeypatch.setattr(churn, "churn_labels", lambda *a, **k: labels.drop(labels.index[0]))
+    with pytest.raises(ValueError, match="no churn label .*for instance 1"):
+        churn.churn_dataset(data, "2024-03-31", 90, 365)
+
+
+def test_the_best_model_is_chosen_among_models_even_when_a_baseline_wins():
+    cv = pd.DataFrame({"roc_auc": [0.70, 0.74, 0.80, 0.60], "brier": [0.20, 0.21, 0.15, 0.3]},
+                      index=["logistic regression", "gradient boosting", "recency", "p_alive"])
+    assert churn.choose_model(cv) == "gradient boosting"
+    assert churn.choose_model(cv, "brier") == "logistic regression"
+    with pytest.raises(ValueError, match="no model"):
+        churn.choose_model(cv.loc[["recency"]])
