@@ -425,7 +425,7 @@ def choose_model(cv_table: pd.DataFrame, metric: str = "roc_auc") -> str:
     The choice is made inside the training window (:func:`cross_validate` on its
     customers), so the evaluation window judges the chosen model once instead
     of choosing it. A baseline is a yardstick, not a candidate: when it beats
-    every model, the table says so; the best model is still the one returned.
+    every model, the cross-validation table shows it, and the best model is still returned.
     """
     models = [m for m in cv_table.index if m not in BASELINES]
     if not models:
