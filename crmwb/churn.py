@@ -11,10 +11,12 @@ later one (:func:`time_split`), not on a random split of one window.
 Models are scikit-learn Pipelines with a ColumnTransformer (impute, scale,
 one-hot): a logistic regression (the interpretable baseline) and a
 HistGradientBoostingClassifier, each with calibrated probabilities. Two naive
-baselines stand beside them: recency alone and the BG/NBD probability of being
-alive alone. :func:`cross_validate` compares them all on one table; the
-evaluation a marketer reads is :func:`decile_table`, :func:`gains_table` and
-the calibration curve; :func:`profit_curve` turns churn risk and CLV into the
+baselines stand beside them: recency alone and the MBG/NBD probability of being
+alive alone, each ranking customers in the direction its meaning gives (longer
+since the last purchase, or less likely alive, is more risk).
+:func:`cross_validate` compares them all on one table; the evaluation a
+marketer reads is :func:`decile_table`, :func:`gains_table` and the
+calibration curve; :func:`profit_curve` turns churn risk and CLV into the
 expected profit of a retention offer to the top-k customers.
 """
 
@@ -24,6 +26,8 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+from scipy import optimize
+from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -40,7 +44,8 @@ from crmwb.summary import _as_table, customer_summary
 
 #: complaints taking longer than this many days to resolve count as slow
 SLOW_DAYS = 7
-#: columns of the naive baselines: a higher value means more risk (sign +1) or less (-1)
+#: columns of the naive baselines: a higher value means more risk (sign +1) or less (-1);
+#: the sign is the rule's meaning and is never refitted
 BASELINES = {"recency": ("days_since_last_purchase", 1), "p_alive": ("p_alive", -1)}
 
 
@@ -165,7 +170,9 @@ def churn_features(
         returns, basket, BG/NBD inputs), ``spend_trend``, inter-purchase gaps,
         complaints (count, unresolved, slow, mean days to resolve, one after the
         last purchase, severity), surveys (mean CSAT, last NPS), customer
-        attributes and ``p_alive`` from a BG/NBD model fitted at the cutoff.
+        attributes and ``p_alive`` from an MBG/NBD model fitted at the cutoff
+        (:class:`crmwb.clv.ModifiedBetaGeoModel`: unlike BG/NBD, it lets a
+        customer who never came back be gone, so their P(alive) is not 1).
         Text columns stay text: the pipelines encode them.
     """
     t = _as_table(transactions)
@@ -206,7 +213,7 @@ def churn_features(
         x = x.join(attrs)
         for col in attrs.select_dtypes(exclude="number").columns:
             x[col] = x[col].astype(object).where(x[col].notna(), None)
-    model = clv.BetaGeoModel().fit(s)
+    model = clv.ModifiedBetaGeoModel().fit(s)
     x["p_alive"] = model.probability_alive(s).reindex(x.index)
     x.attrs.update(cutoff=_day(cutoff))
     return x
@@ -344,9 +351,27 @@ def _baseline_scores(x: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def _as_probability(score_train, y_train, score_test) -> np.ndarray:
-    """A one-feature logistic calibration of a naive score."""
-    lr = LogisticRegression().fit(score_train.reshape(-1, 1), y_train)
-    return lr.predict_proba(score_test.reshape(-1, 1))[:, 1]
+    """A one-feature logistic calibration of a naive score that keeps the score's direction.
+
+    The slope is bounded below by a tiny positive number: the training window
+    sets the level and steepness of the probabilities, never which way the rule
+    ranks customers (a window where the rule happens to run backwards would
+    otherwise turn it around, and the baseline would no longer be the rule).
+    """
+    mu, sd = float(np.mean(score_train)), float(np.std(score_train)) or 1.0
+    z_train, z_test = (score_train - mu) / sd, (score_test - mu) / sd
+    y = np.asarray(y_train, dtype=float)
+
+    def loss(c):
+        eta = c[0] + c[1] * z_train
+        p = expit(eta)
+        return np.mean(np.logaddexp(0, eta) - y * eta), np.array(
+            [np.mean(p - y), np.mean((p - y) * z_train)])
+
+    rate = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+    fit = optimize.minimize(loss, [np.log(rate / (1 - rate)), 1.0], jac=True,
+                            method="L-BFGS-B", bounds=[(None, None), (1e-6, None)])
+    return expit(fit.x[0] + fit.x[1] * z_test)
 
 
 def _metrics(y, p) -> dict:

@@ -32,7 +32,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 from scipy import optimize
-from scipy.special import betaln, digamma, gammaln, hyp2f1, logsumexp
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, logsumexp
+
+from crmwb.summary import _unit_days
 
 Z95 = 1.959963984540054
 DAYS_PER_MONTH = 365.25 / 12
@@ -199,14 +201,19 @@ class _LikelihoodModel:
 
 # --- BG/NBD ----------------------------------------------------------------------------------
 
-def _bgnbd_terms(r, alpha, a, b, x, t_x, T):
-    """The per-customer log-likelihood of BG/NBD and the pieces of its gradient."""
+def _bgnbd_terms(r, alpha, a, b, x, t_x, T, k: int = 0):
+    """The per-customer log-likelihood of BG/NBD (``k = 0``) or MBG/NBD (``k = 1``).
+
+    ``k`` is how many more chances to drop out a customer has had than repeat
+    purchases: BG/NBD customers can only leave after a repeat purchase, MBG/NBD
+    customers also right after the first one.
+    """
     a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
+    a2 = gammaln(a + b) + gammaln(b + x + k) - gammaln(b) - gammaln(a + b + x + k)
     l3 = -(r + x) * np.log(alpha + T)
-    repeat = x > 0
+    can_leave = x + k > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        l4 = np.where(repeat, np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0))
+        l4 = np.where(can_leave, np.log(a) - np.log(np.where(can_leave, b + x + k - 1, 1.0))
                       - (r + x) * np.log(alpha + t_x), -np.inf)
     lse = logsumexp(np.stack([l3, l4]), axis=0)
     return a1 + a2 + lse, l3, l4, lse
@@ -246,29 +253,31 @@ class _BGNBDData:
     pass over the customers with repeat purchases.
     """
 
-    def __init__(self, x, t_x, T, w):
-        self.n = w.sum()
+    def __init__(self, x, t_x, T, w, k: int = 0):
+        self.n, self.k = w.sum(), k
         self.xu, xi = _codes(x)
         self.W = np.bincount(xi, weights=w, minlength=len(self.xu))
         self.Tu, Ti = _codes(T)
         self.WT = np.bincount(Ti, weights=w, minlength=len(self.Tu))
         self.WXT = np.bincount(Ti, weights=w * x, minlength=len(self.Tu))
-        rep = x > 0
+        rep = x + k > 0  # who can have dropped out after their last purchase
         self.xr, self.wr, self.xri, self.Tri = x[rep], w[rep], xi[rep], Ti[rep]
         self.tu, self.tri = _codes(t_x[rep])
 
     def negll(self, z):
         r, alpha, a, b = np.exp(z)
-        xu, W, n = self.xu, self.W, self.n
-        a_x = (gammaln(r + xu) - gammaln(r) + gammaln(a + b) + gammaln(b + xu) - gammaln(b)
-               - gammaln(a + b + xu))
+        xu, W, n, k = self.xu, self.W, self.n, self.k
+        bxk, abxk = b + xu + k, a + b + xu + k
+        a_x = (gammaln(r + xu) - gammaln(r) + gammaln(a + b) + gammaln(bxk) - gammaln(b)
+               - gammaln(abxk))
         log_aT, inv_aT = np.log(alpha + self.Tu), 1 / (alpha + self.Tu)
         log_at, inv_at = np.log(alpha + self.tu), 1 / (alpha + self.tu)
+        can_leave = xu + k > 0
         with np.errstate(divide="ignore"):
-            log_bx, inv_bx = np.log(b + xu - 1), 1 / (b + xu - 1)
+            log_bx, inv_bx = np.log(bxk - 1), 1 / (bxk - 1)
         # l3 = -(r + x) log(alpha + T) for everyone, summed per T
         sum_l3 = -np.dot(r * self.WT + self.WXT, log_aT)
-        # repeat buyers: log L = ... + l3 + log(1 + exp(l4 - l3))
+        # those who can have left: log L = ... + l3 + log(1 + exp(l4 - l3))
         rx = r + self.xr
         g = log_at[self.tri] - log_aT[self.Tri]
         d = (np.log(a) - log_bx)[self.xri] - rx * g
@@ -280,18 +289,31 @@ class _BGNBDData:
                - np.dot(self.WT, log_aT) - np.dot(ww4, g))
         d_alpha = (n * r / alpha - np.dot(r * self.WT + self.WXT, inv_aT)
                    - np.dot(ww4 * rx, inv_at[self.tri] - inv_aT[self.Tri]))
-        d_a = np.dot(W, digamma(a + b) - digamma(a + b + xu)) + ww4.sum() / a
+        d_a = np.dot(W, digamma(a + b) - digamma(abxk)) + ww4.sum() / a
         per_x = np.bincount(self.xri, weights=ww4, minlength=len(xu))
-        d_b = (np.dot(W, digamma(a + b) + digamma(b + xu) - digamma(b) - digamma(a + b + xu))
-               - np.dot(per_x[xu > 0], inv_bx[xu > 0]))
+        d_b = (np.dot(W, digamma(a + b) + digamma(bxk) - digamma(b) - digamma(abxk))
+               - np.dot(per_x[can_leave], inv_bx[can_leave]))
         grad = np.array([d_r, d_alpha, d_a, d_b]) * np.exp(z)
         return -value / n, -grad / n
 
 
 class _PurchaseModel(_LikelihoodModel):
-    """Shared parts of the models of purchase counts (BG/NBD, Pareto/NBD)."""
+    """Shared parts of the models of purchase counts (BG/NBD, MBG/NBD, Pareto/NBD).
+
+    The time unit of ``recency`` and ``T`` is part of the fitted model
+    (``days_per_unit_``: 1 for days, 7 for weeks): taken from the ``time_unit``
+    argument of ``fit``, else from the summary's own record of it
+    (:func:`crmwb.summary.customer_summary`), else unknown (``None``), so that a
+    value computed later cannot silently assume days.
+    """
 
     _label = ""
+    days_per_unit_: float | None = None
+
+    def _remember_unit(self, summary: pd.DataFrame, time_unit) -> None:
+        if time_unit is None:
+            time_unit = summary.attrs.get("time_unit")
+        self.days_per_unit_ = None if time_unit is None else _unit_days(time_unit)
 
     def _arrays(self, data: pd.DataFrame):
         self._check_fitted()
@@ -330,8 +352,10 @@ class BetaGeoModel(_PurchaseModel):
 
     _names = ("r", "alpha", "a", "b")
     _label = "BG/NBD"
+    _k = 0  # more chances to drop out than repeat purchases: 1 in MBG/NBD
 
-    def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None) -> BetaGeoModel:
+    def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None,
+            time_unit: str | float | None = None) -> BetaGeoModel:
         """Fit by maximum likelihood to ``frequency``, ``recency`` and ``T``.
 
         Parameters
@@ -340,26 +364,31 @@ class BetaGeoModel(_PurchaseModel):
             One row per customer (:func:`crmwb.summary.customer_summary`).
         weights : array, optional
             How many customers each row stands for (1 each by default).
+        time_unit : {"D", "W"} or float, optional
+            The unit of ``recency`` and ``T``; read from the summary when it
+            says (``summary.attrs["time_unit"]``). Kept as ``days_per_unit_``.
         """
-        x, t_x, T = _columns(summary, ["frequency", "recency", "T"], "BG/NBD")
+        self._remember_unit(summary, time_unit)
+        label, k = self._label, self._k
+        x, t_x, T = _columns(summary, ["frequency", "recency", "T"], label)
         bad = t_x > T
         if bad.any():
-            raise ValueError("BG/NBD: recency exceeds T for some customers, e.g.\n"
+            raise ValueError(f"{label}: recency exceeds T for some customers, e.g.\n"
                              f"{summary.loc[bad, ['frequency', 'recency', 'T']].head()}")
         w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
         x, t_x, T, w = _collapse_no_repeat(x, t_x, T, w)
         scale = 10.0 / T.max() if T.max() > 0 else 1.0  # well-conditioned time scale
-        full = _BGNBDData(x, t_x * scale, T * scale, w)
+        full = _BGNBDData(x, t_x * scale, T * scale, w, k)
         z = None
         if len(x) > 200_000:
             # start from a seeded subsample's optimum and take Newton steps with its
             # Hessian: a few passes over all customers instead of dozens
             pick = _subsample(w, 50_000)
-            sub = _BGNBDData(x[pick], t_x[pick] * scale, T[pick] * scale, np.ones(len(pick)))
-            start = _fit(sub.negll, np.zeros(4), "BG/NBD").x
+            sub = _BGNBDData(x[pick], t_x[pick] * scale, T[pick] * scale, np.ones(len(pick)), k)
+            start = _fit(sub.negll, np.zeros(4), label).x
             z = _refine(full.negll, start, _hessian(lambda v: sub.negll(v)[1], start))
         if z is None:
-            z = _fit(full.negll, np.zeros(4), "BG/NBD").x
+            z = _fit(full.negll, np.zeros(4), label).x
         z = z.copy()
         z[1] -= np.log(scale)  # alpha back in the summary's time unit
         n = full.n
@@ -378,34 +407,75 @@ class BetaGeoModel(_PurchaseModel):
     def log_likelihood(self, data: pd.DataFrame) -> pd.Series:
         """Each customer's log-likelihood under the fitted model."""
         (r, alpha, a, b), x, t_x, T = self._arrays(data)
-        return pd.Series(_bgnbd_terms(r, alpha, a, b, x, t_x, T)[0], index=data.index)
+        return pd.Series(_bgnbd_terms(r, alpha, a, b, x, t_x, T, self._k)[0], index=data.index)
 
     def probability_alive(self, data: pd.DataFrame) -> pd.Series:
-        """P(the customer is still active | frequency, recency, T)."""
+        """P(the customer is still active | frequency, recency, T).
+
+        Computed as the logistic of a log-odds, so a thousand purchases long ago
+        give 0, not an overflow.
+        """
         (r, alpha, a, b), x, t_x, T = self._arrays(data)
+        k = self._k
+        can_leave = x + k > 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_ratio = (np.log(a) - np.log(np.where(x > 0, b + x - 1, 1.0))
-                         + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
-        p = np.where(x > 0, 1 / (1 + np.exp(log_ratio)), 1.0)
+            log_odds_gone = (np.log(a) - np.log(np.where(can_leave, b + x + k - 1, 1.0))
+                             + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
+        p = np.where(can_leave, expit(-np.where(can_leave, log_odds_gone, 0.0)), 1.0)
         return pd.Series(p, index=data.index, name="p_alive")
 
     def expected_purchases(self, t: float, data: pd.DataFrame) -> pd.Series:
-        """Expected purchases in the next ``t`` time units, given each customer's history."""
+        """Expected purchases in the next ``t`` time units, given each customer's history.
+
+        The hypergeometric term is taken through Euler's transformation,
+        ``(1 - z)^(r + x) 2F1(r + x, b + x + k; c; z) = (1 - z)^(a - 1) 2F1(a + b + k - 1 - r,
+        a - 1; c; z)`` with ``c = a + b + x + k - 1``: its parameters no longer
+        grow with the purchases, so it stays finite at thousands of them.
+        """
         (r, alpha, a, b), x, t_x, T = self._arrays(data)
+        k = self._k
         z = t / (alpha + T + t)
-        hyp = hyp2f1(r + x, b + x, a + b + x - 1, z)
-        num = (a + b + x - 1) / (a - 1) * (
-            1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp)
-        return pd.Series(num * self.probability_alive(data).to_numpy(), index=data.index,
-                         name="expected_purchases")
+        c = a + b + x + k - 1
+        kept = (1 - z) ** (a - 1) * hyp2f1(a + b + k - 1 - r, a - 1, c, z)
+        e = c / (a - 1) * (1 - kept) * self.probability_alive(data).to_numpy()
+        return pd.Series(e, index=data.index, name="expected_purchases")
 
     def expected_repeat_purchases(self, t) -> np.ndarray:
         """Expected repeat purchases of one new customer over ``t`` time units."""
         self._check_fitted()
         r, alpha, a, b = (self.params_[k] for k in self._names)
         t = np.asarray(t, dtype=float)
-        return (a + b - 1) / (a - 1) * (
-            1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+        k = self._k
+        # E[(1 - p)^k / p] over p ~ Beta(a, b):
+        # (a + b - 1) / (a - 1) for BG/NBD, b / (a - 1) for MBG/NBD
+        scale = (b if k else a + b - 1) / (a - 1)
+        return scale * (1 - (alpha / (alpha + t)) ** r
+                        * hyp2f1(r, b + k, a + b + k - 1, t / (alpha + t)))
+
+
+class ModifiedBetaGeoModel(BetaGeoModel):
+    """The MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
+
+    BG/NBD with one change: a customer may also become inactive right after the
+    first purchase, with the same probability p ~ Beta(a, b) as after every
+    repeat purchase. Under BG/NBD a customer who never came back is alive for
+    sure (P(alive) = 1), however long ago the first purchase; under MBG/NBD
+    their P(alive) falls with the time since it, which is what churn scores need.
+    The same parameters ``r``, ``alpha``, ``a``, ``b`` and methods as
+    :class:`BetaGeoModel`.
+
+    Examples
+    --------
+    >>> from crmwb.datasets import simulate_summaries
+    >>> model = ModifiedBetaGeoModel().fit(simulate_summaries(2000, seed=1), time_unit="D")
+    >>> once = pd.DataFrame({"frequency": [0, 0], "recency": [0, 0], "T": [30, 300]})
+    >>> p = model.probability_alive(once)  # never came back: the longer ago, the likelier gone
+    >>> bool(p.iloc[1] < p.iloc[0] < 1)
+    True
+    """
+
+    _label = "MBG/NBD"
+    _k = 1
 
 
 # --- Pareto/NBD ------------------------------------------------------------------------------
@@ -449,8 +519,13 @@ class ParetoNBDModel(_PurchaseModel):
     _names = ("r", "alpha", "s", "beta")
     _label = "Pareto/NBD"
 
-    def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None) -> ParetoNBDModel:
-        """Fit by maximum likelihood to ``frequency``, ``recency`` and ``T``."""
+    def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None,
+            time_unit: str | float | None = None) -> ParetoNBDModel:
+        """Fit by maximum likelihood to ``frequency``, ``recency`` and ``T``.
+
+        The arguments are those of :meth:`BetaGeoModel.fit`.
+        """
+        self._remember_unit(summary, time_unit)
         x, t_x, T = _columns(summary, ["frequency", "recency", "T"], "Pareto/NBD")
         (x, t_x, T), w = _group(x, t_x, T, weights=weights)
         scale = 10.0 / T.max() if T.max() > 0 else 1.0
@@ -491,8 +566,9 @@ class ParetoNBDModel(_PurchaseModel):
     def probability_alive(self, data: pd.DataFrame) -> pd.Series:
         """P(the customer is still active | frequency, recency, T)."""
         (r, alpha, s, beta), x, t_x, T = self._arrays(data)
-        return pd.Series(np.exp(_pareto_terms(r, alpha, s, beta, x, t_x, T)[1]),
-                         index=data.index, name="p_alive")
+        with np.errstate(under="ignore"):  # P(alive) of 0 after a thousand purchases long ago
+            p = np.exp(_pareto_terms(r, alpha, s, beta, x, t_x, T)[1])
+        return pd.Series(p, index=data.index, name="p_alive")
 
     def expected_purchases(self, t: float, data: pd.DataFrame) -> pd.Series:
         """Expected purchases in the next ``t`` time units, given each customer's history."""
@@ -646,21 +722,50 @@ def customer_lifetime_value(
 
     Month ``i`` contributes ``margin x E[spend] x (E[X(i months)] - E[X(i-1
     months)]) / (1 + d)^i``, a month being 365.25 / 12 days converted to the
-    summary's time unit (``days_per_unit``: read from the summary's
-    attributes, 1 for days and 7 for weeks).
+    time unit of the purchase model.
+
+    Parameters
+    ----------
+    days_per_unit : float, optional
+        Days per time unit of ``recency`` and ``T``. By default the unit the
+        purchase model was fitted in (``purchases.days_per_unit_``); an error
+        when that is unknown, or when ``data`` says another unit.
+
+    Raises
+    ------
+    ValueError
+        When the time unit is unknown or contradicts the data's, or when a
+        customer's value is not a finite number (a model outside its range).
     """
+    model_days = getattr(purchases, "days_per_unit_", None)
+    data_unit = data.attrs.get("time_unit")
+    data_days = None if data_unit is None else _unit_days(data_unit)
     if days_per_unit is None:
-        unit = data.attrs.get("time_unit", "D")
-        days_per_unit = {"D": 1.0, "W": 7.0}.get(str(unit).upper(), unit)
-    days_per_unit = float(days_per_unit)
+        days_per_unit = model_days if model_days is not None else data_days
+    if days_per_unit is None:
+        raise ValueError("CLV: the time unit of recency and T is unknown (the summary lost its "
+                         "attrs, e.g. in a join, before the model was fitted): fit the model "
+                         "with time_unit='W' or 'D', or give days_per_unit")
+    days_per_unit = _unit_days(days_per_unit)
+    for what, days in (("the purchase model was fitted", model_days), ("the data are", data_days)):
+        if days is not None and days != days_per_unit:
+            raise ValueError(f"CLV: {what} in units of {days:g} days, not {days_per_unit:g}: "
+                             "give data in the model's unit")
     value = spend.conditional_expected_average_profit(data).to_numpy()
     clv = np.zeros(len(data))
     previous = np.zeros(len(data))
-    for i in range(1, horizon_months + 1):
-        current = purchases.expected_purchases(DAYS_PER_MONTH * i / days_per_unit,
-                                               data).to_numpy()
-        clv += margin * value * (current - previous) / (1 + monthly_discount_rate) ** i
-        previous = current
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # checked below
+        for i in range(1, horizon_months + 1):
+            current = purchases.expected_purchases(DAYS_PER_MONTH * i / days_per_unit,
+                                                   data).to_numpy()
+            clv += margin * value * (current - previous) / (1 + monthly_discount_rate) ** i
+            previous = current
+    bad = ~np.isfinite(clv)
+    if bad.any():
+        rows = data.loc[bad, [c for c in ("frequency", "recency", "T", "monetary_value")
+                              if c in data]].head()
+        raise ValueError(f"CLV: {int(bad.sum()):,} customers get no finite value from "
+                         f"{type(purchases).__name__} and {type(spend).__name__}, e.g.\n{rows}")
     return pd.Series(clv, index=data.index, name="clv")
 
 

@@ -191,7 +191,8 @@ def customer_table(
         The analysis date; the last day of the lines when omitted. Later
         contacts, surveys and campaigns are left out.
     margin, horizon_months, monthly_discount_rate : float, int, float
-        CLV settings (BG/NBD + Gamma-Gamma, :func:`crmwb.clv.customer_lifetime_value`).
+        CLV settings (MBG/NBD + Gamma-Gamma, :func:`crmwb.clv.customer_lifetime_value`);
+        ``p_alive`` is MBG/NBD's, so a customer who bought once is not alive for sure.
     churn_horizon_days, active_days : int
         Churn settings (:func:`crmwb.churn.churn_risk`).
     n_clusters : int or None
@@ -250,7 +251,7 @@ def customer_table(
         types = loyalty.loyalty_types(t, within="category" if "category" in t.columns else None,
                                       min_purchases=6, sequences=False)
         enrich["loyalty_type"] = types["loyalty_type"]
-    purchases = _quiet(clv.BetaGeoModel().fit, summary_w)
+    purchases = _quiet(clv.ModifiedBetaGeoModel().fit, summary_w)  # P(alive) < 1 after one purchase
     spend = _quiet(clv.GammaGammaModel().fit, summary_w)
     enrich["clv"] = clv.customer_lifetime_value(purchases, spend, summary_w,
                                                 horizon_months=horizon_months,

@@ -262,3 +262,26 @@ def test_the_best_model_is_chosen_among_models_even_when_a_baseline_wins():
     assert churn.choose_model(cv, "brier") == "logistic regression"
     with pytest.raises(ValueError, match="no model"):
         churn.choose_model(cv.loc[["recency"]])
+
+
+def test_a_baseline_ranks_by_its_meaning_even_where_the_training_window_runs_backwards():
+    # in the training window the longest-absent customers happened to stay
+    recency_train = np.arange(100.0)
+    stayed_long_absent = recency_train < 50
+    recency_test = np.array([5.0, 60.0, 90.0])
+    p = churn._as_probability(recency_train, stayed_long_absent, recency_test)
+    assert p[0] < p[1] < p[2]  # longer since the last purchase: more risk, always
+
+
+def test_cdnow_p_alive_baseline_is_better_than_chance():
+    # BG/NBD says P(alive) = 1 for everyone who never came back (they churn at 95% on
+    # CDNOW) and a refitted direction turned the rule around: ROC-AUC 0.28
+    path = shared_dataset("cdnow", "CDNOW_sample.txt")
+    data = io.read_transactions(path, preset="cdnow_sample")
+    x_train, y_train = churn.churn_dataset(data, "1998-01-01", 90, 365)
+    x_test, y_test = churn.churn_dataset(data, "1998-04-01", 90, 365)
+    once = x_test["frequency"] == 0
+    assert (x_test.loc[once, "p_alive"] < 1).all()  # MBG/NBD: one purchase can be the last
+    table, _, _ = churn.time_split(x_train, y_train, x_test, y_test, seed=0)
+    assert table.loc["p_alive", "roc_auc"] > 0.6
+    assert table.loc["recency", "roc_auc"] > 0.6

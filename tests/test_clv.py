@@ -216,6 +216,76 @@ def test_cdnow_agrees_with_lifetimes(cdnow):
         rtol=1e-3)
 
 
+def test_cdnow_mbgnbd_matches_the_paper_and_lifetimes(cdnow):
+    # Batislam, Denizel & Filiztekin (2007) form; on CDNOW's 2,357 customers in weeks
+    s = cdnow[1]
+    ours = clv.ModifiedBetaGeoModel().fit(s)
+    assert [round(ours.params_[k], 3) for k in ("r", "alpha", "a", "b")] == [
+        0.525, 6.183, 0.891, 1.614]
+    lt = pytest.importorskip("lifetimes")
+    theirs = lt.ModifiedBetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+    for k in ("r", "alpha", "a", "b"):
+        assert ours.params_[k] == pytest.approx(theirs.params_[k], rel=1e-3)
+    f, r, T = s["frequency"], s["recency"], s["T"]
+    np.testing.assert_allclose(ours.probability_alive(s), theirs.conditional_probability_alive(
+        f, r, T), rtol=1e-3)
+    np.testing.assert_allclose(ours.expected_purchases(39, s),
+                               theirs.conditional_expected_number_of_purchases_up_to_time(
+                                   39, f, r, T), rtol=1e-3)
+    np.testing.assert_allclose(ours.expected_repeat_purchases([1, 10, 52]),
+                               theirs.expected_number_of_purchases_up_to_time(
+                                   np.array([1, 10, 52])), rtol=1e-3)
+    # the point of the model: one purchase long ago is no longer "alive for sure"
+    once = pd.DataFrame({"frequency": [0, 0], "recency": [0, 0], "T": [5, 50]})
+    p = ours.probability_alive(once)
+    assert p.iloc[1] < p.iloc[0] < 1
+    assert (clv.BetaGeoModel().fit(s).probability_alive(once) == 1).all()
+
+
+@pytest.mark.parametrize("model", [clv.BetaGeoModel, clv.ModifiedBetaGeoModel, clv.ParetoNBDModel])
+def test_no_runtime_warnings_at_thousands_of_purchases(cdnow, model):
+    # lifetimes' test_no_runtime_warnings_high_frequency, and its expectations at 3,000
+    m = model().fit(cdnow[1])
+    edge = pd.DataFrame({"frequency": [1000, 3000, 3000], "recency": [10, 99.9, 30],
+                         "T": [100, 100, 100]})
+    old = np.seterr(all="raise")
+    try:
+        p = m.probability_alive(edge)
+        e = m.expected_purchases(10, edge)
+    finally:
+        np.seterr(**old)
+    assert p.iloc[0] == 0.0 and np.isfinite(e).all() and (e >= 0).all()
+    assert e.iloc[1] > 100 * e.iloc[2]  # the one who bought till last week buys on
+
+
+def test_clv_time_unit_travels_with_the_model(cdnow):
+    s = cdnow[1]  # in weeks
+    kind = pd.Series(np.where(s["frequency"] > 2, "many", "few"), index=s.index, name="kind")
+    joined = s.join(kind)
+    joined.attrs = {}  # as pandas leaves it after many operations
+    bg, gg = clv.BetaGeoModel().fit(s), clv.GammaGammaModel().fit(s)
+    assert bg.days_per_unit_ == 7
+    total = clv.customer_lifetime_value(bg, gg, s).sum()
+    assert clv.customer_lifetime_value(bg, gg, joined).sum() == pytest.approx(total)
+    assert 20_000 < total < 23_000  # 21,465 here, not the 80,642 of weeks taken for days
+    lost = clv.BetaGeoModel().fit(joined)
+    assert lost.days_per_unit_ is None
+    with pytest.raises(ValueError, match="time unit .* unknown.*time_unit='W'"):
+        clv.customer_lifetime_value(lost, gg, joined)
+    told = clv.BetaGeoModel().fit(joined, time_unit="W")
+    assert clv.customer_lifetime_value(told, gg, joined).sum() == pytest.approx(total)
+    with pytest.raises(ValueError, match="fitted in units of 7 days, not 1"):
+        clv.customer_lifetime_value(bg, gg, s, days_per_unit=1)
+
+
+def test_a_value_that_is_not_a_number_is_refused(cdnow):
+    s = cdnow[1]
+    bg, gg = clv.BetaGeoModel().fit(s), clv.GammaGammaModel().fit(s)
+    bg.params_ = {**bg.params_, "a": 1.0}  # a = 1: the expectation divides by a - 1
+    with pytest.raises(ValueError, match="no finite value"):
+        clv.customer_lifetime_value(bg, gg, s)
+
+
 # --- planted truth ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

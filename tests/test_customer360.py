@@ -132,6 +132,9 @@ def test_customer_table_values_agree_with_their_sources(shop, crm_data):
     assert table["complaints"].reindex(complaints.index).tolist() == complaints.tolist()
     assert table["complaints"].sum() == len(contacts[contacts["kind"] == "complaint"])
     assert table["p_alive"].between(0, 1).all() and (table["clv"].dropna() >= 0).all()
+    # MBG/NBD: a customer who bought once, long ago, is not "alive for sure"
+    once = (table["invoices"] == 1) & (table["days_since_last_purchase"] > 180)
+    assert once.sum() > 10 and (table.loc[once, "p_alive"] < 0.9).all()
     risk = table["churn_risk"].dropna()
     assert len(risk) > 100 and risk.between(0, 1).all()
     # churn risk ranks lapsing customers above recent ones
