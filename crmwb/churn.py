@@ -609,13 +609,31 @@ def gains_table(y, score, points: int = 100) -> pd.DataFrame:
 # --- retention targeting ------------------------------------------------------------------
 
 def profit_curve(risk: pd.Series, value: pd.Series | float, offer_cost: float = 5.0,
-                 acceptance_rate: float = 0.3, saved_share: float = 1.0) -> pd.DataFrame:
-    """Expected profit of a retention offer to the top-k customers by risk x value.
+                 acceptance_rate: float = 0.3, saved_share: float = 1.0,
+                 incentive_cost: float = 0.0, stayer_acceptance: float = 1.0) -> pd.DataFrame:
+    """Expected profit of a retention offer to the top-k customers (Neslin et al. 2006).
 
-    Contacting customer i costs ``offer_cost``; with probability ``risk_i`` they
-    were going to leave, and with ``acceptance_rate`` the offer keeps them, which
-    saves ``saved_share`` of their value (CLV, or a fixed margin). So
-    ``gain_i = risk_i x acceptance_rate x saved_share x value_i - offer_cost``.
+    Contacting a customer costs ``offer_cost``. With probability ``risk_i`` they
+    were going to leave; the offer keeps ``acceptance_rate`` of those, who then
+    bring ``saved_share`` of their value *if retained* and take the incentive
+    (``incentive_cost``). The customers who would have stayed anyway take the
+    incentive too (``stayer_acceptance`` of them, all by default: it is free to
+    them) and bring nothing more. So
+
+    ``gain_i = risk_i x acceptance_rate x (saved_share x value_i - incentive_cost)
+    - (1 - risk_i) x stayer_acceptance x incentive_cost - offer_cost``
+
+    and customers are contacted in decreasing order of their expected gain.
+
+    Parameters
+    ----------
+    risk : pandas.Series
+        Each customer's probability of churning (:func:`churn_risk`).
+    value : pandas.Series or float
+        Each customer's value if retained: a CLV that is *not* already weighted
+        by the chance of leaving (:func:`crmwb.clv.customer_lifetime_value` with
+        ``given_alive=True``), or a fixed margin. A CLV weighted by P(alive)
+        would count the churn twice.
 
     Returns
     -------
@@ -624,13 +642,18 @@ def profit_curve(risk: pd.Series, value: pd.Series | float, offer_cost: float = 
         ``expected_gain``, ``k`` and ``cumulative_profit``; ``attrs["best_k"]``
         is the k with the highest expected profit (0 when no offer pays).
     """
+    for name, share in (("acceptance_rate", acceptance_rate), ("saved_share", saved_share),
+                        ("stayer_acceptance", stayer_acceptance)):
+        if not 0 <= share <= 1:
+            raise ValueError(f"profit_curve: {name} is a share between 0 and 1, got {share}")
     value = pd.Series(value, index=risk.index) if np.isscalar(value) else \
         value.reindex(risk.index).fillna(0)
     frame = pd.DataFrame({"customer_id": risk.index, "risk": risk.to_numpy(),
                           "value": value.to_numpy()})
-    frame["expected_gain"] = (frame["risk"] * acceptance_rate * saved_share * frame["value"]
-                              - offer_cost)
-    frame = frame.iloc[np.argsort(-(frame["risk"] * frame["value"]).to_numpy(), kind="stable")]
+    frame["expected_gain"] = (
+        frame["risk"] * acceptance_rate * (saved_share * frame["value"] - incentive_cost)
+        - (1 - frame["risk"]) * stayer_acceptance * incentive_cost - offer_cost)
+    frame = frame.iloc[np.argsort(-frame["expected_gain"].to_numpy(), kind="stable")]
     frame = frame.reset_index(drop=True)
     frame["k"] = np.arange(1, len(frame) + 1)
     frame["cumulative_profit"] = frame["expected_gain"].cumsum()

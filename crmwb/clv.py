@@ -424,8 +424,12 @@ class BetaGeoModel(_PurchaseModel):
         p = np.where(can_leave, expit(-np.where(can_leave, log_odds_gone, 0.0)), 1.0)
         return pd.Series(p, index=data.index, name="p_alive")
 
-    def expected_purchases(self, t: float, data: pd.DataFrame) -> pd.Series:
+    def expected_purchases(self, t: float, data: pd.DataFrame,
+                           given_alive: bool = False) -> pd.Series:
         """Expected purchases in the next ``t`` time units, given each customer's history.
+
+        With ``given_alive``, the expectation for a customer known to be still
+        active (not weighted by P(alive)): what a retained customer will buy.
 
         The hypergeometric term is taken through Euler's transformation,
         ``(1 - z)^(r + x) 2F1(r + x, b + x + k; c; z) = (1 - z)^(a - 1) 2F1(a + b + k - 1 - r,
@@ -437,7 +441,9 @@ class BetaGeoModel(_PurchaseModel):
         z = t / (alpha + T + t)
         c = a + b + x + k - 1
         kept = (1 - z) ** (a - 1) * hyp2f1(a + b + k - 1 - r, a - 1, c, z)
-        e = c / (a - 1) * (1 - kept) * self.probability_alive(data).to_numpy()
+        e = c / (a - 1) * (1 - kept)
+        if not given_alive:
+            e = e * self.probability_alive(data).to_numpy()
         return pd.Series(e, index=data.index, name="expected_purchases")
 
     def expected_repeat_purchases(self, t) -> np.ndarray:
@@ -570,10 +576,12 @@ class ParetoNBDModel(_PurchaseModel):
             p = np.exp(_pareto_terms(r, alpha, s, beta, x, t_x, T)[1])
         return pd.Series(p, index=data.index, name="p_alive")
 
-    def expected_purchases(self, t: float, data: pd.DataFrame) -> pd.Series:
-        """Expected purchases in the next ``t`` time units, given each customer's history."""
+    def expected_purchases(self, t: float, data: pd.DataFrame,
+                           given_alive: bool = False) -> pd.Series:
+        """Expected purchases in the next ``t`` time units, given each customer's history
+        (with ``given_alive``, for a customer known to be still active)."""
         (r, alpha, s, beta), x, t_x, T = self._arrays(data)
-        p_alive = self.probability_alive(data).to_numpy()
+        p_alive = 1.0 if given_alive else self.probability_alive(data).to_numpy()
         e = (r + x) * (beta + T) / ((alpha + T) * (s - 1)) * (
             1 - ((beta + T) / (beta + T + t)) ** (s - 1))
         return pd.Series(e * p_alive, index=data.index, name="expected_purchases")
@@ -717,6 +725,7 @@ def customer_lifetime_value(
     monthly_discount_rate: float = 0.01,
     margin: float = 0.30,
     days_per_unit: float | None = None,
+    given_alive: bool = False,
 ) -> pd.Series:
     """Discounted expected margin of each customer over the next ``horizon_months``.
 
@@ -730,6 +739,10 @@ def customer_lifetime_value(
         Days per time unit of ``recency`` and ``T``. By default the unit the
         purchase model was fitted in (``purchases.days_per_unit_``); an error
         when that is unknown, or when ``data`` says another unit.
+    given_alive : bool
+        The value of each customer *if retained*: their expected purchases as a
+        customer known to be still active, not weighted by P(alive). This is what
+        a retention offer saves (the churn model already says who would leave).
 
     Raises
     ------
@@ -756,8 +769,8 @@ def customer_lifetime_value(
     previous = np.zeros(len(data))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # checked below
         for i in range(1, horizon_months + 1):
-            current = purchases.expected_purchases(DAYS_PER_MONTH * i / days_per_unit,
-                                                   data).to_numpy()
+            current = purchases.expected_purchases(DAYS_PER_MONTH * i / days_per_unit, data,
+                                                   given_alive=given_alive).to_numpy()
             clv += margin * value * (current - previous) / (1 + monthly_discount_rate) ** i
             previous = current
     bad = ~np.isfinite(clv)
@@ -767,6 +780,50 @@ def customer_lifetime_value(
         raise ValueError(f"CLV: {int(bad.sum()):,} customers get no finite value from "
                          f"{type(purchases).__name__} and {type(spend).__name__}, e.g.\n{rows}")
     return pd.Series(clv, index=data.index, name="clv")
+
+
+def new_customer_value(
+    purchases: BetaGeoModel | ParetoNBDModel,
+    spend: GammaGammaModel,
+    horizon_months: int = 12,
+    monthly_discount_rate: float = 0.01,
+    margin: float = 0.30,
+    days_per_unit: float | None = None,
+) -> float:
+    """The discounted expected margin of one customer acquired today: the most to pay for one.
+
+    The first purchase (now, undiscounted) and the repeat purchases the purchase
+    model expects of a new customer month by month
+    (``expected_repeat_purchases``), each at the population's mean spend
+    (:meth:`GammaGammaModel.mean_spend`), times ``margin``, discounted by
+    ``monthly_discount_rate``. Unlike the mean CLV of current customers, which
+    is conditional on their history (some have already left, others proved
+    loyal), this is what the firm can expect of a customer it has not met.
+
+    Examples
+    --------
+    >>> from crmwb.datasets import simulate_summaries
+    >>> s = simulate_summaries(3000, seed=2)
+    >>> bg, gg = BetaGeoModel().fit(s, time_unit="D"), GammaGammaModel().fit(s)
+    >>> v = new_customer_value(bg, gg, horizon_months=12, monthly_discount_rate=0.0, margin=1.0)
+    >>> one_year = float(bg.expected_repeat_purchases(365.25))
+    >>> round(v / gg.mean_spend(), 6) == round(1 + one_year, 6)
+    True
+    """
+    days = days_per_unit if days_per_unit is not None else getattr(purchases, "days_per_unit_",
+                                                                    None)
+    if days is None:
+        raise ValueError("new customer value: the time unit of the purchase model is unknown: "
+                         "fit it with time_unit='W' or 'D', or give days_per_unit")
+    days = _unit_days(days)
+    months = np.arange(0, horizon_months + 1)
+    repeat = purchases.expected_repeat_purchases(DAYS_PER_MONTH * months / days)
+    discounted = np.sum(np.diff(repeat) / (1 + monthly_discount_rate) ** months[1:])
+    value = margin * spend.mean_spend() * (1 + discounted)
+    if not np.isfinite(value):
+        raise ValueError(f"new customer value: {type(purchases).__name__} gives no finite "
+                         f"expectation (parameters {purchases.params_})")
+    return float(value)
 
 
 # --- shifted beta-geometric ----------------------------------------------------------------
@@ -1005,14 +1062,15 @@ def tracking(
 def clv_by_group(values: pd.Series, groups: pd.Series) -> pd.DataFrame:
     """Customers, total and mean CLV per group (RFM segment, pyramid level...).
 
-    The mean is the most the firm should spend to acquire one more customer like
-    those of the group: beyond it the customer costs more than they bring.
+    These are the values of *current* customers, given their history: a group's
+    mean is not what a new customer would bring (some current customers have
+    already left, others proved loyal). The most to spend acquiring one is
+    :func:`new_customer_value`.
     """
     g = values.groupby(groups.reindex(values.index), observed=True)
     out = pd.DataFrame({"customers": g.size(), "total_clv": g.sum(), "mean_clv": g.mean(),
                         "median_clv": g.median()})
     out["clv_share"] = out["total_clv"] / out["total_clv"].sum()
-    out["max_acquisition_spend"] = out["mean_clv"]
     return out
 
 

@@ -167,6 +167,9 @@ LABELS: dict[str, dict[str, str]] = {
         "cumulative_repeat_purchases": "Cumulative repeat purchases",
         "calibration_end": "End of calibration",
         "p_alive": "P(alive)",
+        "note_kind_clv": "CLV model",
+        "note_kind_convergence": "model fitting",
+        "note_kind_other": "warning",
         "recency_range": "Recency (time of the last purchase since the first)",
         "repeat_purchases": "Repeat purchases",
         "periods": "Periods since joining",
@@ -394,7 +397,6 @@ LABELS: dict[str, dict[str, str]] = {
         "marketplace": "Marketplace",
         "master_id": "Master id",
         "max": "Maximum",
-        "max_acquisition_spend": "Most to spend on acquiring one",
         "mean": "Mean",
         "mean_absolute_error": "Mean absolute error",
         "mean_cost_to_serve": "Mean cost to serve",
@@ -623,6 +625,9 @@ LABELS: dict[str, dict[str, str]] = {
         "cumulative_repeat_purchases": "خریدهای تکراری تجمعی",
         "calibration_end": "پایان دورهٔ برازش",
         "p_alive": "احتمال فعال بودن",
+        "note_kind_clv": "مدل ارزش طول عمر",
+        "note_kind_convergence": "برازش مدل",
+        "note_kind_other": "هشدار",
         "recency_range": "تازگی (زمان آخرین خرید از نخستین خرید)",
         "repeat_purchases": "خریدهای تکراری",
         "periods": "دوره از زمان پیوستن",
@@ -849,7 +854,6 @@ LABELS: dict[str, dict[str, str]] = {
         "marketplace": "بازارگاه",
         "master_id": "شناسهٔ اصلی",
         "max": "بیشینه",
-        "max_acquisition_spend": "بیشترین هزینهٔ جذب یک مشتری",
         "mean": "میانگین",
         "mean_absolute_error": "میانگین خطای مطلق",
         "mean_cost_to_serve": "میانگین هزینهٔ خدمت‌رسانی",
@@ -1023,6 +1027,10 @@ SENTENCES: dict[str, dict[str, str]] = {
             "Expected margin over the next {months} months: {total:,.0f} in total; the top "
             "10% of customers hold {top:.0%} of it."
         ),
+        "s03_new_customer": (
+            "A new customer is worth {value:,.2f} over {months} months (the current customers "
+            "{current:,.2f} on average): the most to spend acquiring one."
+        ),
         "s03_no_subscriptions": (
             "No subscriptions table: set subscriptions_path to a table with tenure, churned "
             "and contract."
@@ -1036,14 +1044,18 @@ SENTENCES: dict[str, dict[str, str]] = {
             "The models learn from a random sample of {fit:,} of the {train:,} training "
             "customers (same churn rate); every customer is evaluated and scored."
         ),
+        "s04_chosen": (
+            "Chosen by cross-validation in the training window: {model} (ROC-AUC {auc:.3f})."
+        ),
         "s04_best": (
-            "At the later cutoff, {model} ranks churners best (ROC-AUC {auc:.3f}, against "
-            "{recency:.3f} for recency alone)."
+            "At the later cutoff, the chosen model ({model}) has a ROC-AUC of {auc:.3f}, against "
+            "{recency:.3f} for recency alone."
         ),
         "s04_campaign": (
             "Contact the top {k:,} of {customers:,} customers: expected profit {profit:,.0f}."
         ),
         "s04_contact_list": "{customers:,} customers written to {target}",
+        "note_warning": "Note ({kind}): {message}",
         "s05_baskets": (
             "{baskets:,} baskets of {items:,} distinct items, {per_basket:.1f} items per "
             "basket on average."
@@ -1210,6 +1222,10 @@ SENTENCES: dict[str, dict[str, str]] = {
             "حاشیهٔ مورد انتظار در {months} ماه آینده: در کل {total:,.0f}؛ ۱۰٪ بالای مشتریان "
             "{top:.0%} آن را دارند."
         ),
+        "s03_new_customer": (
+            "یک مشتری تازه در {months} ماه {value:,.2f} می‌ارزد (مشتریان کنونی به طور میانگین "
+            "{current:,.2f}): بیشترین هزینه برای جذب یک مشتری."
+        ),
         "s03_no_subscriptions": (
             "جدول اشتراک‌ها نیست: subscriptions_path را به جدولی با ستون‌های tenure، churned "
             "و contract بدهید."
@@ -1222,15 +1238,19 @@ SENTENCES: dict[str, dict[str, str]] = {
             "مدل‌ها از نمونه‌ای تصادفی از {fit:,} نفر از {train:,} مشتری آموزشی یاد می‌گیرند "
             "(با همان نرخ ریزش)؛ همهٔ مشتریان ارزیابی و امتیازدهی می‌شوند."
         ),
+        "s04_chosen": (
+            "برگزیده با اعتبارسنجی متقاطع در بازهٔ آموزش: {model} (ROC-AUC {auc:.3f})."
+        ),
         "s04_best": (
-            "در برش دیرتر، {model} ریزش‌کنندگان را بهتر از همه رتبه‌بندی می‌کند (ROC-AUC "
-            "{auc:.3f}، در برابر {recency:.3f} برای تازگی به تنهایی)."
+            "در برش دیرتر، مدل برگزیده ({model}) ROC-AUC برابر {auc:.3f} دارد، در برابر "
+            "{recency:.3f} برای تازگی به تنهایی."
         ),
         "s04_campaign": (
             "با {k:,} نفر بالای فهرست از {customers:,} مشتری تماس بگیرید: سود مورد انتظار "
             "{profit:,.0f}."
         ),
         "s04_contact_list": "{customers:,} مشتری در {target} نوشته شد",
+        "note_warning": "یادداشت ({kind}): {message}",
         "s05_baskets": (
             "{baskets:,} سبد از {items:,} قلم متمایز، به طور میانگین {per_basket:.1f} قلم در "
             "هر سبد."

@@ -82,15 +82,26 @@ def test_profit_curve_by_hand(tmp_path):
     risk = pd.Series([0.9, 0.5, 0.1], index=[11, 12, 13])
     value = pd.Series([100.0, 300.0, 1000.0], index=[11, 12, 13])
     curve = churn.profit_curve(risk, value, offer_cost=10, acceptance_rate=0.5)
-    # ranked by risk x value: 12 (150), 13 (100), 11 (90)
+    # no incentive: gain = risk x 0.5 x value - 10: 12 (65), 13 (40), 11 (35)
     assert curve["customer_id"].tolist() == [12, 13, 11]
     assert curve["expected_gain"].tolist() == pytest.approx([65, 40, 35])
     assert curve["cumulative_profit"].tolist() == pytest.approx([65, 105, 140])
     assert curve.attrs["best_k"] == 3
+    # an incentive of 20 goes to every acceptor, the 90% of customer 13 who would stay included
+    paid = churn.profit_curve(risk, value, offer_cost=10, acceptance_rate=0.5, incentive_cost=20)
+    assert paid["customer_id"].tolist() == [12, 11, 13]
+    assert paid["expected_gain"].tolist() == pytest.approx([
+        0.5 * 0.5 * 280 - 0.5 * 20 - 10, 0.9 * 0.5 * 80 - 0.1 * 20 - 10,
+        0.1 * 0.5 * 980 - 0.9 * 20 - 10])
+    half = churn.profit_curve(risk, value, 10, 0.5, incentive_cost=20, stayer_acceptance=0.5)
+    assert half.set_index("customer_id").loc[13, "expected_gain"] == pytest.approx(
+        49 - 0.9 * 0.5 * 20 - 10)
     costly = churn.profit_curve(risk, value, offer_cost=60, acceptance_rate=0.5)
     assert costly.attrs["best_k"] == 1
     nothing = churn.profit_curve(risk, 1.0, offer_cost=60)
     assert nothing.attrs["best_k"] == 0
+    with pytest.raises(ValueError, match="acceptance_rate is a share"):
+        churn.profit_curve(risk, value, acceptance_rate=30)
     out = tmp_path / "contact" / "list.csv"
     chosen = churn.contact_list(costly, out)
     assert pd.read_csv(out)["customer_id"].tolist() == chosen["customer_id"].tolist() == [12]

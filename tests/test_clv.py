@@ -362,46 +362,37 @@ def test_bgnbd_predicts_cdnow_holdout_purchases(cdnow):
     assert abs(track["expected"].iloc[-1] / track["actual"].iloc[-1] - 1) < 0.1
 
 
-def test_clv_by_group_gives_the_acquisition_ceiling():
+def test_clv_by_group_by_hand():
     values = pd.Series([10.0, 30.0, 100.0, 0.0], index=[1, 2, 3, 4])
     groups = pd.Series(["a", "a", "b", "b"], index=[1, 2, 3, 4])
     table = clv.clv_by_group(values, groups)
     assert table.loc["a", "mean_clv"] == 20 and table.loc["b", "total_clv"] == 100
-    assert table["max_acquisition_spend"].tolist() == table["mean_clv"].tolist()
-    assert table["clv_share"].sum() == pytest.approx(1.0)
+    # the mean CLV of current customers is not offered as what a new one is worth
+    assert "max_acquisition_spend" not in table
 
 
-def test_observed_retention_and_default_calibration_end_by_hand():
-    lines = pd.DataFrame({
-        "invoice_id": ["1", "2", "3", "4", "5"], "customer_id": [1, 2, 3, 1, 4],
-        "date": pd.to_datetime(["2023-03-01", "2023-05-01", "2023-06-01", "2024-02-01",
-                                "2024-06-30"]),
-        "product_id": ["A"] * 5, "quantity": [1] * 5, "unit_price": [1.0] * 5})
-    # 2023-07-01..2024-06-30 buyers {1, 4}; the year before {1, 2, 3}: one of three came back
-    assert clv.observed_retention(lines, as_of="2024-06-30", window_days=366) == \
-        pytest.approx(1 / 3)
-    cut = clv.default_calibration_end(lines, holdout_share=0.25)
-    assert cut == pd.Timestamp("2023-03-01") + pd.Timedelta(days=int(487 * 0.75))
+def test_value_if_retained_is_the_clv_without_the_chance_of_having_left(cdnow):
+    s = cdnow[1]
+    for model in (clv.BetaGeoModel, clv.ModifiedBetaGeoModel, clv.ParetoNBDModel):
+        purchases, spend = model().fit(s), clv.GammaGammaModel().fit(s)
+        expected = clv.customer_lifetime_value(purchases, spend, s)
+        retained = clv.customer_lifetime_value(purchases, spend, s, given_alive=True)
+        np.testing.assert_allclose(retained * purchases.probability_alive(s), expected,
+                                   rtol=1e-9, atol=1e-12)
+        gone = purchases.probability_alive(s) < 0.1
+        assert (retained[gone] > 5 * expected[gone]).all()
 
 
-def test_p_alive_grid_averages_by_frequency_and_recency():
-    data = pd.DataFrame({"frequency": [0, 1, 1, 12], "recency": [0, 5, 5, 9]})
-    grid = clv.p_alive_grid(data, pd.Series([1.0, 0.2, 0.4, 0.9]), max_frequency=10,
-                            recency_bins=2)
-    assert list(grid.index) == [10, 1, 0]
-    assert grid.loc[1].dropna().tolist() == [pytest.approx(0.3)]
-    assert grid.loc[10].dropna().tolist() == [0.9]
-
-
-def test_telco_retention_by_contract():
-    folder = shared_dataset("telco_churn")
-    subs = io.read_subscriptions(next(folder.glob("*.csv")), preset="telco_churn")
-    models, table = clv.retention_by_group(subs, "contract")
-    assert set(models) == {"month-to-month", "one year", "two year"}
-    assert table["subscribers"].sum() == len(subs)
-    # longer contracts keep their subscribers longer
-    assert table.loc["month-to-month", "survival_24"] < table.loc["one year", "survival_24"] \
-        < table.loc["two year", "survival_24"]
-    # month-to-month subscribers differ from each other: retention rises with tenure
-    m = models["month-to-month"]
-    assert m.retention_rate(12) > m.retention_rate(1)
+def test_a_new_customer_is_worth_the_first_purchase_and_the_expected_repeats(cdnow):
+    s = cdnow[1]
+    bg, gg = clv.BetaGeoModel().fit(s), clv.GammaGammaModel().fit(s)
+    value = clv.new_customer_value(bg, gg, horizon_months=12, monthly_discount_rate=0.0,
+                                   margin=0.3)
+    repeats = float(bg.expected_repeat_purchases(365.25 / 7))  # weeks
+    assert value == pytest.approx(0.3 * gg.mean_spend() * (1 + repeats))
+    current = clv.customer_lifetime_value(bg, gg, s, monthly_discount_rate=0.0)
+    assert value != pytest.approx(current.mean(), rel=0.05)  # not the current customers' mean
+    bare = pd.DataFrame(s[["frequency", "recency", "T"]].to_numpy(),
+                        columns=["frequency", "recency", "T"])  # no record of the unit
+    with pytest.raises(ValueError, match="time unit"):
+        clv.new_customer_value(clv.BetaGeoModel().fit(bare), gg)
