@@ -334,6 +334,7 @@ LABELS: dict[str, dict[str, str]] = {
         "because": "Because",
         "brand": "Brand",
         "brands": "Brands",
+        "main_brand_share": "Main brand's share",
         "brier": "Brier score",
         "buyers": "Buyers",
         "campaign_id": "Campaign",
@@ -791,6 +792,7 @@ LABELS: dict[str, dict[str, str]] = {
         "because": "به دلیل",
         "brand": "برند",
         "brands": "برندها",
+        "main_brand_share": "سهم برند اصلی",
         "brier": "امتیاز بریر",
         "buyers": "خریداران",
         "campaign_id": "کمپین",
@@ -990,7 +992,8 @@ SENTENCES: dict[str, dict[str, str]] = {
             "profit)."
         ),
         "s02_loyalty": (
-            "{customers:,} customers have a brand sequence of at least {purchases} purchases."
+            "{customers:,} customers have a brand sequence of at least {purchases} purchase "
+            "occasions."
         ),
         "s02_no_brand": (
             "These transactions have no brand column: loyalty types need the brand of each "
@@ -1193,7 +1196,7 @@ SENTENCES: dict[str, dict[str, str]] = {
             " از کل سود را می‌آورند، و منحنی در {peak:.0%} آن به اوج می‌رسد (قاعدهٔ سرانگشتی "
             "درس: حدود ۲۰٪ ناسودمند، ۲۰٪ آورندهٔ بیشتر سود)."
         ),
-        "s02_loyalty": "{customers:,} مشتری توالی برندی با دست‌کم {purchases} خرید دارند.",
+        "s02_loyalty": "{customers:,} مشتری توالی برندی با دست‌کم {purchases} نوبت خرید دارند.",
         "s02_no_brand": "این تراکنش‌ها ستون برند ندارند: انواع وفاداری به برند هر سطر نیاز دارند.",
         "s02_split": (
             "تفکیکی که از داده‌ها خوانده شد برای {agree:.0%} از مشتریان با نوع مشتری ثبت‌شده "

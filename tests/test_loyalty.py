@@ -110,3 +110,67 @@ def test_planted_loyalty_types_are_recovered(crm_data, clean_lines, within, min_
     assert agree[observable].mean() >= 0.90
     # every planted type is found
     assert set(types.loc[observable, "loyalty_type"]) == set(loyalty.LOYALTY_TYPES)
+
+
+def occasions(customer, steps, start="2024-01-01", products=None):
+    """Lines of one customer, one invoice per step; a step "A+B" is one invoice of both."""
+    rows = []
+    for i, step in enumerate(steps.split()):
+        day = (pd.Timestamp(start) + pd.Timedelta(days=7 * i)).strftime("%Y-%m-%d")
+        for brand in step.split("+"):
+            product = (products or {}).get(brand, f"P-{brand}")
+            rows.append((f"{customer}-{i}", customer, day, product, "tea", brand))
+    return rows
+
+
+@pytest.mark.parametrize("steps, expected", [
+    ("A A A A A A", "hard-core"),
+    ("A A B B A B", "split"),
+    ("A A A B B B", "shifting"),
+    ("A B C D", "switcher"),
+    ("A A B B C C D D", "shifting"),     # a steady move across four brands
+    ("A A A+B B B B", "shifting"),       # the change happens inside one basket
+    ("A A A+B A A A", "split"),          # a second brand beside the first, not a move
+    ("A B C D A B C D", "switcher"),
+    ("A A+B A+B A+B", "split"),
+])
+def test_types_on_purchase_occasions_in_the_engine(steps, expected):
+    frame = lines(occasions(1, steps))
+    got = loyalty.loyalty_types(frame, within=None, min_purchases=4)
+    assert got.loc[1, "loyalty_type"] == expected == loyalty.loyalty_type(steps.split())
+    assert got.loc[1, "purchases"] == len(steps.split())
+    assert got.loc[1, "sequence"] == steps
+
+
+def test_one_invoice_of_many_lines_is_one_purchase():
+    rows = [("9", 1, "2024-01-05", f"P{i}", "tea", "A") for i in range(6)]
+    types = loyalty.loyalty_types(lines(rows), within=None, min_purchases=2)
+    assert types.empty  # one occasion shows no loyalty, however many lines it has
+    assert loyalty.sequence_stats(lines(rows), None)["purchases"].tolist() == [1]
+
+
+def test_line_order_inside_an_invoice_changes_nothing():
+    # the same behaviour; only the product ids sort differently inside the mixed basket
+    a = occasions(1, "A A A+B B B", products={"A": "A-tea", "B": "B-tea"})
+    b = occasions(2, "A A A+B B B", products={"A": "Z-tea", "B": "B-tea"})
+    frame = lines(a + b)
+    types = loyalty.loyalty_types(frame, within=None, min_purchases=4)
+    assert types["loyalty_type"].tolist() == ["shifting", "shifting"]
+    shuffled = frame.sample(frac=1.0, random_state=3)
+    again = loyalty.loyalty_types(shuffled, within=None, min_purchases=4)
+    pd.testing.assert_frame_equal(types, again)
+
+
+def test_day_occasions_and_brand_shares():
+    rows = occasions(1, "A A A+B B")
+    rows[-1] = ("other", *rows[-1][1:])  # a second invoice on the last day
+    rows.append(("other-2", 1, rows[-1][2], "P-B", "tea", "B"))
+    frame = lines(rows)
+    frame.loc[(frame["brand"] == "A") & (frame["invoice_id"] == "1-2"), "quantity"] = 3
+    by_invoice = loyalty.sequence_stats(frame, None)
+    by_day = loyalty.sequence_stats(frame, None, occasion="day")
+    assert by_invoice["purchases"].iloc[0] == 5 and by_day["purchases"].iloc[0] == 4
+    # A: two whole occasions and 3 of the 4 items of the mixed one, over 4 days
+    assert by_day["main_brand_share"].iloc[0] == pytest.approx((2 + 0.75) / 4)
+    with pytest.raises(ValueError, match="unknown occasion 'week'"):
+        loyalty.loyalty_types(frame, occasion="week")
