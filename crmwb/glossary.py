@@ -991,6 +991,15 @@ SENTENCES: dict[str, dict[str, str]] = {
             "(the course's rule of thumb: about 20% unprofitable, 20% bringing most of the "
             "profit)."
         ),
+        "s02_k_silhouette": "k = {k}: the best silhouette of the k tried ({score:.2f}).",
+        "s02_k_min_k": (
+            "The silhouette prefers k = {best} ({best_score:.2f}); k = {k} is used ({score:.2f}), "
+            "the best of at least {min_k} (parameter min_clusters): fewer clusters of RFM data "
+            "mostly split active from lapsed customers, which the RFM segments already show."
+        ),
+        "s02_k_given": (
+            "k = {k}, as set by n_clusters; the silhouette prefers k = {best} ({best_score:.2f})."
+        ),
         "s02_loyalty": (
             "{customers:,} customers have a brand sequence of at least {purchases} purchase "
             "occasions."
@@ -1195,6 +1204,16 @@ SENTENCES: dict[str, dict[str, str]] = {
             "{unprofitable:.0%} از مشتریان ناسودمندند؛ {top:.0%} سودمندترین، {top_profit:.0%}"
             " از کل سود را می‌آورند، و منحنی در {peak:.0%} آن به اوج می‌رسد (قاعدهٔ سرانگشتی "
             "درس: حدود ۲۰٪ ناسودمند، ۲۰٪ آورندهٔ بیشتر سود)."
+        ),
+        "s02_k_silhouette": "k = {k}: بهترین امتیاز سیلوئت در میان kهای آزموده ({score:.2f}).",
+        "s02_k_min_k": (
+            "امتیاز سیلوئت k = {best} را ترجیح می‌دهد ({best_score:.2f})؛ k = {k} به کار رفته است "
+            "({score:.2f})، بهترین k دست‌کم {min_k} (پارامتر min_clusters): خوشه‌های کمتر دادهٔ RFM "
+            "بیشتر مشتریان فعال را از رفته جدا می‌کنند، که بخش‌های RFM خود نشان می‌دهند."
+        ),
+        "s02_k_given": (
+            "k = {k}، آن‌گونه که n_clusters تعیین کرده؛ امتیاز سیلوئت k = {best} را ترجیح می‌دهد "
+            "({best_score:.2f})."
         ),
         "s02_loyalty": "{customers:,} مشتری توالی برندی با دست‌کم {purchases} نوبت خرید دارند.",
         "s02_no_brand": "این تراکنش‌ها ستون برند ندارند: انواع وفاداری به برند هر سطر نیاز دارند.",

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
+from scipy.special import gammaln
 from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.metrics import silhouette_score
@@ -252,6 +254,11 @@ class Clusters:
     scores: pd.DataFrame
     #: the fitted scikit-learn Pipeline
     pipeline: Pipeline
+    #: the k with the best silhouette among all k tried (None when none were tried)
+    silhouette_k: int | None = None
+    #: why k is what it is: "silhouette" (its best), "min_k" (the silhouette's best was
+    #: below min_k, so the best of at least min_k) or "given" (asked for)
+    k_reason: str = "given"
 
 
 def cluster_customers(
@@ -290,18 +297,23 @@ def cluster_customers(
     Clusters
         Names read from where each cluster's medians fall among all customers'
         terciles: recent, fading or lapsed; occasional, regular or frequent;
-        low-, mid- or high-spending.
+        low-, mid- or high-spending. ``silhouette_k`` and ``k_reason`` say
+        which k the silhouette prefers and why the k used was chosen, for the
+        report to show when they differ.
     """
     categorical = list(categorical or [])
     if k is None and not len(ks):
         raise ValueError("cluster_customers needs k, or some ks to choose it from")
     # with k given and ks empty, the elbow and silhouette scores are skipped (large data)
     scores = choose_k(summary, ks, customers, categorical, seed) if len(ks) else pd.DataFrame()
+    silhouette_k = int(scores["silhouette"].idxmax()) if len(scores) else None
+    reason = "given"
     if k is None:
         eligible = scores[scores.index >= min_k]
         if eligible.empty:
             raise ValueError(f"no k in {list(ks)} is at least min_k={min_k}")
         k = int(eligible["silhouette"].idxmax())
+        reason = "silhouette" if k == silhouette_k else "min_k"
     x = _feature_frame(summary, customers, categorical)
     pipe = cluster_pipeline(k, categorical, seed).fit(x)
     raw = pd.Series(pipe.named_steps["kmeans"].labels_, index=summary.index)
@@ -316,17 +328,54 @@ def cluster_customers(
     names = profile["name"]
     profile = profile.reset_index(drop=True).set_index("name")
     labels = raw.map(names).rename("cluster")
-    return Clusters(labels=labels, profile=profile, scores=scores, pipeline=pipe)
+    return Clusters(labels=labels, profile=profile, scores=scores, pipeline=pipe,
+                    silhouette_k=silhouette_k, k_reason=reason)
 
 
 # --- retail and wholesale ---------------------------------------------------------------
+
+def purchase_rate(summary: pd.DataFrame, per_days: float = 30.0) -> pd.Series:
+    """Each customer's purchase rate (invoices per ``per_days``), fair to new customers.
+
+    A raw rate, invoices over tenure, gives a customer who bought once three days
+    ago ten purchases a month. Here each customer's rate is the mean of their
+    posterior under a gamma-Poisson model of repeat purchases (the NBD, fitted
+    by maximum likelihood to everyone's repeat invoices over their tenure): a
+    long history speaks for itself, a short one is drawn towards the
+    population's rate: ``(r + repeats) / (alpha + tenure)``, the repeat purchases
+    expected per day of a customer with that history.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"invoices": [1, 13, 2, 5, 1], "tenure_days": [3, 360, 200, 300, 400]})
+    >>> rate = purchase_rate(s)
+    >>> bool(rate.iloc[0] < rate.iloc[1])  # one invoice in three days is not ten a month
+    True
+    """
+    x = (summary["invoices"].to_numpy(dtype=float) - 1).clip(min=0)
+    T = summary["tenure_days"].to_numpy(dtype=float).clip(min=0)
+
+    def negll(z):
+        r, alpha = np.exp(z)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ll = (gammaln(r + x) - gammaln(r) - gammaln(x + 1) + r * np.log(alpha / (alpha + T))
+                  + np.where(x > 0, x * np.log(np.where(T > 0, T, 1.0) / (alpha + T)), 0.0))
+        return -ll.sum()
+
+    start = np.log([1.0, max(float(np.mean(T)), 1.0) / max(float(np.mean(x)), 0.1)])
+    r, alpha = np.exp(optimize.minimize(negll, start, method="Nelder-Mead",
+                                        options={"xatol": 1e-6, "fatol": 1e-8}).x)
+    rate = (r + x) / (alpha + T)
+    return pd.Series(rate * per_days, index=summary.index, name="purchase_rate")
+
 
 def retail_wholesale(summary: pd.DataFrame, seed: int = 0) -> pd.Series:
     """Split customers into ``retail`` and ``wholesale`` by order size and frequency.
 
     Two k-means clusters on the standardised logs of the average basket and of
-    the purchase rate (invoices per 30 days of tenure); the cluster with the
-    larger baskets is wholesale: few macro transactions against many micro ones.
+    the purchase rate (:func:`purchase_rate`: a new customer's rate is not
+    inflated by a short tenure); the cluster with the larger baskets is
+    wholesale: few macro transactions against many micro ones.
 
     Returns
     -------
@@ -335,7 +384,7 @@ def retail_wholesale(summary: pd.DataFrame, seed: int = 0) -> pd.Series:
     """
     if len(summary) < 2:
         raise ValueError("need at least two customers to split retail from wholesale")
-    rate = summary["invoices"] / (summary["tenure_days"].clip(lower=1) / 30)
+    rate = purchase_rate(summary)
     x = np.column_stack([np.log1p(summary["average_basket"].clip(lower=0)), np.log(rate)])
     pipe = make_pipeline(StandardScaler(), KMeans(n_clusters=2, n_init=10, random_state=seed))
     labels = pipe.fit_predict(x)

@@ -149,3 +149,36 @@ def test_cluster_plot_of_a_large_base_draws_a_seeded_sample_and_says_so():
     assert any(f"{plots.MAX_DOTS:,} of {n:,}" in a.get_text() for a in ax.texts)
     small = plots.clusters(summary.head(500), labels.head(500))
     assert sum(len(c.get_offsets()) for c in small.collections) == 500 and not small.texts
+
+
+def test_the_report_knows_when_the_silhouette_was_overruled(shop):
+    s = shop[3]
+    free = segmentation.cluster_customers(s, seed=1, min_k=2)
+    best = int(free.scores["silhouette"].idxmax())
+    assert free.silhouette_k == best == len(free.profile) and free.k_reason == "silhouette"
+    floor = best + 1
+    ruled = segmentation.cluster_customers(s, seed=1, min_k=floor)
+    assert ruled.silhouette_k == best and ruled.k_reason == "min_k"
+    assert len(ruled.profile) == int(ruled.scores.loc[floor:, "silhouette"].idxmax())
+    asked = segmentation.cluster_customers(s, k=5, seed=1)
+    assert asked.k_reason == "given" and asked.silhouette_k == best
+
+
+def test_new_customers_purchase_rate_is_not_inflated_by_a_short_tenure():
+    rng = np.random.default_rng(0)
+
+    def block(n, basket, per_month, tenure, kind):
+        invoices = np.maximum(1, rng.poisson(per_month * tenure / 30))
+        return pd.DataFrame({"average_basket": basket * rng.lognormal(0, 0.3, n),
+                             "invoices": invoices, "tenure_days": tenure, "kind": kind})
+
+    s = pd.concat([block(200, 20, 2.0, 365, "retail"), block(100, 300, 0.3, 365, "wholesale"),
+                   # new customers of both kinds, bought once in the last days
+                   block(60, 20, 2.0, rng.integers(0, 5, 60), "retail"),
+                   block(40, 300, 0.3, rng.integers(0, 5, 40), "wholesale")], ignore_index=True)
+    rate = segmentation.purchase_rate(s)
+    new = s["tenure_days"] < 5
+    assert rate[new].max() < rate[~new & (s["kind"] == "retail")].median() * 2
+    kind = segmentation.retail_wholesale(s)
+    assert (kind == s["kind"]).mean() >= 0.98
+    assert (kind[new & (s["kind"] == "wholesale")] == "wholesale").all()
