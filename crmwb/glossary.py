@@ -191,6 +191,10 @@ LABELS: dict[str, dict[str, str]] = {
         "observed_rate": "Observed churn rate",
         "importance": "Drop in ROC-AUC when shuffled",
         "coefficient": "Coefficient (standardised)",
+        "per_unit": "Per unit",
+        "no_resolved_complaint": "No resolved complaint",
+        "complaints_per_1000_customers": "Complaints per 1,000 customers",
+        "complaints_per_1000_orders": "Complaints per 1,000 orders",
         "customers_contacted": "Customers contacted (k)",
         "expected_profit": "Expected profit",
         "tenure_months": "Tenure (months)",
@@ -229,6 +233,7 @@ LABELS: dict[str, dict[str, str]] = {
         "title_churn_by_handling": "Churn by how complaints were handled",
         "title_ishikawa": "Cause and effect (Ishikawa)",
         "title_satisfaction_by_month": "Satisfaction by month",
+        "title_complaints_by_month": "Complaints per 1,000 orders, by month",
         # customer 360, KPIs and cohorts (notebook 07)
         "characteristics": "Characteristics", "interactions": "Interactions",
         "attitudes": "Attitudes", "enrichment": "Enrichment", "dimension": "Dimension",
@@ -650,6 +655,10 @@ LABELS: dict[str, dict[str, str]] = {
         "observed_rate": "نرخ مشاهده‌شدهٔ ریزش",
         "importance": "کاهش ROC-AUC با بر هم زدن ستون",
         "coefficient": "ضریب (استاندارد شده)",
+        "per_unit": "به ازای هر واحد",
+        "no_resolved_complaint": "بی شکایت رسیدگی‌شده",
+        "complaints_per_1000_customers": "شکایت در هر ۱۰۰۰ مشتری",
+        "complaints_per_1000_orders": "شکایت در هر ۱۰۰۰ سفارش",
         "customers_contacted": "مشتریان تماس‌گرفته (k)",
         "expected_profit": "سود مورد انتظار",
         "tenure_months": "مدت عضویت (ماه)",
@@ -688,6 +697,7 @@ LABELS: dict[str, dict[str, str]] = {
         "title_churn_by_handling": "ریزش بر حسب نحوهٔ رسیدگی به شکایت",
         "title_ishikawa": "علت و معلول (ایشیکاوا)",
         "title_satisfaction_by_month": "رضایت ماهانه",
+        "title_complaints_by_month": "شکایت‌ها در هر ۱۰۰۰ سفارش، ماه به ماه",
         # customer 360, KPIs and cohorts (notebook 07)
         "characteristics": "ویژگی‌ها", "interactions": "تعامل‌ها",
         "attitudes": "نگرش‌ها", "enrichment": "غنی‌سازی", "dimension": "بُعد",
@@ -1093,6 +1103,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         ),
         "s05_no_prices": "Up-selling needs product prices and categories.",
         "s05_no_dates": "No dates: baskets cannot be followed over time.",
+        "s06_driver_constant": "{driver} is left out of the model: it never varies in these data.",
+        "s06_driver_collinear": "{driver} is left out of the model: the other drivers fix it.",
         "s06_vital_few": "The vital few: {categories} bring {share:.0%} of complaints.",
         "s06_resolution": (
             "{resolved:.0%} of complaints are resolved, half within {days:.1f} days; "
@@ -1296,6 +1308,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "s05_upsell": "مشتریانی که {item} خریدند این اقلام گران‌تر از همان دسته را هم خریدند:",
         "s05_no_prices": "فروش ارتقا یافته به قیمت و دستهٔ کالاها نیاز دارد.",
         "s05_no_dates": "تاریخی نیست: سبدها را نمی‌توان در گذر زمان دنبال کرد.",
+        "s06_driver_constant": "{driver} از مدل کنار گذاشته شد: در این داده‌ها هرگز تغییر نمی‌کند.",
+        "s06_driver_collinear": "{driver} از مدل کنار گذاشته شد: عامل‌های دیگر آن را تعیین می‌کنند.",
         "s06_vital_few": "معدود حیاتی: {categories}، {share:.0%} از شکایت‌ها را می‌سازند.",
         "s06_resolution": (
             "{resolved:.0%} از شکایت‌ها رسیدگی شده‌اند، نیمی در کمتر از {days:.1f} روز؛ "

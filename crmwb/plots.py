@@ -623,6 +623,20 @@ def ishikawa(causes: dict, counts: dict | None = None, effect: str = "complaints
 
 
 @_localized
+def complaints_by_month(table: pd.DataFrame, lang: str = "en", ax=None):
+    """Complaints per 1,000 orders of each month (from ``service.complaint_rates(by="month")``)."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    ax.plot(table.index, table["complaints_per_1000_orders"], marker="o", markersize=3)
+    ax.set(title=t("title_complaints_by_month"), xlabel=t("month"),
+           ylabel=t("complaints_per_1000_orders"))
+    ax.set_ylim(bottom=0)
+    ax.figure.autofmt_xdate()
+    return ax
+
+
+@_localized
 def satisfaction_by_month(table: pd.DataFrame, lang: str = "en"):
     """CSAT and NPS by month with their 95% bands (from ``service.satisfaction_by``)."""
     t = glossary(lang)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import linalg, stats
 
 from crmwb.schema import COMPLAINT_CATEGORIES
 
@@ -30,14 +30,45 @@ def complaints(contacts: pd.DataFrame) -> pd.DataFrame:
     return c
 
 
-def complaint_rates(contacts: pd.DataFrame, customers: int, orders: int,
+def monthly_activity(lines) -> pd.DataFrame:
+    """Orders (distinct invoices) and buying customers per calendar month, counted in the engine.
+
+    The denominators of :func:`complaint_rates` by month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``month`` (the first day of each month): ``orders``, ``customers``.
+    """
+    from crmwb import engine
+    from crmwb.summary import _as_table
+
+    t = _as_table(lines)
+    bought = t.filter(t.quantity > 0)
+    month = bought.date.truncate("M")
+    per = bought.mutate(month=month).group_by("month").agg(
+        orders=bought.invoice_id.nunique(), customers=bought.customer_id.nunique())
+    out = engine.to_pandas(per)
+    out["month"] = pd.to_datetime(out["month"])
+    return out.set_index("month").sort_index().astype("int64")
+
+
+def complaint_rates(contacts: pd.DataFrame, customers, orders,
                     by: str = "category") -> pd.DataFrame:
     """Complaints and requests per ``by`` (category, channel or month), with rates.
 
-    Rates are per 1,000 customers and per 1,000 orders (invoices) of the period.
+    Rates are per 1,000 customers and per 1,000 orders (invoices). By category
+    or channel, ``customers`` and ``orders`` are the period's totals. By month,
+    each month's complaints are divided by that month's customers and orders:
+    give them per month (Series indexed by the first day of the month, as from
+    :func:`monthly_activity`); a month without orders has no rate.
     """
     c = contacts[contacts["kind"].isin(["complaint", "request"])].copy()
     if by == "month":
+        if np.isscalar(customers) or np.isscalar(orders):
+            raise ValueError("complaint_rates(by='month') needs customers and orders per month "
+                             "(Series indexed by month, e.g. service.monthly_activity(lines)), "
+                             "not the whole period's totals")
         c["month"] = c["date"].dt.to_period("M").dt.to_timestamp()
     table = c.pivot_table(index=by, columns="kind", values="customer_id", aggfunc="size",
                           fill_value=0)
@@ -48,6 +79,15 @@ def complaint_rates(contacts: pd.DataFrame, customers: int, orders: int,
                                                             "request": "requests"})
     if by == "category":
         table = table.reindex(list(COMPLAINT_CATEGORIES), fill_value=0)
+    if by == "month":
+        months = table.index.union(pd.Index(customers.index)).union(pd.Index(orders.index))
+        table = table.reindex(months, fill_value=0)
+        table.index.name = "month"
+        customers = customers.reindex(months).where(lambda v: v > 0)
+        orders = orders.reindex(months).where(lambda v: v > 0)
+        table.insert(0, "orders", orders.fillna(0).astype("int64"))
+        table.insert(1, "customers", customers.fillna(0).astype("int64"))
+        customers, orders = customers.to_numpy(dtype=float), orders.to_numpy(dtype=float)
     table["complaints_per_1000_customers"] = 1000 * table["complaints"] / customers
     table["complaints_per_1000_orders"] = 1000 * table["complaints"] / orders
     table.columns.name = None
@@ -141,7 +181,8 @@ def fmea_table(occurrences: pd.Series, severity: dict, detection: dict,
 
     Occurrence comes from the data: each failure mode's count scaled to 1-10
     (``ceil(10 x count / largest count)``); severity and detection (1-10,
-    10 = worst, hardest to detect) come from the parameters.
+    10 = worst, hardest to detect) come from the parameters, kept as given: a
+    team's average of several judgements (4.9) is not cut to 4.
 
     Examples
     --------
@@ -160,7 +201,9 @@ def fmea_table(occurrences: pd.Series, severity: dict, detection: dict,
     o = np.ceil(10 * occurrences / occurrences.max()).clip(1, 10).astype(int)
     out = pd.DataFrame({"count": occurrences, "S": pd.Series(severity), "O": o,
                         "D": pd.Series(detection)}).loc[occurrences.index]
-    out[["S", "D"]] = out[["S", "D"]].astype(int)
+    for col in ("S", "D"):  # whole scores stay whole; a team's averaged 4.9 stays 4.9
+        whole = (out[col] % 1 == 0).all()
+        out[col] = out[col].astype(int) if whole else out[col].astype(float)
     out["RPN"] = out["S"] * out["O"] * out["D"]
     out["action"] = [(actions or {}).get(m, "") for m in out.index]
     out.index.name = "failure_mode"
@@ -267,9 +310,25 @@ def satisfaction_drivers(surveys: pd.DataFrame, contacts: pd.DataFrame) -> pd.Da
     """What moves the CSAT score: a linear model on what the customer lived before the survey.
 
     Features per survey (from the customer's complaints before it): complaints,
-    delivery complaints, unresolved complaints, mean days to resolve. Returns
-    standardised coefficients (score points per standard deviation) with
-    95% intervals from ordinary least squares (scipy).
+    delivery complaints, unresolved complaints, mean days to resolve the
+    resolved ones, and ``no_resolved_complaint``. A customer who never
+    complained has no resolution time: rather than counting them as resolved at
+    once (0 days), their days are set to the mean of those who have one and the
+    indicator ``no_resolved_complaint`` carries their difference; so
+    ``mean_days_to_resolve`` measures the cost of slow handling among those who
+    were handled, and the service-recovery effect (a complaint resolved fast can
+    leave a customer happier than no complaint at all) is not folded into it.
+
+    Least squares (``scipy.linalg.lstsq``) on the standardised drivers. A driver
+    that never varies in the data, or that the others determine (collinear), has
+    no coefficient: it is left out, and ``attrs["dropped"]`` says which and why.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per driver kept: ``coefficient`` (score points per standard deviation),
+        ``ci_low``, ``ci_high`` (95%, t distribution) and ``per_unit`` (score
+        points per complaint, or per day).
     """
     c = complaints(contacts)
     numbered = surveys[["customer_id", "date", "csat"]].reset_index(drop=True).reset_index()
@@ -284,21 +343,42 @@ def satisfaction_drivers(surveys: pd.DataFrame, contacts: pd.DataFrame) -> pd.Da
         days=merged["days_to_resolve"].where(
             before & (merged["resolved_date"] <= merged["date"])))
     g = merged.groupby("index")
+    days = g["days"].mean()
     x = pd.DataFrame({"complaints": g["complaint"].sum(),
                       "delivery_complaints": g["delivery"].sum(),
                       "unresolved_complaints": g["unresolved"].sum(),
-                      "mean_days_to_resolve": g["days"].mean().fillna(0.0)})
+                      "mean_days_to_resolve": days.fillna(days.mean() if days.notna().any()
+                                                          else 0.0),
+                      "no_resolved_complaint": days.isna().astype(float)}).astype(float)
     y = surveys["csat"].reset_index(drop=True).loc[x.index].to_numpy(dtype=float)
-    z = (x - x.mean()) / x.std(ddof=0).replace(0, 1)
-    design = np.column_stack([np.ones(len(z)), z.to_numpy()])
-    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
-    resid = y - design @ beta
+    dropped: dict[str, str] = {}
+    kept: list[str] = []
+    design = np.ones((len(x), 1))
+    for col in x.columns:
+        if x[col].nunique() < 2:
+            dropped[col] = "constant"
+            continue
+        trial = np.column_stack([design, (x[col] - x[col].mean()) / x[col].std(ddof=0)])
+        if np.linalg.matrix_rank(trial) < trial.shape[1]:
+            dropped[col] = "collinear"
+            continue
+        design = trial
+        kept.append(col)
     dof = len(y) - design.shape[1]
-    cov = resid @ resid / dof * np.linalg.inv(design.T @ design)
-    se = np.sqrt(np.diag(cov))
+    if dof < 1:
+        raise ValueError(f"satisfaction_drivers: {len(y)} surveys are too few for "
+                         f"{design.shape[1]} coefficients")
+    beta, residues, rank, _ = linalg.lstsq(design, y)
+    resid = y - design @ beta
+    cov = resid @ resid / dof * linalg.pinvh(design.T @ design)
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
     t = stats.t.ppf(0.975, dof)
-    return pd.DataFrame({"coefficient": beta[1:], "ci_low": beta[1:] - t * se[1:],
-                         "ci_high": beta[1:] + t * se[1:]}, index=x.columns)
+    sd = x[kept].std(ddof=0).to_numpy()
+    out = pd.DataFrame({"coefficient": beta[1:], "ci_low": beta[1:] - t * se[1:],
+                        "ci_high": beta[1:] + t * se[1:], "per_unit": beta[1:] / sd},
+                       index=pd.Index(kept, name=None))
+    out.attrs["dropped"] = dropped
+    return out
 
 
 def silent_dissatisfied(surveys: pd.DataFrame, contacts: pd.DataFrame,
@@ -319,19 +399,29 @@ def silent_dissatisfied(surveys: pd.DataFrame, contacts: pd.DataFrame,
 # --- direct marketing ------------------------------------------------------------------------
 
 def two_proportion_test(x1: int, n1: int, x2: int, n2: int, level: float = 0.95) -> dict:
-    """Difference of two proportions: the z test (pooled) and a Wald interval.
+    """Difference of two proportions: the pooled z test and Newcombe's interval.
+
+    The interval is Newcombe's hybrid score interval (1998, method 10), built
+    from the Wilson intervals of each proportion (:func:`proportion_ci`): unlike
+    the Wald interval it stays inside [-1, 1], has a width when a proportion is
+    0 or 1 (0/50 against 0/50 is not [0, 0]), and agrees with the score test.
 
     Returns ``difference`` (p1 - p2), ``ci_low``, ``ci_high``, ``z`` and the
     two-sided ``p_value``.
     """
+    if n1 == 0 or n2 == 0:
+        raise ValueError(f"two proportions need two groups: sizes {n1} and {n2}")
     p1, p2 = x1 / n1, x2 / n2
     pooled = (x1 + x2) / (n1 + n2)
     se0 = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    z = (p1 - p2) / se0 if se0 > 0 else np.nan
-    se = np.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-    q = stats.norm.ppf(0.5 + level / 2)
-    return {"difference": p1 - p2, "ci_low": p1 - p2 - q * se, "ci_high": p1 - p2 + q * se,
-            "z": z, "p_value": float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan}
+    z = (p1 - p2) / se0 if se0 > 0 else 0.0  # no response at all, or all: no difference seen
+    l1, u1 = proportion_ci(x1, n1, level)
+    l2, u2 = proportion_ci(x2, n2, level)
+    d = p1 - p2
+    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return {"difference": d, "ci_low": float(low), "ci_high": float(high), "z": z,
+            "p_value": float(2 * stats.norm.sf(abs(z)))}
 
 
 def campaign_results(campaigns: pd.DataFrame, margin: float = 0.3) -> pd.DataFrame:
@@ -339,13 +429,22 @@ def campaign_results(campaigns: pd.DataFrame, margin: float = 0.3) -> pd.DataFra
 
     Response rate is the course's formula: customers who came to buy divided by
     customers marketed (the treatment group). Uplift is treatment minus control
-    response rate, with a two-proportion test. Incremental revenue is the
+    response rate, with a two-proportion test and Newcombe's interval
+    (:func:`two_proportion_test`). Incremental revenue is the
     treatment group's revenue less what it would have brought at the control
     group's revenue per customer; ROI = (margin x incremental revenue - cost) / cost.
     """
+    unknown = sorted(set(campaigns["group"].dropna().astype(str)) - {"treatment", "control"})
+    if unknown:
+        raise ValueError(f"campaigns: group must be 'treatment' or 'control', found {unknown}")
     rows = []
     for cid, part in campaigns.groupby("campaign_id"):
         t, c = part[part["group"] == "treatment"], part[part["group"] == "control"]
+        if not len(c) or not len(t):
+            raise ValueError(
+                f"campaign {cid!r} has {len(t):,} treated and {len(c):,} control customers: "
+                "without a control group the uplift (what the campaign caused) cannot be "
+                "measured; hold out a random control group, or report the response rate alone")
         test = two_proportion_test(int(t["responded"].sum()), len(t),
                                    int(c["responded"].sum()), len(c))
         incremental = t["revenue"].sum() - len(t) * c["revenue"].mean()

@@ -31,8 +31,28 @@ def test_rates_per_thousand_customers_and_orders():
     assert rates.loc["delivery", "complaints_per_1000_customers"] == 15.0
     assert rates.loc["quality", "complaints_per_1000_orders"] == 1.0
     assert list(rates.index) == ["quality", "delivery", "price", "warranty", "responsiveness"]
-    by_month = service.complaint_rates(CONTACTS, 200, 1000, by="month")
-    assert by_month["complaints"].tolist() == [2, 1, 1]
+    with pytest.raises(ValueError, match="per month"):  # a month is not the whole period
+        service.complaint_rates(CONTACTS, 200, 1000, by="month")
+    months = pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"])
+    orders = pd.Series([400, 100, 0, 500], index=months)
+    buyers = pd.Series([80, 50, 0, 70], index=months)
+    by_month = service.complaint_rates(CONTACTS, buyers, orders, by="month")
+    assert by_month["complaints"].tolist() == [2, 1, 1, 0]
+    assert by_month["complaints_per_1000_orders"].iloc[:2].tolist() == [5.0, 10.0]
+    assert by_month["complaints_per_1000_customers"].iloc[1] == 20.0
+    assert np.isnan(by_month["complaints_per_1000_orders"].iloc[2])  # no orders: no rate
+    assert by_month["orders"].tolist() == [400, 100, 0, 500]
+
+
+def test_monthly_activity_counts_invoices_and_buyers_per_month():
+    lines = pd.DataFrame({
+        "invoice_id": ["a", "a", "b", "c", "d"], "customer_id": [1, 1, 2, 1, 3],
+        "date": pd.to_datetime(["2024-01-03", "2024-01-03", "2024-01-20", "2024-02-01",
+                                "2024-02-05"]),
+        "quantity": [1, 2, 1, 1, -1], "unit_price": 1.0})
+    m = service.monthly_activity(lines)
+    assert m.index.tolist() == list(pd.to_datetime(["2024-01-01", "2024-02-01"]))
+    assert m["orders"].tolist() == [2, 1] and m["customers"].tolist() == [2, 1]
 
 
 def test_pareto_cut_takes_the_category_that_crosses_the_share():
@@ -86,6 +106,12 @@ def test_fmea_ranks_by_risk_priority_number():
         service.fmea_table(occ, {"damaged": 1}, {"damaged": 1})
     with pytest.raises(ValueError, match="1-10"):
         service.fmea_table(occ, {k: 11 for k in occ.index}, {k: 1 for k in occ.index})
+    # a team's averaged severity is kept, not cut: 4.9 x 10 x 2, not 4 x 10 x 2
+    avg = service.fmea_table(occ, {"late delivery": 4.9, "damaged": 8, "rude staff": 9},
+                             {"late delivery": 2, "damaged": 6, "rude staff": 8})
+    assert avg.loc["late delivery", "S"] == 4.9
+    assert avg.loc["late delivery", "RPN"] == pytest.approx(98.0)
+    assert avg.index[0] == "damaged"
 
 
 def test_csat_and_nps_by_hand():
@@ -127,6 +153,13 @@ def test_bootstrap_of_many_surveys_keeps_memory_small_and_agrees_with_scipy():
     assert low < service.net_promoter_score(many) < high and high - low < 1.0
 
 
+def wilson(x, n, z=1.959963984540054):
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
 def test_two_proportion_test_by_hand():
     r = service.two_proportion_test(60, 400, 40, 400)
     pooled = 100 / 800
@@ -134,8 +167,34 @@ def test_two_proportion_test_by_hand():
     assert r["difference"] == pytest.approx(0.05)
     assert r["z"] == pytest.approx(z)
     assert r["p_value"] == pytest.approx(2 * (1 - __import__("scipy").stats.norm.cdf(z)))
-    se = np.sqrt(0.15 * 0.85 / 400 + 0.1 * 0.9 / 400)
-    assert r["ci_low"] == pytest.approx(0.05 - 1.959963984540054 * se)
+    (l1, u1), (l2, u2) = wilson(60, 400), wilson(40, 400)  # Newcombe (1998), method 10
+    assert r["ci_low"] == pytest.approx(0.05 - np.sqrt((0.15 - l1) ** 2 + (u2 - 0.10) ** 2))
+    assert r["ci_high"] == pytest.approx(0.05 + np.sqrt((u1 - 0.15) ** 2 + (0.10 - l2) ** 2))
+
+
+def test_uplift_interval_has_a_width_at_zero_and_agrees_with_the_test():
+    r = service.two_proportion_test(0, 50, 0, 50)
+    assert r["ci_low"] < -0.05 and r["ci_high"] > 0.05 and r["p_value"] == 1.0
+    one = service.two_proportion_test(50, 50, 0, 50)
+    assert -1 <= one["ci_low"] < one["ci_high"] <= 1
+    agree = total = 0
+    for n1, n2 in ((50, 50), (200, 100), (400, 400), (30, 300)):
+        for x1 in range(0, n1 + 1, max(1, n1 // 25)):
+            for x2 in range(0, n2 + 1, max(1, n2 // 25)):
+                t = service.two_proportion_test(x1, n1, x2, n2)
+                agree += (t["p_value"] < 0.05) == (not t["ci_low"] <= 0 <= t["ci_high"])
+                total += 1
+    assert agree / total > 0.995  # the Wald interval disagrees with the z test 1.8% of the time
+
+
+def test_a_campaign_without_a_control_group_is_refused():
+    camp = pd.DataFrame({"customer_id": range(4), "campaign_id": "X", "group": "treatment",
+                         "responded": [True, False, False, True], "revenue": 10.0,
+                         "cost": 1.0})
+    with pytest.raises(ValueError, match="campaign 'X' has 4 treated and 0 control"):
+        service.campaign_results(camp)
+    with pytest.raises(ValueError, match="found \\['Treatment'\\]"):
+        service.campaign_results(camp.assign(group="Treatment"))
 
 
 def test_campaign_results_by_hand():
@@ -169,3 +228,47 @@ def test_churn_rises_with_badly_handled_complaints(crm_data, clean_lines):
     t = service.churn_by_complaint_handling(crm_data.contacts, y, "2025-06-30")
     assert t.loc["unresolved", "churn_rate"] > t.loc["no complaint", "churn_rate"]
     assert t.loc["resolved slowly", "churn_rate"] > t.loc["no complaint", "churn_rate"]
+
+
+def survey_case(csat_by_customer, complaints_rows):
+    surveys = pd.DataFrame({"customer_id": list(csat_by_customer),
+                            "date": pd.Timestamp("2024-06-01"),
+                            "csat": list(csat_by_customer.values()), "nps": 8})
+    return surveys, contacts(complaints_rows)
+
+
+def test_satisfaction_drivers_survive_a_driver_that_never_varies():
+    # nobody complained about delivery: the old design matrix was singular
+    rows, scores = [], {}
+    for cid in range(60):
+        n = cid % 3
+        for k in range(n):
+            rows.append((cid, "2024-02-01", "phone", "complaint", "quality", 2,
+                         "2024-02-03" if k == 0 else None))
+        scores[cid] = 5 - n + (cid % 2) * 0.5
+    surveys, cont = survey_case(scores, rows)
+    drivers = service.satisfaction_drivers(surveys, cont)
+    assert drivers.attrs["dropped"]["delivery_complaints"] == "constant"
+    assert "delivery_complaints" not in drivers.index
+    assert drivers.loc["complaints", "per_unit"] == pytest.approx(-1.0, abs=0.3)
+    assert np.isfinite(drivers.to_numpy()).all()
+
+
+def test_never_complaining_is_not_being_resolved_at_once():
+    # the service-recovery paradox: a complaint resolved fast leaves the customer happier
+    # (CSAT 5 - 0.5 per day) than no complaint at all (CSAT 3); one or two complaints alike
+    rows, scores = [], {}
+    for cid in range(90):
+        if cid < 30:
+            scores[cid] = 3.0
+            continue
+        days, n = cid % 5, 1 + cid % 2
+        for _ in range(n):
+            rows.append((cid, "2024-02-01", "phone", "complaint", "quality", 2,
+                         (pd.Timestamp("2024-02-01") + pd.Timedelta(days=days)).strftime(
+                             "%Y-%m-%d")))
+        scores[cid] = 5.0 - 0.5 * days
+    surveys, cont = survey_case(scores, rows)
+    drivers = service.satisfaction_drivers(surveys, cont)
+    assert drivers.loc["mean_days_to_resolve", "per_unit"] == pytest.approx(-0.5, abs=1e-6)
+    assert drivers.loc["complaints", "per_unit"] == pytest.approx(0.0, abs=1e-6)
