@@ -267,3 +267,28 @@ def test_cross_sell_offers_match_recommend_for_every_basket():
         assert got["confidence"].fillna(-1).tolist() == pytest.approx(
             one["confidence"].fillna(-1).tolist())
         assert set(got["offer"]) == set(one["item"]) and not set(got["offer"]) & set(have)
+
+
+def test_a_camera_is_offered_its_accessories_not_what_everyone_buys(shop_baskets):
+    rules = basket.mine_rules(shop_baskets, 0.01, 0.3, max_len=3, min_lift=1.2, prune=True)
+    offers = basket.recommend(rules, ["camera"], n=3)
+    assert set(offers["item"]) == {"tripod", "camera bag", "memory card"}
+    assert (offers["added_value"].diff().dropna() <= 0).all()  # ranked by what the basket adds
+
+
+def test_hit_rate_judges_the_rules_shown_and_a_time_ordered_hold_out(shop_baskets, monkeypatch):
+    seen = []
+    mine = basket.mine_rules
+
+    def spy(train, *args, **kwargs):
+        seen.append((train, kwargs))
+        return mine(train, *args, **kwargs)
+
+    monkeypatch.setattr(basket, "mine_rules", spy)
+    after = "2025-07-01"
+    scores = basket.hit_rate(shop_baskets, 0.01, 0.3, n=5, min_lift=1.2, prune=True, after=after)
+    train, kwargs = seen[-1]
+    assert kwargs["min_lift"] == 1.2 and kwargs["prune"] is True
+    assert train["date"].max() < pd.Timestamp(after)
+    assert scores.attrs["after"] == pd.Timestamp(after) and scores["customers"].iloc[0] > 100
+    assert scores.iloc[0, 1] > scores.iloc[1, 1]  # the rules still beat the popular items
