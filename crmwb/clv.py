@@ -717,6 +717,25 @@ class GammaGammaModel(_LikelihoodModel):
 
 # --- CLV --------------------------------------------------------------------------------------
 
+def _days_per_unit(purchases, days_per_unit=None, data_unit=None) -> float:
+    """The days per time unit of a value: given, else the purchase model's, else the data's;
+    refused when unknown or when the model and the data disagree with it."""
+    model_days = getattr(purchases, "days_per_unit_", None)
+    data_days = None if data_unit is None else _unit_days(data_unit)
+    if days_per_unit is None:
+        days_per_unit = model_days if model_days is not None else data_days
+    if days_per_unit is None:
+        raise ValueError("CLV: the time unit of recency and T is unknown (the summary lost its "
+                         "attrs, e.g. in a join, before the model was fitted): fit the model "
+                         "with time_unit='W' or 'D', or give days_per_unit")
+    days_per_unit = _unit_days(days_per_unit)
+    for what, days in (("the purchase model was fitted", model_days), ("the data are", data_days)):
+        if days is not None and days != days_per_unit:
+            raise ValueError(f"CLV: {what} in units of {days:g} days, not {days_per_unit:g}: "
+                             "give data in the model's unit")
+    return days_per_unit
+
+
 def customer_lifetime_value(
     purchases: BetaGeoModel | ParetoNBDModel,
     spend: GammaGammaModel,
@@ -750,20 +769,7 @@ def customer_lifetime_value(
         When the time unit is unknown or contradicts the data's, or when a
         customer's value is not a finite number (a model outside its range).
     """
-    model_days = getattr(purchases, "days_per_unit_", None)
-    data_unit = data.attrs.get("time_unit")
-    data_days = None if data_unit is None else _unit_days(data_unit)
-    if days_per_unit is None:
-        days_per_unit = model_days if model_days is not None else data_days
-    if days_per_unit is None:
-        raise ValueError("CLV: the time unit of recency and T is unknown (the summary lost its "
-                         "attrs, e.g. in a join, before the model was fitted): fit the model "
-                         "with time_unit='W' or 'D', or give days_per_unit")
-    days_per_unit = _unit_days(days_per_unit)
-    for what, days in (("the purchase model was fitted", model_days), ("the data are", data_days)):
-        if days is not None and days != days_per_unit:
-            raise ValueError(f"CLV: {what} in units of {days:g} days, not {days_per_unit:g}: "
-                             "give data in the model's unit")
+    days_per_unit = _days_per_unit(purchases, days_per_unit, data.attrs.get("time_unit"))
     value = spend.conditional_expected_average_profit(data).to_numpy()
     clv = np.zeros(len(data))
     previous = np.zeros(len(data))
@@ -810,12 +816,7 @@ def new_customer_value(
     >>> round(v / gg.mean_spend(), 6) == round(1 + one_year, 6)
     True
     """
-    days = days_per_unit if days_per_unit is not None else getattr(purchases, "days_per_unit_",
-                                                                    None)
-    if days is None:
-        raise ValueError("new customer value: the time unit of the purchase model is unknown: "
-                         "fit it with time_unit='W' or 'D', or give days_per_unit")
-    days = _unit_days(days)
+    days = _days_per_unit(purchases, days_per_unit)
     months = np.arange(0, horizon_months + 1)
     repeat = purchases.expected_repeat_purchases(DAYS_PER_MONTH * months / days)
     discounted = np.sum(np.diff(repeat) / (1 + monthly_discount_rate) ** months[1:])

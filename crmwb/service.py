@@ -368,7 +368,7 @@ def satisfaction_drivers(surveys: pd.DataFrame, contacts: pd.DataFrame) -> pd.Da
     if dof < 1:
         raise ValueError(f"satisfaction_drivers: {len(y)} surveys are too few for "
                          f"{design.shape[1]} coefficients")
-    beta, residues, rank, _ = linalg.lstsq(design, y)
+    beta = linalg.lstsq(design, y)[0]
     resid = y - design @ beta
     cov = resid @ resid / dof * linalg.pinvh(design.T @ design)
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
