@@ -661,14 +661,11 @@ def run_notebooks(
         order = sorted(notebooks, key=lambda nb: -last.get(nb.stem, 0.0))
         log(f"running {len(notebooks)} notebooks, {jobs} at a time: "
             f"{', '.join(nb.stem for nb in order)}")
-        # Linux: workers forked from the runner start at once with its modules imported
-        # (importing nbformat alone takes seconds); they run only papermill and nbconvert,
-        # never the engine. Elsewhere fork is unsafe: fresh interpreters.
-        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context()) as pool:
             threads = max(1, (os.cpu_count() or 1) // jobs)
-            futures = {pool.submit(run_notebook, nb, per_notebook[nb], out_dir, show_code,
-                                   lang, threads): nb for nb in order}
+            futures = {pool.submit(_run_in_worker, dict(os.environ), os.getcwd(), nb,
+                                   per_notebook[nb], out_dir, show_code, lang, threads): nb
+                       for nb in order}
             for future in as_completed(futures):
                 nb = futures[future]
                 try:
@@ -689,6 +686,31 @@ def run_notebooks(
     else:
         log(f"all {len(ordered)} notebook(s) ran; reports in {out_dir}")
     return ordered
+
+
+def _worker_context():
+    """How the runner starts the processes that run notebooks side by side.
+
+    Never by forking the runner itself: it may hold threads (DuckDB's, Arrow's, a test
+    runner's), and a child forked from a threaded process can crash at random (a
+    segmentation fault seen in nbconvert's HTML export). On Linux a fork server, a fresh
+    interpreter that imports papermill and nbconvert once, forks the workers (they start
+    at once, without seconds of imports each); elsewhere each worker is a fresh interpreter.
+    """
+    if sys.platform == "linux":
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["crmwb.report", "papermill", "nbconvert"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _run_in_worker(environ: dict[str, str], cwd: str, *args) -> NotebookResult:
+    """:func:`run_notebook` in a worker, with the runner's environment and folder as they
+    are now (a fork server was started earlier, perhaps before a key was set)."""
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(cwd)
+    return run_notebook(*args)
 
 
 #: Each notebook's run time in the last run, kept in the reports folder.

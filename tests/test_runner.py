@@ -163,3 +163,25 @@ def test_fewer_notebooks_side_by_side_on_a_large_prepared_dataset(tmp_path, monk
     assert report.memory_jobs(large, 4) == 4  # 32 GB hold four
     assert report._size_bytes("3GB") == 3 * 2**30 and report._size_bytes("512 MiB") == 2**29
     assert report._size_bytes("") is None and report._size_bytes("lots") is None
+
+
+def test_workers_are_never_forked_from_the_runner():
+    """The runner may hold threads (DuckDB's, Arrow's, pytest's); a child forked from it
+    can crash at random (a segmentation fault in nbconvert's HTML export, seen in CI)."""
+    assert report._worker_context().get_start_method() != "fork"
+
+
+def test_workers_see_the_environment_as_it_is_when_the_run_starts(tmp_path, monkeypatch):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name in ("00_a", "01_b"):
+        notebook(folder / f"{name}.ipynb",
+                 "import os\nassert os.environ['CRMWB_PLANTED'] == 'second', os.environ.get("
+                 "'CRMWB_PLANTED')")
+    monkeypatch.setenv("CRMWB_PLANTED", "first")
+    report.run_notebooks(notebooks_dir=folder, out_dir=tmp_path / "r1", jobs=2,
+                         log=lambda line: None)  # starts the workers' server, if any
+    monkeypatch.setenv("CRMWB_PLANTED", "second")  # a key set between two runs
+    results = report.run_notebooks(notebooks_dir=folder, out_dir=tmp_path / "r2", jobs=2,
+                                   log=lambda line: None)
+    assert [r.status for r in results] == ["ok", "ok"], [r.error for r in results]
