@@ -833,6 +833,38 @@ def hit_rate(table, min_support: float, min_confidence: float, n: int = 5,
     return out
 
 
+def holdout_start(table, months: int) -> pd.Timestamp | None:
+    """The first day of a time-ordered hold-out of the last ``months`` months of
+    ``table`` (an Ibis table or a basket table with a ``date`` column), for
+    :func:`hit_rate`'s ``after``; None when ``months`` is 0 or nothing is dated.
+
+    >>> holdout_start(pd.DataFrame({"date": pd.to_datetime(["2024-01-05", "2024-06-20"])}), 3)
+    Timestamp('2024-03-20 00:00:00')
+    """
+    if not months:
+        return None
+    last = table.date.max().execute() if isinstance(table, ir.Table) else table["date"].max()
+    if last is None or pd.isna(last):
+        return None
+    return (pd.Timestamp(last) - pd.DateOffset(months=int(months))).normalize()
+
+
+def hit_rate_table(scores: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """:func:`hit_rate` results side by side, one row per hold-out (the keys of
+    ``scores``): the customers judged and the hit rate of the rules and of the
+    most popular items.
+
+    >>> one = pd.DataFrame({"customers": 10, "hit_rate_at_5": {"rules": 0.8, "most popular": 0.7}})
+    >>> hit_rate_table({"last basket": one})
+                 customers  rules  most popular
+    last basket         10    0.8           0.7
+    """
+    rows = {name: {"customers": int(s["customers"].iloc[0]),
+                   "rules": s.iloc[:, 1]["rules"], "most popular": s.iloc[:, 1]["most popular"]}
+            for name, s in scores.items()}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def upsell(transactions, product: str, n: int = 3, level: str = "product_id",
            group: str = "category") -> pd.DataFrame:
     """Dearer items of the same category, bought by customers who bought ``product``.

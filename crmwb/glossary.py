@@ -420,6 +420,7 @@ LABELS: dict[str, dict[str, str]] = {
         "monetary_value": "Monetary value",
         "month-to-month": "Month-to-month",
         "most popular": "Most popular",
+        "each customer's last basket": "Each customer's last basket",
         "name": "Name",
         "next_offer": "Next offer",
         "next_offer_confidence": "Confidence of the next offer",
@@ -884,6 +885,7 @@ LABELS: dict[str, dict[str, str]] = {
         "monetary_value": "ارزش پولی",
         "month-to-month": "ماه به ماه",
         "most popular": "پرفروش‌ترین",
+        "each customer's last basket": "آخرین سبد هر مشتری",
         "name": "نام",
         "next_offer": "پیشنهاد بعدی",
         "next_offer_confidence": "اطمینان پیشنهاد بعدی",
@@ -1096,6 +1098,12 @@ SENTENCES: dict[str, dict[str, str]] = {
             "Offers from the rules name an item of the rest of the basket for {rules:.0%} of "
             "customers, the most popular items for {popular:.0%}."
         ),
+        "s05_hit_rate_after": (
+            "Judged as offers are used, with rules from the baskets before {date} and offers "
+            "for {customers:,} customers' baskets from then on: {rules:.0%} for the rules, "
+            "{popular:.0%} for the most popular items."
+        ),
+        "s05_baskets_from": "Last basket from {date}",
         "s05_no_customers": (
             "No customers to hold out baskets for: the hit rate needs baskets with customer "
             "ids."
@@ -1303,6 +1311,12 @@ SENTENCES: dict[str, dict[str, str]] = {
             "پیشنهادهای قواعد برای {rules:.0%} از مشتریان قلمی از بقیهٔ سبد را نام می‌برند، و"
             " پرفروش‌ترین اقلام برای {popular:.0%}."
         ),
+        "s05_hit_rate_after": (
+            "با سنجشی همان‌گونه که پیشنهادها به کار می‌روند، با قواعدی از سبدهای پیش از {date} و"
+            " پیشنهاد برای سبدهای {customers:,} مشتری از آن پس: {rules:.0%} برای قواعد و"
+            " {popular:.0%} برای پرفروش‌ترین اقلام."
+        ),
+        "s05_baskets_from": "آخرین سبد از {date}",
         "s05_no_customers": (
             "مشتری‌ای برای کنار گذاشتن سبد نیست: نرخ اصابت به سبدهایی با شناسهٔ مشتری نیاز "
             "دارد."
