@@ -425,8 +425,11 @@ def find_customer(table: pd.DataFrame, key, secret: str | None = None):
         hit = pseudonyms[pseudonyms == str(key)]
         if len(hit):
             return hit.index[0]
+    examples = list(index[:3])
+    if secret:  # pseudonymised reports never print an id in clear, not even in an error
+        examples = privacy.pseudonymize_ids(pd.Series(examples), secret).tolist()
     raise KeyError(f"customer {key!r} is not in the customer table "
-                   f"({len(index):,} customers, e.g. {list(index[:3])})")
+                   f"({len(index):,} customers, e.g. {examples})")
 
 
 # --- one customer's card --------------------------------------------------------------------

@@ -38,7 +38,7 @@ import yaml
 from nbconvert import HTMLExporter
 from papermill.exceptions import PapermillExecutionError
 
-from crmwb import config, i18n, io
+from crmwb import config, i18n, io, privacy
 from crmwb.glossary import LANGUAGES, glossary
 
 #: Parameter names whose value is a path that must exist when given (outputs,
@@ -621,6 +621,9 @@ def run_notebooks(
         raise ParameterError(f"no notebooks to run in {notebooks_dir or config.NOTEBOOKS_DIR}")
     per_notebook = check_params(params, notebooks, out_dir=out_dir)
     preparation = per_notebook.pop(PREPARATION)
+    # a customer named in the parameters reaches the notebooks, their code and the index
+    # as a pseudonym when the reports are pseudonymised
+    per_notebook = {nb: privacy.pseudonymous_parameters(p) for nb, p in per_notebook.items()}
     lang = params.get("lang", "en")
     folder = None
     if any("prepared" in notebook_parameters(nb) for nb in notebooks):
@@ -740,7 +743,8 @@ def write_index(results: list[NotebookResult], out_dir: Path, lang: str = "en") 
         nb_link = (f' (<a href="{html.escape(r.notebook.name)}">ipynb</a>)'
                    if r.notebook else "")
         status = t("ok") if r.status == "ok" else f"{t('failed')}: {html.escape(r.error or '')}"
-        params = html.escape(json.dumps(r.parameters, ensure_ascii=False, sort_keys=True))
+        shown = privacy.pseudonymous_parameters(r.parameters, masked=True)
+        params = html.escape(json.dumps(shown, ensure_ascii=False, sort_keys=True))
         rows.append(
             f"<tr class='{r.status}'><td>{link}{nb_link}</td><td>{status}</td>"
             f"<td>{r.seconds:.1f} s</td><td><code>{params}</code></td></tr>"
