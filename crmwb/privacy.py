@@ -206,9 +206,8 @@ def personal_columns(frame: pd.DataFrame) -> dict[str, str]:
 
 
 def _names_a_thing(column) -> bool:
-    """``product_name``, ``cluster_name``, ``نام کالا``: the name of a thing, not a person."""
-    parts = set(_words(column)[:-2])
-    return bool(parts & PERSONAL_WORDS["name"]) and bool(parts & _THING_WORDS)
+    """``product_name``, ``top_product``, ``نام کالا``: a thing (or its name), not a person."""
+    return bool(set(_words(column)[:-2]) & _THING_WORDS)  # top_product, product_name
 
 
 def mask_personal(frame: pd.DataFrame, columns=None) -> pd.DataFrame:
