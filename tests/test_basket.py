@@ -292,3 +292,49 @@ def test_hit_rate_judges_the_rules_shown_and_a_time_ordered_hold_out(shop_basket
     assert train["date"].max() < pd.Timestamp(after)
     assert scores.attrs["after"] == pd.Timestamp(after) and scores["customers"].iloc[0] > 100
     assert scores.iloc[0, 1] > scores.iloc[1, 1]  # the rules still beat the popular items
+
+
+def _redundant_by_definition(rules: pd.DataFrame) -> list[bool]:
+    """The definition, checked pair by pair: some rule with a proper subset of the
+    antecedent and the same consequent is at least as confident."""
+    triples = list(zip(rules["antecedents"], rules["consequents"], rules["confidence"]))
+    return [any(o < a and oc == c and oconf >= conf for o, oc, oconf in triples)
+            for a, c, conf in triples]
+
+
+def test_prune_redundant_looks_past_missing_intermediate_rules():
+    f = frozenset
+    rules = pd.DataFrame({
+        "antecedents": [f("a"), f("abd"), f("ab"), f("b"), f("bd"), f("abcd"), f("c"), f("ce"),
+                        f("xy"), f("xyz"), f("wxyz")],
+        "consequents": [f("q"), f("q"), f("r"), f("r"), f("r"), f("r"), f("qr"), f("qr"),
+                        f("q"), f("q"), f("q")],
+        "confidence": [0.6, 0.55, 0.7, 0.7, 0.9, 0.95, 0.5, 0.5, 0.4, 0.45, 0.45],
+    })
+    kept = basket.prune_redundant(rules)
+    pairs = {("".join(sorted(a)), "".join(sorted(c))) for a, c in
+             zip(kept["antecedents"], kept["consequents"])}
+    # a -> q prunes abd -> q though ab -> q and ad -> q are not rules; a tie prunes
+    # (ab -> r by b -> r, ce -> qr by c -> qr); wxyz -> q ties xyz -> q two levels up
+    assert pairs == {("a", "q"), ("b", "r"), ("bd", "r"), ("abcd", "r"), ("c", "qr"),
+                     ("xy", "q"), ("xyz", "q")}
+
+
+def test_prune_redundant_agrees_with_the_definition_on_random_rule_sets():
+    rng = np.random.default_rng(7)
+    items = list("abcdefg")
+    for _ in range(40):
+        n = int(rng.integers(5, 60))
+        ants, cons = [], []
+        for _ in range(n):
+            k = int(rng.integers(1, 6))
+            chosen = rng.choice(items, size=k + 1, replace=False)
+            split = int(rng.integers(1, min(k, 2) + 1))  # one- and two-item consequents
+            cons.append(frozenset(chosen[:split]))
+            ants.append(frozenset(chosen[split:]) or frozenset(chosen[:1]))
+        # coarse confidences: ties are common
+        rules = pd.DataFrame({"antecedents": ants, "consequents": cons,
+                              "confidence": rng.integers(1, 5, size=n) / 4})
+        rules = rules[[not (a & c) for a, c in zip(rules["antecedents"], rules["consequents"])]]
+        expected = ~np.asarray(_redundant_by_definition(rules), dtype=bool)
+        assert basket.prune_redundant(rules).index.tolist() == rules.index[expected].tolist()
