@@ -237,55 +237,101 @@ def _engine_onehot(lines: ir.Table, min_support: float, level: str = "product_id
 
 
 def _eclat(matrix: sparse.csc_matrix, min_count: int, max_len: int | None
-           ) -> tuple[list[tuple[int, ...]], list[float]]:
+           ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Every itemset in at least ``min_count`` rows of a 0/1 matrix, with its count.
 
-    Depth first over prefixes, as in Eclat: for a prefix, the rows (baskets) that
-    hold it and the items that extend it frequently form a small dense block ``B``,
-    and ``B.T @ B`` counts every pair of extensions at once; each frequent extension
-    becomes the next prefix, with the rows that hold it. The first level counts
-    pairs with a sparse product, so only blocks of frequent items are ever dense.
+    Returns one ``(codes, counts)`` pair per itemset size, shortest first: ``codes``
+    an ``(m, size)`` array of column numbers, each row ascending, ``counts`` its
+    ``m`` counts.
+
+    Eclat, level by level within each first item and vectorised across a level:
+    the rows (baskets) holding the first item are the only rows its itemsets can be
+    in, so each itemset's rows are a short bit string over them; itemsets of one
+    size sharing all but their last item are siblings, and every pair of siblings
+    ANDs its bit strings into a candidate one item longer, kept if its bits count
+    ``min_count``. One NumPy pass does a whole level, so the Python overhead is per
+    level, not per itemset. Pairs are counted with a sparse product first, so only
+    the rows of frequent items are ever dense.
     """
     max_len = max_len or matrix.shape[1]
     counts = np.asarray(matrix.sum(axis=0)).ravel()
     frequent = np.flatnonzero(counts >= min_count)
-    itemsets: list[tuple[int, ...]] = [(int(i),) for i in frequent]
-    support: list[float] = counts[frequent].tolist()
-    if max_len < 2 or len(frequent) < 2:
-        return itemsets, support
-    block = matrix[:, frequent].tocsc()
-    by_row = block.tocsr()
-
-    def extend(prefix: tuple[int, ...], items: np.ndarray, pair_counts: np.ndarray,
-               rows_of) -> None:
-        first, second = np.triu_indices(len(items), 1)
-        keep = pair_counts[first, second] >= min_count
-        first, second = first[keep], second[keep]
-        itemsets.extend(prefix + (int(items[a]), int(items[b])) for a, b in zip(first, second))
-        support.extend(pair_counts[first, second].tolist())
-        if len(prefix) + 3 > max_len:
-            return
-        starts = np.flatnonzero(np.diff(first, prepend=-1))  # first is sorted
-        for start, stop in zip(starts, [*starts[1:], len(first)]):
-            if stop - start < 2:  # one extension: its pair is counted, nothing longer
+    found: dict[int, tuple[list, list]] = {1: ([frequent[:, None]], [counts[frequent]])}
+    if max_len >= 2 and len(frequent) >= 2:
+        block = matrix[:, frequent].tocsc()
+        by_row = block.tocsr()
+        pairs = (block.T @ block).toarray()
+        for a in range(len(frequent) - 1):
+            ext = a + 1 + np.flatnonzero(pairs[a, a + 1:] >= min_count)
+            if len(ext) == 0:
                 continue
-            a, ext = first[start], second[start:stop]
-            sub = rows_of(a, ext)
-            extend(prefix + (int(items[a]),), items[ext], sub.T @ sub, _dense_rows(sub))
+            _collect(found, 2, np.column_stack([np.full(len(ext), a), ext]), pairs[a, ext])
+            if len(ext) < 2 or max_len < 3:
+                continue
+            rows = block.indices[block.indptr[a]:block.indptr[a + 1]]
+            bits = _bit_rows(by_row[rows][:, ext].toarray().T)
+            _extend_levels(found, np.column_stack([np.full(len(ext), a), ext]), bits,
+                           np.array([0, len(ext)]), min_count, max_len)
+    out = []
+    for size in sorted(found):
+        codes, n = found[size]
+        codes = np.concatenate(codes).astype(np.int64)
+        out.append((frequent[codes] if size > 1 else codes, np.concatenate(n).astype(float)))
+    return out
 
-    def top_rows(a, ext):
-        rows = block.indices[block.indptr[a]:block.indptr[a + 1]]
-        return by_row[rows][:, ext].toarray()
 
-    extend((), frequent, (block.T @ block).toarray(), top_rows)
-    return itemsets, support
+def _collect(found: dict, size: int, codes: np.ndarray, counts: np.ndarray) -> None:
+    got = found.setdefault(size, ([], []))
+    got[0].append(codes.astype(np.int32))
+    got[1].append(np.asarray(counts))
 
 
-def _dense_rows(sub: np.ndarray):
-    """Rows of a dense block holding column ``a``, restricted to columns ``ext``."""
-    def rows_of(a, ext):
-        return sub[np.ix_(np.flatnonzero(sub[:, a]), ext)]
-    return rows_of
+def _bit_rows(dense: np.ndarray) -> np.ndarray:
+    """Each row of a 0/1 array as a bit string in whole 64-bit words."""
+    packed = np.packbits(dense.astype(bool), axis=1)
+    pad = -packed.shape[1] % 8
+    if pad:
+        packed = np.pad(packed, ((0, 0), (0, pad)))
+    return np.ascontiguousarray(packed).view(np.uint64)
+
+
+#: how many candidate words one pass ANDs at most (64 MiB of bit strings)
+_CANDIDATE_WORDS = 8 * 2**20
+
+
+def _extend_levels(found: dict, codes: np.ndarray, bits: np.ndarray, groups: np.ndarray,
+                   min_count: int, max_len: int) -> None:
+    """Grow itemsets a level at a time: ``codes`` (m, size) with their bit strings,
+    siblings in runs that ``groups`` bounds (start offsets, then m)."""
+    while codes.shape[1] < max_len:
+        sizes = np.diff(groups)
+        # every pair i < j of siblings: i repeated once for each later sibling
+        later = np.repeat(groups[1:], sizes) - np.arange(len(codes)) - 1
+        first = np.repeat(np.arange(len(codes)), later)
+        if len(first) == 0:
+            return
+        offset = np.repeat(np.cumsum(later) - later, later)
+        second = first + 1 + (np.arange(len(first)) - offset)
+        words = bits.shape[1]
+        step = max(1, _CANDIDATE_WORDS // words)
+        keep_first, keep_second, keep_bits, keep_count = [], [], [], []
+        for start in range(0, len(first), step):
+            f, s = first[start:start + step], second[start:start + step]
+            joined = bits[f] & bits[s]
+            n = np.bitwise_count(joined).sum(axis=1, dtype=np.int64)
+            ok = n >= min_count
+            keep_first.append(f[ok])
+            keep_second.append(s[ok])
+            keep_bits.append(joined[ok])
+            keep_count.append(n[ok])
+        f, s = np.concatenate(keep_first), np.concatenate(keep_second)
+        if len(f) == 0:
+            return
+        codes = np.column_stack([codes[f], codes[s, -1]])
+        _collect(found, codes.shape[1], codes, np.concatenate(keep_count))
+        bits = np.concatenate(keep_bits)
+        # the new itemsets sharing a first sibling are siblings; f is sorted
+        groups = np.append(np.flatnonzero(np.diff(f, prepend=-1)), len(f))
 
 
 def _spark_itemsets(lines: ir.Table, min_support: float, max_len: int | None,
@@ -317,7 +363,8 @@ def _spark_itemsets(lines: ir.Table, min_support: float, max_len: int | None,
 
 
 def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
-                      algorithm: str = "eclat", level: str = "product_id") -> pd.DataFrame:
+                      algorithm: str = "eclat", level: str = "product_id",
+                      as_tuples: bool = False) -> pd.DataFrame:
     """Itemsets in at least ``min_support`` of the baskets, with their support.
 
     ``algorithm`` is ``"eclat"`` (the default: vectorised depth-first counting
@@ -331,6 +378,12 @@ def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
     Transaction lines on Spark (an Ibis table of the ``pyspark`` backend) are
     grouped into invoices at ``level`` and mined by Spark MLlib's FPGrowth in
     Spark: the same itemsets (tested), without bringing lines to pandas.
+
+    ``as_tuples=True`` gives each itemset as a tuple of its items sorted by name
+    instead of a frozenset: the same itemsets in about a sixth of the memory (a
+    frozenset of five or more items takes 728 bytes, a tuple 80 to 120), for the
+    millions of itemsets that a low support finds (6.2 million at 0.002 on Online
+    Retail: 1 GB as tuples, over 4 GB as frozensets).
     """
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {ALGORITHMS}")
@@ -339,7 +392,10 @@ def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
     if max_len is not None and max_len < 1:
         raise ValueError(f"max_len must be at least 1, got {max_len}")
     if isinstance(baskets, ir.Table) and engine.backend_name(baskets) == "pyspark":
-        return _spark_itemsets(baskets, min_support, max_len, level)
+        found = _spark_itemsets(baskets, min_support, max_len, level)
+        if as_tuples:
+            found["itemsets"] = [tuple(sorted(x)) for x in found["itemsets"]]
+        return found
     if isinstance(baskets, ir.Table):  # DuckDB: numbered pairs of frequent items come back
         matrix, columns, n = _engine_onehot(baskets, min_support, level)
     else:
@@ -347,13 +403,14 @@ def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
         n = matrix.shape[0]
     min_count = max(1, int(np.ceil(min_support * n - 1e-9)))
     if algorithm == "eclat":
-        sets, counts = _eclat(matrix, min_count, max_len)
-        names = columns.to_numpy()
-        found = pd.DataFrame({"support": np.asarray(counts, dtype=float) / max(n, 1),
-                              "itemsets": [frozenset(names[list(s)]) for s in sets]})
-        size = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
-        order = np.lexsort((-found["support"].to_numpy(), size))
-        found = found.iloc[order]
+        names = columns.to_numpy(dtype=object)
+        parts = []
+        for codes, counts in _eclat(matrix, min_count, max_len):
+            order = np.argsort(-counts, kind="stable")  # by size, then by support
+            make = tuple if as_tuples else frozenset
+            parts.append(pd.DataFrame({"support": counts[order] / max(n, 1),
+                                       "itemsets": list(map(make, names[codes[order]].tolist()))}))
+        found = pd.concat(parts, ignore_index=True)
     else:
         keep = np.flatnonzero(np.asarray(matrix.sum(axis=0)).ravel() >= min_count)
         dense = pd.DataFrame(matrix[:, keep].toarray().astype(bool), columns=columns[keep])
@@ -363,6 +420,8 @@ def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
         else:
             found = MINERS[algorithm](dense, min_support=min_support, use_colnames=True,
                                       max_len=max_len)
+        if as_tuples:
+            found["itemsets"] = [tuple(sorted(x)) for x in found["itemsets"]]
     found = found.reset_index(drop=True)
     found.attrs["n_baskets"] = n
     found.attrs["miner"] = algorithm
