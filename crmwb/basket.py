@@ -402,6 +402,9 @@ def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
         matrix, columns = _sparse_onehot(baskets)
         n = matrix.shape[0]
     min_count = max(1, int(np.ceil(min_support * n - 1e-9)))
+    if as_tuples and not columns.is_monotonic_increasing:  # a one-hot table's own order
+        order = np.argsort(columns.map(str).to_numpy(), kind="stable")
+        matrix, columns = matrix[:, order].tocsc(), columns[order]
     if algorithm == "eclat":
         names = columns.to_numpy(dtype=object)
         parts = []

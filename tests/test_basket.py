@@ -338,3 +338,58 @@ def test_prune_redundant_agrees_with_the_definition_on_random_rule_sets():
         rules = rules[[not (a & c) for a, c in zip(rules["antecedents"], rules["consequents"])]]
         expected = ~np.asarray(_redundant_by_definition(rules), dtype=bool)
         assert basket.prune_redundant(rules).index.tolist() == rules.index[expected].tolist()
+
+
+def _brute_force_itemsets(baskets, min_count, max_len):
+    """Every itemset by counting it in every basket, level by level (a superset of
+    a rare itemset is rare, so only frequent ones are extended)."""
+    sets = [frozenset(b) for b in baskets]
+    items = sorted(set().union(*sets))
+    found, level = {}, [frozenset([i]) for i in items]
+    for _ in range(max_len):
+        counted = {c: sum(1 for s in sets if c <= s) for c in level}
+        frequent = [c for c, n in counted.items() if n >= min_count]
+        found.update((c, counted[c]) for c in frequent)
+        level = list({c | {i} for c in frequent for i in items if i not in c})
+    return found
+
+
+@pytest.mark.parametrize("chunk_words", [1, 7, None])
+def test_eclat_counts_a_dense_cluster_across_word_boundaries_and_chunks(monkeypatch, chunk_words):
+    # 12 items that co-occur heavily (every subset of them frequent, 4,095 itemsets
+    # up to size 12), 203 baskets (bit strings end mid-word), scattered noise items;
+    # chunks of a single candidate word force every level through many passes
+    if chunk_words is not None:
+        monkeypatch.setattr(basket, "_CANDIDATE_WORDS", chunk_words)
+    rng = np.random.default_rng(19)
+    cluster = [f"c{i:02d}" for i in range(12)]
+    baskets = []
+    for k in range(203):
+        if k < 40:
+            items = set(cluster)
+        else:
+            items = {c for c in cluster if rng.random() < 0.45}
+        items |= {f"n{j}" for j in rng.choice(30, size=rng.integers(0, 4), replace=False)}
+        baskets.append(sorted(items) or ["n0"])
+    for max_len in (None, 4):
+        truth = _brute_force_itemsets(baskets, 30, max_len or 12)
+        found = basket.frequent_itemsets(baskets, 30 / 203, max_len=max_len)
+        got = dict(zip(found["itemsets"], (found["support"] * 203).round().astype(int)))
+        assert got == truth
+    assert max(map(len, truth)) == 4 and len(_brute_force_itemsets(baskets, 30, 12)) >= 4095
+
+
+def test_itemsets_as_tuples_are_the_same_sets_sorted_by_name(shop_baskets):
+    sets = basket.frequent_itemsets(shop_baskets, 0.02)
+    tuples = basket.frequent_itemsets(shop_baskets, 0.02, as_tuples=True)
+    assert all(isinstance(t, tuple) and list(t) == sorted(t) for t in tuples["itemsets"])
+    assert list(map(frozenset, tuples["itemsets"])) == list(sets["itemsets"])
+    assert tuples["support"].tolist() == sets["support"].tolist()
+    # a one-hot table whose columns are not in name order, and another miner
+    onehot = basket.encode(shop_baskets)
+    shuffled = onehot[onehot.columns[::-1]]
+    for algorithm in ("eclat", "fpgrowth"):
+        got = basket.frequent_itemsets(shuffled, 0.02, algorithm=algorithm, as_tuples=True)
+        assert all(list(t) == sorted(t) for t in got["itemsets"])
+        assert dict(zip(map(frozenset, got["itemsets"]), got["support"].round(12))) == \
+            dict(zip(sets["itemsets"], sets["support"].round(12)))
