@@ -8,13 +8,14 @@ basket-per-line file (:func:`read_baskets`). They are one-hot encoded as a
 before mining, so only the frequent items ever form a dense block.
 
 Frequent itemsets come from a vectorised Eclat on the sparse matrix (the
-default: one matrix product counts every pair of a prefix's extensions) or
-from mlxtend's ``hmine``, ``fpgrowth`` and ``apriori``; rules from mlxtend's
-``association_rules`` with support, confidence, lift, leverage, conviction
-and Zhang's metric (:func:`mine_rules`), filtered and pruned of redundant
-rules. :func:`recommend` gives cross-sell offers for a basket,
-:func:`hit_rate` evaluates them on held-out last baskets against the most
-popular items, :func:`upsell` suggests dearer items of the same category, and
+default: pairs counted by one sparse product, longer itemsets level by level
+on bit strings) or from mlxtend's ``hmine``, ``fpgrowth`` and ``apriori``;
+rules, with mlxtend's support, confidence, lift, leverage, conviction and
+Zhang's metric, are split from the itemsets a whole level at a time
+(:func:`mine_rules`), filtered and pruned of redundant rules.
+:func:`recommend` gives cross-sell offers for a basket, :func:`hit_rate`
+evaluates them on held-out last baskets against the most popular items,
+:func:`upsell` suggests dearer items of the same category, and
 :func:`support_by_period` shows how baskets change by weekday and month.
 """
 
@@ -29,7 +30,7 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
-from mlxtend.frequent_patterns import apriori, association_rules, fpgrowth, hmine
+from mlxtend.frequent_patterns import apriori, fpgrowth, hmine
 from mlxtend.preprocessing import TransactionEncoder
 from scipy import sparse
 
@@ -362,6 +363,24 @@ def _spark_itemsets(lines: ir.Table, min_support: float, max_len: int | None,
     return found
 
 
+def _check_mining(min_support: float, max_len: int | None, algorithm: str) -> None:
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {ALGORITHMS}")
+    if not 0 < min_support <= 1:
+        raise ValueError(f"min_support must be in (0, 1], got {min_support}")
+    if max_len is not None and max_len < 1:
+        raise ValueError(f"max_len must be at least 1, got {max_len}")
+
+
+def _basket_matrix(baskets, min_support: float, level: str
+                   ) -> tuple[sparse.csc_matrix, pd.Index, int]:
+    """Baskets as a 0/1 matrix, its item names and the number of baskets."""
+    if isinstance(baskets, ir.Table):  # DuckDB: numbered pairs of frequent items come back
+        return _engine_onehot(baskets, min_support, level)
+    matrix, columns = _sparse_onehot(baskets)
+    return matrix, columns, matrix.shape[0]
+
+
 def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
                       algorithm: str = "eclat", level: str = "product_id",
                       as_tuples: bool = False) -> pd.DataFrame:
@@ -385,22 +404,13 @@ def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
     millions of itemsets that a low support finds (6.2 million at 0.002 on Online
     Retail: 1 GB as tuples, over 4 GB as frozensets).
     """
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {ALGORITHMS}")
-    if not 0 < min_support <= 1:
-        raise ValueError(f"min_support must be in (0, 1], got {min_support}")
-    if max_len is not None and max_len < 1:
-        raise ValueError(f"max_len must be at least 1, got {max_len}")
+    _check_mining(min_support, max_len, algorithm)
     if isinstance(baskets, ir.Table) and engine.backend_name(baskets) == "pyspark":
         found = _spark_itemsets(baskets, min_support, max_len, level)
         if as_tuples:
             found["itemsets"] = [tuple(sorted(x)) for x in found["itemsets"]]
         return found
-    if isinstance(baskets, ir.Table):  # DuckDB: numbered pairs of frequent items come back
-        matrix, columns, n = _engine_onehot(baskets, min_support, level)
-    else:
-        matrix, columns = _sparse_onehot(baskets)
-        n = matrix.shape[0]
+    matrix, columns, n = _basket_matrix(baskets, min_support, level)
     min_count = max(1, int(np.ceil(min_support * n - 1e-9)))
     if as_tuples and not columns.is_monotonic_increasing:  # a one-hot table's own order
         order = np.argsort(columns.map(str).to_numpy(), kind="stable")
@@ -410,9 +420,10 @@ def frequent_itemsets(baskets, min_support: float, max_len: int | None = None,
         parts = []
         for codes, counts in _eclat(matrix, min_count, max_len):
             order = np.argsort(-counts, kind="stable")  # by size, then by support
-            make = tuple if as_tuples else frozenset
-            parts.append(pd.DataFrame({"support": counts[order] / max(n, 1),
-                                       "itemsets": list(map(make, names[codes[order]].tolist()))}))
+            rows = zip(*names[codes[order]].T)  # tuples straight from the columns
+            parts.append(pd.DataFrame({
+                "support": counts[order] / max(n, 1),
+                "itemsets": list(rows if as_tuples else map(frozenset, rows))}))
         found = pd.concat(parts, ignore_index=True)
     else:
         keep = np.flatnonzero(np.asarray(matrix.sum(axis=0)).ravel() >= min_count)
@@ -473,17 +484,23 @@ def mine_rules(
     """
     if not 0 < min_confidence <= 1:
         raise ValueError(f"min_confidence must be in (0, 1], got {min_confidence}")
-    itemsets = frequent_itemsets(baskets, min_support, max_len, algorithm, level)
-    n = itemsets.attrs.get("n_baskets", 1)
-    if len(itemsets) == 0 or itemsets["itemsets"].map(len).max() < 2:
+    _check_mining(min_support, max_len, algorithm)
+    spark = isinstance(baskets, ir.Table) and engine.backend_name(baskets) == "pyspark"
+    if algorithm == "eclat" and not spark:  # straight from Eclat's numbered itemsets
+        matrix, columns, n = _basket_matrix(baskets, min_support, level)
+        min_count = max(1, int(np.ceil(min_support * n - 1e-9)))
+        levels = _eclat(matrix, min_count, max_len)
+        names = columns.to_numpy(dtype=object)
+        miner = "eclat"
+    else:
+        itemsets = frequent_itemsets(baskets, min_support, max_len, algorithm, level)
+        levels, names = _numbered_itemsets(itemsets)
+        n, miner = itemsets.attrs.get("n_baskets", 1), itemsets.attrs.get("miner")
+    rules = _rules_of_itemsets(levels, names, n, min_confidence)
+    if rules.empty:
         empty = pd.DataFrame(columns=["antecedents", "consequents", *RULE_METRICS])
-        empty.attrs["miner"] = itemsets.attrs.get("miner")
+        empty.attrs["miner"] = miner
         return empty
-    # confidence is a ratio of two supports: a rule exactly at the threshold can land a
-    # rounding error below it, so the threshold is lowered by a hair
-    rules = association_rules(itemsets, num_itemsets=n, metric="confidence",
-                              min_threshold=min_confidence * (1 - 1e-9),
-                              return_metrics=RULE_METRICS)
     if min_lift is not None:
         rules = rules[rules["lift"] >= min_lift]
     for col, wanted in (("antecedents", antecedent), ("consequents", consequent)):
@@ -494,8 +511,98 @@ def mine_rules(
         rules = prune_redundant(rules)
     rules = rules.sort_values(["lift", "confidence"], ascending=False, kind="stable")
     rules = rules[["antecedents", "consequents", *RULE_METRICS]].reset_index(drop=True)
-    rules.attrs["miner"] = itemsets.attrs.get("miner")  # which miner found the itemsets
+    rules.attrs["miner"] = miner  # which miner found the itemsets
     return rules
+
+
+def _numbered_itemsets(itemsets: pd.DataFrame) -> tuple[list, np.ndarray]:
+    """A miner's itemsets as Eclat gives them: ``(codes, counts)`` per size, each row of
+    codes ascending, and the item names the codes number."""
+    sets = list(itemsets["itemsets"])
+    names = np.array(sorted({i for s in sets for i in s}, key=str), dtype=object)
+    number = {name: k for k, name in enumerate(names)}
+    sizes = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+    support = itemsets["support"].to_numpy(dtype=float)
+    n = itemsets.attrs.get("n_baskets", 1)
+    levels = []
+    for size in np.unique(sizes):
+        pick = np.flatnonzero(sizes == size)
+        codes = np.sort(np.array([[number[i] for i in sets[k]] for k in pick],
+                                 dtype=np.int64).reshape(len(pick), size), axis=1)
+        levels.append((codes, np.round(support[pick] * n)))
+    return levels, names
+
+
+def _rules_of_itemsets(levels: list, names: np.ndarray, n: int,
+                       min_confidence: float) -> pd.DataFrame:
+    """Every rule ``A -> C`` splitting a frequent itemset in two, confident enough, with
+    the metrics of :data:`RULE_METRICS` (mlxtend's definitions, tested against them).
+
+    Vectorised over the itemsets of a size: for each way of splitting ``k`` items
+    (a bit mask, ``2**k - 2`` of them), the antecedents' and consequents' counts are
+    looked up at once in the sorted itemsets one level down (every part of a frequent
+    itemset is frequent, so each is found).
+    """
+    table = {}
+    for codes, counts in levels:
+        keys = _row_keys(codes)
+        order = np.argsort(keys, kind="stable")
+        table[codes.shape[1]] = (keys[order], np.asarray(counts, dtype=float)[order])
+
+    def count_of(codes: np.ndarray) -> np.ndarray:
+        keys, counts = table[codes.shape[1]]
+        wanted = _row_keys(codes)
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        if not (keys[at] == wanted).all():
+            raise AssertionError("a part of a frequent itemset is missing from the itemsets")
+        return counts[at]
+
+    # confidence is a ratio of two supports: a rule exactly at the threshold can land a
+    # rounding error below it, so the threshold is lowered by a hair
+    threshold = min_confidence * (1 - 1e-9)
+    parts = []
+    for codes, counts in levels:
+        k = codes.shape[1]
+        if k < 2:
+            continue
+        n_ac = np.asarray(counts, dtype=float)
+        for mask in range(2**k - 2, 0, -1):  # longest antecedents first, as mlxtend
+            a_cols = [j for j in range(k) if mask >> j & 1]
+            c_cols = [j for j in range(k) if not mask >> j & 1]
+            n_a = count_of(codes[:, a_cols])
+            ok = np.flatnonzero(n_ac / n_a >= threshold)
+            if len(ok) == 0:
+                continue
+            kept = codes[ok]
+            parts.append((kept[:, a_cols], kept[:, c_cols], n_a[ok],
+                          count_of(kept[:, c_cols]), n_ac[ok]))
+    if not parts:
+        return pd.DataFrame(columns=["antecedents", "consequents", *RULE_METRICS])
+    n_a, n_c, n_ac = (np.concatenate([p[i] for p in parts]) for i in (2, 3, 4))
+    # a ratio of counts, so that equal confidences (10/20 and 5/10) are equal floats
+    # and a redundant rule's tie is seen as one
+    confidence = n_ac / n_a
+    s_a, s_c, s_ac = n_a / n, n_c / n, n_ac / n
+    leverage = s_ac - s_a * s_c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        conviction = np.where(confidence < 1, (1 - s_c) / (1 - confidence), np.inf)
+        denominator = np.maximum(s_ac * (1 - s_a), s_a * (s_c - s_ac))
+        zhang = np.where(denominator == 0, 0.0, leverage / denominator)
+
+    def sets(i: int) -> list:
+        return [frozenset(r) for p in parts for r in zip(*names[p[i]].T)]
+
+    return pd.DataFrame({"antecedents": sets(0), "consequents": sets(1),
+                         "antecedent support": s_a, "consequent support": s_c,
+                         "support": s_ac, "confidence": confidence,
+                         "lift": confidence / s_c, "leverage": leverage,
+                         "conviction": conviction, "zhangs_metric": zhang})
+
+
+def _row_keys(codes: np.ndarray) -> np.ndarray:
+    """Each row of an integer array as one opaque, sortable value (its bytes)."""
+    rows = np.ascontiguousarray(codes, dtype=np.int32)
+    return rows.view(np.dtype((np.void, 4 * rows.shape[1]))).ravel()
 
 
 def prune_redundant(rules: pd.DataFrame) -> pd.DataFrame:

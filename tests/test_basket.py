@@ -393,3 +393,47 @@ def test_itemsets_as_tuples_are_the_same_sets_sorted_by_name(shop_baskets):
         assert all(list(t) == sorted(t) for t in got["itemsets"])
         assert dict(zip(map(frozenset, got["itemsets"]), got["support"].round(12))) == \
             dict(zip(sets["itemsets"], sets["support"].round(12)))
+
+
+@pytest.mark.parametrize("algorithm", ["eclat", "fpgrowth"])
+def test_rules_equal_mlxtends_association_rules(shop_baskets, algorithm):
+    # mlxtend's own rule generation is the reference: every split of every itemset,
+    # every metric (conviction infinite at confidence 1, Zhang's metric at its edges)
+    from mlxtend.frequent_patterns import association_rules
+
+    itemsets = basket.frequent_itemsets(shop_baskets, 0.03, algorithm=algorithm)
+    assert itemsets["itemsets"].map(len).max() >= 4
+    reference = association_rules(itemsets, num_itemsets=len(shop_baskets),
+                                  metric="confidence", min_threshold=0.3 * (1 - 1e-9),
+                                  return_metrics=basket.RULE_METRICS)
+    ours = basket.mine_rules(shop_baskets, 0.03, 0.3, algorithm=algorithm)
+
+    def table(rules):
+        return rules.set_index(["antecedents", "consequents"])[basket.RULE_METRICS]
+
+    expected, got = table(reference), table(ours)
+    assert len(got) == len(expected) > 1000 and set(got.index) == set(expected.index)
+    got = got.reindex(expected.index)
+    assert np.isinf(got["conviction"]).sum() == np.isinf(expected["conviction"]).sum()
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-12)
+
+
+def test_rules_of_a_long_itemset_and_every_split_of_it():
+    # ten items always bought together, plus baskets with fewer: 2**10 - 2 splits of
+    # the whole set alone, antecedents and consequents of every size
+    full = [f"i{k}" for k in range(10)]
+    baskets = [full] * 6 + [full[:5]] * 3 + [full[5:]] * 3 + [["x"]] * 2
+    rules = basket.mine_rules(baskets, 0.4, 0.01)
+    whole = rules[(rules["antecedents"].map(len) + rules["consequents"].map(len)) == 10]
+    assert len(whole) == 2**10 - 2
+    split = {(a, c): row for a, c, row in zip(whole["antecedents"], whole["consequents"],
+                                               whole.to_dict("records"))}
+    a, c = frozenset(full[:5]), frozenset(full[5:])
+    assert split[a, c]["confidence"] == pytest.approx(6 / 9)
+    assert split[a, c]["lift"] == pytest.approx((6 / 9) / (9 / 14))
+    one = frozenset({"i0"})
+    assert split[one, frozenset(full) - one]["support"] == pytest.approx(6 / 14)
+    six = frozenset(full[:6])  # only in the full baskets: certain, conviction infinite
+    assert split[six, frozenset(full) - six]["confidence"] == 1
+    assert np.isinf(split[six, frozenset(full) - six]["conviction"])
+    assert basket.mine_rules(baskets, 0.4, 0.7)["confidence"].min() >= 0.7
