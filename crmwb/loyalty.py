@@ -191,7 +191,9 @@ def sequence_stats(
     out = engine.to_pandas(per).sort_values(keys, kind="stable").reset_index(drop=True)
     out = out.astype({"purchases": "int64", "brands": "int64"})
     out["steady"] = out.pop("breaks").astype("int64") == 0
-    out["main_brand_share"] = out.pop("top").astype(float) / out["purchases"]
+    # the engine adds the occasions' fractional shares in no fixed order (threads): the last
+    # bit of the sum may change from run to run, so the share is rounded to 12 decimals
+    out["main_brand_share"] = (out.pop("top").astype(float) / out["purchases"]).round(12)
     return out[[*keys, "purchases", "brands", "steady", "main_brand_share"]]
 
 
