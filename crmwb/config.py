@@ -27,3 +27,22 @@ DEFAULT_N_CUSTOMERS = 5000
 DEFAULT_START = "2024-01-01"
 DEFAULT_END = "2025-12-31"
 DEFAULT_SEED = 42
+
+
+def shown_path(path: str | Path, base: str | Path | None = None) -> str:
+    """A file as a report names it, never by the machine's folders: relative to
+    ``base`` (the reports folder, the project's by default) when inside it or beside
+    it in the same project (``../data/churn/contact_list.csv``), else by its name.
+
+    >>> shown_path(REPORTS_DIR / "customer_table.csv")
+    'customer_table.csv'
+    >>> shown_path(DATA_DIR / "churn" / "contact_list.csv")
+    '../data/churn/contact_list.csv'
+    >>> shown_path("/srv/exports/customer_table.csv")
+    'customer_table.csv'
+    """
+    path = Path(path).resolve()
+    base = Path(base or REPORTS_DIR).resolve()
+    if path.is_relative_to(base) or path.is_relative_to(base.parent):
+        return Path(os.path.relpath(path, base)).as_posix()
+    return path.name

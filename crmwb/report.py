@@ -352,7 +352,7 @@ def prepare_for_run(params: dict, log: Callable[[str], None] = print) -> Path:
     try:
         if folder and not any(k in params for k in prepared.DATA_PARAMETERS):
             prepared.read_manifest(folder)
-            log(f"using the prepared data in {folder}")
+            log(f"using the prepared data in {_console_path(folder)}")
             prepared.record_engine(folder, source)
             return Path(folder)
         path, _ = prepared.ensure(source, folder, log=log)
@@ -531,6 +531,23 @@ def memory_jobs(folder: str | Path, jobs: int) -> int:
 #: gradient boosting, k-means, numpy): kernels running side by side share the cores.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
+#: the kernel logs only errors to the console: not its start-up notices, nor the
+#: warning that its local TCP sockets are unencrypted (printed for every notebook);
+#: errors inside a notebook reach the run's result and the report, not this log
+#: (and not the "KeyboardInterrupt caught" it logs as an error when it is shut down)
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+
+
+shown_path = config.shown_path  # a file as a report names it
+
+
+def _console_path(path: str | Path) -> str:
+    """A path as the runner prints it: relative to the working folder when inside it."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(path)
+
 
 def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = False,
                  lang: str = "en", threads: int | None = None) -> NotebookResult:
@@ -555,7 +572,7 @@ def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = Fal
         source = i18n.keep_language(nbformat.read(nb, as_version=4), lang)
         papermill.execute_notebook(
             source, str(out_nb), parameters=nb_params, kernel_name="python3",
-            progress_bar=False, cwd=str(nb.parent),
+            progress_bar=False, cwd=str(nb.parent), extra_arguments=KERNEL_ARGUMENTS,
         )
     except Exception as err:  # a failing notebook must not stop the run
         error, cell = _failure(err, out_nb)
@@ -645,13 +662,23 @@ def run_notebooks(
                 jobs = fitting
     jobs = max(1, min(jobs, len(notebooks)))
     results: dict[Path, NotebookResult] = {}
+    last = _last_times(out_dir)
+    run_started = time.perf_counter()
 
     def done(result: NotebookResult) -> None:
+        elapsed = time.perf_counter() - run_started
+        progress = f"{len(results)} of {len(notebooks)} done, {_duration(elapsed)} elapsed"
+        rest = [nb for nb in notebooks if nb not in results]
+        if rest:
+            # the last run's time of each notebook left, else the mean of those done
+            mean = sum(r.seconds for r in results.values()) / len(results)
+            left = sum(last.get(nb.stem, mean) for nb in rest) / jobs
+            progress += f", about {_duration(left)} left"
         if result.status == "ok":
-            log(f"    {result.name} ok ({result.seconds:.1f} s)")
+            log(f"    {result.name} ok ({result.seconds:.1f} s); {progress}")
         else:
             log(f"    {result.name} FAILED ({result.seconds:.1f} s): {result.name}.ipynb "
-                f"{result.error}")
+                f"{result.error}; {progress}")
 
     if jobs == 1:
         for i, nb in enumerate(notebooks, 1):
@@ -660,7 +687,6 @@ def run_notebooks(
             done(results[nb])
     else:
         # the longest first (by the last run's times), so that no long one starts last
-        last = _last_times(out_dir)
         order = sorted(notebooks, key=lambda nb: -last.get(nb.stem, 0.0))
         log(f"running {len(notebooks)} notebooks, {jobs} at a time: "
             f"{', '.join(nb.stem for nb in order)}")
@@ -684,10 +710,12 @@ def run_notebooks(
     if failed:
         log(f"{len(failed)} of {len(ordered)} notebook(s) failed:")
         for r in failed:
-            kept = f"; partly executed notebook kept at {r.notebook}" if r.notebook else ""
+            kept = (f"; partly executed notebook kept at {_console_path(r.notebook)}"
+                    if r.notebook else "")
             log(f"  {r.name}.ipynb: {r.error}{kept}")
     else:
-        log(f"all {len(ordered)} notebook(s) ran; reports in {out_dir}")
+        took = _duration(time.perf_counter() - run_started)
+        log(f"all {len(ordered)} notebook(s) ran in {took}; reports in {_console_path(out_dir)}")
     return ordered
 
 
@@ -720,6 +748,12 @@ def _run_in_worker(environ: dict[str, str], cwd: str, *args) -> NotebookResult:
 TIMES_FILE = ".crmwb-times.json"
 
 
+def _duration(seconds: float) -> str:
+    """``42 s``, ``3 min 05 s``."""
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
+
+
 def _last_times(out_dir: Path) -> dict[str, float]:
     try:
         times = json.loads((out_dir / TIMES_FILE).read_text(encoding="utf-8"))
@@ -744,6 +778,8 @@ def write_index(results: list[NotebookResult], out_dir: Path, lang: str = "en") 
                    if r.notebook else "")
         status = t("ok") if r.status == "ok" else f"{t('failed')}: {html.escape(r.error or '')}"
         shown = privacy.pseudonymous_parameters(r.parameters, masked=True)
+        shown = {k: shown_path(v, out_dir) if isinstance(v, str) and Path(v).is_absolute()
+                 else v for k, v in shown.items()}
         params = html.escape(json.dumps(shown, ensure_ascii=False, sort_keys=True))
         rows.append(
             f"<tr class='{r.status}'><td>{link}{nb_link}</td><td>{status}</td>"

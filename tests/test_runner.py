@@ -185,3 +185,41 @@ def test_workers_see_the_environment_as_it_is_when_the_run_starts(tmp_path, monk
     results = report.run_notebooks(notebooks_dir=folder, out_dir=tmp_path / "r2", jobs=2,
                                    log=lambda line: None)
     assert [r.status for r in results] == ["ok", "ok"], [r.error for r in results]
+
+
+def test_the_console_shows_progress_and_no_kernel_warnings(tmp_path, capfd, monkeypatch):
+    # issue 20 point 5: a progress line per notebook with the time so far and an
+    # estimate of the rest; the kernel's "running over TCP without encryption" warning
+    # and other kernel logging stay off the console; real failures are still told
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook(folder / "00_a.ipynb", "print('a')")
+    notebook(folder / "01_b.ipynb", "print('b')")
+    notebook(folder / "02_broken.ipynb", "raise ValueError('planted')")
+    logged = []
+    monkeypatch.chdir(tmp_path)
+    report.run_notebooks(notebooks_dir=folder, out_dir=tmp_path / "r", jobs=1,
+                         log=logged.append)
+    console = capfd.readouterr()
+    assert "without encryption" not in console.err + console.out
+    assert "[IPKernelApp]" not in console.err
+    progress = [line for line in logged if line.startswith("    ")]
+    assert len(progress) == 3
+    assert all("elapsed" in line for line in progress)
+    assert "left" in progress[0] and "left" not in progress[-1]
+    assert any("ValueError: planted" in line for line in logged)
+    # files under the working folder are named from it, not from the machine's root
+    assert str(tmp_path) not in "\n".join(logged)
+    assert any("r/02_broken.ipynb" in line for line in logged)
+    index = (tmp_path / "r" / "index.html").read_text()
+    assert str(tmp_path) not in index
+
+
+def test_paths_are_shown_relative_to_the_reports_folder(tmp_path):
+    reports = tmp_path / "reports"
+    assert report.shown_path(reports / "customer_table.csv", reports) == "customer_table.csv"
+    assert report.shown_path(reports / "tables" / "x.csv", reports) == "tables/x.csv"
+    # beside it in the same project, and elsewhere: never the machine's folders
+    assert report.shown_path(tmp_path / "data" / "x.csv", reports) == "../data/x.csv"
+    assert report.shown_path("/srv/exports/x.csv", reports) == "x.csv"
+    assert report.shown_path(report.config.REPORTS_DIR / "t.csv") == "t.csv"
