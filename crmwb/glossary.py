@@ -487,9 +487,13 @@ LABELS: dict[str, dict[str, str]] = {
         "uplift_low": "Uplift, 95% low",
         "website": "Website",
         "zhangs_metric": "Zhang's metric",
+        "yes": "Yes",
+        "no": "No",
     },
     "fa": {
         # tables and their columns
+        "yes": "بله",
+        "no": "خیر",
         "transactions": "تراکنش‌ها",
         "customers": "مشتریان",
         "contacts": "تماس‌ها",
@@ -959,6 +963,7 @@ LABELS: dict[str, dict[str, str]] = {
 #: are written in the reader's calendar and numbers in their digits (:meth:`Glossary.say`)
 SENTENCES: dict[str, dict[str, str]] = {
     "en": {
+        "rows_of": "{shown:,} of {total:,} rows",
         "s00_facts": (
             "{lines:,} lines on {invoices:,} invoices from {customers:,} customer ids, "
             "{first:%Y-%m-%d} to {last:%Y-%m-%d}; {no_id:.1%} of lines have no customer id."
@@ -1183,6 +1188,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         ),
     },
     "fa": {
+        "rows_of": "{shown:,} از {total:,} سطر",
         "s00_facts": (
             "{lines:,} سطر در {invoices:,} فاکتور از {customers:,} شناسهٔ مشتری، از {first} "
             "تا {last}؛ {no_id:.1%} از سطرها شناسهٔ مشتری ندارند."

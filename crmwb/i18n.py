@@ -265,9 +265,10 @@ FIGURE_DEFAULTS = {"persian_digits": False}
 def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -> None:
     """Have a notebook show its tables and figures to a reader of ``lang``.
 
-    Tables (DataFrames and Series a cell displays) are shown through
-    :func:`localize_frame`: Jalali dates for Persian, and Persian digits when
-    ``persian_digits``; figures from :mod:`crmwb.plots` then use Persian digits
+    Tables (DataFrames and Series a cell displays) are shown through the display layer,
+    :func:`crmwb.display.styled`: every column formatted by what it is, headers in the
+    reader's words, Jalali dates for Persian, and Persian digits when
+    ``persian_digits`` (their plain-text view through :func:`localize_frame`); figures from :mod:`crmwb.plots` then use Persian digits
     too. Like ``pandas.set_option``, this is a display setting of the running
     kernel; data are never changed. Outside IPython it only sets the figures' digits.
     """
@@ -281,11 +282,18 @@ def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -
         ipython = get_ipython()
     if ipython is None:
         return
+    from crmwb import display
+
     formatters = ipython.display_formatter.formatters
+    # every table a cell shows goes through the display layer (formatted by meaning,
+    # headers in the reader's words); the plain-text view only localises
+    formatters["text/html"].for_type(
+        pd.DataFrame, lambda f: display.html(f, lang, persian_digits))
+    formatters["text/html"].for_type(
+        pd.Series, lambda s: display.html(s, lang, persian_digits))
     if lang == "en" and not persian_digits:
-        for kind in ("text/html", "text/plain"):
-            for cls in (pd.DataFrame, pd.Series):
-                formatters[kind].pop(cls, None)
+        for cls in (pd.DataFrame, pd.Series):
+            formatters["text/plain"].pop(cls, None)
         return
 
     def shown(frame):  # only the rows pandas would show are converted
@@ -295,6 +303,5 @@ def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -
             frame = pd.concat([frame.head(half), frame.tail(half)])
         return localize_frame(frame, lang, persian_digits)
 
-    formatters["text/html"].for_type(pd.DataFrame, lambda f: shown(f)._repr_html_())
     formatters["text/plain"].for_type(pd.DataFrame, lambda f, p, cycle: p.text(repr(shown(f))))
     formatters["text/plain"].for_type(pd.Series, lambda s, p, cycle: p.text(repr(shown(s))))

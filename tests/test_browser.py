@@ -102,11 +102,40 @@ def _open(browser, url):
     page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
     page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
             if r.status >= 400 else None)
+    page.on("request", lambda r: problems.append(f"request to a remote host: {r.url[:80]}")
+            if urlparse(r.url).scheme in ("http", "https", "ws", "wss")
+            and urlparse(r.url).hostname != "127.0.0.1" else None)
     page.goto(url, wait_until="networkidle")
     return page, problems
 
 
-def _check_page(browser, url, lang):
+#: a header in snake_case: a raw column name
+SNAKE = re.compile(r"[A-Za-z]+(_[A-Za-z0-9]+)+")
+#: a cell a reader cannot read: a missing value as Python prints it, or a float with more
+#: than four decimals (Latin or Persian digits)
+MISSING = {"NaN", "NaT", "<NA>", "nan", "None", "null"}
+LONG_FLOAT = re.compile(r"[-−]?[\d,]*\.\d{5,}%?|[-−]?[۰-۹٬]*٫[۰-۹]{5,}٪?")
+
+
+def _unreadable(page, folder) -> list[str]:
+    """What a reader would stumble on: snake_case headers, NaN-like or over-long cells, and
+    absolute paths of the machine in the text."""
+    found = []
+    headers = page.evaluate("() => Array.from(document.querySelectorAll('th'))"
+                            ".map(h => h.innerText.trim())")
+    found += [f"snake_case header {h!r}" for h in sorted(set(headers)) if SNAKE.fullmatch(h)]
+    cells = page.evaluate("() => Array.from(document.querySelectorAll('td, th'))"
+                          ".map(c => c.innerText.trim())")
+    found += [f"cell {c!r}" for c in sorted(set(cells)) if c in MISSING or LONG_FLOAT.fullmatch(c)]
+    text = page.inner_text("body")
+    roots = {str(Path.home()), str(Path.cwd()), str(config.PROJECT_ROOT)}
+    if folder is not None:
+        roots.add(str(Path(folder).resolve().parent))
+    found += [f"absolute path {r!r} in the text" for r in sorted(roots) if len(r) > 1 and r in text]
+    return found
+
+
+def _check_page(browser, url, lang, folder=None):
     page, problems = _open(browser, url)
     assert not problems, f"{url}: {problems}"
     images = page.evaluate("""() => Array.from(document.images).map(
@@ -126,6 +155,7 @@ def _check_page(browser, url, lang):
     tables = page.evaluate("""() => Array.from(document.querySelectorAll('table')).map(
         t => t.querySelectorAll('th').length)""")
     assert all(n > 0 for n in tables), f"{url}: a table without headers"
+    assert not _unreadable(page, folder), f"{url}: {_unreadable(page, folder)[:8]}"
     if lang == "fa":  # headers in Persian: no raw column name or glossary term left in English
         headers = page.evaluate("() => Array.from(document.querySelectorAll('th'))"
                                 ".map(h => h.innerText.trim())")
@@ -141,13 +171,13 @@ def _check_page(browser, url, lang):
 @pytest.mark.parametrize("lang", ["en", "fa"])
 def test_every_page_loads_cleanly_in_chromium(sites, browser, lang):
     url, folder = sites[lang]
-    page, _, _ = _check_page(browser, url + "index.html", lang)
+    page, _, _ = _check_page(browser, url + "index.html", lang, folder)
     reports = page.evaluate("() => Array.from(document.querySelectorAll('a[href$=\".html\"]'))"
                             ".map(a => a.getAttribute('href'))")
     assert len(reports) == len(list(folder.glob("*.html"))) - 1 >= 8
     shown_images = shown_tables = 0
     for href in reports:
-        _, images, tables = _check_page(browser, url + href, lang)
+        _, images, tables = _check_page(browser, url + href, lang, folder)
         shown_images += len(images)
         shown_tables += len(tables)
     assert shown_images >= 30 and shown_tables >= 20

@@ -1,0 +1,398 @@
+"""Tables as a reader reads them: every column formatted by what it is, in the reader's language.
+
+One display layer serves every notebook. :func:`crmwb.i18n.use_language` makes it the way
+a notebook shows a DataFrame or a Series, so a cell that ends in a table shows
+:func:`styled` of it: a pandas Styler, whose HTML the reports keep. Nothing here changes
+data; exported files keep their raw column names and values.
+
+What a column is (its *kind*) is read from its name by :data:`RULES` (``revenue_share`` is
+a share, ``clv`` money, ``recency_days`` days), from its type when no rule names it
+(datetimes are dates, integers counts), or told: ``kinds={"x": "money"}`` or a table's
+``attrs["kinds"]``, which functions of crmwb set on the tables they return.
+
+Kinds and how they read (English; Persian digits and separators when asked):
+
+========== ======================= =========================================
+kind       example                 rule
+========== ======================= =========================================
+share      13.2%                   a fraction of 1, as percent, one decimal
+percent    13.2%                   already in percent, one decimal
+money      1,608,998.83            thousands separators, two decimals
+count      5,000                   integer, thousands separators
+mean       24.03                   a mean of counts, two decimals
+days       12.3                    days, one decimal (integers stay whole)
+rate       4.7                     per 1,000, one decimal
+probability 0.873                  three digits
+ratio      1.25                    lift, odds and the like, two decimals
+date       2025-03-05              no time at midnight (Jalali in Persian)
+id         10000                   as written: ids, codes, names, never digits
+text       Champions               translated when the glossary has the word
+number     0.0123                  by the column's size, at most four decimals
+========== ======================= =========================================
+
+Missing values read as a dash. Headers are the glossary's labels in the reader's
+language; a name the glossary lacks is written out in words (``mean_recency_days`` ->
+``Mean recency days``), never left in snake_case. A long table shows its first rows and
+says so: "10 of 5,000 rows".
+
+Examples
+--------
+>>> frame = pd.DataFrame({"revenue": [1608998.484], "revenue_share": [0.348718],
+...                       "customers": [659]})
+>>> [kind(frame, c) for c in frame]
+['money', 'share', 'count']
+>>> formatter("share")(0.348718), formatter("money")(1608998.484)
+('34.9%', '1,608,998.48')
+>>> formatter("share", persian_digits=True)(0.348718)
+'۳۴٫۹٪'
+>>> header("orders_per_week", "en"), header("mean_recency_days", "en")
+('Orders per week', 'Mean days since last purchase')
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from crmwb.glossary import LABELS, glossary
+
+#: the dash a missing value reads as
+MISSING = "—"
+#: rows a long table shows (its first ones), and the length from which it is cut
+SHOWN_ROWS = 10
+LONG_TABLE = 20
+
+KINDS = ("share", "percent", "money", "count", "mean", "days", "rate", "probability",
+         "ratio", "date", "id", "text", "number", "bool")
+
+#: a column's kind from its name: the first rule whose pattern matches the whole name
+#: (lower case) wins; names are the data's own (``revenue_share``), never the labels
+RULES: tuple[tuple[str, str], ...] = (
+    (r".*(_id|_ids|^id)|id|pseudonym|.*_code|code|product|product_id|stock_code|sku"
+     r"|invoice|master_id|customer|antecedents?|consequents?|items?|itemset|sequence"
+     r"|rule|name|email|phone|city|path|file", "id"),
+    (r"(p_alive|prob.*|.*_probability|probability|.*_prob|risk|churn_risk|.*_risk"
+     r"|roc_auc|auc|.*_auc|pr_auc|brier|precision|recall|f1|accuracy|gini)", "probability"),
+    (r".*per_1000|.*per_thousand|.*_per_1k", "rate"),
+    (r".*_pct|.*_percent|percent|pct", "percent"),
+    (r".*share.*|.*_rate|rate|support|confidence|coverage|retention|churn|churned"
+     r"|response|.*_ratio_of_.*|margin_rate|nps.*|.*_fraction", "share"),
+    (r"lift|leverage|conviction|zhangs_metric|.*ratio|odds.*|elasticity|multiple|kulczynski"
+     r"|jaccard|cosine", "ratio"),
+    (r"purchase_days|active_days|.*_count_days", "count"),
+    (r".*_days|days|recency|tenure|.*_days_.*|lead_time|.*_duration", "days"),
+    (r".*(revenue|monetary|clv|value|margin|profit|spend|cost|charges|price|basket"
+     r"|amount|income|sales|payment|refund|discount_value|dert|budget|offer|incentive)"
+     r"(_.*)?", "money"),
+    (r"(mean|avg|average|expected)_.*|.*_(mean|avg|average)|frequency|mean", "mean"),
+    (r".*(customers|invoices|lines|quantity|purchases|orders|count|complaints|contacts"
+     r"|rows|items_bought|baskets|brands|products|categories|visits|n|size|rank|score)"
+     r"(_.*)?", "count"),
+)
+_RULES = tuple((re.compile(p), k) for p, k in RULES)
+
+_PERSIAN = str.maketrans("0123456789.,%-", "۰۱۲۳۴۵۶۷۸۹٫٬٪−")
+
+
+def _persian(text: str) -> str:
+    """Latin digits and the separators of a formatted number in their Persian forms."""
+    return text.translate(_PERSIAN)
+
+
+def _key(name, lang: str) -> str:
+    """The data's name of a column: a label of the glossary back to its key."""
+    if not isinstance(name, str):
+        return str(name)
+    for language in (lang, "en"):
+        for key, label in _REVERSE.get(language, {}).get(name, ()):
+            return key
+    return name
+
+
+def _reverse() -> dict[str, dict[str, list]]:
+    out: dict[str, dict[str, list]] = {}
+    for lang, labels in LABELS.items():
+        table: dict[str, list] = {}
+        for key, label in labels.items():
+            table.setdefault(label, []).append((key, label))
+        out[lang] = table
+    return out
+
+
+_REVERSE = _reverse()
+
+
+def kind(frame: pd.DataFrame, column, kinds: Mapping | None = None, lang: str = "en") -> str:
+    """What ``frame[column]`` is: one of :data:`KINDS` (see the module's table)."""
+    told = {**frame.attrs.get("kinds", {}), **(kinds or {})}
+    if column in told:
+        return told[column]
+    values = frame[column]
+    dtype = values.dtype
+    if isinstance(dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return "date"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    numeric = pd.api.types.is_numeric_dtype(dtype)
+    key = _key(column, lang).lower().replace(" ", "_")
+    for pattern, found in _RULES:
+        if pattern.fullmatch(key):
+            if found in ("id", "text") or numeric:
+                return found
+            break
+    if not numeric:
+        sample = values.dropna().head(50)
+        if len(sample) and sample.map(lambda v: isinstance(v, pd.Timestamp)).all():
+            return "date"
+        return "text"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "count"
+    return "number"
+
+
+def _decimals_for(values) -> int:
+    """Decimals for a column of plain numbers: by the size of its typical value."""
+    finite = np.abs(np.asarray(values, dtype=float))
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    if not len(finite):
+        return 2
+    typical = float(np.median(finite))
+    if typical >= 100:
+        return 1 if typical < 1000 else 0
+    if typical >= 1:
+        return 2
+    return min(4, max(2, 1 - math.floor(math.log10(typical)) + 1))
+
+
+def formatter(kind_: str, lang: str = "en", persian_digits: bool = False,
+              decimals: int | None = None, with_time: bool | None = None) -> Callable:
+    """A function writing one value of a column of ``kind_`` as the reader reads it.
+
+    ``decimals`` overrides the kind's; a date shows its time when ``with_time`` (by
+    default when the value is not at midnight: give the column's answer for one format)."""
+    words = glossary(lang)
+
+    def number(spec: str):
+        def write(v):
+            if v is None or (not isinstance(v, str) and pd.isna(v)):
+                return MISSING
+            if isinstance(v, str):
+                return v
+            v = float(v)
+            if math.isinf(v):
+                return "∞" if v > 0 else "−∞"
+            text = format(v, spec)
+            if text.startswith("-") and float(text.lstrip("-").replace(",", "").rstrip("%")) == 0:
+                text = text[1:]  # -0.0 reads as 0.0
+            return _persian(text) if persian_digits else text
+        return write
+
+    if kind_ == "share":
+        inner = number(".1%")
+    elif kind_ == "percent":
+        base = number(",.1f")
+        inner = lambda v: base(v) if base(v) == MISSING else base(v) + ("٪" if persian_digits else "%")  # noqa: E731
+    elif kind_ == "money":
+        inner = number(f",.{2 if decimals is None else decimals}f")
+    elif kind_ == "count":
+        inner = number(",.0f")
+    elif kind_ in ("mean", "ratio"):
+        inner = number(f",.{2 if decimals is None else decimals}f")
+    elif kind_ in ("days", "rate"):
+        inner = number(f",.{1 if decimals is None else decimals}f")
+    elif kind_ == "probability":
+        inner = number(f".{3 if decimals is None else decimals}f")
+    elif kind_ == "number":
+        inner = number(f",.{2 if decimals is None else decimals}f")
+    elif kind_ == "date":
+        inner = _date_writer(lang, persian_digits, with_time)
+    elif kind_ == "bool":
+        def inner(v):
+            if v is None or (not isinstance(v, str) and pd.isna(v)):
+                return MISSING
+            return words.word("yes" if v else "no")
+    elif kind_ == "id":
+        def inner(v):
+            if v is None or (np.isscalar(v) and pd.isna(v)):
+                return MISSING
+            if isinstance(v, (float, np.floating)) and float(v).is_integer():
+                return str(int(v))
+            return str(v)
+    else:  # text
+        def inner(v):
+            if v is None or (np.isscalar(v) and pd.isna(v)):
+                return MISSING
+            if isinstance(v, (list, tuple, frozenset, set)):
+                return ", ".join(str(words.word(x)) for x in v)
+            if isinstance(v, (float, np.floating)):
+                return number(",.2f")(v)
+            if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+                return number(",.0f")(v)
+            if isinstance(v, pd.Timestamp):
+                return _date_writer(lang, persian_digits)(v)
+            text = str(words.word(v))
+            return text
+    return inner
+
+
+def _date_writer(lang: str, persian_digits: bool, with_time: bool | None = None) -> Callable:
+    from crmwb import i18n
+
+    def write(v):
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return MISSING
+        if isinstance(v, str):
+            return v
+        if isinstance(v, pd.Period):
+            v = v.to_timestamp()
+        ts = pd.Timestamp(v)
+        midnight = ts.hour == ts.minute == ts.second == 0 if with_time is None \
+            else not with_time
+        if lang == "fa":
+            text = i18n.jalali(ts, "%Y/%m/%d" if midnight else "%Y/%m/%d %H:%M")
+        else:
+            text = ts.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M")
+        return _persian(text) if persian_digits else text
+
+    return write
+
+
+def header(name, lang: str = "en") -> str:
+    """A column's header in the reader's language: the glossary's label, else its name in
+    words (``mean_recency_days`` -> ``Mean recency (days)``)."""
+    if not isinstance(name, str):
+        return name if name is None else str(name)
+    labels = LABELS[lang]
+    if name in labels:
+        return labels[name]
+    if name in LABELS["en"].values() or name in labels.values():
+        return name  # already a label
+    words = glossary(lang)
+    parts = [p for p in re.split(r"[_\s]+", name) if p]
+    if not parts or not re.fullmatch(r"[A-Za-z0-9_ ]+", name):
+        return name
+    unit = ""
+    if len(parts) > 1 and parts[-1] in ("days", "pct", "percent"):
+        unit = {"days": "days", "pct": "%", "percent": "%"}[parts.pop()]
+        unit = f" ({words.word(unit)})"
+    text = " ".join(parts if lang == "en" else (str(words.word(p)) for p in parts))
+    return text[:1].upper() + text[1:] + unit
+
+
+def _whole(values) -> bool:
+    """Whether every known value of a numeric column is a whole number."""
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return False
+    known = np.asarray(values.dropna(), dtype=float)
+    known = known[np.isfinite(known)]
+    return bool(len(known)) and bool((known == np.round(known)).all())
+
+
+def _with_time(values) -> bool:
+    """Whether a column of dates needs its times: some value is not at midnight."""
+    try:
+        ts = pd.DatetimeIndex(pd.Series(values).map(
+            lambda v: v.to_timestamp() if isinstance(v, pd.Period) else v))
+    except (TypeError, ValueError):
+        return False
+    known = ts[ts.notna()]
+    return bool(len(known)) and not bool(
+        ((known.hour == 0) & (known.minute == 0) & (known.second == 0)).all())
+
+
+def _is_default_index(index: pd.Index) -> bool:
+    return isinstance(index, pd.RangeIndex) and index.name is None
+
+
+def styled(data: pd.DataFrame | pd.Series, lang: str = "en", persian_digits: bool = False,
+           kinds: Mapping | None = None, rows: int | None = None,
+           caption: str | None = None):
+    """A table for the reader: a pandas Styler with every column formatted by its kind,
+    missing values as a dash and headers in the reader's language.
+
+    Parameters
+    ----------
+    data : DataFrame or Series
+    lang, persian_digits
+        The reader's language, and Persian digits and separators.
+    kinds : mapping, optional
+        The kind of a column where its name does not tell (see :data:`KINDS`).
+    rows : int, optional
+        Show only the first ``rows`` rows and say how many there are. By default a table
+        of more than :data:`LONG_TABLE` rows shows its first :data:`SHOWN_ROWS`.
+    caption : str, optional
+        A caption above the table (before the row count).
+    """
+    frame = data.to_frame() if isinstance(data, pd.Series) else data
+    if isinstance(data, pd.Series) and data.name is None:
+        frame.columns = [glossary(lang)("value") if "value" in LABELS[lang] else "value"]
+    total = len(frame)
+    limit = rows if rows is not None else (SHOWN_ROWS if total > LONG_TABLE else total)
+    shown = frame.head(limit)
+    if not shown.columns.is_unique:
+        shown = shown.copy()
+        shown.columns = [f"{c}" for c in shown.columns]
+    kinds_of = {c: kind(frame, c, kinds, lang) for c in frame.columns}
+    formats = {}
+    for col in shown.columns:
+        k = kinds_of[col]
+        decimals = _decimals_for(frame[col].head(10_000)) if k == "number" else None
+        if k in ("days", "number", "mean") and _whole(frame[col].head(10_000)):
+            decimals = 0  # 300.0 days of tenure read as 300
+        formats[col] = formatter(k, lang, persian_digits, decimals,
+                                 _with_time(shown[col]) if k == "date" else None)
+    # index values: labels in the reader's words, dates in the reader's calendar, ids as written
+    index_formats = []
+    for level, name in enumerate(shown.index.names):
+        values = shown.index.get_level_values(level)
+        k = kind(pd.DataFrame({"_": values}).rename(columns={"_": name}), name, kinds, lang) \
+            if name is not None else kind(pd.DataFrame({"_": values}), "_", kinds, lang)
+        if name is None and k in ("count", "number", "mean"):
+            k = "id" if pd.api.types.is_integer_dtype(values.dtype) else k
+        index_formats.append(formatter(k, lang, persian_digits,
+                                       _decimals_for(values) if k == "number" else None))
+    default_index = _is_default_index(shown.index)
+    shown = shown.rename_axis(
+        index=[None if n is None else _header_text(n, lang, persian_digits)
+               for n in shown.index.names],
+        columns=[None if n is None else _header_text(n, lang, persian_digits)
+                 for n in shown.columns.names])
+    styler = shown.style.format(formats, na_rep=MISSING)
+    for level, write in enumerate(index_formats):
+        styler = styler.format_index(write, axis=0, level=level)
+    if default_index:
+        styler = styler.hide(axis="index")
+    for level in range(shown.columns.nlevels):
+        styler = styler.format_index(lambda v: _header_text(v, lang, persian_digits),
+                                     axis=1, level=level)
+    parts = [caption] if caption else []
+    if limit < total:
+        parts.append(glossary(lang, persian_digits).say("rows_of", shown=limit, total=total))
+    if parts:
+        styler = styler.set_caption(" · ".join(parts))
+    styler = styler.set_table_attributes('class="crmwb-table"')
+    return styler
+
+
+def _header_text(name, lang, persian_digits) -> str:
+    if isinstance(name, pd.Timestamp | pd.Period):
+        return _date_writer(lang, persian_digits)(name)
+    if isinstance(name, (int, np.integer, float, np.floating)) and not isinstance(name, bool):
+        text = str(name)
+        return _persian(text) if persian_digits else text
+    text = header(name, lang) if name is not None else ""
+    if persian_digits and re.search(r"\d", str(text)):
+        from crmwb.i18n import to_persian_digits
+
+        text = to_persian_digits(text)
+    return text
+
+
+def html(data: pd.DataFrame | pd.Series, lang: str = "en", persian_digits: bool = False,
+         **options) -> str:
+    """The HTML of :func:`styled`: what a notebook shows for a table."""
+    return styled(data, lang, persian_digits, **options).to_html()
