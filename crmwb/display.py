@@ -247,6 +247,9 @@ def _date_writer(lang: str, persian_digits: bool, with_time: bool | None = None)
             return MISSING
         if isinstance(v, str):
             return v
+        if isinstance(v, pd.Period) and v.freqstr.startswith("M") and lang != "fa":
+            text = v.strftime("%Y-%m")  # a month reads as one
+            return _persian(text) if persian_digits else text
         if isinstance(v, pd.Period):
             v = v.to_timestamp()
         ts = pd.Timestamp(v)

@@ -1,0 +1,122 @@
+"""The display layer: every shown table formatted by meaning, in the reader's language."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from crmwb import display, i18n
+
+SNAKE = re.compile(r"[A-Za-z]+(_[A-Za-z0-9]+)+")
+
+
+def cells(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)]
+
+
+def headers(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", c).replace("&nbsp;", "").strip()
+            for c in re.findall(r"<th[^>]*>(.*?)</th>", html, re.S)]
+
+
+@pytest.fixture
+def segments():
+    return pd.DataFrame({
+        "segment": ["champions", "at risk", "lost"],
+        "customers": [659, 757, 0],
+        "revenue": [1608998.484, 583817.99, np.nan],
+        "revenue_share": [0.348718, 0.126531, -0.0],
+        "mean_recency_days": [7.274659, 429.587847, None],
+        "p_alive": [0.87345, pd.NA, 0.1],
+        "first_purchase": pd.to_datetime(["2025-03-05", None, "2024-01-01"]),
+        "lift": [1.234567, 2.0, np.inf],
+    }).astype({"p_alive": "Float64"}).set_index("segment")
+
+
+def test_columns_are_formatted_by_what_they_are(segments):
+    html = display.html(segments, "en")
+    rows = cells(html)
+    assert rows[:7] == ["659", "1,608,998.48", "34.9%", "7.3", "0.873", "2025-03-05", "1.23"]
+    # missing values of every kind (NaN, None, pd.NA, NaT) read as a dash; -0 as 0
+    assert rows[7:14] == ["757", "583,817.99", "12.7%", "429.6", "—", "—", "2.00"]
+    assert rows[14:] == ["0", "—", "0.0%", "—", "0.100", "2024-01-01", "∞"]
+    assert not {"NaN", "NaT", "<NA>", "nan", "None"} & set(rows)
+
+
+def test_headers_are_labels_never_snake_case(segments):
+    shown = headers(display.html(segments.assign(orders_per_weekday_x2=1.5), "en"))
+    assert "Share of revenue" in shown and "Segment" in shown and "P(alive)" in shown
+    assert "Orders per weekday x2" in shown
+    assert not [h for h in shown if SNAKE.fullmatch(h)]
+    persian = headers(display.html(segments, "fa"))
+    assert "بخش" in persian and "درآمد" in persian
+    assert not [h for h in persian if re.search("[A-Za-z]", h) and h not in ("P(alive)",)]
+
+
+def test_persian_digits_and_separators_but_ids_as_written():
+    frame = pd.DataFrame({"customer_id": [10000, 10001], "product_id": ["85123A", "22423"],
+                          "revenue": [1608998.48, 12.5], "revenue_share": [0.348718, 0.5],
+                          "date": pd.to_datetime(["2024-03-20", "2024-03-19"])})
+    rows = cells(display.html(frame, "fa", persian_digits=True))
+    assert rows[:5] == ["10000", "85123A", "۱٬۶۰۸٬۹۹۸٫۴۸", "۳۴٫۹٪", "۱۴۰۳/۰۱/۰۱"]
+    assert rows[9] == "۱۴۰۲/۱۲/۲۹"  # the day before Nowruz, in the reader's calendar
+    assert cells(display.html(frame, "fa"))[2] == "1,608,998.48"  # Latin unless asked
+
+
+def test_dates_show_a_time_only_where_the_column_has_one():
+    daily = pd.DataFrame({"date": pd.to_datetime(["2025-03-05", "2025-03-06"])})
+    assert cells(display.html(daily)) == ["2025-03-05", "2025-03-06"]
+    timed = pd.DataFrame({"date": pd.to_datetime(["2025-03-05", "2025-03-06 09:30"], format="mixed")})
+    assert cells(display.html(timed)) == ["2025-03-05 00:00", "2025-03-06 09:30"]
+    months = pd.Series([3, 4], index=pd.period_range("2024-01", periods=2, freq="M"),
+                       name="customers").rename_axis("month")
+    html = display.html(months)
+    assert "2024-01<" in html and "2024-02<" in html and "00:00" not in html
+
+
+def test_a_long_table_says_how_many_rows_it_has():
+    frame = pd.DataFrame({"customer_id": range(5000), "revenue": np.linspace(0, 1, 5000)})
+    html = display.html(frame)
+    assert "10 of 5,000 rows" in html
+    assert len(cells(html)) == 20  # ten rows of two columns
+    assert "۱۰ از ۵٬۰۰۰ سطر" in display.html(frame, "fa", persian_digits=True)
+    assert "of" not in display.html(frame.head(20))  # a short table is shown whole
+
+
+def test_no_plain_number_reads_with_more_than_four_decimals():
+    frame = pd.DataFrame({"tiny": [1.23456789e-7, 3.3e-6], "small": [0.012345678, 0.5],
+                          "huge": [123456789.123, 1.5e9], "mid": [3.14159265, 2.0]})
+    rows = cells(display.html(frame))
+    assert not [c for c in rows if re.fullmatch(r"[-\d,]*\.\d{5,}", c)], rows
+    assert rows[2] == "123,456,789" and rows[3] == "3.14"
+
+
+def test_told_kinds_win_and_the_data_is_not_changed(segments):
+    before = segments.copy()
+    frame = segments.copy()
+    frame.attrs["kinds"] = {"customers": "share"}
+    assert cells(display.html(frame, kinds={"lift": "money"}))[0] == "65900.0%"
+    assert cells(display.html(frame, kinds={"lift": "money"}))[6] == "1.23"
+    pd.testing.assert_frame_equal(segments, before)
+
+
+def test_every_notebook_shows_its_tables_through_the_layer(segments):
+    shell = InteractiveShell.instance()
+    try:
+        for lang, digits, expected in (("en", False, "34.9%"), ("fa", True, "۳۴٫۹٪")):
+            i18n.use_language(lang, digits, ipython=shell)
+            data, _ = shell.display_formatter.format(segments)
+            assert expected in data["text/html"] and "crmwb-table" in data["text/html"]
+            data, _ = shell.display_formatter.format(segments["revenue_share"])
+            assert expected in data["text/html"]
+    finally:
+        i18n.use_language("en", ipython=shell)
+        for kind in ("text/html", "text/plain"):
+            for cls in (pd.DataFrame, pd.Series):
+                shell.display_formatter.formatters[kind].pop(cls, None)
+        InteractiveShell.clear_instance()
