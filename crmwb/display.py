@@ -108,7 +108,7 @@ def _key(name, lang: str) -> str:
     if not isinstance(name, str):
         return str(name)
     for language in (lang, "en"):
-        for key, label in _REVERSE.get(language, {}).get(name, ()):
+        for key, _ in _REVERSE.get(language, {}).get(name, ()):
             return key
     return name
 
@@ -194,8 +194,11 @@ def formatter(kind_: str, lang: str = "en", persian_digits: bool = False,
     if kind_ == "share":
         inner = number(".1%")
     elif kind_ == "percent":
-        base = number(",.1f")
-        inner = lambda v: base(v) if base(v) == MISSING else base(v) + ("٪" if persian_digits else "%")  # noqa: E731
+        base, sign = number(",.1f"), "٪" if persian_digits else "%"
+
+        def inner(v):
+            text = base(v)
+            return text if text == MISSING else text + sign
     elif kind_ == "money":
         inner = number(f",.{2 if decimals is None else decimals}f")
     elif kind_ == "count":

@@ -71,7 +71,8 @@ def test_persian_digits_and_separators_but_ids_as_written():
 def test_dates_show_a_time_only_where_the_column_has_one():
     daily = pd.DataFrame({"date": pd.to_datetime(["2025-03-05", "2025-03-06"])})
     assert cells(display.html(daily)) == ["2025-03-05", "2025-03-06"]
-    timed = pd.DataFrame({"date": pd.to_datetime(["2025-03-05", "2025-03-06 09:30"], format="mixed")})
+    timed = pd.DataFrame({"date": pd.to_datetime(["2025-03-05", "2025-03-06 09:30"],
+                                                 format="mixed")})
     assert cells(display.html(timed)) == ["2025-03-05 00:00", "2025-03-06 09:30"]
     months = pd.Series([3, 4], index=pd.period_range("2024-01", periods=2, freq="M"),
                        name="customers").rename_axis("month")
