@@ -270,7 +270,8 @@ def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -
     reader's words, Jalali dates for Persian, and Persian digits when
     ``persian_digits`` (their plain-text view through :func:`localize_frame`); figures
     from :mod:`crmwb.plots` then use Persian digits too. Like ``pandas.set_option``,
-    this is a display setting of the running kernel; data are never changed. Outside IPython it only sets the figures' digits.
+    this is a display setting of the running kernel; data are never changed. Outside
+    IPython it only sets the figures' digits.
     """
     _check(lang)
     FIGURE_DEFAULTS["persian_digits"] = bool(persian_digits)
