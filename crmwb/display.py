@@ -64,7 +64,7 @@ from crmwb.glossary import LABELS, glossary
 MISSING = "—"
 #: rows a long table shows (its first ones), and the length from which it is cut
 SHOWN_ROWS = 10
-LONG_TABLE = 20
+LONG_TABLE = 60  # as pandas cuts: a customer record of 45 fields is shown whole
 
 KINDS = ("share", "percent", "money", "count", "mean", "days", "rate", "probability",
          "ratio", "date", "id", "text", "number", "bool")
@@ -76,12 +76,12 @@ RULES: tuple[tuple[str, str], ...] = (
      r"|invoice|master_id|customer|antecedents?|consequents?|items?|itemset|sequence"
      r"|rule|name|email|phone|city|path|file", "id"),
     (r"(p_alive|prob.*|.*_probability|probability|.*_prob|risk|churn_risk|.*_risk"
-     r"|roc_auc|auc|.*_auc|pr_auc|brier|precision|recall|f1|accuracy|gini)", "probability"),
+     r"|leverage|roc_auc|auc|.*_auc|pr_auc|brier|precision|recall|f1|accuracy|gini)", "probability"),
     (r".*per_1000|.*per_thousand|.*_per_1k", "rate"),
     (r".*_pct|.*_percent|percent|pct", "percent"),
-    (r".*share.*|.*_rate|rate|support|confidence|coverage|retention|churn|churned"
+    (r".*share.*|.*_rate|rate|.*support|confidence|coverage|retention|churn|churned"
      r"|response|.*_ratio_of_.*|margin_rate|nps.*|.*_fraction", "share"),
-    (r"lift|leverage|conviction|zhangs_metric|.*ratio|odds.*|elasticity|multiple|kulczynski"
+    (r"lift|conviction|zhangs_metric|.*ratio|odds.*|elasticity|multiple|kulczynski"
      r"|jaccard|cosine", "ratio"),
     (r"purchase_days|active_days|.*_count_days", "count"),
     (r".*_days|days|recency|tenure|.*_days_.*|lead_time|.*_duration", "days"),
