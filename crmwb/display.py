@@ -76,7 +76,8 @@ RULES: tuple[tuple[str, str], ...] = (
      r"|invoice|master_id|customer|antecedents?|consequents?|items?|itemset|sequence"
      r"|rule|name|email|phone|city|path|file", "id"),
     (r"(p_alive|prob.*|.*_probability|probability|.*_prob|risk|churn_risk|.*_risk"
-     r"|leverage|roc_auc|auc|.*_auc|pr_auc|brier|precision|recall|f1|accuracy|gini)", "probability"),
+     r"|leverage|roc_auc|auc|.*_auc|pr_auc|brier|precision|recall|f1|accuracy|gini)",
+     "probability"),
     (r".*per_1000|.*per_thousand|.*_per_1k", "rate"),
     (r".*_pct|.*_percent|percent|pct", "percent"),
     (r".*share.*|.*_rate|rate|.*support|confidence|coverage|retention|churn|churned"
