@@ -108,45 +108,37 @@ def _key(name, lang: str) -> str:
     """The data's name of a column: a label of the glossary back to its key."""
     if not isinstance(name, str):
         return str(name)
-    for language in (lang, "en"):
-        for key, _ in _REVERSE.get(language, {}).get(name, ()):
-            return key
-    return name
+    return _KEYS[lang].get(name) or _KEYS["en"].get(name) or name
 
 
-def _reverse() -> dict[str, dict[str, list]]:
-    out: dict[str, dict[str, list]] = {}
-    for lang, labels in LABELS.items():
-        table: dict[str, list] = {}
-        for key, label in labels.items():
-            table.setdefault(label, []).append((key, label))
-        out[lang] = table
-    return out
-
-
-_REVERSE = _reverse()
+#: each language's labels back to their keys (the first key of a label shared by several)
+_KEYS = {lang: {label: key for key, label in reversed(labels.items())}
+         for lang, labels in LABELS.items()}
 
 
 def kind(frame: pd.DataFrame, column, kinds: Mapping | None = None, lang: str = "en") -> str:
     """What ``frame[column]`` is: one of :data:`KINDS` (see the module's table)."""
-    told = {**frame.attrs.get("kinds", {}), **(kinds or {})}
-    if column in told:
-        return told[column]
-    values = frame[column]
+    return _kind_of(frame[column], column, {**frame.attrs.get("kinds", {}), **(kinds or {})},
+                    lang)
+
+
+def _kind_of(values: pd.Series | pd.Index, name, told: Mapping, lang: str) -> str:
+    if name in told:
+        return told[name]
     dtype = values.dtype
     if isinstance(dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
         return "date"
     if pd.api.types.is_bool_dtype(dtype):
         return "bool"
     numeric = pd.api.types.is_numeric_dtype(dtype)
-    key = _key(column, lang).lower().replace(" ", "_")
+    key = _key(name, lang).lower().replace(" ", "_")
     for pattern, found in _RULES:
         if pattern.fullmatch(key):
             if found in ("id", "text") or numeric:
                 return found
             break
     if not numeric:
-        sample = values.dropna().head(50)
+        sample = pd.Series(values).dropna().head(50)
         if len(sample) and sample.map(lambda v: isinstance(v, pd.Timestamp)).all():
             return "date"
         return "text"
@@ -270,7 +262,7 @@ def _date_writer(lang: str, persian_digits: bool, with_time: bool | None = None)
 
 def header(name, lang: str = "en") -> str:
     """A column's header in the reader's language: the glossary's label, else its name in
-    words (``mean_recency_days`` -> ``Mean recency (days)``)."""
+    words (``orders_per_week`` -> ``Orders per week``, ``wait_days`` -> ``Wait (days)``)."""
     if not isinstance(name, str):
         return name if name is None else str(name)
     labels = LABELS[lang]
@@ -339,43 +331,51 @@ def styled(data: pd.DataFrame | pd.Series, lang: str = "en", persian_digits: boo
         frame.columns = [glossary(lang)("value") if "value" in LABELS[lang] else "value"]
     total = len(frame)
     limit = rows if rows is not None else (SHOWN_ROWS if total > LONG_TABLE else total)
-    shown = frame.head(limit)
-    if not shown.columns.is_unique:
-        shown = shown.copy()
-        shown.columns = [f"{c}" for c in shown.columns]
-    kinds_of = {c: kind(frame, c, kinds, lang) for c in frame.columns}
+    told = {**frame.attrs.get("kinds", {}), **(kinds or {})}
+    names = list(frame.columns)
+    # columns by position: a table may repeat a column name, and Styler keys formats by label
+    flat = frame.columns.nlevels == 1
+    shown = frame.head(limit).set_axis(range(len(names)), axis=1) if flat else frame.head(limit)
     formats = {}
-    for col in shown.columns:
-        k = kinds_of[col]
-        decimals = _decimals_for(frame[col].head(10_000)) if k == "number" else None
-        if k in ("days", "number", "mean") and _whole(frame[col].head(10_000)):
+    for i, name in enumerate(names):
+        values = frame.iloc[:10_000, i]
+        key = i if flat else name
+        k = _kind_of(values, name, told, lang)
+        decimals = _decimals_for(values) if k == "number" else None
+        if k in ("days", "number", "mean") and _whole(values):
             decimals = 0  # 300.0 days of tenure read as 300
-        formats[col] = formatter(k, lang, persian_digits, decimals,
-                                 _with_time(shown[col]) if k == "date" else None)
+        formats[key] = formatter(k, lang, persian_digits, decimals,
+                                 _with_time(values) if k == "date" else None)
     # index values: labels in the reader's words, dates in the reader's calendar, ids as written
     index_formats = []
     for level, name in enumerate(shown.index.names):
         values = shown.index.get_level_values(level)
-        k = kind(pd.DataFrame({"_": values}).rename(columns={"_": name}), name, kinds, lang) \
-            if name is not None else kind(pd.DataFrame({"_": values}), "_", kinds, lang)
+        k = _kind_of(values, name if name is not None else "_", told, lang)
         if name is None and k in ("count", "number", "mean"):
             k = "id" if pd.api.types.is_integer_dtype(values.dtype) else k
         index_formats.append(formatter(k, lang, persian_digits,
                                        _decimals_for(values) if k == "number" else None))
+    # the headers: labels, or values of what the columns are (customer ids stay as written)
+    column_kind = _kind_of(frame.columns, frame.columns.name or "_", told, lang) \
+        if frame.columns.nlevels == 1 else "text"
+    heading = (lambda v: formatter("id")(v)) if column_kind == "id" else \
+        (lambda v: _header_text(v, lang, persian_digits))
     default_index = _is_default_index(shown.index)
     shown = shown.rename_axis(
         index=[None if n is None else _header_text(n, lang, persian_digits)
                for n in shown.index.names],
         columns=[None if n is None else _header_text(n, lang, persian_digits)
-                 for n in shown.columns.names])
+                 for n in frame.columns.names][:1 if flat else None])
     styler = shown.style.format(formats, na_rep=MISSING)
     for level, write in enumerate(index_formats):
         styler = styler.format_index(write, axis=0, level=level)
     if default_index:
         styler = styler.hide(axis="index")
-    for level in range(shown.columns.nlevels):
-        styler = styler.format_index(lambda v: _header_text(v, lang, persian_digits),
-                                     axis=1, level=level)
+    if flat:
+        styler = styler.relabel_index([heading(n) for n in names], axis=1)
+    else:  # several header rows: each level's labels in the reader's words
+        for level in range(frame.columns.nlevels):
+            styler = styler.format_index(heading, axis=1, level=level)
     parts = [caption] if caption else []
     if limit < total:
         parts.append(glossary(lang, persian_digits).say("rows_of", shown=limit, total=total))

@@ -121,3 +121,13 @@ def test_every_notebook_shows_its_tables_through_the_layer(segments):
             for cls in (pd.DataFrame, pd.Series):
                 shell.display_formatter.formatters[kind].pop(cls, None)
         InteractiveShell.clear_instance()
+
+
+def test_repeated_column_names_and_a_transposed_customer_record():
+    twice = pd.DataFrame([[1.5, 0.25]], columns=["revenue", "revenue"])
+    assert cells(display.html(twice)) == ["1.50", "0.25"]  # no crash; each column its own
+    record = pd.DataFrame({"city": ["Tehran"], "p_alive": [0.87345]},
+                          index=pd.Index([10000], name="customer_id")).T
+    html = display.html(record, "fa", persian_digits=True)
+    assert ">10000<" in html and "۱۰۰۰۰" not in html  # a customer id in a header, as written
+    assert "مشتری" in headers(html)
