@@ -27,6 +27,8 @@ prune
     ``crmwb``: ``crmwb.basket.prune_redundant`` on the rules of ``mine_rules``
     (mining untimed).
 
+``--repeat N`` runs each case N times, each run a fresh process, and prints the median
+time (the spread of a shared machine shows in the fastest and slowest, printed beside it).
 Each case gets ``--timeout`` seconds and ``--memory-gb`` of address space; a case that
 runs out of either is reported as such. Prints time, peak RSS during the call and how
 far it rose above the RSS at the call's start (baskets loaded), itemset and rule counts,
@@ -41,6 +43,7 @@ import gc
 import json
 import math
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -158,6 +161,8 @@ def main() -> None:
     parser.add_argument("--min-confidence", type=float, default=0.5)
     parser.add_argument("--stages", nargs="*", default=list(STAGES), choices=list(STAGES))
     parser.add_argument("--cases", nargs="*", help="only these cases of each stage")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="cold runs of each case (median time reported)")
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--memory-gb", type=float, default=8)
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
@@ -184,22 +189,31 @@ def main() -> None:
                 command = [sys.executable, __file__, "--one", stage, case, "--min-support",
                            str(support), "--min-confidence", str(args.min_confidence),
                            "--memory-gb", str(args.memory_gb)]
-                try:
-                    out = subprocess.run(command, capture_output=True, text=True,
-                                         timeout=args.timeout)
-                except subprocess.TimeoutExpired:
-                    print(f"{stage:<9} {case:<15} did not finish within {args.timeout:.0f} s")
+                runs, failure = [], None
+                for _ in range(args.repeat):
+                    try:
+                        out = subprocess.run(command, capture_output=True, text=True,
+                                             timeout=args.timeout)
+                    except subprocess.TimeoutExpired:
+                        failure = f"did not finish within {args.timeout:.0f} s"
+                        break
+                    if out.returncode != 0:
+                        reason = ("out of memory" if "MemoryError" in out.stderr
+                                  else out.stderr.strip()[-200:])
+                        failure = f"failed ({reason}; limit {args.memory_gb:g} GB)"
+                        break
+                    runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+                if failure:
+                    print(f"{stage:<9} {case:<15} {failure}")
                     continue
-                if out.returncode != 0:
-                    reason = ("out of memory" if "MemoryError" in out.stderr
-                              else out.stderr.strip()[-200:])
-                    print(f"{stage:<9} {case:<15} failed ({reason}; limit {args.memory_gb:g} GB)")
-                    continue
-                f = json.loads(out.stdout.strip().splitlines()[-1])
-                times[case] = f["seconds"]
-                print(f"{stage:<9} {case:<15} {f['seconds']:>8.2f} {f['peak_mib']:>9,.0f} "
-                      f"{f['peak_above_start_mib']:>7,.0f} {count(f['itemsets']):>10} "
-                      f"{count(f['rules']):>10}", flush=True)
+                seconds = sorted(r["seconds"] for r in runs)
+                f = runs[0]
+                times[case] = statistics.median(seconds)
+                spread = f"  ({seconds[0]:.2f} to {seconds[-1]:.2f})" if len(runs) > 1 else ""
+                print(f"{stage:<9} {case:<15} {times[case]:>8.2f} "
+                      f"{max(r['peak_mib'] for r in runs):>9,.0f} "
+                      f"{max(r['peak_above_start_mib'] for r in runs):>7,.0f} "
+                      f"{count(f['itemsets']):>10} {count(f['rules']):>10}{spread}", flush=True)
             reference = times.get(REFERENCE.get(stage))
             if reference:
                 ratios = ", ".join(f"{case} {t / reference:.1f}x" for case, t in times.items())

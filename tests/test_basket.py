@@ -437,3 +437,29 @@ def test_rules_of_a_long_itemset_and_every_split_of_it():
     assert split[six, frozenset(full) - six]["confidence"] == 1
     assert np.isinf(split[six, frozenset(full) - six]["conviction"])
     assert basket.mine_rules(baskets, 0.4, 0.7)["confidence"].min() >= 0.7
+
+
+def test_mining_leaves_the_garbage_collector_as_it_found_it(shop_baskets, monkeypatch):
+    # itemsets and rules are built with the cyclic collector paused (millions of
+    # frozensets); it must be back on afterwards, after a failure too, and stay off for
+    # a caller who had turned it off
+    import gc
+
+    assert gc.isenabled()
+    rules = basket.mine_rules(shop_baskets, 0.03, 0.3, prune=True)
+    basket.frequent_itemsets(shop_baskets, 0.03, as_tuples=True)
+    assert gc.isenabled() and len(rules) > 0
+
+    def broken(*args, **kwargs):
+        raise MemoryError("no room for the rules")
+
+    monkeypatch.setattr(basket, "_not_redundant", broken)
+    with pytest.raises(MemoryError):
+        basket.prune_redundant(rules)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        basket.frequent_itemsets(shop_baskets, 0.03)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
