@@ -269,9 +269,10 @@ def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -
     :func:`crmwb.display.styled`: every column formatted by what it is, headers in the
     reader's words, Jalali dates for Persian, and Persian digits when
     ``persian_digits`` (their plain-text view through :func:`localize_frame`); figures
-    from :mod:`crmwb.plots` then use Persian digits too. Like ``pandas.set_option``,
-    this is a display setting of the running kernel; data are never changed. Outside
-    IPython it only sets the figures' digits.
+    from :mod:`crmwb.plots` then use Persian digits too, and every figure the notebook
+    draws takes crmwb's chart style (:data:`crmwb.plots.STYLE`). Like
+    ``pandas.set_option``, this is a display setting of the running kernel; data are
+    never changed. Outside IPython it only sets the figures' digits.
     """
     _check(lang)
     FIGURE_DEFAULTS["persian_digits"] = bool(persian_digits)
@@ -283,7 +284,11 @@ def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -
         ipython = get_ipython()
     if ipython is None:
         return
-    from crmwb import display
+    import matplotlib.pyplot as plt
+
+    from crmwb import display, plots
+
+    plt.style.use(plots.STYLE)
 
     formatters = ipython.display_formatter.formatters
     # every table a cell shows goes through the display layer (formatted by meaning,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,24 +22,50 @@ def _sns():
     return seaborn
 
 
+#: crmwb's chart style (a matplotlib style file shipped in the package): no top and right
+#: spines, Okabe and Ito's colour-blind-safe palette, readable sizes. Every function here
+#: draws with it; ``plt.style.use(plots.STYLE)`` gives it to a figure of one's own.
+STYLE = Path(__file__).with_name("styles") / "crmwb.mplstyle"
+
+#: colours of the style's palette that carry a meaning of their own
+HIGHLIGHT, BLUE, ORANGE, MUTED = "#D55E00", "#0072B2", "#E69F00", "#999999"
+
+
+def _styled(fig) -> None:
+    """The style's frame on axes the caller made before the style applied: no top and
+    right spines on any axes that shows its frame."""
+    for ax in fig.get_axes():
+        if not ax.axison or ax.name != "rectilinear" or ax.get_label() == "<colorbar>":
+            continue
+        ax.spines["top"].set_visible(False)
+        # a second y axis on the right (twinx) keeps its own spine, and hides the left one
+        right = ax.yaxis.get_label_position() == "right"
+        ax.spines["right"].set_visible(right)
+        if right:
+            ax.spines["left"].set_visible(False)
+
+
 def _localized(plot):
-    """A plot function whose figure follows its ``lang``: dates in the reader's calendar
-    (Jalali for Persian), and with ``persian_digits=True`` tick labels in Persian digits
-    (by default as :func:`crmwb.i18n.use_language` set it)."""
+    """A plot function drawn in :data:`STYLE` whose figure follows its ``lang``: dates in
+    the reader's calendar (Jalali for Persian), and with ``persian_digits=True`` tick
+    labels in Persian digits (by default as :func:`crmwb.i18n.use_language` set it)."""
     signature = inspect.signature(plot)
 
     @functools.wraps(plot)
     def localized(*args, persian_digits: bool | None = None, **kwargs):
-        out = plot(*args, **kwargs)
+        with plt.style.context(STYLE):
+            out = plot(*args, **kwargs)
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         fig = out if isinstance(out, Figure) else getattr(out, "figure", None)
         if fig is not None:
+            _styled(fig)
             digits = i18n.FIGURE_DEFAULTS["persian_digits"] if persian_digits is None \
                 else persian_digits
             i18n.localize_figure(fig, bound.arguments["lang"], digits)
         return out
 
+    localized.styled = True
     return localized
 
 
@@ -322,7 +349,7 @@ def p_alive_heatmap(grid: pd.DataFrame, lang: str = "en", ax=None):
     t = glossary(lang)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5))
-    _sns().heatmap(grid, annot=True, fmt=".2f", cmap="RdYlGn", vmin=0, vmax=1, ax=ax,
+    _sns().heatmap(grid, annot=True, fmt=".2f", cmap="YlGnBu", vmin=0, vmax=1, ax=ax,
                 cbar_kws={"label": t("p_alive")})
     ax.set(title=t("title_p_alive"), xlabel=t("recency_range"), ylabel=t("repeat_purchases"))
     return ax
@@ -413,7 +440,7 @@ def coefficients(coef: pd.Series, top: int = 15, lang: str = "en", ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 5))
     part = coef.head(top)
-    ax.barh(part.index, part.to_numpy(), color=np.where(part > 0, "tab:red", "tab:blue"))
+    ax.barh(part.index, part.to_numpy(), color=np.where(part > 0, HIGHLIGHT, BLUE))
     ax.invert_yaxis()
     ax.axvline(0, color="grey")
     ax.set(title=t("title_coefficients"), xlabel=t("coefficient"))
@@ -496,7 +523,7 @@ def rule_network(rules: pd.DataFrame, top: int = 20, lang: str = "en", ax=None):
                             arrowprops={"arrowstyle": "->", "lw": w, "alpha": 0.6,
                                         "shrinkA": 8, "shrinkB": 8})
     for item, (x, y) in pos.items():
-        ax.plot(x, y, "o", color="tab:orange")
+        ax.plot(x, y, "o", color=ORANGE)
         ax.text(x * 1.08, y * 1.08, item, ha="left" if x >= 0 else "right", va="center",
                 fontsize=8)
     ax.set_xlim(-1.8, 1.8)
@@ -544,7 +571,7 @@ def pareto(table: pd.DataFrame, lang: str = "en", ax=None):
     t = glossary(lang)
     ax = _axes(ax)
     names = t.values(table.index.astype(str))
-    colours = np.where(table["vital_few"], "tab:red", "tab:grey")
+    colours = np.where(table["vital_few"], HIGHLIGHT, MUTED)
     ax.bar(names, table["count"], color=colours)
     ax.set(title=t("title_pareto"), xlabel=t("category"), ylabel=t("complaints_count"))
     right = ax.twinx()
@@ -560,7 +587,7 @@ def resolution_times(days: pd.Series, target_days: float, lang: str = "en", ax=N
     t = glossary(lang)
     ax = _axes(ax)
     ax.hist(days.dropna(), bins=40)
-    ax.axvline(target_days, color="tab:red", linestyle="--", label=t("service_level"))
+    ax.axvline(target_days, color=HIGHLIGHT, linestyle="--", label=t("service_level"))
     ax.legend()
     ax.set(title=t("title_resolution"), xlabel=t("days_to_resolve"),
            ylabel=t("complaints_count"))
@@ -579,6 +606,38 @@ def churn_by_handling(table: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+#: the Ishikawa diagram's sizes: causes and major causes in points, distances in inches
+_FISH = {"cause": 9, "major": 10, "effect": 12, "row": 1.7, "tick": 0.15, "gap": 0.05,
+         "pad": 0.25, "slant": 0.45, "margin": 0.15, "min_width": 7.0}
+
+
+def _text_width(fig, text: str, size: float, weight: str = "normal") -> float:
+    """How wide ``text`` is drawn in ``fig``, in inches."""
+    probe = fig.text(0, 0, text, fontsize=size, fontweight=weight)
+    width = probe.get_window_extent(fig.canvas.get_renderer()).width / fig.dpi
+    probe.remove()
+    return width
+
+
+def _bone_row(fig, majors: list, causes: dict, said, bone_h: float) -> tuple[list, float]:
+    """Bones of one side of the spine, left to right, each as far left as its labels
+    allow: a bone's cause labels (written left of it) never reach the bone before."""
+    size = _FISH
+    slant = size["slant"] * bone_h
+    row, x_end = [], size["margin"]
+    for major in majors:
+        n = len(causes[major])
+        spans = [slant * (j + 1) / (n + 1) - size["tick"] - size["gap"]
+                 - _text_width(fig, said(cause), size["cause"])
+                 for j, cause in enumerate(causes[major])]
+        half = _text_width(fig, said(major), size["major"], "bold") / 2
+        left, right = min(spans + [-half]), max(slant, half)
+        x0 = x_end - left + (size["pad"] if row else 0.0)
+        row.append({"major": major, "x0": x0, "slant": slant})
+        x_end = x0 + right
+    return row, x_end
+
+
 @_localized
 def ishikawa(causes: dict, counts: dict | None = None, effect: str = "complaints",
              lang: str = "en", ax=None):
@@ -588,35 +647,55 @@ def ishikawa(causes: dict, counts: dict | None = None, effect: str = "complaints
     maps a major cause or a cause to a number shown in brackets. Causes the
     glossary knows (the complaint categories, the notebook's default causes) are
     shown in ``lang``; others as written.
+
+    The diagram is laid out from its labels: bones are as long as their list of causes
+    needs (a cause every 1.7 lines) and as far apart as their longest label, so no
+    label runs into another however long the lists; the figure is sized to fit (on
+    axes one passes in, the same layout is scaled to them).
     """
     t = glossary(lang)
     counts = counts or {}
-    if ax is None:
-        _, ax = plt.subplots(figsize=(12, 6))
+    size = _FISH
+
+    def said(key) -> str:
+        return t.word(key) + (f" ({counts[key]})" if key in counts else "")
+
+    fig = ax.figure if ax is not None else plt.figure()
     majors = list(causes)
-    n_top = (len(majors) + 1) // 2
-    spine_end = 10.0
-    ax.annotate("", xy=(spine_end, 0), xytext=(0, 0),
-                arrowprops={"arrowstyle": "-|>", "lw": 2})
-    ax.text(spine_end + 0.2, 0, effect, va="center", fontsize=12, fontweight="bold")
-    for i, major in enumerate(majors):
-        top = i < n_top
-        slot = i if top else i - n_top
-        step = (spine_end - 2) / max(n_top, 1)
-        x = 1.5 + slot * step + (0 if top else step / 2)
-        y = 3.0 if top else -3.0
-        ax.plot([x, x + 1.5], [y, 0], color="black")
-        label = t.word(major) + (f" ({counts[major]})" if major in counts else "")
-        ax.text(x, y * 1.12, label, ha="center", va="bottom" if top else "top",
-                fontweight="bold", fontsize=10)
-        for j, cause in enumerate(causes[major]):
-            frac = (j + 1) / (len(causes[major]) + 1)
-            cx, cy = x + 1.5 * frac, y * (1 - frac)
-            ax.plot([cx - 0.9, cx], [cy, cy], color="grey", linewidth=0.8)
-            text = t.word(cause) + (f" ({counts[cause]})" if cause in counts else "")
-            ax.text(cx - 0.95, cy, text, ha="right", va="center", fontsize=8)
-    ax.set_xlim(-2.5, spine_end + 2.5)
-    ax.set_ylim(-4.2, 4.2)
+    top, bottom = majors[: (len(majors) + 1) // 2], majors[(len(majors) + 1) // 2:]
+    depth = max((len(causes[m]) for m in majors), default=0)
+    bone_h = (depth + 1) * size["row"] * size["cause"] / 72
+    rows = [_bone_row(fig, side, causes, said, bone_h) for side in (top, bottom)]
+    spine = max(x_end for _, x_end in rows) + size["pad"]
+    effect_w = _text_width(fig, effect, size["effect"], "bold")
+    major_h = 2 * size["major"] / 72
+    width = spine + 0.15 + effect_w + size["margin"]
+    height = 2 * (bone_h + major_h + 0.1)
+    extra = max(size["min_width"] - width, 0)  # a short diagram is centred on a readable page
+    width += extra
+    if ax is None:
+        title = 0.45
+        fig.set_size_inches(width, height + title)
+        ax = fig.add_axes((0, 0, 1, height / (height + title)))
+    ax.annotate("", xy=(spine, 0), xytext=(0, 0), arrowprops={"arrowstyle": "-|>", "lw": 2})
+    ax.text(spine + 0.15, 0, effect, va="center", fontsize=size["effect"], fontweight="bold")
+    for sign, (bones, _) in zip((1, -1), rows):
+        for bone in bones:
+            x0, slant, major = bone["x0"], bone["slant"], bone["major"]
+            # the bone runs from its major cause down (or up) to the spine
+            ax.plot([x0, x0 + slant], [sign * bone_h, 0], color="black", linewidth=1.2)
+            ax.text(x0, sign * (bone_h + 0.06), said(major), ha="center",
+                    va="bottom" if sign > 0 else "top", fontweight="bold",
+                    fontsize=size["major"])
+            n = len(causes[major])
+            for j, cause in enumerate(causes[major]):
+                frac = (j + 1) / (n + 1)
+                cx, cy = x0 + slant * frac, sign * bone_h * (1 - frac)
+                ax.plot([cx - size["tick"], cx], [cy, cy], color="grey", linewidth=0.8)
+                ax.text(cx - size["tick"] - size["gap"], cy, said(cause), ha="right",
+                        va="center", fontsize=size["cause"])
+    ax.set_xlim(-extra / 2, width - extra / 2)
+    ax.set_ylim(-height / 2, height / 2)
     ax.axis("off")
     ax.set_title(t("title_ishikawa"))
     return ax

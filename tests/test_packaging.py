@@ -61,3 +61,15 @@ def test_every_parameter_line_is_understood_by_papermill(path):
 def test_notebook_uses_the_python3_kernel(path):
     nb = nbformat.read(path, as_version=4)
     assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_every_file_the_package_ships_besides_code_is_declared_as_package_data():
+    # an installed crmwb (not an editable one) has only the files pyproject declares:
+    # a chart style or a report template left out would be missing there alone
+    globs = tomllib.loads((config.PROJECT_ROOT / "pyproject.toml").read_text())[
+        "tool"]["setuptools"]["package-data"]["crmwb"]
+    package = config.PROJECT_ROOT / "crmwb"
+    data = [p.relative_to(package) for p in package.rglob("*")
+            if p.is_file() and p.suffix not in {".py", ".pyc"} and "__pycache__" not in p.parts]
+    assert data, "the package ships a template and a chart style"
+    assert [str(p) for p in data if not any(p.match(g) for g in globs)] == []
