@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -31,6 +33,29 @@ STYLE = Path(__file__).with_name("styles") / "crmwb.mplstyle"
 HIGHLIGHT, BLUE, ORANGE, MUTED = "#D55E00", "#0072B2", "#E69F00", "#999999"
 
 
+@functools.cache
+def _style_settings() -> dict:
+    """The settings :data:`STYLE` makes, and only those."""
+    return dict(matplotlib.rc_params_from_file(STYLE, use_default_template=False))
+
+
+@contextlib.contextmanager
+def _in_style():
+    """Draw in :data:`STYLE`, then put back the settings it changed, and no others.
+
+    Not ``plt.style.context``: that restores every setting as it was on entry,
+    matplotlib's interactive flag too, which the notebook's inline backend turns on
+    only when the first figure is made; put back to off, no later figure was shown.
+    """
+    settings = _style_settings()
+    before = {key: plt.rcParams[key] for key in settings}
+    plt.rcParams.update(settings)
+    try:
+        yield
+    finally:
+        plt.rcParams.update(before)
+
+
 def _styled(fig) -> None:
     """The style's frame on axes the caller made before the style applied: no top and
     right spines on any axes that shows its frame."""
@@ -53,7 +78,7 @@ def _localized(plot):
 
     @functools.wraps(plot)
     def localized(*args, persian_digits: bool | None = None, **kwargs):
-        with plt.style.context(STYLE):
+        with _in_style():
             out = plot(*args, **kwargs)
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()

@@ -161,3 +161,24 @@ def test_a_notebook_that_chose_its_language_draws_its_own_figures_in_the_style()
         plt.close(ax.figure)
     finally:
         plt.rcParams.update(before)
+
+
+def test_every_figure_of_a_notebook_is_shown_not_only_the_first(tmp_path):
+    # a plot drawn in the style used to restore every setting afterwards, matplotlib's
+    # interactive flag too, which the inline backend turns on only when the first figure
+    # is made: every figure after the first was drawn but never shown in the reports
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = ["import numpy as np, pandas as pd\nfrom crmwb import i18n, plots\n"
+             "i18n.use_language('en')",
+             *["plots.clv_distribution(pd.Series(np.arange(1.0, 200.0)), 'en');"] * 2,
+             "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.plot([1, 2]);",
+             "plots.retention_curves({'monthly': plots_curve}, periods=6);"]
+    cells.insert(1, "class Curve:\n    def survival(self, t):\n        import numpy as np\n"
+                    "        return 0.9 ** np.asarray(t, dtype=float)\nplots_curve = Curve()")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    images = [sum("image/png" in o.get("data", {}) for o in c.outputs) for c in nb.cells]
+    assert images == [0, 0, 1, 1, 1, 1]
