@@ -80,8 +80,8 @@ RULES: tuple[tuple[str, str], ...] = (
      "probability"),
     (r".*per_1000|.*per_thousand|.*_per_1k", "rate"),
     (r".*_pct|.*_percent|percent|pct", "percent"),
-    (r".*share.*|.*_rate|rate|.*support|confidence|coverage|retention|churn|churned"
-     r"|response|.*_ratio_of_.*|margin_rate|nps.*|.*_fraction", "share"),
+    (r".*share.*|.*_rate|rate|.*support|confidence|coverage|retention(_.*)?|survival(_.*)?"
+     r"|churn|churned|response|.*_ratio_of_.*|margin_rate|nps.*|.*_fraction", "share"),
     (r"lift|conviction|zhangs_metric|.*ratio|odds.*|elasticity|multiple|kulczynski"
      r"|jaccard|cosine", "ratio"),
     (r"purchase_days|active_days|.*_count_days", "count"),
@@ -91,8 +91,8 @@ RULES: tuple[tuple[str, str], ...] = (
      r"(_.*)?", "money"),
     (r"(mean|avg|average|expected)_.*|.*_(mean|avg|average)|frequency|mean", "mean"),
     (r".*(customers|invoices|lines|quantity|purchases|orders|count|complaints|contacts"
-     r"|rows|items_bought|baskets|brands|products|categories|visits|n|size|rank|score)"
-     r"(_.*)?", "count"),
+     r"|rows|items_bought|baskets|brands|products|categories|visits|size|rank|score)"
+     r"(_.*)?|(.*_)?n(_.*)?|subscribers", "count"),
 )
 _RULES = tuple((re.compile(p), k) for p, k in RULES)
 
@@ -122,6 +122,15 @@ def kind(frame: pd.DataFrame, column, kinds: Mapping | None = None, lang: str = 
                     lang)
 
 
+def _whole(values: pd.Series | pd.Index) -> bool:
+    """Whether every number in ``values`` is a whole number (text and missing pass)."""
+    if not pd.api.types.is_float_dtype(values.dtype):
+        return True
+    v = pd.Series(values, dtype=float).to_numpy()
+    v = v[np.isfinite(v)]
+    return bool(np.all(v == np.round(v)))
+
+
 def _kind_of(values: pd.Series | pd.Index, name, told: Mapping, lang: str) -> str:
     if name in told:
         return told[name]
@@ -134,6 +143,8 @@ def _kind_of(values: pd.Series | pd.Index, name, told: Mapping, lang: str) -> st
     key = _key(name, lang).lower().replace(" ", "_")
     for pattern, found in _RULES:
         if pattern.fullmatch(key):
+            if found == "count" and not _whole(values):
+                return "number"  # named like a count, but 0.78 must not read as "1"
             if found in ("id", "text") or numeric:
                 return found
             break

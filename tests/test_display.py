@@ -131,3 +131,19 @@ def test_repeated_column_names_and_a_transposed_customer_record():
     html = display.html(record, "fa", persian_digits=True)
     assert ">10000<" in html and "۱۰۰۰۰" not in html  # a customer id in a header, as written
     assert "مشتری" in headers(html)
+
+
+def test_retention_and_survival_by_period_read_as_shares_never_as_whole_numbers():
+    # the sBG table of notebook 03: retention_1 once matched the count rule (a name
+    # ending in "n" and a suffix) and 0.78 read as "1"
+    table = pd.DataFrame({"subscribers": [717, 465], "retention_1": [0.7766, 0.9412],
+                          "retention_12": [0.9512, 0.9885], "survival_12": [0.264, 0.559],
+                          "derl_new": [12.34, 24.91]}, index=["month-to-month", "one year"])
+    assert [display.kind(table, c) for c in table] == ["count", "share", "share", "share",
+                                                       "number"]
+    shown = cells(display.html(table))
+    assert shown[1:4] == ["77.7%", "95.1%", "26.4%"]
+    # a column taken for a count whose values are not whole is shown with its decimals
+    odd = pd.DataFrame({"n_visits": [1.25, 3.5], "n": [1.0, 2.0]})
+    assert display.kind(odd, "n_visits") == "number" and display.kind(odd, "n") == "count"
+    assert cells(display.html(odd))[0] == "1.25"
