@@ -46,6 +46,7 @@ LABELS: dict[str, dict[str, str]] = {
         "crosswalk": "Ids and master ids",
         "identity_matches": "Records found to be one person",
         "subscriptions": "Subscriptions",
+        "membership_plan": "the shop's membership plan",
         "cleaning_log": "Cleaning log",
         "quality_summary": "Data quality: summary",
         "quality_completeness": "Data quality: completeness",
@@ -516,6 +517,7 @@ LABELS: dict[str, dict[str, str]] = {
         "crosswalk": "شناسه‌ها و شناسه‌های اصلی",
         "identity_matches": "سوابقی که یک نفرند",
         "subscriptions": "اشتراک‌ها",
+        "membership_plan": "طرح عضویت فروشگاه",
         "cleaning_log": "گزارش کار پاک‌سازی",
         "quality_summary": "کیفیت داده: خلاصه",
         "quality_completeness": "کیفیت داده: کامل بودن",
@@ -1062,9 +1064,12 @@ SENTENCES: dict[str, dict[str, str]] = {
             "A new customer is worth {value:,.2f} over {months} months (the current customers "
             "{current:,.2f} on average): the most to spend acquiring one."
         ),
+        "s03_subscriptions": "{subscribers:,} subscribers, from {source}.",
         "s03_no_subscriptions": (
-            "No subscriptions table: set subscriptions_path to a table with tenure, churned "
-            "and contract."
+            "The data have no subscriptions table: set subscriptions_path to a table with "
+            "tenure, churned and contract (subscriptions_preset: telco_churn for IBM's Telco "
+            "table). Bundled data written by an older crmwb lack the membership plan: "
+            "crmwb data generate --overwrite writes it anew."
         ),
         "s04_windows": (
             "Training: {train:,} customers active at {train_at:%Y-%m-%d}, {train_rate:.0%} "
@@ -1276,9 +1281,12 @@ SENTENCES: dict[str, dict[str, str]] = {
             "یک مشتری تازه در {months} ماه {value:,.2f} می‌ارزد (مشتریان کنونی به طور میانگین "
             "{current:,.2f}): بیشترین هزینه برای جذب یک مشتری."
         ),
+        "s03_subscriptions": "{subscribers:,} مشترک، از {source}.",
         "s03_no_subscriptions": (
-            "جدول اشتراک‌ها نیست: subscriptions_path را به جدولی با ستون‌های tenure، churned "
-            "و contract بدهید."
+            "داده‌ها جدول اشتراک ندارند: subscriptions_path را به جدولی با ستون‌های tenure، "
+            "churned و contract بدهید (برای جدول Telco شرکت IBM، subscriptions_preset را "
+            "telco_churn بگذارید). داده‌های همراهی که crmwb قدیمی‌تر نوشته طرح عضویت ندارند: "
+            "crmwb data generate --overwrite آن‌ها را از نو می‌نویسد."
         ),
         "s04_windows": (
             "آموزش: {train:,} مشتری فعال در {train_at}، {train_rate:.0%} در {days} روز بعد "

@@ -183,6 +183,29 @@ def test_every_page_loads_cleanly_in_chromium(sites, browser, lang):
     assert shown_images >= 30 and shown_tables >= 20
 
 
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_every_figure_drawn_reaches_its_report_and_every_section_runs(sites, lang):
+    # each cell that draws (a crmwb.plots call at the top level of the cell) shows its
+    # figure: a style context once switched the inline backend off after the first one;
+    # and the contractual sections run on the bundled shop's subscriptions
+    import nbformat
+
+    from crmwb.glossary import SENTENCES
+
+    _, folder = sites[lang]
+    missing = []
+    for path in sorted(folder.glob("*.ipynb")):
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            draws = cell.cell_type == "code" and re.search(r"^plots\.", cell.source, re.M)
+            if draws and not any("image/png" in o.get("data", {}) for o in cell.outputs):
+                missing.append(f"{path.name} cell {i}")
+    assert missing == []
+    none = SENTENCES[lang]["s03_no_subscriptions"].split(":")[0]
+    for name in ("03_clv", "04_churn"):
+        text = (folder / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert none not in text
+
+
 def test_persian_report_reads_persian(sites, browser):
     url, _ = sites["fa"]
     page, _ = _open(browser, url + "02_segmentation.html")

@@ -235,3 +235,49 @@ def test_writing_refuses_to_overwrite(tmp_path, crm_data):
         crm_data.write(target)
     assert sorted(p.name for p in target.iterdir())[:3] == [
         ".crmwb-output.json", "campaigns.parquet", "catalogue.parquet"]
+
+
+def test_subscriptions_are_canonical_and_censored_where_the_window_ends(crm_data):
+    from crmwb import schema
+
+    subs = crm_data.subscriptions
+    schema.validate(subs, "subscriptions")
+    truth = crm_data.truth["subscribers"]
+    assert list(truth["customer_id"]) == list(subs["customer_id"])
+    assert set(subs["customer_id"]) <= set(crm_data.customers["customer_id"])
+    assert set(subs["contract"]) == {"month-to-month", "one year", "two year"}
+    # a subscriber who left did so after exactly `tenure` months; one still there has
+    # completed `tenure` months and will leave later
+    lifetime = truth["lifetime_months"].to_numpy()
+    assert (lifetime[subs["churned"]] == subs.loc[subs["churned"], "tenure"]).all()
+    assert (lifetime[~subs["churned"]] > subs.loc[~subs["churned"], "tenure"]).all()
+    # the months completed never reach past the window, nor start before the first purchase
+    months = (2025 - truth["joined"].dt.year) * 12 + 12 - truth["joined"].dt.month
+    assert (subs["tenure"] <= months).all() and (subs.loc[~subs["churned"], "tenure"] ==
+                                                months[~subs["churned"]]).all()
+    first = crm_data.truth["customers"].set_index("person_id")["first_purchase"]
+    assert (truth["joined"].to_numpy() >= first.loc[subs["customer_id"]].dt.to_period("M")
+            .dt.to_timestamp().to_numpy()).all()
+    # the newest subscribers have been billed nothing yet (Telco's blank TotalCharges)
+    new = subs["tenure"] == 0
+    assert new.any() and subs.loc[new, "total_charges"].isna().all()
+    assert not subs.loc[new, "churned"].any() and subs.loc[~new, "total_charges"].notna().all()
+
+
+def test_subscriptions_recover_the_planted_sbg_survival_per_contract():
+    from scipy.special import betaln
+
+    from crmwb import clv
+
+    data = make_crm_data(20_000, seed=11)
+    models, table = clv.retention_by_group(data.subscriptions, "contract")
+    planted = data.truth["params"]["subscriptions"]["contracts"]
+    assert set(models) == set(planted)
+    for contract, model in models.items():
+        a, b = planted[contract]["alpha"], planted[contract]["beta"]
+        for months in (1, 6, 12, 24):
+            true = np.exp(betaln(a, b + months) - betaln(a, b))
+            assert model.survival(months) == pytest.approx(true, abs=0.03), (contract, months)
+    # the contracts differ as planted: a longer commitment keeps subscribers longer
+    assert table["survival_12"].is_monotonic_increasing
+    assert list(table.index) == ["month-to-month", "one year", "two year"]

@@ -26,6 +26,13 @@ check that each analysis recovers them:
 - A **campaign** randomises targeted customers to treatment and control with
   a known uplift in response rate.
 - **Leads** (prospects) and **suspects** stand beside the customers.
+- **Subscriptions** to the shop's membership plan: some customers hold a
+  month-to-month, one-year or two-year contract, each subscriber leaving at
+  the end of a month with a probability ``theta ~ Beta(alpha, beta)`` of the
+  contract type's (the shifted-beta-geometric model). ``tenure`` counts the
+  whole months completed by the end of the window, ``churned`` says whether
+  they left; subscribers who joined in the last month have no total charges
+  yet (as in Telco's table).
 - **Dirt** for the cleaning notebook: cancellations matching an earlier line,
   anonymous invoices without a customer id, exact duplicate lines, postage,
   bank charges and manual adjustments, free (zero-price) lines, and some
@@ -85,6 +92,19 @@ DEFAULT_TRUTH = {
         "uplift": 0.06,
         "cost_per_contact": 2.0,
     },
+    # the shop's membership plan (free delivery, members' prices), billed monthly: an sBG
+    # process per contract type, a subscriber leaving at the end of any month with a
+    # probability theta ~ Beta(alpha, beta) of their own (periods: months, for every
+    # contract type, as in Telco's tenure)
+    "subscriptions": {
+        "share_of_customers": 0.3,
+        "join_rate": 1 / 3,
+        "contracts": {
+            "month-to-month": {"share": 0.5, "alpha": 0.8, "beta": 3.0, "monthly_charge": 9.9},
+            "one year": {"share": 0.3, "alpha": 1.0, "beta": 15.0, "monthly_charge": 8.5},
+            "two year": {"share": 0.2, "alpha": 1.2, "beta": 40.0, "monthly_charge": 7.5},
+        },
+    },
     "leads_per_customer": 0.6,
     "suspects_per_customer": 3.0,
     "dirt": {
@@ -136,15 +156,17 @@ class CRMData:
 
     Attributes
     ----------
-    transactions, customers, contacts, surveys, campaigns, leads, suspects : DataFrame
+    transactions, customers, contacts, surveys, campaigns, leads, suspects, subscriptions
         The canonical tables (see :mod:`crmwb.schema`), dirt included.
     catalogue : DataFrame
         The products, with product type, brand and list price.
     truth : dict
         ``params`` (the planted parameters), ``customers`` (one row per person:
         type, loyalty type, rate, dropout probability, spend scale, alive at
-        the end...), ``identity`` (each customer id and the person behind it)
-        and ``rules`` (the planted co-purchase rules).
+        the end...), ``identity`` (each customer id and the person behind it),
+        ``rules`` (the planted co-purchase rules) and ``subscribers`` (each
+        subscriber's contract, monthly churn probability ``theta`` and lifetime
+        in months, observed or not).
     """
 
     transactions: pd.DataFrame
@@ -155,11 +177,12 @@ class CRMData:
     leads: pd.DataFrame
     suspects: pd.DataFrame
     catalogue: pd.DataFrame
+    subscriptions: pd.DataFrame
     truth: dict = field(default_factory=dict)
 
     TABLE_NAMES = (
         "transactions", "customers", "contacts", "surveys", "campaigns", "leads",
-        "suspects", "catalogue",
+        "suspects", "catalogue", "subscriptions",
     )
 
     @property
@@ -186,7 +209,7 @@ class CRMData:
 def _write_truth(truth: dict, folder: Path, part: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "params.json").write_text(json.dumps(truth["params"], indent=2, default=str))
-    for name in ("customers", "identity", "rules"):
+    for name in ("customers", "identity", "rules", "subscribers"):
         if part is None:
             truth[name].to_parquet(folder / f"{name}.parquet", index=False)
         elif name != "rules" or part == "part-00000":
@@ -772,6 +795,9 @@ def _simulate(
                 "country", "region"):
         tx[col] = tx[col].astype("string")
 
+    subscriptions, subscribers = _subscriptions(rng, P["subscriptions"], cust_ids, gender,
+                                                wholesale, first_date, end)
+
     # --- truth -----------------------------------------------------------------------------
     last_purchase = ev_date[np.r_[np.flatnonzero(np.diff(ev_cust)), n_ev - 1]]
     truth_customers = pd.DataFrame({
@@ -811,7 +837,8 @@ def _simulate(
     rules["lift"] = rules["confidence"] / cons.mean(axis=0)
     truth = {"params": {**P, "start": str(start.date()), "end": str(end.date()),
                         "purchase_lines": int(len(l_ev)), "purchase_quantity": int(qty.sum())},
-             "customers": truth_customers, "identity": identity, "rules": rules}
+             "customers": truth_customers, "identity": identity, "rules": rules,
+             "subscribers": subscribers}
     return CRMData(
         transactions=tx,
         customers=customers,
@@ -821,8 +848,57 @@ def _simulate(
         leads=leads,
         suspects=suspects,
         catalogue=products,
+        subscriptions=subscriptions,
         truth=truth,
     )
+
+
+def _subscriptions(rng, params: dict, cust_ids, gender, wholesale, first_date,
+                   end: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The membership plan's subscribers (see the module): the canonical
+    ``subscriptions`` table, and the truth behind it (theta, lifetime in months).
+
+    Drawn after every other table, so that they are the same with or without it.
+    """
+    n = len(cust_ids)
+    contracts = params["contracts"]
+    names = list(contracts)
+    takes = np.flatnonzero(rng.random(n) < params["share_of_customers"])
+    kind = rng.choice(len(names), size=len(takes), p=[contracts[c]["share"] for c in names])
+    alpha = np.array([contracts[c]["alpha"] for c in names])[kind]
+    beta = np.array([contracts[c]["beta"] for c in names])[kind]
+    theta = rng.beta(alpha, beta)
+    lifetime = rng.geometric(theta)  # months until the subscriber leaves: 1, 2, ...
+    # joined in the month of their first purchase or some months later (a third of those
+    # still to join each month); months completed by the end of the window
+    end_month = end.year * 12 + end.month - 1
+    first = pd.DatetimeIndex(first_date[takes])
+    first_month = first.year.to_numpy() * 12 + first.month.to_numpy() - 1
+    joined = np.minimum(first_month + rng.geometric(params["join_rate"], len(takes)) - 1,
+                        end_month)
+    available = (end_month - joined).astype(np.int64)
+    churned = lifetime <= available
+    tenure = np.minimum(lifetime, available)
+    charge = np.array([contracts[c]["monthly_charge"] for c in names])[kind]
+    # add-ons (a second address, express delivery) on top of the plan's price
+    monthly = np.round(charge * (1 + rng.gamma(1.5, 0.2, len(takes))), 2)
+    # the price changed a little over the months: the total is not exactly tenure x charge
+    total = np.round(monthly * tenure * rng.uniform(0.95, 1.02, len(takes)), 2)
+    table = pd.DataFrame({
+        "customer_id": cust_ids[takes],
+        "gender": pd.array(np.where(wholesale[takes], None, gender[takes]), dtype="string"),
+        "contract": pd.array(np.array(names)[kind], dtype="string"),
+        "tenure": tenure.astype(np.int64),
+        "monthly_charges": monthly,
+        # nothing billed yet to a subscriber of less than a month
+        "total_charges": pd.Series(total).where(tenure > 0).to_numpy(),
+        "churned": churned,
+    })
+    truth = pd.DataFrame({"customer_id": table["customer_id"], "contract": table["contract"],
+                          "theta": theta, "lifetime_months": lifetime.astype(np.int64),
+                          "joined": pd.PeriodIndex.from_ordinals(
+                              joined - 1970 * 12, freq="M").to_timestamp()})
+    return table, truth
 
 
 def _check_args(n_customers: int, start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
