@@ -122,13 +122,13 @@ def kind(frame: pd.DataFrame, column, kinds: Mapping | None = None, lang: str = 
                     lang)
 
 
-def _whole(values: pd.Series | pd.Index) -> bool:
-    """Whether every number in ``values`` is a whole number (text and missing pass)."""
+def _fractional(values: pd.Series | pd.Index) -> bool:
+    """Whether a column of floats holds a number that is not whole (0.78, not 3.0)."""
     if not pd.api.types.is_float_dtype(values.dtype):
-        return True
+        return False
     v = pd.Series(values, dtype=float).to_numpy()
     v = v[np.isfinite(v)]
-    return bool(np.all(v == np.round(v)))
+    return bool(np.any(v != np.round(v)))
 
 
 def _kind_of(values: pd.Series | pd.Index, name, told: Mapping, lang: str) -> str:
@@ -143,7 +143,7 @@ def _kind_of(values: pd.Series | pd.Index, name, told: Mapping, lang: str) -> st
     key = _key(name, lang).lower().replace(" ", "_")
     for pattern, found in _RULES:
         if pattern.fullmatch(key):
-            if found == "count" and not _whole(values):
+            if found == "count" and _fractional(values):
                 return "number"  # named like a count, but 0.78 must not read as "1"
             if found in ("id", "text") or numeric:
                 return found
