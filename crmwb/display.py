@@ -172,6 +172,18 @@ def _decimals_for(values) -> int:
     return min(4, max(2, 1 - math.floor(math.log10(typical)) + 1))
 
 
+def _missing(v) -> bool:
+    """Whether one value is missing: None, NaN, NaT or pandas' NA (a list is not)."""
+    if v is None:
+        return True
+    if np.ndim(v) != 0:
+        return False
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
 def formatter(kind_: str, lang: str = "en", persian_digits: bool = False,
               decimals: int | None = None, with_time: bool | None = None) -> Callable:
     """A function writing one value of a column of ``kind_`` as the reader reads it.
@@ -224,14 +236,14 @@ def formatter(kind_: str, lang: str = "en", persian_digits: bool = False,
             return words.word("yes" if v else "no")
     elif kind_ == "id":
         def inner(v):
-            if v is None or (np.isscalar(v) and pd.isna(v)):
+            if _missing(v):
                 return MISSING
             if isinstance(v, (float, np.floating)) and float(v).is_integer():
                 return str(int(v))
             return str(v)
     else:  # text
         def inner(v):
-            if v is None or (np.isscalar(v) and pd.isna(v)):
+            if _missing(v):
                 return MISSING
             if isinstance(v, (list, tuple, frozenset, set)):
                 return ", ".join(str(words.word(x)) for x in v)
@@ -347,16 +359,8 @@ def styled(data: pd.DataFrame | pd.Series, lang: str = "en", persian_digits: boo
     # columns by position: a table may repeat a column name, and Styler keys formats by label
     flat = frame.columns.nlevels == 1
     shown = frame.head(limit).set_axis(range(len(names)), axis=1) if flat else frame.head(limit)
-    formats = {}
-    for i, name in enumerate(names):
-        values = frame.iloc[:10_000, i]
-        key = i if flat else name
-        k = _kind_of(values, name, told, lang)
-        decimals = _decimals_for(values) if k == "number" else None
-        if k in ("days", "number", "mean") and _whole(values):
-            decimals = 0  # 300.0 days of tenure read as 300
-        formats[key] = formatter(k, lang, persian_digits, decimals,
-                                 _with_time(values) if k == "date" else None)
+    formats = {i if flat else name: write for i, (name, (_, write)) in
+               enumerate(zip(names, _writers(frame, told, lang, persian_digits)))}
     # index values: labels in the reader's words, dates in the reader's calendar, ids as written
     index_formats = []
     for level, name in enumerate(shown.index.names):
@@ -396,6 +400,21 @@ def styled(data: pd.DataFrame | pd.Series, lang: str = "en", persian_digits: boo
     return styler
 
 
+def _writers(frame: pd.DataFrame, told: Mapping, lang: str,
+             persian_digits: bool) -> list[tuple[str, Callable]]:
+    """Each column's kind and the function writing its values, by position."""
+    out = []
+    for i, name in enumerate(frame.columns):
+        values = frame.iloc[:10_000, i]
+        k = _kind_of(values, name, told, lang)
+        decimals = _decimals_for(values) if k == "number" else None
+        if k in ("days", "number", "mean") and _whole(values):
+            decimals = 0  # 300.0 days of tenure read as 300
+        out.append((k, formatter(k, lang, persian_digits, decimals,
+                                 _with_time(values) if k == "date" else None)))
+    return out
+
+
 def _header_text(name, lang, persian_digits) -> str:
     if isinstance(name, pd.Timestamp | pd.Period):
         return _date_writer(lang, persian_digits)(name)
@@ -414,3 +433,153 @@ def html(data: pd.DataFrame | pd.Series, lang: str = "en", persian_digits: bool 
          **options) -> str:
     """The HTML of :func:`styled`: what a notebook shows for a table."""
     return styled(data, lang, persian_digits, **options).to_html()
+
+
+# --- tables to explore -------------------------------------------------------------------
+
+#: the reader a notebook shows its tables to (set by :func:`crmwb.i18n.use_language`)
+READER = {"lang": "en", "persian_digits": False}
+#: the most cells a table to explore carries into a page (its first rows; the exported file
+#: has them all): 250,000 cells are about 5 MB of HTML
+MAX_EXPLORED_CELLS = 250_000
+#: kinds whose values sort as numbers (or dates), not as the text they are written in
+_SORTED_BY_VALUE = {"share", "percent", "money", "count", "mean", "days", "rate",
+                    "probability", "ratio", "number", "date", "bool"}
+_explorers = iter(range(1, 1 << 62))
+
+
+class Explorer:
+    """A table a reader can search and sort in a notebook and in its HTML report.
+
+    Shown through itables in its offline mode: DataTables' JavaScript and CSS are
+    embedded in the output itself (no CDN), and where JavaScript does not run the reader
+    sees the display layer's static table (:func:`styled`) instead. Cells read as the
+    static table writes them (percent, money, dates in the reader's calendar, a dash
+    for missing values, Persian digits when asked); a column sorts by its values (ranks
+    of the numbers or dates, kept in a hidden column), and the search finds what is
+    written. Made by :func:`explore`.
+    """
+
+    def __init__(self, data, lang: str | None = None, persian_digits: bool | None = None,
+                 kinds: Mapping | None = None, caption: str | None = None,
+                 max_cells: int = MAX_EXPLORED_CELLS, page_length: int = 10):
+        self.data = data
+        self.lang = READER["lang"] if lang is None else lang
+        self.persian_digits = READER["persian_digits"] if persian_digits is None \
+            else persian_digits
+        self.kinds, self.caption = kinds, caption
+        self.max_cells, self.page_length = max_cells, page_length
+        self.table_id = f"crmwb_table_{next(_explorers)}"
+
+    def __repr__(self) -> str:
+        return f"Explorer({len(self.data):,} rows)"
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def frames(self) -> tuple[pd.DataFrame, list[dict], str | None]:
+        """What the page's table holds: the written cells and, beside them, a hidden
+        rank column for each column that sorts by value; DataTables' column settings;
+        the caption."""
+        data = self.data
+        frame = data.to_frame() if isinstance(data, pd.Series) else data
+        if frame.columns.nlevels > 1:
+            frame = frame.set_axis([" · ".join(map(str, c)) for c in frame.columns], axis=1)
+        if not _is_default_index(frame.index):
+            frame = frame.reset_index()
+        told = {**frame.attrs.get("kinds", {}), **(self.kinds or {})}
+        total = len(frame)
+        limit = max(1, self.max_cells // max(frame.shape[1], 1))
+        part = frame.head(limit)
+        writers = _writers(frame, told, self.lang, self.persian_digits)
+        headers, seen = [], set()
+        for name in frame.columns:
+            text = _header_text(name, self.lang, self.persian_digits) or " "
+            while text in seen:  # a repeated name stays two columns
+                text += " "
+            seen.add(text)
+            headers.append(text)
+        shown = {h: [write(v) for v in part.iloc[:, i]]
+                 for i, (h, (_, write)) in enumerate(zip(headers, writers))}
+        order_of, ranks = {}, {}
+        for i, (k, _) in enumerate(writers):
+            if k not in _SORTED_BY_VALUE:
+                continue
+            values = part.iloc[:, i]
+            if k == "date":
+                dates = pd.to_datetime(values.map(
+                    lambda v: v.to_timestamp() if isinstance(v, pd.Period) else v),
+                    errors="coerce", utc=True)
+                key = (dates - pd.Timestamp(0, tz="UTC")).dt.total_seconds()  # NaT: NaN
+            else:
+                key = pd.Series(pd.to_numeric(values, errors="coerce"), dtype=float)
+            # ranks, missing values last: whole numbers, so no NaN or infinity goes to JSON
+            ranks[f"\u2060{i}"] = key.rank(method="min", na_option="bottom").astype(
+                np.int64).to_numpy()
+            order_of[i] = len(headers) + len(ranks) - 1
+        table = pd.DataFrame({**shown, **ranks})
+        defs = [{"targets": list(order_of.values()), "visible": False, "searchable": False}] \
+            if order_of else []
+        defs += [{"targets": [i], "orderData": [j], "className": "dt-right"}
+                 for i, j in order_of.items()]
+        words = [i for i, (k, _) in enumerate(writers) if k in ("text", "id")]
+        if words:  # words start where the reader starts reading (left, or right in Persian)
+            defs.append({"targets": words, "className": "crmwb-text"})
+        caption = self.caption
+        if limit < total:
+            note = glossary(self.lang, self.persian_digits).say("explore_first", shown=limit,
+                                                                 total=total)
+            caption = f"{caption} · {note}" if caption else note
+        return table, defs, caption
+
+    def html(self) -> str:
+        """The output: the offline bundle, the table, and the static table as fallback."""
+        import itables
+        from itables import javascript as itj
+
+        from crmwb.glossary import TABLE_CONTROLS
+
+        table, defs, caption = self.frames()
+        static = html(self.data, self.lang, self.persian_digits, kinds=self.kinds,
+                      caption=caption)
+        long = len(table) > self.page_length
+        wide = sum(not str(c).startswith("\u2060") for c in table.columns) > 8
+        options = {
+            "table_id": self.table_id, "connected": False, "showIndex": False,
+            "columnDefs": defs, "pageLength": self.page_length,
+            "lengthMenu": [10, 25, 50, 100], "order": [],
+            "language": TABLE_CONTROLS[self.lang],
+            # a wide table (the customer table's 45 columns) scrolls sideways, a row a line
+            "classes": "display compact nowrap" if wide else "display compact",
+            "scrollX": wide,
+            "layout": {"topStart": "pageLength" if long else None, "topEnd": "search",
+                       "bottomStart": "info", "bottomEnd": "paging" if long else None},
+            "allow_html": False, "maxBytes": 0, "warn_on_undocumented_option": False,
+            "text_in_header_can_be_selected": False,  # a click on a header sorts
+        }
+        if self.persian_digits:  # the counts under the table in Persian digits too
+            options["formatNumber"] = itables.JavascriptFunction(
+                "function (n) { return n.toLocaleString('fa-IR'); }")
+        args = itj.get_itable_arguments(table, caption, **options)
+        dt_url, connected = args.pop("dt_url"), args.pop("connected")
+        args.pop("display_logo_when_loading", None)
+        page = itj.html_table_from_template(
+            table_id=self.table_id, dt_url=dt_url, connected=connected,
+            display_logo_when_loading=False, kwargs=args, fallback_html=static)
+        bundle = itj.generate_init_offline_itables_html(itables.options.dt_bundle)
+        # without JavaScript the static table speaks for itself: no loading message
+        bundle = re.sub(r"<noscript>.*?</noscript>", "", bundle, flags=re.S)
+        style = "<style>.crmwb-explore td.crmwb-text{text-align:start}</style>"
+        return f'<div class="crmwb-explore">{style}{bundle}{page}</div>'
+
+
+def explore(data: pd.DataFrame | pd.Series, caption: str | None = None,
+            kinds: Mapping | None = None, **options) -> Explorer:
+    """Show ``data`` as a table the reader can search and sort (see :class:`Explorer`):
+    the rules of notebook 05, the customer table and a card's history (07), the contact
+    list (04). In the reader's language as :func:`crmwb.i18n.use_language` set it.
+
+    A table of more than :data:`MAX_EXPLORED_CELLS` cells carries its first rows and says
+    so; the whole table belongs in an exported file.
+    """
+    return Explorer(data, kinds=kinds, caption=caption, **options)

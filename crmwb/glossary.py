@@ -961,11 +961,33 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+#: the words of a table one can search and sort (DataTables' ``language`` option; _START_,
+#: _END_, _TOTAL_, _MAX_ and _MENU_ are filled in by the table)
+TABLE_CONTROLS: dict[str, dict] = {
+    "en": {
+        "search": "Search:", "lengthMenu": "_MENU_ rows a page",
+        "info": "Rows _START_ to _END_ of _TOTAL_", "infoEmpty": "No rows",
+        "infoFiltered": "(found among _MAX_)", "zeroRecords": "No row matches",
+        "emptyTable": "No rows", "thousands": ",", "decimal": ".",
+        "paginate": {"first": "First", "last": "Last", "next": "Next", "previous": "Previous"},
+    },
+    "fa": {
+        "search": "جستجو:", "lengthMenu": "_MENU_ سطر در هر صفحه",
+        "info": "سطر _START_ تا _END_ از _TOTAL_", "infoEmpty": "سطری نیست",
+        "infoFiltered": "(یافته از میان _MAX_)", "zeroRecords": "سطری جور نیست",
+        "emptyTable": "سطری نیست", "thousands": "٬", "decimal": "٫",
+        "paginate": {"first": "نخست", "last": "آخر", "next": "بعدی", "previous": "قبلی"},
+    },
+}
+
 #: printed sentences of the notebooks, by language: str.format templates whose dates
 #: are written in the reader's calendar and numbers in their digits (:meth:`Glossary.say`)
 SENTENCES: dict[str, dict[str, str]] = {
     "en": {
         "rows_of": "{shown:,} of {total:,} rows",
+        "explore_first": (
+            "the first {shown:,} of {total:,} rows; the whole table is in the exported file"
+        ),
         "s00_facts": (
             "{lines:,} lines on {invoices:,} invoices from {customers:,} customer ids, "
             "{first:%Y-%m-%d} to {last:%Y-%m-%d}; {no_id:.1%} of lines have no customer id."
@@ -1194,6 +1216,7 @@ SENTENCES: dict[str, dict[str, str]] = {
     },
     "fa": {
         "rows_of": "{shown:,} از {total:,} سطر",
+        "explore_first": "{shown:,} سطر نخست از {total:,}؛ همهٔ جدول در فایل خروجی است",
         "s00_facts": (
             "{lines:,} سطر در {invoices:,} فاکتور از {customers:,} شناسهٔ مشتری، از {first} "
             "تا {last}؛ {no_id:.1%} از سطرها شناسهٔ مشتری ندارند."

@@ -276,6 +276,9 @@ def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -
     """
     _check(lang)
     FIGURE_DEFAULTS["persian_digits"] = bool(persian_digits)
+    from crmwb import display
+
+    display.READER.update(lang=lang, persian_digits=bool(persian_digits))
     if ipython is None:
         try:
             from IPython import get_ipython
@@ -286,7 +289,7 @@ def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -
         return
     import matplotlib.pyplot as plt
 
-    from crmwb import display, plots
+    from crmwb import plots
 
     plt.style.use(plots.STYLE)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -147,3 +148,79 @@ def test_retention_and_survival_by_period_read_as_shares_never_as_whole_numbers(
     odd = pd.DataFrame({"n_visits": [1.25, 3.5], "n": [1.0, 2.0]})
     assert display.kind(odd, "n_visits") == "number" and display.kind(odd, "n") == "count"
     assert cells(display.html(odd))[0] == "1.25"
+
+
+def _explored():
+    return pd.DataFrame({
+        "customer_id": ["10002", "10010", "9"],
+        "revenue": [1000.5, 20.25, np.nan],
+        "revenue_share": [0.5, np.inf, 0.4],
+        "first_purchase": pd.to_datetime(["2024-01-02", None, "2023-05-06"]),
+        "segment": ["champions", "lost", "at risk"],
+    })
+
+
+def test_a_table_to_explore_is_written_as_the_static_one_and_sorts_by_value():
+    table, defs, caption = display.explore(_explored(), lang="en").frames()
+    assert list(table.columns[:5]) == ["Customer", "Revenue", "Share of revenue",
+                                       "First purchase", "Segment"]
+    assert table["Revenue"].tolist() == ["1,000.50", "20.25", "—"]
+    assert table["Share of revenue"].tolist() == ["50.0%", "∞", "40.0%"]
+    assert table["First purchase"].tolist() == ["2024-01-02", "—", "2023-05-06"]
+    # each column that sorts by value has a hidden column of ranks, missing values last
+    # (a missing date once ranked first: NaT read as the smallest integer)
+    hidden = {d["targets"][0]: d["orderData"][0] for d in defs if "orderData" in d}
+    assert set(hidden) == {1, 2, 3}
+    ranks = {table.columns[i]: table.iloc[:, j].tolist() for i, j in hidden.items()}
+    assert ranks == {"Revenue": [2, 1, 3], "Share of revenue": [2, 3, 1],
+                     "First purchase": [2, 3, 1]}
+    assert defs[0] == {"targets": sorted(hidden.values()), "visible": False,
+                       "searchable": False}
+    assert caption is None
+
+
+def test_a_table_to_explore_works_offline_and_falls_back_to_the_static_table():
+    page = display.explore(_explored(), lang="en").html()
+    # DataTables comes inside the page: no script, style or module from anywhere else
+    assert not re.search(r"""(src|href)=["']?https?://[^"' >]*\.(js|css)""", page)
+    assert not re.search(r"""(import|from)\s*\(?["']https?://""", page)
+    assert "window._itables_" in page and "injectModule" in page
+    # without JavaScript the reader sees the display layer's table, not itables' preview
+    fallback = re.search(r'<div id="crmwb_table_\d+_fallback">(.*?)</div><script>', page, re.S)
+    assert fallback and 'class="crmwb-table"' in fallback.group(1)
+    assert cells(fallback.group(1))[:3] == ["10002", "1,000.50", "50.0%"]
+    assert "static preview" not in page and "you should not see this" not in page
+
+
+def test_a_persian_table_to_explore_reads_persian_and_a_large_one_says_it_is_cut():
+    explorer = display.explore(_explored(), lang="fa", persian_digits=True)
+    table, _, _ = explorer.frames()
+    assert table.iloc[0, 1] == "۱٬۰۰۰٫۵۰" and table.iloc[0, 0] == "10002"
+    assert not any(SNAKE.fullmatch(c) for c in table.columns if not c.startswith("\u2060"))
+    assert '"search": ' + json.dumps("جستجو:") in explorer.html()
+    wide = pd.DataFrame(np.arange(3000 * 50).reshape(3000, 50) * 1.5,
+                        columns=[f"value_{i}" for i in range(50)])
+    table, _, caption = display.explore(wide, lang="en", max_cells=50_000).frames()
+    assert len(table) == 1000 and caption.startswith("the first 1,000 of 3,000 rows")
+
+
+def test_use_language_sets_the_reader_of_the_tables_to_explore():
+    shell = InteractiveShell.instance()
+    try:
+        i18n.use_language("fa", persian_digits=True, ipython=shell)
+        assert display.explore(_explored()).lang == "fa"
+    finally:
+        i18n.use_language("en", ipython=shell)
+    assert display.explore(_explored()).persian_digits is False
+
+
+def test_every_kind_of_missing_reads_as_a_dash_when_written_one_value_at_a_time():
+    # the table to explore writes its cells one by one, without the Styler's na_rep: a
+    # string column's pd.NA once came out as "<NA>"
+    frame = pd.DataFrame({"gender": pd.array(["female", None], dtype="string"),
+                          "customer_id": pd.array(["10001", pd.NA], dtype="string"),
+                          "segment": pd.Series(["lost", np.nan], dtype=object),
+                          "last_contact": pd.to_datetime(["2024-01-01", None])})
+    table, _, _ = display.explore(frame, lang="en").frames()
+    assert table.iloc[1, :4].tolist() == [display.MISSING] * 4
+    assert table.iloc[0, :3].tolist() == ["female", "10001", "Lost"]
