@@ -24,7 +24,7 @@ import pytest
 
 from crmwb import config, io, report
 from crmwb.datasets import make_crm_data
-from crmwb.glossary import LABELS
+from crmwb.glossary import LABELS, TABLE_CONTROLS
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -152,8 +152,10 @@ def _check_page(browser, url, lang, folder=None):
     stderr = page.evaluate("""() => Array.from(document.querySelectorAll(
         '[data-mime-type="application/vnd.jupyter.stderr"]')).map(e => e.innerText.slice(0, 80))""")
     assert not stderr, f"{url} shows warnings or errors to the reader: {stderr[:3]}"
-    tables = page.evaluate("""() => Array.from(document.querySelectorAll('table')).map(
-        t => t.querySelectorAll('th').length)""")
+    # a table of cells without headers (an empty table is scaffolding: a sideways-scrolling
+    # DataTable's foot)
+    tables = page.evaluate("""() => Array.from(document.querySelectorAll('table')).filter(
+        t => t.querySelectorAll('td').length).map(t => t.querySelectorAll('th').length)""")
     assert all(n > 0 for n in tables), f"{url}: a table without headers"
     assert not _unreadable(page, folder), f"{url}: {_unreadable(page, folder)[:8]}"
     if lang == "fa":  # headers in Persian: no raw column name or glossary term left in English
@@ -204,6 +206,66 @@ def test_every_figure_drawn_reaches_its_report_and_every_section_runs(sites, lan
     for name in ("03_clv", "04_churn"):
         text = (folder / f"{name}.ipynb").read_text(encoding="utf-8")
         assert none not in text
+
+
+def _number(text: str) -> float:
+    """A number as the reports write it, in Latin or Persian digits (1,234.5 / ۱٬۲۳۴٫۵)."""
+    latin = text.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹٫٬٪−", "0123456789.,%-"))
+    return float(latin.replace(",", "").rstrip("%"))
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_the_rules_table_is_searched_and_sorted_in_the_reader_s_language(sites, browser, lang):
+    url, _ = sites[lang]
+    page, problems = _open(browser, url + "05_basket.html")
+    page.wait_for_selector("table.dataTable")
+    assert not problems
+    # the first table's controls: its visible header row (a wide table's is a table of its
+    # own, scrolling sideways with the body) and its rows
+    container = page.locator("div.dt-container").first
+    heads = container.locator("thead").first.locator("th")
+    headers = [h.strip() for h in heads.all_inner_texts()]
+    lift = headers.index(LABELS[lang]["lift"])
+    rows = container.locator("table[id^='crmwb_table_'] tbody tr")
+
+    def column(i):
+        return [r.locator("td").nth(i).inner_text() for r in rows.all()]
+
+    for ordered in (sorted, lambda v: sorted(v, reverse=True)):  # a click, then another
+        heads.nth(lift).click()
+        page.wait_for_timeout(200)
+        values = [_number(v) for v in column(lift)]
+        assert len(values) == 10 and values == ordered(values), values
+    # the search finds what is written: an item of the first row's antecedent
+    item = column(0)[0].split(",")[0].strip()
+    page.fill("input[type=search]", item)
+    page.wait_for_timeout(300)
+    found = [" ".join(r.locator("td").all_inner_texts()) for r in rows.all()]
+    assert found and all(item in row for row in found)
+    controls = TABLE_CONTROLS[lang]["search"]
+    assert controls in page.inner_text("body")
+    for name in ("04_churn", "07_customer_360"):  # the contact list, the customer table, a card
+        other, problems = _open(browser, url + f"{name}.html")
+        other.wait_for_selector("table.dataTable")
+        assert other.locator("table.dataTable").count() >= (2 if name == "07_customer_360"
+                                                             else 1)
+        assert not problems
+
+
+def test_without_javascript_the_tables_to_explore_are_the_formatted_static_tables(sites,
+                                                                                  browser):
+    url, _ = sites["en"]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(url + "05_basket.html")
+    text = page.inner_text("body")
+    assert "Loading ITables" not in text and "init_notebook_mode" not in text
+    static = page.locator("div[id$='_fallback'] table.crmwb-table")
+    assert static.count() == 1 and static.first.is_visible()
+    shown = static.first.locator("td").all_inner_texts()
+    assert any(c.endswith("%") for c in shown)  # supports and confidence as percent
+    assert not [c for c in shown if c in MISSING or LONG_FLOAT.fullmatch(c)]
+    context.close()
 
 
 def test_persian_report_reads_persian(sites, browser):
