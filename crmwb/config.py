@@ -14,7 +14,11 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DATA_DIR = PROJECT_ROOT / "data"
-REPORTS_DIR = PROJECT_ROOT / "reports"
+#: Where reports go, and the exports notebooks write beside them unless told otherwise:
+#: the project's reports/, or in a kernel of ``crmwb run --out DIR``, DIR (the runner tells
+#: its kernels through this variable).
+REPORTS_VARIABLE = "CRMWB_REPORTS_DIR"
+REPORTS_DIR = Path(os.environ.get(REPORTS_VARIABLE) or PROJECT_ROOT / "reports")
 #: The default synthetic data set written by ``make data``.
 DEFAULT_DATA_DIR = DATA_DIR / "default"
 #: Real public datasets for tests and benchmarks; absent on some machines.
@@ -36,7 +40,7 @@ def shown_path(path: str | Path, base: str | Path | None = None) -> str:
 
     >>> shown_path(REPORTS_DIR / "customer_table.csv")
     'customer_table.csv'
-    >>> shown_path(DATA_DIR / "churn" / "contact_list.csv")
+    >>> shown_path(DATA_DIR / "churn" / "contact_list.csv", PROJECT_ROOT / "reports")
     '../data/churn/contact_list.csv'
     >>> shown_path("/srv/exports/customer_table.csv")
     'customer_table.csv'

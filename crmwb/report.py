@@ -16,6 +16,7 @@ kept, and the run reports which notebook and which cell failed and why.
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as dt
 import html
 import json
@@ -680,29 +681,30 @@ def run_notebooks(
             log(f"    {result.name} FAILED ({result.seconds:.1f} s): {result.name}.ipynb "
                 f"{result.error}; {progress}")
 
-    if jobs == 1:
-        for i, nb in enumerate(notebooks, 1):
-            log(f"[{i}/{len(notebooks)}] {nb.stem} ...")
-            results[nb] = run_notebook(nb, per_notebook[nb], out_dir, show_code, lang)
-            done(results[nb])
-    else:
-        # the longest first (by the last run's times), so that no long one starts last
-        order = sorted(notebooks, key=lambda nb: -last.get(nb.stem, 0.0))
-        log(f"running {len(notebooks)} notebooks, {jobs} at a time: "
-            f"{', '.join(nb.stem for nb in order)}")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context()) as pool:
-            threads = max(1, (os.cpu_count() or 1) // jobs)
-            futures = {pool.submit(_run_in_worker, dict(os.environ), os.getcwd(), nb,
-                                   per_notebook[nb], out_dir, show_code, lang, threads): nb
-                       for nb in order}
-            for future in as_completed(futures):
-                nb = futures[future]
-                try:
-                    results[nb] = future.result()
-                except Exception as err:  # the worker itself died
-                    results[nb] = NotebookResult(nb.stem, "failed", 0.0, per_notebook[nb],
-                                                 error=f"{type(err).__name__}: {err}")
+    with _kernels_report_to(out_dir):
+        if jobs == 1:
+            for i, nb in enumerate(notebooks, 1):
+                log(f"[{i}/{len(notebooks)}] {nb.stem} ...")
+                results[nb] = run_notebook(nb, per_notebook[nb], out_dir, show_code, lang)
                 done(results[nb])
+        else:
+            # the longest first (by the last run's times), so that no long one starts last
+            order = sorted(notebooks, key=lambda nb: -last.get(nb.stem, 0.0))
+            log(f"running {len(notebooks)} notebooks, {jobs} at a time: "
+                f"{', '.join(nb.stem for nb in order)}")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context()) as pool:
+                threads = max(1, (os.cpu_count() or 1) // jobs)
+                futures = {pool.submit(_run_in_worker, dict(os.environ), os.getcwd(), nb,
+                                       per_notebook[nb], out_dir, show_code, lang, threads): nb
+                           for nb in order}
+                for future in as_completed(futures):
+                    nb = futures[future]
+                    try:
+                        results[nb] = future.result()
+                    except Exception as err:  # the worker itself died
+                        results[nb] = NotebookResult(nb.stem, "failed", 0.0, per_notebook[nb],
+                                                     error=f"{type(err).__name__}: {err}")
+                    done(results[nb])
     ordered = [results[nb] for nb in notebooks]
     _record_times(out_dir, ordered)
     write_index(ordered, out_dir, lang)
@@ -717,6 +719,22 @@ def run_notebooks(
         took = _duration(time.perf_counter() - run_started)
         log(f"all {len(ordered)} notebook(s) ran in {took}; reports in {_console_path(out_dir)}")
     return ordered
+
+
+@contextlib.contextmanager
+def _kernels_report_to(out_dir: Path):
+    """Kernels started here see the run's reports folder as ``config.REPORTS_DIR``, where
+    notebooks write their exports unless told (07's customer table, 04's contact list) and
+    which reports name files relative to; the runner's environment is put back after."""
+    before = os.environ.get(config.REPORTS_VARIABLE)
+    os.environ[config.REPORTS_VARIABLE] = str(out_dir)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(config.REPORTS_VARIABLE, None)
+        else:
+            os.environ[config.REPORTS_VARIABLE] = before
 
 
 def _worker_context():

@@ -136,3 +136,30 @@ def test_overview_runs_on_an_analysts_own_file_with_a_column_mapping(tmp_path, c
     executed = nbf.read(out / "00_overview.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert f"{len(clean):,} lines on {clean['invoice_id'].nunique():,} invoices" in printed
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_exports_go_to_the_reports_folder_of_the_run(tmp_path, jobs):
+    # notebooks 04 and 07 write their exports to the reports folder unless told: under
+    # `crmwb run --out DIR` that is DIR (it was the project's reports/ whatever --out said),
+    # and the reports name the file relative to it
+    from crmwb import config
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    writes = ("from pathlib import Path\nfrom crmwb import config\n"
+              "target = Path(out_table_dir or config.REPORTS_DIR) / 'export_{n}.csv'\n"
+              "target.write_text('x')\nprint('written', config.shown_path(target))")
+    params = 'lang: str = "en"  # language\nout_table_dir: str = ""  # where exports go'
+    for n in (1, 2):
+        notebook(folder / f"0{n}_exports.ipynb", writes.format(n=n), params=params)
+    out = tmp_path / "elsewhere"
+    rc = cli.main(["run", "--notebooks", str(folder), "--out", str(out), "--jobs", jobs])
+    assert rc == 0
+    for n in (1, 2):
+        assert (out / f"export_{n}.csv").read_text() == "x"
+        assert not (config.REPORTS_DIR / f"export_{n}.csv").exists()
+        executed = nbf.read(out / f"0{n}_exports.ipynb", as_version=4)
+        printed = "".join(o.get("text", "") for c in executed.cells for o in c.outputs)
+        assert f"written export_{n}.csv" in printed
+    assert "CRMWB_REPORTS_DIR" not in __import__("os").environ  # the runner leaves no trace
