@@ -55,10 +55,13 @@ def test_dataset_reads_every_table_written_by_the_generator(tmp_path, crm_data):
     folder = crm_data.write(tmp_path / "shop")
     data = io.read_dataset(folder)
     assert data.present() == ["transactions", "customers", "contacts", "surveys",
-                              "campaigns", "leads", "suspects", "catalogue"]
+                              "campaigns", "leads", "suspects", "subscriptions", "catalogue"]
     assert int(data.transactions.count().execute()) == len(crm_data.transactions)
     pd.testing.assert_series_equal(data.customers["customer_id"],
                                    crm_data.customers["customer_id"])
+    # the membership plan's subscribers come back whole, blank charges of the newest included
+    pd.testing.assert_frame_equal(data.subscriptions, crm_data.subscriptions,
+                                  check_dtype=False)
 
 
 def test_dataset_without_transactions_is_a_clear_error(tmp_path):
