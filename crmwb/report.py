@@ -39,7 +39,7 @@ import yaml
 from nbconvert import HTMLExporter
 from papermill.exceptions import PapermillExecutionError
 
-from crmwb import config, i18n, io, privacy
+from crmwb import config, headlines, i18n, io, privacy
 from crmwb.glossary import LANGUAGES, glossary
 
 #: Parameter names whose value is a path that must exist when given (outputs,
@@ -65,6 +65,11 @@ class NotebookResult:
     html: Path | None = None
     error: str | None = None
     cell: int | None = None
+    #: the report's title (its notebook's first heading in the reader's language), the
+    #: headline figures it showed (:mod:`crmwb.headlines`) and its first figure, small
+    title: str | None = None
+    headlines: list = field(default_factory=list)
+    thumbnail: Path | None = None
 
 
 class _PlainLoader(yaml.SafeLoader):
@@ -579,14 +584,49 @@ def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = Fal
         error, cell = _failure(err, out_nb)
         status = "failed"
     seconds = time.perf_counter() - started
-    html_path = None
+    html_path, title, figures, thumb = None, None, [], None
     if out_nb.exists():
         try:
             html_path = export_html(out_nb, out_dir / f"{name}.html", show_code, lang)
         except Exception as err:
             status, error = "failed", error or f"HTML export failed: {err}"
+        executed = nbformat.read(out_nb, as_version=4)
+        title = _title(executed, lang)
+        figures = headlines.read(out_nb)
+        thumb = thumbnail(executed, out_dir / "thumbnails" / f"{name}.png")
     return NotebookResult(name, status, seconds, nb_params, out_nb if out_nb.exists()
-                          else None, html_path, error, cell)
+                          else None, html_path, error, cell, title, figures, thumb)
+
+
+def _title(nb, lang: str) -> str | None:
+    """A notebook's title: its first heading of the reader's language, without the ``#``."""
+    for cell in i18n.keep_language(nb, lang).cells:
+        if cell.cell_type == "markdown":
+            match = re.match(r"\s*#\s+(.+)", cell.source)
+            if match:
+                return match.group(1).strip()
+    return None
+
+
+def thumbnail(nb, target: Path, width: int = 360) -> Path | None:
+    """The notebook's first figure, ``width`` pixels wide, written to ``target`` (none
+    when it drew none)."""
+    import base64
+    import io as bytes_io
+
+    from PIL import Image
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if not png:
+                continue
+            image = Image.open(bytes_io.BytesIO(base64.b64decode(png)))
+            image.thumbnail((width, width * 4))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            image.convert("RGB").save(target, optimize=True)
+            return target
+    return None
 
 
 def run_notebooks(
@@ -707,7 +747,7 @@ def run_notebooks(
                     done(results[nb])
     ordered = [results[nb] for nb in notebooks]
     _record_times(out_dir, ordered)
-    write_index(ordered, out_dir, lang)
+    write_index(ordered, out_dir, lang, bool(params.get("persian_digits", False)))
     failed = [r for r in ordered if r.status != "ok"]
     if failed:
         log(f"{len(failed)} of {len(ordered)} notebook(s) failed:")
@@ -785,46 +825,72 @@ def _record_times(out_dir: Path, results: list[NotebookResult]) -> None:
     io.write_text(out_dir / TIMES_FILE, json.dumps(times, indent=1, sort_keys=True))
 
 
-def write_index(results: list[NotebookResult], out_dir: Path, lang: str = "en") -> Path:
-    """Write ``index.html``: each report with its status, run time and parameters."""
-    t = glossary(lang)
-    rows = []
+def write_index(results: list[NotebookResult], out_dir: Path, lang: str = "en",
+                persian_digits: bool = False) -> Path:
+    """Write ``index.html``: a card for each report with its title, status and run time,
+    the headline figures it computed, a thumbnail of its first figure, and the parameters
+    it ran with; in the reader's language."""
+    t = glossary(lang, persian_digits)
+    digits = i18n.to_persian_digits if persian_digits else str
+    cards = []
     for r in results:
-        link = (f'<a href="{html.escape(r.html.name)}">{html.escape(r.name)}</a>'
-                if r.html else html.escape(r.name))
-        nb_link = (f' (<a href="{html.escape(r.notebook.name)}">ipynb</a>)'
+        title = html.escape(r.title or r.name)
+        link = (f'<a href="{html.escape(r.html.name)}">{title}</a>' if r.html else title)
+        nb_link = (f' · <a href="{html.escape(r.notebook.name)}" class="ipynb">ipynb</a>'
                    if r.notebook else "")
         status = t("ok") if r.status == "ok" else f"{t('failed')}: {html.escape(r.error or '')}"
+        took = digits(f"{r.seconds:.1f}")
         shown = privacy.pseudonymous_parameters(r.parameters, masked=True)
         shown = {k: shown_path(v, out_dir) if isinstance(v, str) and Path(v).is_absolute()
                  else v for k, v in shown.items()}
         params = html.escape(json.dumps(shown, ensure_ascii=False, sort_keys=True))
-        rows.append(
-            f"<tr class='{r.status}'><td>{link}{nb_link}</td><td>{status}</td>"
-            f"<td>{r.seconds:.1f} s</td><td><code>{params}</code></td></tr>"
-        )
+        figures = "".join(
+            f"<div><dd>{html.escape(headlines.written(h, lang, persian_digits))}</dd>"
+            f"<dt>{html.escape(headlines.label(h.key, lang))}</dt></div>" for h in r.headlines)
+        figures = f"<dl class='figures'>{figures}</dl>" if figures else ""
+        picture = ""
+        if r.thumbnail is not None and r.thumbnail.exists():
+            src = html.escape(r.thumbnail.relative_to(out_dir).as_posix())
+            img = f'<img src="{src}" alt="{title}" loading="lazy">'
+            picture = (f'<a href="{html.escape(r.html.name)}" tabindex="-1">{img}</a>'
+                       if r.html else img)
+        cards.append(
+            f"<section class='card {r.status}'><div class='picture'>{picture}</div>"
+            f"<div class='text'><h2>{link}</h2>"
+            f"<p class='status'>{status} · {t('run_time')} {took} {t('seconds_short')}"
+            f"{nb_link}</p>{figures}"
+            f"<details><summary>{t('parameters')}</summary><code>{params}</code></details>"
+            "</div></section>")
     shots = "".join(
         f'<figure><a href="{html.escape(p.name)}"><img src="{html.escape(p.name)}" '
         f'alt="{html.escape(p.stem)}" width="480"></a><figcaption>{html.escape(p.stem)}'
         "</figcaption></figure>" for p in sorted(Path(out_dir).glob("screenshot_*.png")))
+    when = dt.datetime.now()
+    stamp = (i18n.jalali(when, "%Y/%m/%d %H:%M") if lang == "fa"
+             else when.strftime("%Y-%m-%d %H:%M"))
     page = f"""<!DOCTYPE html>
 <html lang="{lang}" dir="{i18n.direction(lang)}"><head><meta charset="utf-8">
 <title>{t('report_index_title')}</title>
 <link rel="icon" href="data:,">
 <style>{page_style(lang)}
-body {{ margin: 2em; }}
-table {{ border-collapse: collapse; }}
-td, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: start; }}
-td code {{ direction: ltr; unicode-bidi: isolate; }}
-tr.failed td {{ background: #fdd; }}
+body {{ margin: 2em; max-width: 72em; }}
+.card {{ display: flex; gap: 1.5em; align-items: flex-start; padding: 1em 0;
+         border-bottom: 1px solid #ddd; }}
+.card .picture {{ flex: 0 0 240px; }}
+.card .picture img {{ width: 240px; border: 1px solid #eee; }}
+.card h2 {{ margin: 0 0 0.2em; font-size: 1.3em; }}
+.card.failed {{ background: #fdd; }}
+.status {{ color: #555; margin: 0 0 0.6em; }}
+.figures {{ display: flex; flex-wrap: wrap; gap: 0.8em 2em; margin: 0.4em 0 0.6em; }}
+.figures div {{ display: flex; flex-direction: column-reverse; }}
+.figures dd {{ margin: 0; font-size: 1.3em; font-weight: bold; unicode-bidi: isolate; }}
+.figures dt {{ color: #555; font-size: 0.9em; }}
+details code {{ direction: ltr; unicode-bidi: isolate; font-size: 0.85em; }}
 .screenshots figure {{ display: inline-block; margin: 1em; }}
 </style></head><body>
 <h1>{t('report_index_title')}</h1>
-<p>{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}</p>
-<table><tr><th>{t('report')}</th><th>{t('status')}</th><th>{t('run_time')}</th>
-<th>{t('parameters')}</th></tr>
-{chr(10).join(rows)}
-</table>
+<p>{digits(stamp)}</p>
+{chr(10).join(cards)}
 <div class="screenshots">{shots}</div>
 </body></html>
 """

@@ -202,3 +202,22 @@ def customer_summary(
     out = out[[c for c in order if c in out.columns]]
     out.attrs.update(calibration_end=end, time_unit=time_unit, merge_same_day=merge_same_day)
     return out
+
+
+def top_share(values: pd.Series, share: float = 0.20) -> float:
+    """The part of the total that the largest ``share`` of the values hold: the revenue of
+    the top 20% of customers over all revenue (Pareto's 80/20, tested on the data).
+
+    The top is ``ceil(share * n)`` customers, so a small base still has a top.
+
+    >>> top_share(pd.Series([50.0, 20, 10, 10, 5, 5, 0, 0, 0, 0]))
+    0.7
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"share must be in (0, 1], got {share}")
+    values = pd.Series(values, dtype=float).dropna()
+    total = values.sum()
+    if len(values) == 0 or total == 0:
+        raise ValueError("no values to share out")
+    top = int(np.ceil(share * len(values) - 1e-9))
+    return float(values.nlargest(top).sum() / total)

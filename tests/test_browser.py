@@ -176,7 +176,12 @@ def test_every_page_loads_cleanly_in_chromium(sites, browser, lang):
     page, _, _ = _check_page(browser, url + "index.html", lang, folder)
     reports = page.evaluate("() => Array.from(document.querySelectorAll('a[href$=\".html\"]'))"
                             ".map(a => a.getAttribute('href'))")
+    reports = sorted(set(reports))  # a report's title and its picture link to it
     assert len(reports) == len(list(folder.glob("*.html"))) - 1 >= 8
+    # the index summarises: each report's headline figures and a thumbnail of its first figure
+    cards = page.evaluate("""() => Array.from(document.querySelectorAll('section.card')).map(
+        c => [c.querySelectorAll('.figures dd').length, c.querySelectorAll('img').length])""")
+    assert len(cards) == len(reports) and all(n >= 2 and img == 1 for n, img in cards), cards
     shown_images = shown_tables = 0
     for href in reports:
         _, images, tables = _check_page(browser, url + href, lang, folder)
