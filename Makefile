@@ -38,8 +38,9 @@ test: $(DEV) $(DATA)
 lint: $(DEV)
 	$(BIN)/ruff check .
 
+# JupyterLab on working copies with one language's prose: make lab LAB_LANG=fa
 lab: $(RUNTIME) $(DATA)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/crmwb lab --lang $(or $(LAB_LANG),en)
 
 clean:
 	rm -rf reports/*.html reports/*.ipynb .pytest_cache .ruff_cache

@@ -110,6 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="notebooks run at a time (default: the cores, at most 4)")
     run.set_defaults(func=_run)
 
+    lab = sub.add_parser(
+        "lab", help="open JupyterLab on working copies of the notebooks in one language")
+    lab.add_argument("--lang", default="en", choices=["en", "fa"],
+                     help="the language of the prose (default en)")
+    lab.add_argument("--folder", help="where the copies go (default lab/LANG, git-ignored)")
+    lab.add_argument("--fresh", action="store_true",
+                     help="set edited copies aside under a dated name and write new ones")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    lab.set_defaults(func=_lab)
+
     prep = sub.add_parser(
         "prepare", help="read, validate, clean and identify the data once, for every notebook")
     prep.add_argument("--params", help="YAML file of parameters (the same file as for run)")
@@ -120,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     prep.add_argument("--notebooks", help=argparse.SUPPRESS)
     prep.set_defaults(func=_prepare)
     return parser
+
+
+def _lab(args) -> int:
+    from crmwb import lab
+
+    return lab.open_lab(args.lang, args.folder, args.fresh, not args.no_browser)
 
 
 def main(argv: list[str] | None = None) -> int:
