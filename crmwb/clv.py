@@ -79,16 +79,18 @@ def retention_what_if(margins: pd.Series, retention: float, discount_rate: float
                       rise: float = 0.05) -> pd.DataFrame:
     """Total retention-formula CLV now and with retention ``rise`` points higher.
 
-    Returns a two-row table: retention, total CLV, and the change against now.
+    Returns a two-row table: the retention rate, total CLV, and the change against now
+    (a share: 0.2 is 20% more).
     """
     rows = []
     for label, r in (("now", retention), (f"+{rise:.0%} retention", min(retention + rise,
                                                                         0.999))):
-        rows.append({"scenario": label, "retention": r,
+        rows.append({"scenario": label, "retention_rate": r,
                      "total_clv": float(np.sum(retention_clv(margins.to_numpy(), r,
                                                              discount_rate)))})
     out = pd.DataFrame(rows).set_index("scenario")
     out["change"] = out["total_clv"] / out["total_clv"].iloc[0] - 1
+    out.attrs["kinds"] = {"change": "share"}  # +20.0%, a relative change
     return out
 
 

@@ -488,6 +488,20 @@ def profit_curve(curve: pd.DataFrame, lang: str = "en", ax=None):
 
 
 @_localized
+def retention_value_curve(totals: pd.Series, current: float | None = None, lang: str = "en",
+                          ax=None):
+    """Total CLV (retention formula) against the retention rate, today's rate marked."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    ax.plot(totals.index * 100, totals.to_numpy())
+    if current is not None:
+        ax.axvline(current * 100, color=HIGHLIGHT, linestyle="--")
+    ax.set(title=t("title_retention_value"), xlabel=f"{t('retention_rate')} (%)",
+           ylabel=f"{t('total_clv')} ({t('currency')})")
+    return ax
+
+
+@_localized
 def kaplan_meier(curves: pd.DataFrame, lang: str = "en", ax=None):
     """Kaplan-Meier retention curves, one per group (from ``churn.kaplan_meier``)."""
     t = glossary(lang)

@@ -443,6 +443,7 @@ def export_html(notebook: Path, target: Path, show_code: bool = False,
     (:func:`crmwb.i18n.keep_language`), the page's direction and font; code cells are
     hidden unless ``show_code``."""
     nb = i18n.keep_language(nbformat.read(notebook, as_version=4), lang)
+    nb.metadata.pop("widgets", None)  # a live kernel's widget state: nothing a page can use
     exporter = HTMLExporter(
         template_name="lab",
         extra_template_paths=[str(Path(__file__).parent / "templates")],

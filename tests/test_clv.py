@@ -24,6 +24,12 @@ def test_five_points_more_retention_raise_total_clv():
     assert what_if["total_clv"].iloc[0] == pytest.approx(now)
     assert what_if["total_clv"].iloc[1] == pytest.approx(160 * 0.65 / 0.45)
     assert what_if["change"].iloc[1] == pytest.approx((0.65 / 0.45) / (0.6 / 0.5) - 1)
+    # shown as a retention rate and a relative change (it read "Share still subscribed" and
+    # 0.200), not as a subscription's survival and a plain number
+    from crmwb import display
+
+    assert list(what_if.columns) == ["retention_rate", "total_clv", "change"]
+    assert [display.kind(what_if, c) for c in what_if] == ["share", "money", "share"]
 
 
 SMALL = pd.DataFrame({"frequency": [0, 1, 4, 0, 2, 7, 0, 3, 1, 0],

@@ -116,7 +116,8 @@ def jupyterlab(tmp_path_factory):
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
-@pytest.mark.parametrize(("lang", "name"), [("en", "00_overview"), ("fa", "05_basket")])
+@pytest.mark.parametrize(("lang", "name"), [("en", "00_overview"), ("fa", "02_segmentation"),
+                                           ("en", "05_basket")])
 def test_run_all_in_jupyterlab_gives_no_error_and_one_language(jupyterlab, lang, name):
     from playwright.sync_api import sync_playwright
 
@@ -164,4 +165,7 @@ def test_run_all_in_jupyterlab_gives_no_error_and_one_language(jupyterlab, lang,
         assert errors == [], errors[:2]
         if name == "05_basket":  # the rules to explore came to life in JupyterLab too
             page.wait_for_selector("table.dataTable", timeout=30_000)
+        if name == "02_segmentation":  # the pyramid's what-if: sliders, not a static table
+            page.locator(".widget-slider").first.scroll_into_view_if_needed(timeout=30_000)
+            assert page.locator(".widget-slider").count() == 3
         browser.close()
