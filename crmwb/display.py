@@ -25,6 +25,7 @@ rate       4.7                     per 1,000, one decimal
 probability 0.873                  three digits
 ratio      1.25                    lift, odds and the like, two decimals
 date       2025-03-05              no time at midnight (Jalali in Persian)
+month      2025-03                 a "month" column of months' first days
 id         10000                   as written: ids, codes, names, never digits
 text       Champions               translated when the glossary has the word
 number     0.0123                  by the column's size, at most four decimals
@@ -67,7 +68,7 @@ SHOWN_ROWS = 10
 LONG_TABLE = 60  # as pandas cuts: a customer record of 45 fields is shown whole
 
 KINDS = ("share", "percent", "money", "count", "mean", "days", "rate", "probability",
-         "ratio", "date", "id", "text", "number", "bool")
+         "ratio", "date", "month", "id", "text", "number", "bool")
 
 #: a column's kind from its name: the first rule whose pattern matches the whole name
 #: (lower case) wins; names are the data's own (``revenue_share``), never the labels
@@ -78,7 +79,7 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"(p_alive|prob.*|.*_probability|probability|.*_prob|risk|churn_risk|.*_risk"
      r"|leverage|roc_auc|auc|.*_auc|pr_auc|brier|precision|recall|f1|accuracy|gini)",
      "probability"),
-    (r".*per_1000|.*per_thousand|.*_per_1k", "rate"),
+    (r".*per_1000(_.*)?|.*per_thousand(_.*)?|.*_per_1k(_.*)?", "rate"),
     (r".*_pct|.*_percent|percent|pct", "percent"),
     (r".*share.*|.*_rate|rate|.*support|confidence|coverage|retention(_.*)?|survival(_.*)?"
      r"|churn|churned|response|.*_ratio_of_.*|margin_rate|nps.*|.*_fraction", "share"),
@@ -122,6 +123,18 @@ def kind(frame: pd.DataFrame, column, kinds: Mapping | None = None, lang: str = 
                     lang)
 
 
+def _months(values, name, lang: str) -> bool:
+    """Whether a column of dates named for months holds only months' first days: shown as
+    months (2024-01). Not in Persian: a Gregorian month has no Jalali month of its own."""
+    if lang == "fa" or "month" not in _key(name, lang).lower():
+        return False
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return False  # periods read as months already
+    ts = pd.DatetimeIndex(values).dropna()
+    return bool(len(ts)) and bool(((ts.day == 1) & (ts.hour == 0) & (ts.minute == 0)
+                                   & (ts.second == 0)).all())
+
+
 def _fractional(values: pd.Series | pd.Index) -> bool:
     """Whether a column of floats holds a number that is not whole (0.78, not 3.0)."""
     if not pd.api.types.is_float_dtype(values.dtype):
@@ -136,7 +149,7 @@ def _kind_of(values: pd.Series | pd.Index, name, told: Mapping, lang: str) -> st
         return told[name]
     dtype = values.dtype
     if isinstance(dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
-        return "date"
+        return "month" if _months(values, name, lang) else "date"
     if pd.api.types.is_bool_dtype(dtype):
         return "bool"
     numeric = pd.api.types.is_numeric_dtype(dtype)
@@ -229,6 +242,12 @@ def formatter(kind_: str, lang: str = "en", persian_digits: bool = False,
         inner = number(f",.{2 if decimals is None else decimals}f")
     elif kind_ == "date":
         inner = _date_writer(lang, persian_digits, with_time)
+    elif kind_ == "month":
+        def inner(v):
+            if _missing(v):
+                return MISSING
+            text = pd.Timestamp(v).strftime("%Y-%m")
+            return _persian(text) if persian_digits else text
     elif kind_ == "bool":
         def inner(v):
             if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -444,7 +463,7 @@ READER = {"lang": "en", "persian_digits": False}
 MAX_EXPLORED_CELLS = 250_000
 #: kinds whose values sort as numbers (or dates), not as the text they are written in
 _SORTED_BY_VALUE = {"share", "percent", "money", "count", "mean", "days", "rate",
-                    "probability", "ratio", "number", "date", "bool"}
+                    "probability", "ratio", "number", "date", "month", "bool"}
 _explorers = iter(range(1, 1 << 62))
 
 
@@ -506,7 +525,7 @@ class Explorer:
             if k not in _SORTED_BY_VALUE:
                 continue
             values = part.iloc[:, i]
-            if k == "date":
+            if k in ("date", "month"):
                 dates = pd.to_datetime(values.map(
                     lambda v: v.to_timestamp() if isinstance(v, pd.Period) else v),
                     errors="coerce", utc=True)

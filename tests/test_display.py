@@ -224,3 +224,19 @@ def test_every_kind_of_missing_reads_as_a_dash_when_written_one_value_at_a_time(
     table, _, _ = display.explore(frame, lang="en").frames()
     assert table.iloc[1, :4].tolist() == [display.MISSING] * 4
     assert table.iloc[0, :3].tolist() == ["female", "10001", "Lost"]
+
+
+def test_rates_per_thousand_and_months_read_as_such():
+    # 06's monthly complaints: "complaints_per_1000_customers" fell to the count rule (and
+    # read 110), and months read as full dates
+    by_month = pd.DataFrame({"complaints_per_1000_customers": [109.6238, 96.2],
+                             "orders": [336, 506]},
+                            index=pd.to_datetime(["2024-01-01", "2024-02-01"]).rename("month"))
+    assert display.kind(by_month, "complaints_per_1000_customers") == "rate"
+    shown = display.html(by_month, "en")
+    assert cells(shown) == ["109.6", "336", "96.2", "506"]
+    assert "2024-01</th>" in shown and "2024-01-01" not in shown
+    # a month column that is not months' first days stays a date; Persian keeps Jalali dates
+    days = by_month.set_axis(pd.to_datetime(["2024-01-05", "2024-02-01"]).rename("month"))
+    assert "2024-01-05" in display.html(days, "en")
+    assert "1402/10/11" in display.html(by_month, "fa")
