@@ -50,3 +50,12 @@ def shown_path(path: str | Path, base: str | Path | None = None) -> str:
     if path.is_relative_to(base) or path.is_relative_to(base.parent):
         return Path(os.path.relpath(path, base)).as_posix()
     return path.name
+
+
+def console_path(path: str | Path) -> str:
+    """A path as the command line prints it: relative to the working folder when inside it
+    (``data/prepared/default``), else as given."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(path)

@@ -296,7 +296,8 @@ def prepare(
     # checksums of the files before they are read: a file changed while it is prepared then
     # makes the dataset stale, never current with data it does not hold
     sources = _describe_sources(files)
-    log(f"preparing {', '.join(inputs)} -> {out_dir}")
+    log(f"preparing {', '.join(map(config.console_path, inputs))} -> "
+        f"{config.console_path(out_dir)}")
     # reading exports is DuckDB's job whatever engine the analyses use
     con = engine.connect(memory_limit=engine_values["duckdb_memory_limit"] or None,
                          temp_directory=engine_values["duckdb_temp_dir"] or None)
@@ -405,7 +406,7 @@ def prepare(
     io.write_folder(out_dir, fill, overwrite=True, inputs=inputs)
     done(f"{len(tables)} tables written")
     log(f"prepared {accounts['lines']:,} clean lines of {accounts['lines_in']:,} in "
-        f"{time.perf_counter() - started:.1f} s: {out_dir}")
+        f"{time.perf_counter() - started:.1f} s: {config.console_path(out_dir)}")
     return out_dir
 
 
@@ -477,8 +478,8 @@ def ensure(
     why = differences(folder, params)
     if not why:
         record_engine(folder, params)
-        log(f"reusing the prepared data in {folder} (same sources, parameters and crmwb "
-            "version)")
+        log(f"reusing the prepared data in {config.console_path(folder)} (same sources, "
+            "parameters and crmwb version)")
         return folder, True
     log(f"preparing again ({'; '.join(why)})")
     return prepare(params, folder, log), False

@@ -548,12 +548,7 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 shown_path = config.shown_path  # a file as a report names it
 
 
-def _console_path(path: str | Path) -> str:
-    """A path as the runner prints it: relative to the working folder when inside it."""
-    try:
-        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (ValueError, OSError):
-        return str(path)
+_console_path = config.console_path
 
 
 def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = False,

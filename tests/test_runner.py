@@ -128,15 +128,19 @@ def test_parallel_runs_keep_the_index_in_notebook_order(tmp_path):
     assert times["00_slow"] >= 8
 
 
-def test_crmwb_prepare_writes_reuses_and_forces(tmp_path, capsys):
+def test_crmwb_prepare_writes_reuses_and_forces(tmp_path, capsys, monkeypatch):
     file = tmp_path / "p.yaml"
     file.write_text(f"data_dir: {shop(tmp_path / 'shop')}\nlang: fa\n")
     out = tmp_path / "prepared"
+    monkeypatch.chdir(tmp_path)  # folders under the working folder are named from it
     assert cli.main(["prepare", "--params", str(file), "--out", str(out)]) == 0
-    assert "prepared 3 clean lines of 3" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "prepared 3 clean lines of 3" in printed
+    assert "preparing shop -> prepared" in printed and str(tmp_path) not in printed
     assert prepared.open(out).manifest["rows"]["lines"] == 3
     assert cli.main(["prepare", "--params", str(file), "--out", str(out)]) == 0
-    assert "reusing the prepared data" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "reusing the prepared data in prepared (" in printed and str(tmp_path) not in printed
     assert cli.main(["prepare", "--params", str(file), "--out", str(out), "--force"]) == 0
     assert "prepared 3 clean lines" in capsys.readouterr().out
     assert cli.main(["prepare", "--params", str(file), "--out", str(tmp_path / "shop")]) == 2
