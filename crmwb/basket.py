@@ -669,6 +669,26 @@ def _not_redundant(rules: pd.DataFrame) -> np.ndarray:
     return np.asarray(keep, dtype=bool)
 
 
+def strongest_rule(rules: pd.DataFrame) -> dict:
+    """The rule of highest lift that offers one item: ``rule`` written ``a, b → c`` and its
+    ``lift`` (empty when no rule offers one item). A rule with two consequent items can top
+    the lift by the pair (a camera with a camera bag *and* tea), which is no offer.
+
+    >>> rules = pd.DataFrame({"antecedents": [frozenset({"camera"}), frozenset({"printer"})],
+    ...                       "consequents": [frozenset({"bag", "tea"}), frozenset({"ink"})],
+    ...                       "lift": [10.5, 8.1]})
+    >>> strongest_rule(rules)
+    {'rule': 'printer → ink', 'lift': 8.1}
+    """
+    single = rules[rules["consequents"].map(len) == 1]
+    if single.empty:
+        return {}
+    best = single.loc[single["lift"].idxmax()]
+    return {"rule": f"{', '.join(sorted(best['antecedents']))} → "
+                    f"{', '.join(sorted(best['consequents']))}",
+            "lift": float(best["lift"])}
+
+
 # --- recommendations -------------------------------------------------------------------------
 
 #: how offers are ranked: by added value, what the basket adds to the item's chance

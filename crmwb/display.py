@@ -52,6 +52,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -60,6 +61,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from crmwb import i18n
 from crmwb.glossary import LABELS, glossary
 
 #: the dash a missing value reads as
@@ -136,15 +138,6 @@ def _months(values, name, lang: str) -> bool:
                                    & (ts.second == 0)).all())
 
 
-def _fractional(values: pd.Series | pd.Index) -> bool:
-    """Whether a column of floats holds a number that is not whole (0.78, not 3.0)."""
-    if not pd.api.types.is_float_dtype(values.dtype):
-        return False
-    v = pd.Series(values, dtype=float).to_numpy()
-    v = v[np.isfinite(v)]
-    return bool(np.any(v != np.round(v)))
-
-
 def _kind_of(values: pd.Series | pd.Index, name, told: Mapping, lang: str) -> str:
     if name in told:
         return told[name]
@@ -157,7 +150,8 @@ def _kind_of(values: pd.Series | pd.Index, name, told: Mapping, lang: str) -> st
     key = _key(name, lang).lower().replace(" ", "_")
     for pattern, found in _RULES:
         if pattern.fullmatch(key):
-            if found == "count" and _fractional(values):
+            if found == "count" and pd.api.types.is_float_dtype(dtype) \
+                    and values.notna().any() and not _whole(values):
                 return "number"  # named like a count, but 0.78 must not read as "1"
             if found in ("id", "text") or numeric:
                 return found
@@ -208,7 +202,7 @@ def formatter(kind_: str, lang: str = "en", persian_digits: bool = False,
 
     def number(spec: str):
         def write(v):
-            if v is None or (not isinstance(v, str) and pd.isna(v)):
+            if _missing(v):
                 return MISSING
             if isinstance(v, str):
                 return v
@@ -251,7 +245,7 @@ def formatter(kind_: str, lang: str = "en", persian_digits: bool = False,
             return _persian(text) if persian_digits else text
     elif kind_ == "bool":
         def inner(v):
-            if v is None or (not isinstance(v, str) and pd.isna(v)):
+            if _missing(v):
                 return MISSING
             return words.word("yes" if v else "no")
     elif kind_ == "id":
@@ -282,7 +276,7 @@ def _date_writer(lang: str, persian_digits: bool, with_time: bool | None = None)
     from crmwb import i18n
 
     def write(v):
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
+        if _missing(v):
             return MISSING
         if isinstance(v, str):
             return v
@@ -458,14 +452,14 @@ def html(data: pd.DataFrame | pd.Series, lang: str = "en", persian_digits: bool 
 # --- tables to explore -------------------------------------------------------------------
 
 #: the reader a notebook shows its tables to (set by :func:`crmwb.i18n.use_language`)
-READER = {"lang": "en", "persian_digits": False}
+READER = i18n.READER
 #: the most cells a table to explore carries into a page (its first rows; the exported file
 #: has them all): 250,000 cells are about 5 MB of HTML
 MAX_EXPLORED_CELLS = 250_000
 #: kinds whose values sort as numbers (or dates), not as the text they are written in
 _SORTED_BY_VALUE = {"share", "percent", "money", "count", "mean", "days", "rate",
                     "probability", "ratio", "number", "date", "month", "bool"}
-_explorers = iter(range(1, 1 << 62))
+_explorers = itertools.count(1)
 
 
 class Explorer:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crmwb import display
+from crmwb import display, i18n
 from crmwb.glossary import LABELS, glossary
 
 #: the MIME type of the figures in a notebook's output (read by the runner)
@@ -127,16 +127,19 @@ def show(*figures: Headline | tuple, lang: str | None = None,
         if f.kind not in KINDS:
             raise ValueError(f"{f.key}: kind {f.kind!r} is not one of {KINDS}")
         made.append(Headline(f.key, _plain(f.value), f.kind))
-    return Card(made, display.READER["lang"] if lang is None else lang,
-                display.READER["persian_digits"] if persian_digits is None else persian_digits)
+    return Card(made, i18n.READER["lang"] if lang is None else lang,
+                i18n.READER["persian_digits"] if persian_digits is None else persian_digits)
 
 
-def read(notebook: str | Path) -> list[Headline]:
-    """The headline figures an executed notebook showed (none when it showed none)."""
+def read(notebook) -> list[Headline]:
+    """The headline figures an executed notebook (a path, or the notebook read) showed;
+    none when it showed none."""
     import nbformat
 
+    if isinstance(notebook, (str, Path)):
+        notebook = nbformat.read(str(notebook), as_version=4)
     found = []
-    for cell in nbformat.read(str(notebook), as_version=4).cells:
+    for cell in notebook.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {}).get(MIME)
             if data:

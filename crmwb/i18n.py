@@ -258,8 +258,11 @@ def cell_language(cell) -> str | None:
     return tags[0][len(TAG_PREFIX):] if tags else None
 
 
-#: how figures show numbers when a plot is not told (set by :func:`use_language`)
-FIGURE_DEFAULTS = {"persian_digits": False}
+#: the reader a notebook shows its tables and figures to (set by :func:`use_language`):
+#: tables to explore, headline figures and what-ifs read it, and figures their digits
+READER = {"lang": "en", "persian_digits": False}
+#: how figures show numbers when a plot is not told (the same settings as :data:`READER`)
+FIGURE_DEFAULTS = READER
 
 
 def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -> None:
@@ -275,10 +278,7 @@ def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -
     never changed. Outside IPython it only sets the figures' digits.
     """
     _check(lang)
-    FIGURE_DEFAULTS["persian_digits"] = bool(persian_digits)
-    from crmwb import display
-
-    display.READER.update(lang=lang, persian_digits=bool(persian_digits))
+    READER.update(lang=lang, persian_digits=bool(persian_digits))
     if ipython is None:
         try:
             from IPython import get_ipython
@@ -289,7 +289,7 @@ def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -
         return
     import matplotlib.pyplot as plt
 
-    from crmwb import plots
+    from crmwb import display, plots
 
     plt.style.use(plots.STYLE)
 

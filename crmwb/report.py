@@ -358,7 +358,7 @@ def prepare_for_run(params: dict, log: Callable[[str], None] = print) -> Path:
     try:
         if folder and not any(k in params for k in prepared.DATA_PARAMETERS):
             prepared.read_manifest(folder)
-            log(f"using the prepared data in {_console_path(folder)}")
+            log(f"using the prepared data in {config.console_path(folder)}")
             prepared.record_engine(folder, source)
             return Path(folder)
         path, _ = prepared.ensure(source, folder, log=log)
@@ -548,9 +548,6 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 shown_path = config.shown_path  # a file as a report names it
 
 
-_console_path = config.console_path
-
-
 def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = False,
                  lang: str = "en", threads: int | None = None) -> NotebookResult:
     """Execute one notebook with papermill and export its HTML report.
@@ -586,10 +583,13 @@ def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = Fal
             html_path = export_html(out_nb, out_dir / f"{name}.html", show_code, lang)
         except Exception as err:
             status, error = "failed", error or f"HTML export failed: {err}"
-        executed = nbformat.read(out_nb, as_version=4)
-        title = _title(executed, lang)
-        figures = headlines.read(out_nb)
-        thumb = thumbnail(executed, out_dir / "thumbnails" / f"{name}.png")
+        try:  # the index's summary: a notebook that cannot give it still has its report
+            executed = nbformat.read(out_nb, as_version=4)
+            title = _title(executed, lang)
+            figures = headlines.read(executed)
+            thumb = thumbnail(executed, out_dir / "thumbnails" / f"{name}.png")
+        except Exception:  # noqa: BLE001
+            pass
     return NotebookResult(name, status, seconds, nb_params, out_nb if out_nb.exists()
                           else None, html_path, error, cell, title, figures, thumb)
 
@@ -748,12 +748,13 @@ def run_notebooks(
     if failed:
         log(f"{len(failed)} of {len(ordered)} notebook(s) failed:")
         for r in failed:
-            kept = (f"; partly executed notebook kept at {_console_path(r.notebook)}"
+            kept = (f"; partly executed notebook kept at {config.console_path(r.notebook)}"
                     if r.notebook else "")
             log(f"  {r.name}.ipynb: {r.error}{kept}")
     else:
         took = _duration(time.perf_counter() - run_started)
-        log(f"all {len(ordered)} notebook(s) ran in {took}; reports in {_console_path(out_dir)}")
+        log(f"all {len(ordered)} notebook(s) ran in {took}; reports in "
+            f"{config.console_path(out_dir)}")
     return ordered
 
 

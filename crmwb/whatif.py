@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from crmwb import display
+from crmwb import display, i18n
 from crmwb.glossary import LABELS
 
 #: the MIME type of a widget's view (JupyterLab renders it; the reports show the HTML beside)
@@ -85,10 +85,11 @@ class WhatIf:
         self.lang, self.persian_digits = lang, persian_digits
         table, fig = compute(**{s.key: s.value for s in self.sliders})
         self.default_table = table
+        # the widget starts from the same table and figure (drawn once)
+        self.widget = self._widget(table, fig) if _live() else None
         self.html = static_html(table, fig, self.sliders, lang, persian_digits)
-        self.widget = self._widget() if _live() else None
 
-    def _widget(self):
+    def _widget(self, table, fig):
         import ipywidgets as widgets
         from IPython.display import display as show
 
@@ -100,8 +101,9 @@ class WhatIf:
             for s in self.sliders}
         out = widgets.Output()
 
-        def redraw(change=None):
-            table, fig = self.compute(**{k: w.value for k, w in sliders.items()})
+        def redraw(change=None, table=None, fig=None):
+            if table is None:
+                table, fig = self.compute(**{k: w.value for k, w in sliders.items()})
             with out:
                 out.clear_output(wait=True)
                 show(display.styled(table, self.lang, self.persian_digits))
@@ -111,7 +113,7 @@ class WhatIf:
 
         for w in sliders.values():
             w.observe(redraw, names="value")
-        redraw()
+        redraw(table=table, fig=fig)
         return widgets.VBox([*sliders.values(), out])
 
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -127,24 +129,25 @@ def explore(compute: Callable, sliders: list[Slider], lang: str | None = None,
             persian_digits: bool | None = None) -> WhatIf:
     """An explorer of ``compute(**values) -> (table, figure)`` over ``sliders``; in the
     reader's language as :func:`crmwb.i18n.use_language` set it."""
-    return WhatIf(compute, sliders, display.READER["lang"] if lang is None else lang,
-                  display.READER["persian_digits"] if persian_digits is None
+    return WhatIf(compute, sliders, i18n.READER["lang"] if lang is None else lang,
+                  i18n.READER["persian_digits"] if persian_digits is None
                   else persian_digits)
 
 
 # --- the notebooks' explorers ------------------------------------------------------------
 
-def retention_economics(margins: pd.Series, retention: float, margin: float = 0.30,
+def retention_economics(revenue: pd.Series, retention: float, margin: float = 0.30,
                         discount_rate: float = 0.10, rise: float = 0.05,
                         lang: str | None = None) -> WhatIf:
     """Retention, margin and discount rate against the retention formula's total CLV, and
     what ``rise`` points more retention would add (CONCEPTS: +5 points of retention).
 
-    ``margins`` are each customer's yearly revenue; ``margin`` turns them into profit.
+    ``revenue`` is each customer's revenue over a year (a loss year counts as nothing);
+    ``margin`` turns it into profit.
     """
     from crmwb import clv, plots
 
-    revenue = pd.Series(margins, dtype=float).clip(lower=0)
+    revenue = pd.Series(revenue, dtype=float).clip(lower=0)
 
     def compute(retention_rate, margin, annual_discount_rate, retention_rise):
         table = clv.retention_what_if(revenue * margin, retention_rate, annual_discount_rate,
@@ -153,7 +156,7 @@ def retention_economics(margins: pd.Series, retention: float, margin: float = 0.
         totals = [float(np.sum(clv.retention_clv(revenue.to_numpy() * margin, r,
                                                  annual_discount_rate))) for r in rates]
         ax = plots.retention_value_curve(pd.Series(totals, index=rates), retention_rate,
-                                         lang=lang or display.READER["lang"])
+                                         lang=lang or i18n.READER["lang"])
         return table, ax.figure
 
     return explore(compute, [
@@ -178,7 +181,7 @@ def retention_offer(risk: pd.Series, value: pd.Series, offer_cost: float = 5.0,
         table = pd.DataFrame({"customers_contacted": [int(curve.attrs["best_k"])],
                               "customers": [len(curve)],
                               "expected_profit": [float(curve.attrs["best_profit"])]})
-        ax = plots.profit_curve(curve, lang=lang or display.READER["lang"])
+        ax = plots.profit_curve(curve, lang=lang or i18n.READER["lang"])
         return table, ax.figure
 
     return explore(compute, [
@@ -197,7 +200,7 @@ def pyramid_cutoffs(lines, as_of=None, cutoffs: tuple = (0.01, 0.05, 0.20),
     def compute(top_cutoff, big_cutoff, medium_cutoff):
         cuts = sorted((top_cutoff, big_cutoff, medium_cutoff))
         levels = pyramid.customer_pyramid(lines, as_of, cutoffs=tuple(cuts), **options).levels
-        ax = plots.pyramid(levels, lang=lang or display.READER["lang"])
+        ax = plots.pyramid(levels, lang=lang or i18n.READER["lang"])
         return levels, ax.figure
 
     top, big, medium = cutoffs

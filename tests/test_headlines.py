@@ -102,3 +102,23 @@ def test_the_index_summarises_each_report_in_the_readers_language(tmp_path, lang
     assert page.count('href="03_clv.html"') == 2  # the title and the picture
     assert "planted" in page and "class='card failed'" in page
     assert "h_clv_total" not in page  # no key, only its label
+
+
+def test_a_notebook_whose_figures_cannot_be_read_still_has_its_report(tmp_path):
+    # headline data that is not JSON (a hand-made output): the report stands, the index
+    # shows no figures for it, and the run goes on
+    source = tmp_path / "00_odd.ipynb"
+    cell = ("from IPython.display import display\n"
+            f"display({{{headlines.MIME!r}: '{{not json', 'text/plain': 'x'}}, raw=True)")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('lang: str = "en"  # language',
+                                  metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(cell)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, source)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = report.run_notebook(source, {}, out)
+    assert result.status == "ok" and result.html.exists()
+    assert result.headlines == [] and result.thumbnail is None

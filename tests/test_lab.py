@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -81,19 +80,13 @@ def test_an_edited_copy_is_kept_and_fresh_sets_it_aside_never_deleting_it(tmp_pa
 CHROMIUM = shutil.which("chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def jupyterlab(tmp_path_factory):
     """JupyterLab on both languages' working copies, on this machine, without a token."""
     root = tmp_path_factory.mktemp("lab")
     for lang in ("en", "fa"):
         lab.make_copies(lang, root / lang, log=lambda line: None)
-    port = _free_port()
+    port = lab._free_port()
     command = lab.lab_command(root, port, open_browser=False) + [
         "--IdentityProvider.token=", "--ServerApp.password=",
         f"--LabApp.workspaces_dir={root / 'workspaces'}", "--ServerApp.disable_check_xsrf=True",
