@@ -36,7 +36,7 @@ from mlxtend.frequent_patterns import apriori, fpgrowth, hmine
 from mlxtend.preprocessing import TransactionEncoder
 from scipy import sparse
 
-from crmwb import engine
+from crmwb import calendars, engine
 from crmwb.summary import _as_table
 
 MINERS = {"hmine": hmine, "fpgrowth": fpgrowth, "apriori": apriori}
@@ -1138,7 +1138,8 @@ def upsell(transactions, product: str, n: int = 3, level: str = "product_id",
 
 # --- baskets over time -----------------------------------------------------------------------
 
-def _engine_support_by_period(t: ir.Table, itemsets, period: str, level: str) -> pd.DataFrame:
+def _engine_support_by_period(t: ir.Table, itemsets, period: str, level: str,
+                              calendar: str) -> pd.DataFrame:
     t = t.filter((t.quantity > 0) & t[level].notnull())
     item = t[level].cast("string")
     itemsets = [sorted(set(map(str, s))) for s in itemsets]
@@ -1148,32 +1149,50 @@ def _engine_support_by_period(t: ir.Table, itemsets, period: str, level: str) ->
         f"_s{k}": pairs._item.isin(items).cast("int64").sum() for k, items in enumerate(itemsets)})
     dates = t.group_by(_inv=t.invoice_id).agg(_date=t.date.min())
     per = per.inner_join(dates, per.invoice_id == dates._inv)
-    key = per._date.day_of_week.index() if period == "weekday" else per._date.month()
-    per = per.mutate(_key=key)
+    if period == "weekday":
+        per = per.mutate(_key=per._date.day_of_week.index())
+    else:  # the month of the year in the calendar: 1 is January, or Farvardin
+        per = calendars.with_month(per, calendar, "_date")
+        per = per.mutate(_key=per._month % 12 + 1)
     means = {f"_m{k}": (per[f"_s{k}"] == len(items)).cast("float64").mean()
              for k, items in enumerate(itemsets)}
     frame = engine.to_pandas(per.group_by("_key").agg(**means)).sort_values("_key")
     frame = frame.set_index(frame["_key"].astype(np.int64).rename(period)).drop(columns="_key")
     frame.columns = [" + ".join(items) for items in itemsets]
-    return frame
+    return _in_week_order(frame, period, calendar)
+
+
+def _in_week_order(frame: pd.DataFrame, period: str, calendar: str) -> pd.DataFrame:
+    if period == "weekday":
+        return frame.reindex([d for d in calendars.weekdays(calendar) if d in frame.index])
+    return frame.sort_index()
 
 
 def support_by_period(table, itemsets: Iterable[Iterable[str]],
-                      period: str = "weekday", level: str = "product_id") -> pd.DataFrame:
+                      period: str = "weekday", level: str = "product_id",
+                      calendar: str = "gregorian") -> pd.DataFrame:
     """Support of each itemset (an item, or a rule's items) per weekday or month.
 
     Returns one column per itemset (labelled ``"a + b"``), one row per period
-    (weekday 0 = Monday, or month 1-12), values: the share of that period's
+    (weekday, pandas' numbers with Monday = 0, in the order of ``calendar``'s week:
+    Saturday first in the Jalali calendar; or the month of the year 1-12 in
+    ``calendar``: 1 is Farvardin in the Jalali one), values: the share of that period's
     baskets holding the whole itemset. ``table`` is a basket table, or
     transaction lines as an Ibis table (items at ``level``, counted in the
     engine; an invoice's period is that of its first line).
     """
     if period not in ("weekday", "month"):
         raise ValueError("period must be 'weekday' or 'month'")
+    calendars.check(calendar)
     if isinstance(table, ir.Table):
-        return _engine_support_by_period(table, itemsets, period, level)
+        return _engine_support_by_period(table, itemsets, period, level, calendar)
     dates = pd.to_datetime(table["date"])
-    key = dates.dt.dayofweek if period == "weekday" else dates.dt.month
+    if period == "weekday":
+        key = dates.dt.dayofweek
+    else:
+        starts = calendars.month_start(dates, calendar)
+        key = starts.map({d: calendars.month_number(d, calendar) % 12 + 1  # once per month
+                          for d in starts.dropna().unique()})
     sets = table["items"].map(set)
     out = {}
     for items in itemsets:
@@ -1182,7 +1201,7 @@ def support_by_period(table, itemsets: Iterable[Iterable[str]],
         out[" + ".join(sorted(items))] = has.groupby(key).mean()
     frame = pd.DataFrame(out)
     frame.index.name = period
-    return frame
+    return _in_week_order(frame, period, calendar)
 
 
 def basket_counts(baskets, level: str = "product_id") -> dict[str, float]:

@@ -36,6 +36,7 @@ import pandas as pd
 
 from crmwb import (
     basket,
+    calendars,
     churn,
     clv,
     engine,
@@ -520,22 +521,14 @@ def _items_text(items: list, t, shown: int = 3) -> str:
 
 # --- KPIs and cohorts -----------------------------------------------------------------------
 
-def _month_number(date: ir.TimestampValue) -> ir.IntegerValue:
-    return date.year() * 12 + date.month() - 1
-
-
-def _to_month(number: pd.Series) -> pd.Series:
-    number = number.astype(int)
-    return pd.to_datetime(pd.DataFrame({"year": number // 12, "month": number % 12 + 1,
-                                        "day": 1}))
-
-
-def customer_months(lines: ir.Table | pd.DataFrame) -> ir.Table:
-    """One row per customer and month with a purchase: ``month_number``, orders, revenue,
-    and the customer's ``first_month`` and previous active month (in the engine)."""
+def customer_months(lines: ir.Table | pd.DataFrame, calendar: str = "gregorian") -> ir.Table:
+    """One row per customer and month of ``calendar`` with a purchase: ``month_number``
+    (:func:`crmwb.calendars.month_number`), orders, revenue, and the customer's
+    ``first_month`` and previous active month (in the engine)."""
     t = _as_table(lines)
     t = t.filter(t.customer_id.notnull() & (t.quantity > 0))
-    cm = t.group_by(customer_id=t.customer_id, month_number=_month_number(t.date)).agg(
+    t = calendars.with_month(t, calendar)
+    cm = t.group_by(customer_id=t.customer_id, month_number=t._month).agg(
         orders=t.invoice_id.nunique(), revenue=(t.quantity * t.unit_price).sum())
     by_customer = ibis.window(group_by=cm.customer_id, order_by=cm.month_number)
     return cm.mutate(first_month=cm.month_number.min().over(ibis.window(group_by=cm.customer_id)),
@@ -548,8 +541,10 @@ def kpis_by_month(
     surveys: pd.DataFrame | None = None,
     campaigns: pd.DataFrame | None = None,
     margin: float = 0.30,
+    calendar: str = "gregorian",
 ) -> pd.DataFrame:
-    """The CRM KPIs of every calendar month of the lines.
+    """The CRM KPIs of every month of the lines, in ``calendar`` (``"jalali"``: Farvardin ...
+    Esfand; see :mod:`crmwb.calendars`).
 
     Customers: ``active_customers`` (bought in the month), ``new_customers``
     (their first month), ``retained_customers`` (bought in the month and the
@@ -564,16 +559,17 @@ def kpis_by_month(
     and 5s) and ``nps`` of the month's surveys, ``complaint_rate`` (complaints
     per active customer), ``campaign_response_rate`` (responses of the marketed,
     not the control group). ``full`` marks months the data cover from first to
-    last day.
+    last day. Months are indexed by their first day (Gregorian date); ``attrs["calendar"]``
+    names the calendar.
     """
+    calendars.check(calendar)
     t = _as_table(lines)
-    buys = t.filter(t.quantity > 0)
-    month = _month_number(buys.date)
-    money = engine.to_pandas(buys.group_by(month_number=month).agg(
+    buys = calendars.with_month(t.filter(t.quantity > 0), calendar)
+    money = engine.to_pandas(buys.group_by(month_number=buys._month).agg(
         revenue=(buys.quantity * buys.unit_price).sum().cast("float64"),
         orders=buys.invoice_id.nunique().cast("int64"),
         first_date=buys.date.min(), last_date=buys.date.max()))
-    cm = customer_months(t)
+    cm = customer_months(t, calendar)
     per_month = engine.to_pandas(cm.group_by("month_number").agg(
         active_customers=cm.count().cast("int64"),
         new_customers=(cm.month_number == cm.first_month).cast("int64").sum().cast("int64"),
@@ -591,9 +587,9 @@ def kpis_by_month(
     k = k.fillna({c: 0 for c in ("active_customers", "new_customers", "retained_customers",
                                  "identified_orders",
                                  "identified_revenue", "revenue", "orders")})
-    k.index = pd.DatetimeIndex(_to_month(k["month_number"]), name="month")
+    k.index = pd.DatetimeIndex(calendars.to_start(k["month_number"], calendar), name="month")
     start, stop = pd.Timestamp(span["start"].iloc[0]), pd.Timestamp(span["stop"].iloc[0])
-    month_end = k.index + pd.offsets.MonthEnd(0)
+    month_end = calendars.month_end(k.index, calendar)
     k["full"] = (k.index >= start.normalize()) & (month_end <= stop.normalize())
     previous = k["active_customers"].shift(1)
     k["lost_customers"] = previous - k["retained_customers"]
@@ -605,7 +601,7 @@ def kpis_by_month(
     acquired = k["new_customers"].cumsum()
     k["average_clv"] = margin * k["identified_revenue"].cumsum() / acquired.where(acquired > 0)
     if surveys is not None and len(surveys):
-        s = surveys.assign(month=surveys["date"].dt.to_period("M").dt.to_timestamp())
+        s = surveys.assign(month=calendars.month_start(surveys["date"], calendar))
         g = s.groupby("month")
         if "csat" in s:
             k["csat"] = g["csat"].agg(service.csat).reindex(k.index)
@@ -613,12 +609,12 @@ def kpis_by_month(
             k["nps"] = g["nps"].agg(service.net_promoter_score).reindex(k.index)
     if contacts is not None and len(contacts):
         c = contacts[contacts["kind"].eq("complaint")]
-        counts = c.groupby(c["date"].dt.to_period("M").dt.to_timestamp()).size()
+        counts = c.groupby(calendars.month_start(c["date"], calendar)).size()
         k["complaints"] = counts.reindex(k.index, fill_value=0)
         k["complaint_rate"] = k["complaints"] / active
     if campaigns is not None and len(campaigns):
         m = campaigns[campaigns["group"].ne("control")] if "group" in campaigns else campaigns
-        rate = m.groupby(m["date"].dt.to_period("M").dt.to_timestamp())["responded"].mean()
+        rate = m.groupby(calendars.month_start(m["date"], calendar))["responded"].mean()
         k["campaign_response_rate"] = rate.reindex(k.index)
     ints = ["active_customers", "new_customers", "retained_customers", "orders",
             "identified_orders"]
@@ -628,7 +624,9 @@ def kpis_by_month(
              "lost_customers", "retention_rate", "churn_rate",
              "revenue", "orders", "average_order_value", "purchase_frequency", "average_clv",
              "csat", "nps", "complaints", "complaint_rate", "campaign_response_rate"]
-    return k[[c for c in order if c in k.columns]]
+    k = k[[c for c in order if c in k.columns]]
+    k.attrs["calendar"] = calendar
+    return k
 
 
 def kpi_baseline(kpis: pd.DataFrame, baseline: str | pd.Timestamp | None = None
@@ -652,10 +650,12 @@ def kpi_baseline(kpis: pd.DataFrame, baseline: str | pd.Timestamp | None = None
     """
     full = kpis[kpis["full"].astype(bool)] if "full" in kpis else kpis
     if baseline is not None:
-        base_month = pd.Timestamp(baseline).to_period("M").to_timestamp()
+        calendar = kpis.attrs.get("calendar", "gregorian")
+        base_month = calendars.month_start(pd.Series([pd.Timestamp(baseline)]), calendar)[0]
         if base_month not in kpis.index:
-            raise ValueError(f"baseline {baseline} is not a month of the KPIs "
-                             f"({kpis.index.min():%Y-%m} to {kpis.index.max():%Y-%m})")
+            raise ValueError(f"baseline {baseline} is not in a month of the KPIs ({calendar} "
+                             f"months from {kpis.index.min():%Y-%m-%d} to "
+                             f"{calendars.month_end([kpis.index.max()], calendar)[0]:%Y-%m-%d})")
     else:
         candidates = [m for m in full.index if m != kpis.index[0]] or list(full.index)
         if not candidates:
@@ -709,14 +709,16 @@ class Cohorts:
     size: pd.Series
 
 
-def cohorts(lines: ir.Table | pd.DataFrame, max_age: int | None = None) -> Cohorts:
-    """Acquisition cohorts: each customer belongs to the month of their first purchase.
+def cohorts(lines: ir.Table | pd.DataFrame, max_age: int | None = None,
+            calendar: str = "gregorian") -> Cohorts:
+    """Acquisition cohorts: each customer belongs to the month of their first purchase,
+    in ``calendar`` (cohorts are indexed by the first day of that month).
 
     Rows are cohorts (acquisition months), columns months since acquisition
     (0 is the acquisition month itself, where retention is 1 by definition).
     Ages no cohort has reached yet are missing, not zero.
     """
-    cm = customer_months(lines)
+    cm = customer_months(lines, calendar)
     grid = engine.to_pandas(cm.group_by(cohort=cm.first_month,
                                         age=cm.month_number - cm.first_month).agg(
         customers=cm.count().cast("int64"), revenue=cm.revenue.sum().cast("float64")))
@@ -724,12 +726,12 @@ def cohorts(lines: ir.Table | pd.DataFrame, max_age: int | None = None) -> Cohor
         raise ValueError("no identified purchases: cohorts need lines with customer ids")
     last = int((grid["cohort"] + grid["age"]).max())  # the last month with a purchase
     ages = range(0, last - int(grid["cohort"].min()) + 1)  # the oldest cohort's reach
-    grid["cohort"] = _to_month(grid["cohort"])
+    first = grid.groupby("cohort")["cohort"].first().sort_index()  # month numbers, in order
+    grid["cohort"] = calendars.to_start(grid["cohort"], calendar)
     customers = grid.pivot(index="cohort", columns="age", values="customers")
     revenue = grid.pivot(index="cohort", columns="age", values="revenue")
     customers = customers.reindex(columns=ages)
     revenue = revenue.reindex(columns=ages)
-    first = customers.index.year * 12 + customers.index.month - 1
     reached = np.asarray(first)[:, None] + np.asarray(list(ages))[None, :] <= last
     customers = customers.where(~reached, customers.fillna(0)).where(reached)
     revenue = revenue.where(~reached, revenue.fillna(0)).where(reached)

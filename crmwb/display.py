@@ -25,7 +25,7 @@ rate       4.7                     per 1,000, one decimal
 probability 0.873                  three digits
 ratio      1.25                    lift, odds and the like, two decimals
 date       2025-03-05              no time at midnight (Jalali in Persian)
-month      2025-03                 a "month" column of months' first days
+month      Mar 2025, فروردین ۱۴۰۳  a "month" column of months' first days (reader's calendar)
 id         10000                   as written: ids, codes, names, never digits
 text       Champions               translated when the glossary has the word
 number     0.0123                  by the column's size, at most four decimals
@@ -127,15 +127,17 @@ def kind(frame: pd.DataFrame, column, kinds: Mapping | None = None, lang: str = 
 
 
 def _months(values, name, lang: str) -> bool:
-    """Whether a column of dates named for months holds only months' first days: shown as
-    months (2024-01). Not in Persian: a Gregorian month has no Jalali month of its own."""
-    if lang == "fa" or "month" not in _key(name, lang).lower():
+    """Whether a column of dates named for months holds only months' first days in the
+    reader's calendar: shown as months (``Mar 2024``, ``فروردین ۱۴۰۳``)."""
+    from crmwb import calendars, i18n
+
+    if "month" not in _key(name, lang).lower() and "cohort" not in _key(name, lang).lower():
         return False
     if isinstance(values.dtype, pd.PeriodDtype):
-        return False  # periods read as months already
-    ts = pd.DatetimeIndex(values).dropna()
-    return bool(len(ts)) and bool(((ts.day == 1) & (ts.hour == 0) & (ts.minute == 0)
-                                   & (ts.second == 0)).all())
+        if i18n.reader_calendar(lang) != "gregorian":
+            return False  # a Gregorian month has no Jalali month of its own
+        values = pd.PeriodIndex(values).to_timestamp()
+    return calendars.is_month_start(values, i18n.reader_calendar(lang))
 
 
 def _kind_of(values: pd.Series | pd.Index, name, told: Mapping, lang: str) -> str:
@@ -238,11 +240,12 @@ def formatter(kind_: str, lang: str = "en", persian_digits: bool = False,
     elif kind_ == "date":
         inner = _date_writer(lang, persian_digits, with_time)
     elif kind_ == "month":
+        from crmwb import i18n
+
         def inner(v):
             if _missing(v):
                 return MISSING
-            text = pd.Timestamp(v).strftime("%Y-%m")
-            return _persian(text) if persian_digits else text
+            return i18n.month_label(v, lang, persian_digits=persian_digits)
     elif kind_ == "bool":
         def inner(v):
             if _missing(v):
@@ -280,15 +283,15 @@ def _date_writer(lang: str, persian_digits: bool, with_time: bool | None = None)
             return MISSING
         if isinstance(v, str):
             return v
-        if isinstance(v, pd.Period) and v.freqstr.startswith("M") and lang != "fa":
-            text = v.strftime("%Y-%m")  # a month reads as one
-            return _persian(text) if persian_digits else text
+        calendar = i18n.reader_calendar(lang)
+        if isinstance(v, pd.Period) and v.freqstr.startswith("M") and calendar == "gregorian":
+            return i18n.month_label(v.to_timestamp(), lang, calendar, persian_digits)
         if isinstance(v, pd.Period):
             v = v.to_timestamp()
         ts = pd.Timestamp(v)
         midnight = ts.hour == ts.minute == ts.second == 0 if with_time is None \
             else not with_time
-        if lang == "fa":
+        if calendar == "jalali":
             text = i18n.jalali(ts, "%Y/%m/%d" if midnight else "%Y/%m/%d %H:%M")
         else:
             text = ts.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M")

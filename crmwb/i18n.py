@@ -31,6 +31,7 @@ import pandas as pd
 from matplotlib import dates as mdates
 from matplotlib.ticker import Formatter, FuncFormatter
 
+from crmwb import calendars
 from crmwb.glossary import LANGUAGES, glossary
 
 #: languages written right to left
@@ -80,21 +81,80 @@ def to_persian_digits(text) -> str:
     return text.translate(_PERSIAN)
 
 
-def format_date(value, lang: str, fmt: str | None = None) -> str | None:
-    """A date as the reader of ``lang`` reads it: Jalali for Persian, ISO otherwise."""
+def reader_calendar(lang: str) -> str:
+    """The calendar dates are written in: the one :func:`use_language` chose, else the
+    calendar of ``lang``'s readers (:func:`crmwb.calendars.default`)."""
+    return READER.get("calendar") or calendars.default(lang)
+
+
+def format_date(value, lang: str, fmt: str | None = None, calendar: str | None = None
+                ) -> str | None:
+    """A date as the reader of ``lang`` reads it, in ``calendar`` (by default
+    :func:`reader_calendar`): 1403/01/01 in the Jalali calendar, ISO in the Gregorian."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    if _check(lang) == "fa":
+    _check(lang)
+    if calendars.check(calendar or reader_calendar(lang)) == "jalali":
         return jalali(value, fmt or "%Y/%m/%d")
     return pd.Timestamp(value).strftime(fmt or "%Y-%m-%d")
+
+
+def month_label(value, lang: str = "en", calendar: str | None = None,
+                persian_digits: bool = False) -> str | None:
+    """A month, given by its first day, named as the reader reads it: ``فروردین ۱۴۰۳``,
+    ``Farvardin 1403``, ``Mar 2024``. A date that does not begin a month of ``calendar``
+    is written as a date, never passed off as a month.
+
+    >>> month_label(pd.Timestamp("2024-03-20"), "fa", "jalali", persian_digits=True)
+    'فروردین ۱۴۰۳'
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    calendar = calendars.check(calendar or reader_calendar(_check(lang)))
+    ts = pd.Timestamp(value.to_timestamp() if isinstance(value, pd.Period) else value)
+    if calendars.is_month_start([ts], calendar):
+        year, month = divmod(calendars.month_number(ts, calendar), 12)
+        text = f"{glossary(lang)(f'{calendar}_{month + 1}')} {year}"
+    else:
+        text = format_date(ts, lang, None if ts == ts.normalize() else
+                           ("%Y/%m/%d %H:%M" if calendar == "jalali" else "%Y-%m-%d %H:%M"),
+                           calendar)
+    return to_persian_digits(text) if persian_digits else text
+
+
+def month_name(month: int, lang: str = "en", calendar: str | None = None) -> str:
+    """The name of month ``month`` (1-12) of the year in ``calendar``: 1 is فروردین in the
+    Jalali calendar."""
+    calendar = calendars.check(calendar or reader_calendar(_check(lang)))
+    return glossary(lang)(f"{calendar}_{int(month)}")
+
+
+def weekday_name(day: int, lang: str = "en") -> str:
+    """The name of a weekday by pandas' number (Monday = 0)."""
+    return glossary(lang)(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[int(day)])
 
 
 def _dates_as_text(values, lang: str) -> list:
     ts = pd.DatetimeIndex(values)
     known = ts[ts.notna()]
     daily = bool(((known.hour == 0) & (known.minute == 0) & (known.second == 0)).all())
-    fmt = None if daily else ("%Y/%m/%d %H:%M" if lang == "fa" else "%Y-%m-%d %H:%M")
+    jalali_ = reader_calendar(lang) == "jalali"
+    fmt = None if daily else ("%Y/%m/%d %H:%M" if jalali_ else "%Y-%m-%d %H:%M")
     return [format_date(v, lang, fmt) for v in ts]
+
+
+def names_months(name) -> bool:
+    """Whether a column or index name says it holds months (``month``, ``cohort``, ...)."""
+    return isinstance(name, str) and any(w in name.lower() for w in ("month", "cohort"))
+
+
+def _dates_or_months(values, name, lang: str) -> list:
+    """Dates as text; a column named for months holding only months' first days (in the
+    reader's calendar) as month names (فروردین 1403)."""
+    calendar = reader_calendar(lang)
+    if names_months(name) and calendars.is_month_start(values, calendar):
+        return [month_label(v, lang, calendar) for v in values]
+    return _dates_as_text(values, lang)
 
 
 def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
@@ -115,23 +175,26 @@ def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
     out = frame.copy()
     as_frame = isinstance(out, pd.DataFrame)
     columns = out.columns if as_frame else [None]
+    rewrite = lang == "fa" or reader_calendar(lang) == "jalali"
     for col in columns:
         values = out[col] if as_frame else out
         if isinstance(values.dtype, pd.PeriodDtype):
             values = values.dt.to_timestamp()
-        if pd.api.types.is_datetime64_any_dtype(values.dtype) and lang == "fa":
-            text = pd.Series(_dates_as_text(values, lang), index=values.index, dtype=object)
+        if pd.api.types.is_datetime64_any_dtype(values.dtype) and rewrite:
+            text = pd.Series(_dates_or_months(values, col if as_frame else out.name, lang),
+                             index=values.index, dtype=object)
             if as_frame:
                 out[col] = text
             else:
                 out = text.rename(out.name)
-    if lang == "fa":
+    if rewrite:
         for axis_name in ("index", "columns") if as_frame else ("index",):
             labels = getattr(out, axis_name)
             if isinstance(labels, pd.PeriodIndex):
                 labels = labels.to_timestamp()
             if isinstance(labels, pd.DatetimeIndex):
-                setattr(out, axis_name, pd.Index(_dates_as_text(labels, lang), name=labels.name))
+                setattr(out, axis_name, pd.Index(_dates_or_months(labels, labels.name, lang),
+                                                 name=labels.name))
     if lang != "en":
         out = _translated(out, lang)
     if persian_digits:
@@ -199,7 +262,8 @@ def localize_figure(fig, lang: str = "en", persian_digits: bool = False):
     rewritten in Persian digits. English with Latin digits leaves the figure as it is.
     """
     _check(lang)
-    if lang != "fa" and not persian_digits:
+    calendar = reader_calendar(lang)
+    if lang != "fa" and not persian_digits and calendar == "gregorian":
         return fig
     words = glossary(lang)
     for ax in fig.get_axes():
@@ -209,13 +273,49 @@ def localize_figure(fig, lang: str = "en", persian_digits: bool = False):
                 text.set_text(words.word(text.get_text()))
         for axis in (ax.xaxis, ax.yaxis):
             is_date = isinstance(axis.get_major_locator(), mdates.DateLocator)
-            if is_date and lang == "fa":
+            if is_date and calendar == "jalali":  # ticks on the calendar's months
+                axis.set_major_locator(MonthLocator(calendar))
+                axis.set_major_formatter(FuncFormatter(
+                    lambda x, pos=None: month_label(mdates.num2date(x).replace(tzinfo=None),
+                                                    lang, calendar, persian_digits) or ""))
+                axis.set_minor_locator(MonthLocator(calendar, minor=True))
+                axis.set_minor_formatter(FuncFormatter(lambda x, pos=None: ""))
+                axis.set_tick_params(labelrotation=30 if axis is ax.xaxis else 0)
+            elif is_date and lang == "fa":
                 axis.set_major_formatter(date_formatter(lang, persian_digits))
                 axis.set_minor_formatter(FuncFormatter(lambda x, pos=None: ""))
                 axis.set_tick_params(labelrotation=30 if axis is ax.xaxis else 0)
             elif persian_digits and not isinstance(axis.get_major_formatter(), _PersianDigits):
                 axis.set_major_formatter(_PersianDigits(axis.get_major_formatter()))
     return fig
+
+
+class MonthLocator(mdates.DateLocator):
+    """Date ticks on the first days of months of ``calendar`` (every 1, 2, 3, 4, 6 or 12
+    months, so that at most ``max_ticks`` show); ``minor``: on every month."""
+
+    def __init__(self, calendar: str = "jalali", max_ticks: int = 8, minor: bool = False):
+        super().__init__()
+        self.calendar, self.max_ticks, self.minor = calendars.check(calendar), max_ticks, minor
+
+    def __call__(self):
+        lo, hi = sorted(self.axis.get_view_interval())
+        return self.tick_values(mdates.num2date(lo), mdates.num2date(hi))
+
+    def tick_values(self, vmin, vmax):
+        start = pd.Timestamp(vmin).tz_localize(None) if pd.Timestamp(vmin).tzinfo else \
+            pd.Timestamp(vmin)
+        stop = pd.Timestamp(vmax).tz_localize(None) if pd.Timestamp(vmax).tzinfo else \
+            pd.Timestamp(vmax)
+        first = calendars.month_number(start, self.calendar)
+        last = calendars.month_number(stop, self.calendar)
+        step = 1
+        if not self.minor:
+            step = next((k for k in (1, 2, 3, 4, 6, 12) if (last - first) // k < self.max_ticks),
+                        12 * (1 + (last - first) // (12 * self.max_ticks)))
+        numbers = [n for n in range(first, last + 1) if n % step == 0]
+        starts = [calendars.first_day(n, self.calendar) for n in numbers]
+        return mdates.date2num([d for d in starts if start <= d <= stop])
 
 
 class _PersianDigits(Formatter):
@@ -260,12 +360,13 @@ def cell_language(cell) -> str | None:
 
 #: the reader a notebook shows its tables and figures to (set by :func:`use_language`):
 #: tables to explore, headline figures and what-ifs read it, and figures their digits
-READER = {"lang": "en", "persian_digits": False}
+READER = {"lang": "en", "persian_digits": False, "calendar": None}
 #: how figures show numbers when a plot is not told (the same settings as :data:`READER`)
 FIGURE_DEFAULTS = READER
 
 
-def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -> None:
+def use_language(lang: str = "en", persian_digits: bool = False, ipython=None,
+                 calendar: str | None = None) -> None:
     """Have a notebook show its tables and figures to a reader of ``lang``.
 
     Tables (DataFrames and Series a cell displays) are shown through the display layer,
@@ -275,10 +376,15 @@ def use_language(lang: str = "en", persian_digits: bool = False, ipython=None) -
     from :mod:`crmwb.plots` then use Persian digits too, and every figure the notebook
     draws takes crmwb's chart style (:data:`crmwb.plots.STYLE`). Like
     ``pandas.set_option``, this is a display setting of the running kernel; data are
-    never changed. Outside IPython it only sets the figures' digits.
+    never changed. Outside IPython it only sets the figures' digits and calendar.
+
+    ``calendar`` (``gregorian`` or ``jalali``; by default the calendar of ``lang``'s
+    readers) is the calendar every date and month is written in, in tables and on
+    figures' date axes (ticks on its months' first days).
     """
     _check(lang)
-    READER.update(lang=lang, persian_digits=bool(persian_digits))
+    READER.update(lang=lang, persian_digits=bool(persian_digits),
+                  calendar=calendars.check(calendar) if calendar else None)
     if ipython is None:
         try:
             from IPython import get_ipython

@@ -14,7 +14,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from crmwb import config
+from crmwb import calendars, config
 from crmwb.glossary import glossary
 from crmwb.io import Dataset
 
@@ -90,20 +90,25 @@ def transaction_facts(lines: ir.Table) -> dict[str, object]:
     return agg.iloc[0].to_dict()
 
 
-def monthly_revenue(lines: ir.Table) -> pd.DataFrame:
-    """Net revenue per calendar month (``month``, ``revenue``)."""
-    month = lines.date.truncate("M").name("month")
-    out = lines.group_by(month).agg(revenue=_value(lines).sum()).order_by("month")
-    return out.to_pandas()
+def monthly_revenue(lines: ir.Table, calendar: str = "gregorian") -> pd.DataFrame:
+    """Net revenue per month of ``calendar`` (``month``: its first day, ``revenue``)."""
+    t = calendars.with_month(lines, calendar)
+    out = t.group_by(month_number=t._month).agg(revenue=_value(t).sum()).to_pandas()
+    out = out.dropna(subset=["month_number"]).sort_values("month_number")
+    out.insert(0, "month", calendars.to_start(out.pop("month_number"), calendar).to_numpy())
+    return out.reset_index(drop=True)
 
 
-def weekday_invoices(lines: ir.Table, lang: str = "en") -> pd.DataFrame:
-    """Number of invoices per weekday, Monday first (``weekday``, ``invoices``)."""
-    t = glossary(lang)
+def weekday_invoices(lines: ir.Table, calendar: str = "gregorian") -> pd.DataFrame:
+    """Number of invoices per weekday, in the order of ``calendar``'s week (Monday first,
+    Saturday first in the Jalali calendar): ``day`` (pandas' number, Monday = 0),
+    ``invoices``; days without invoices included."""
     invoices = lines.select("invoice_id", day=lines.date.day_of_week.index()).distinct()
-    out = invoices.group_by("day").agg(invoices=invoices.count()).order_by("day").to_pandas()
-    out["weekday"] = [t(WEEKDAYS[d]) for d in out["day"]]
-    return out[["weekday", "invoices"]]
+    got = invoices.group_by("day").agg(invoices=invoices.count()).to_pandas()
+    got = got.dropna(subset=["day"]).astype({"day": "int64"}).set_index("day")["invoices"]
+    order = calendars.weekdays(calendar)
+    return pd.DataFrame({"day": order,
+                         "invoices": got.reindex(order, fill_value=0).to_numpy("int64")})
 
 
 def order_values(lines: ir.Table, customers: pd.DataFrame) -> pd.DataFrame:

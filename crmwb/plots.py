@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from crmwb import i18n
+from crmwb import calendars, i18n
 from crmwb.glossary import glossary
 
 
@@ -95,8 +95,16 @@ def _localized(plot):
 
 
 def _month(month, lang: str) -> str:
-    """A month as a tick or legend label: 2024-03, or its first day in the Jalali calendar."""
-    return i18n.format_date(month, lang, None if lang == "fa" else "%Y-%m") or ""
+    """A month (its first day) as a tick or legend label in the reader's calendar:
+    ``Mar 2024``, ``فروردین 1403`` (digits follow the figure's)."""
+    return i18n.month_label(month, lang) or ""
+
+
+def _unit(t, name: str, *units: str) -> str:
+    """An axis label with its units in the reader's words: ``Revenue (£, log scale)``;
+    ``units`` are glossary keys (``currency``, ``log_scale``, ``cumulative``)."""
+    comma = "، " if t.lang == "fa" else ", "
+    return f"{t(name)} ({comma.join(t(u) for u in units)})"
 
 
 def _axes(ax):
@@ -119,10 +127,11 @@ def monthly_revenue(df: pd.DataFrame, lang: str = "en", ax=None):
 
 @_localized
 def weekday_invoices(df: pd.DataFrame, lang: str = "en", ax=None):
-    """Bar chart of invoices by weekday."""
+    """Bar chart of invoices by weekday (from :func:`crmwb.overview.weekday_invoices`, in the
+    order of its calendar's week)."""
     t = glossary(lang)
     ax = _axes(ax)
-    ax.bar(df["weekday"], df["invoices"])
+    ax.bar([i18n.weekday_name(d, lang) for d in df["day"]], df["invoices"])
     ax.set(title=t("title_weekday_invoices"), xlabel=t("weekday"), ylabel=t("invoices"))
     return ax
 
@@ -136,7 +145,7 @@ def order_values(df: pd.DataFrame, lang: str = "en", ax=None):
     _sns().boxplot(data=data, x="customer_type", y="order_value", ax=ax, showfliers=False)
     ax.set_yscale("log")
     ax.set(title=t("title_order_value_by_type"), xlabel=t("customer_type"),
-           ylabel=f"{t('order_value')} ({t('currency')}, log scale)")
+           ylabel=_unit(t, "order_value", "currency", "log_scale"))
     return ax
 
 
@@ -223,7 +232,7 @@ def clusters(summary: pd.DataFrame, labels: pd.Series, lang: str = "en", ax=None
                     s=10, alpha=0.6, ax=ax)
     ax.set_yscale("log")
     ax.set(title=t("title_clusters"), xlabel=t("days_since_last_purchase"),
-           ylabel=f"{t('revenue')} ({t('currency')}, log scale)")
+           ylabel=_unit(t, "revenue", "currency", "log_scale"))
     ax.legend(title=t("cluster"), fontsize="small")
     return ax
 
@@ -293,7 +302,8 @@ def profitability_matrix(matrix: pd.DataFrame, lang: str = "en", ax=None):
     ax.axvline(matrix.attrs["cost_boundary"], color="grey", linestyle="--")
     ax.axhline(matrix.attrs["price_boundary"], color="grey", linestyle="--")
     ax.set_xscale("log")
-    ax.set(title=t("title_profitability_matrix"), xlabel=f"{t('cost_to_serve_ratio')}, log",
+    ax.set(title=t("title_profitability_matrix"),
+           xlabel=_unit(t, "cost_to_serve_ratio", "log_scale"),
            ylabel=t("net_price_realised"))
     ax.legend(title="", fontsize="small")
     return ax
@@ -352,7 +362,7 @@ def clv_distribution(values: pd.Series, lang: str = "en", ax=None):
     bins = np.logspace(np.log10(positive.min()), np.log10(positive.max()), 40)
     ax.hist(positive, bins=bins)
     ax.set_xscale("log")
-    ax.set(title=t("title_clv_distribution"), xlabel=f"{t('clv')} ({t('currency')}, log scale)",
+    ax.set(title=t("title_clv_distribution"), xlabel=_unit(t, "clv", "currency", "log_scale"),
            ylabel=t("customers_count"))
     return ax
 
@@ -539,7 +549,7 @@ def rules_scatter(rules: pd.DataFrame, lang: str = "en", ax=None):
                         s=12, alpha=0.8)
     ax.figure.colorbar(points, ax=ax, label=t("lift"))
     ax.set_xscale("log")
-    ax.set(title=t("title_rules"), xlabel=f"{t('support')}, log", ylabel=t("confidence"))
+    ax.set(title=t("title_rules"), xlabel=_unit(t, "support", "log_scale"), ylabel=t("confidence"))
     return ax
 
 
@@ -589,13 +599,12 @@ def support_by_period(table: pd.DataFrame, lang: str = "en", ax=None):
     t = glossary(lang)
     ax = _axes(ax)
     period = table.index.name
-    labels = ([t(d) for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
-              if period == "weekday" else [str(m) for m in range(1, 13)])
+    labels = [i18n.weekday_name(d, lang) if period == "weekday" else i18n.month_name(d, lang)
+              for d in table.index]  # in the table's order: its calendar's week
+    x = np.arange(len(table))
     for col in table.columns:
-        x = table.index.to_numpy()
         ax.plot(x, table[col] * 100, marker="o", label=col)
-    ticks = range(7) if period == "weekday" else range(1, 13)
-    ax.set_xticks(list(ticks), labels[: len(ticks)])
+    ax.set_xticks(x, labels, rotation=0 if period == "weekday" else 45)
     ax.legend(fontsize="small")
     ax.set(title=t(f"title_support_by_{period}"), xlabel=t(period),
            ylabel=f"{t('support')} (%)")
@@ -812,14 +821,17 @@ def cohort_heatmap(table: pd.DataFrame, lang: str = "en", ax=None, max_age: int 
 
 @_localized
 def cohort_revenue(table: pd.DataFrame, lang: str = "en", ax=None, max_age: int = 12):
-    """Cumulative revenue per customer acquired, one line per quarter's first cohort."""
+    """Cumulative revenue per customer acquired, one line per quarter's first cohort (quarters
+    of the reader's calendar: Farvardin, Tir, Mehr and Dey in the Jalali one)."""
     t = glossary(lang)
     ax = _axes(ax)
     cumulative = table.loc[:, :max_age].cumsum(axis=1, skipna=False)
-    for month, row in cumulative[cumulative.index.month % 3 == 1].iterrows():
+    calendar = i18n.reader_calendar(lang)
+    quarters = [calendars.month_number(m, calendar) % 3 == 0 for m in cumulative.index]
+    for month, row in cumulative[quarters].iterrows():
         ax.plot(row.index, row.to_numpy(), marker=".", label=_month(month, lang))
     ax.set(title=t("title_cohort_revenue"), xlabel=t("months_since_acquisition"),
-           ylabel=f"{t('revenue_per_customer')} ({t('currency')}, cumulative)")
+           ylabel=_unit(t, "revenue_per_customer", "currency", "cumulative"))
     ax.legend(title=t("cohort"), fontsize=8, ncols=2)
     return ax
 

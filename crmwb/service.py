@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
+from crmwb import calendars
 from crmwb.schema import COMPLAINT_CATEGORIES
 
 #: complaints resolved within this many days meet the service level
@@ -30,8 +31,9 @@ def complaints(contacts: pd.DataFrame) -> pd.DataFrame:
     return c
 
 
-def monthly_activity(lines) -> pd.DataFrame:
-    """Orders (distinct invoices) and buying customers per calendar month, counted in the engine.
+def monthly_activity(lines, calendar: str = "gregorian") -> pd.DataFrame:
+    """Orders (distinct invoices) and buying customers per month of ``calendar``, counted in
+    the engine.
 
     The denominators of :func:`complaint_rates` by month.
 
@@ -44,24 +46,23 @@ def monthly_activity(lines) -> pd.DataFrame:
     from crmwb.summary import _as_table
 
     t = _as_table(lines)
-    bought = t.filter(t.quantity > 0)
-    month = bought.date.truncate("M")
-    per = bought.mutate(month=month).group_by("month").agg(
+    bought = calendars.with_month(t.filter(t.quantity > 0), calendar)
+    per = bought.group_by(month_number=bought._month).agg(
         orders=bought.invoice_id.nunique(), customers=bought.customer_id.nunique())
     out = engine.to_pandas(per)
-    out["month"] = pd.to_datetime(out["month"])
+    out["month"] = calendars.to_start(out.pop("month_number"), calendar).to_numpy()
     return out.set_index("month").sort_index().astype("int64")
 
 
 def complaint_rates(contacts: pd.DataFrame, customers, orders,
-                    by: str = "category") -> pd.DataFrame:
+                    by: str = "category", calendar: str = "gregorian") -> pd.DataFrame:
     """Complaints and requests per ``by`` (category, channel or month), with rates.
 
     Rates are per 1,000 customers and per 1,000 orders (invoices). By category
     or channel, ``customers`` and ``orders`` are the period's totals. By month,
     each month's complaints are divided by that month's customers and orders:
     give them per month (Series indexed by the first day of the month, as from
-    :func:`monthly_activity`); a month without orders has no rate.
+    :func:`monthly_activity`, in the same ``calendar``); a month without orders has no rate.
     """
     c = contacts[contacts["kind"].isin(["complaint", "request"])].copy()
     if by == "month":
@@ -69,7 +70,7 @@ def complaint_rates(contacts: pd.DataFrame, customers, orders,
             raise ValueError("complaint_rates(by='month') needs customers and orders per month "
                              "(Series indexed by month, e.g. service.monthly_activity(lines)), "
                              "not the whole period's totals")
-        c["month"] = c["date"].dt.to_period("M").dt.to_timestamp()
+        c["month"] = calendars.month_start(c["date"], calendar)
     table = c.pivot_table(index=by, columns="kind", values="customer_id", aggfunc="size",
                           fill_value=0)
     for kind in ("complaint", "request"):
@@ -277,18 +278,18 @@ def bootstrap_ci(scores, statistic, level: float = 0.95, seed: int = 0,
 
 
 def satisfaction_by(surveys: pd.DataFrame, by: str | pd.Series | None = None,
-                    seed: int = 0) -> pd.DataFrame:
+                    seed: int = 0, calendar: str = "gregorian") -> pd.DataFrame:
     """CSAT and NPS with bootstrap 95% intervals, overall or per group.
 
     ``by`` is a column of ``surveys`` (e.g. ``month``, which is derived from
-    the date) or a Series mapping customer ids to groups (segment, channel...).
+    the date, in ``calendar``) or a Series mapping customer ids to groups (segment, channel...).
     """
     s = surveys.copy()
     if isinstance(by, pd.Series):
         s["group"] = s["customer_id"].map(by)
         key = "group"
     elif by == "month":
-        s["group"] = s["date"].dt.to_period("M").dt.to_timestamp()
+        s["group"] = calendars.month_start(s["date"], calendar)
         key = "group"
     elif by is None:
         s["group"] = "all"

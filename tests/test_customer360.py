@@ -66,7 +66,7 @@ def test_kpis_by_month_by_hand():
     assert base.loc["csat", "change"] == 0
     jan = customer360.kpi_baseline(k, "2024-01")
     assert jan.loc["active_customers", "change"] == pytest.approx(1 / 2 - 1)
-    with pytest.raises(ValueError, match="not a month"):
+    with pytest.raises(ValueError, match="not in a month"):
         customer360.kpi_baseline(k, "2030-01")
 
 

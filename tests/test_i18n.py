@@ -10,6 +10,7 @@ import matplotlib
 import nbformat
 import pandas as pd
 import pytest
+from matplotlib import dates as mdates
 
 from crmwb import cleaning, config, customer360, i18n, plots, pyramid, report, segmentation
 from crmwb.glossary import LABELS, LANGUAGES, glossary
@@ -156,8 +157,8 @@ def test_localize_frame_shows_jalali_dates_and_leaves_the_input_alone():
 def test_persian_figures_have_jalali_date_ticks():
     monthly = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=6, freq="MS"),
                             "revenue": [1.0, 2, 3, 4, 5, 6]})
-    for lang, digits, pattern in (("fa", False, r"^14\d\d/\d\d/\d\d$"),
-                                  ("fa", True, r"^۱۴[۰-۹]{2}/[۰-۹]{2}/[۰-۹]{2}$"),
+    for lang, digits, pattern in (("fa", False, r"^[آ-ی]+ 14\d\d$"),
+                                  ("fa", True, r"^[آ-ی]+ ۱۴[۰-۹]{2}$"),
                                   ("en", False, None)):
         ax = plots.monthly_revenue(monthly, lang, persian_digits=digits)
         ax.figure.canvas.draw()
@@ -166,6 +167,9 @@ def test_persian_figures_have_jalali_date_ticks():
         if pattern:
             assert all(re.match(pattern, x) for x in ticks), ticks
             assert PERSIAN_LETTERS.search(ax.get_title())
+            # ticks on the first days of Jalali months (Dey 1402 began on 2023-12-22)
+            at = mdates.num2date(ax.get_xticks())
+            assert all(i18n.jalali(d.replace(tzinfo=None)).endswith("/01") for d in at), at
         else:
             assert not any(re.match(r"^14\d\d/", x) for x in ticks)
         if digits:

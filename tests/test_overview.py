@@ -32,9 +32,9 @@ def test_monthly_revenue_nets_cancellations(lines):
 
 
 def test_weekday_invoices_count_each_invoice_once(lines):
-    out = overview.weekday_invoices(lines).set_index("weekday")["invoices"]
+    out = overview.weekday_invoices(lines).set_index("day")["invoices"]
     # 2024-01-01 Monday (invoice 1, two lines), 2024-01-06 Saturday, 02-03 Saturday, 02-05 Monday
-    assert out.to_dict() == {"Mon": 2, "Sat": 2}
+    assert out.to_dict() == {0: 2, 1: 0, 2: 0, 3: 0, 4: 0, 5: 2, 6: 0}
 
 
 def test_order_values_leave_out_cancellations_and_anonymous_sales(lines):

@@ -1,0 +1,160 @@
+"""Calendars: the months and weeks a shop plans by, Gregorian or Solar Hijri (Jalali).
+
+An Iranian shop plans by Farvardin ... Esfand and its week starts on Saturday; a
+European one by January ... December, Monday first. Every analysis that counts by
+month (KPIs, cohorts, complaint rates, support by month) takes a ``calendar``
+and aggregates by the months of that calendar.
+
+A month is written as the Gregorian date of its first day (Farvardin 1403 is
+2024-03-20), so months sort, join and plot as dates whatever the calendar;
+:func:`month_label` writes one as a reader reads it. Lines are given their month
+in the engine: the month starts of the lines' span are computed here (a few dozen
+conversions by jdatetime, one per month, not one per line), spread over a table
+of days, and joined to the lines in the engine (:func:`with_month`).
+
+Examples
+--------
+>>> month_start(pd.Series(pd.to_datetime(["2024-03-19", "2024-03-20"])), "jalali").tolist()
+[Timestamp('2024-02-20 00:00:00'), Timestamp('2024-03-20 00:00:00')]
+>>> month_number("2024-03-20", "jalali") - month_number("2024-03-19", "jalali")
+1
+>>> weekdays("jalali")[0], weekdays("gregorian")[0]  # pandas numbers the days from Monday = 0
+(5, 0)
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+import jdatetime
+import numpy as np
+import pandas as pd
+
+#: the calendars a report can count and write dates in
+CALENDARS = ("gregorian", "jalali")
+#: the first day of the week in each calendar (pandas' numbering: Monday = 0, Saturday = 5)
+WEEK_STARTS = {"gregorian": 0, "jalali": 5}
+
+
+def check(calendar: str) -> str:
+    """``calendar`` when it is one of :data:`CALENDARS`, else a ValueError naming the parameter."""
+    if calendar not in CALENDARS:
+        raise ValueError(f"unknown calendar {calendar!r} (parameter calendar); expected one of "
+                         f"{', '.join(CALENDARS)}")
+    return calendar
+
+
+def default(lang: str) -> str:
+    """The calendar a reader of ``lang`` plans by: Jalali for Persian, else Gregorian."""
+    return "jalali" if lang == "fa" else "gregorian"
+
+
+def weekdays(calendar: str = "gregorian") -> list[int]:
+    """The days of the week in the order of ``calendar``'s week (pandas' numbers, Monday = 0)."""
+    first = WEEK_STARTS[check(calendar)]
+    return [(first + k) % 7 for k in range(7)]
+
+
+# --- months --------------------------------------------------------------------------------
+
+def _year_month(value: pd.Timestamp, calendar: str) -> tuple[int, int]:
+    if calendar == "jalali":
+        d = jdatetime.date.fromgregorian(date=value.date())
+        return d.year, d.month
+    return value.year, value.month
+
+
+def month_number(value, calendar: str = "gregorian") -> int:
+    """A running number of the month holding ``value`` (year x 12 + month - 1 in ``calendar``)."""
+    year, month = _year_month(pd.Timestamp(value), check(calendar))
+    return year * 12 + month - 1
+
+
+def first_day(number: int, calendar: str = "gregorian") -> pd.Timestamp:
+    """The Gregorian date of the first day of month ``number`` (see :func:`month_number`)."""
+    year, month = divmod(int(number), 12)
+    if check(calendar) == "jalali":
+        return pd.Timestamp(jdatetime.date(year, month + 1, 1).togregorian())
+    return pd.Timestamp(year=year, month=month + 1, day=1)
+
+
+def months(start, stop, calendar: str = "gregorian") -> pd.DataFrame:
+    """The months of ``calendar`` from the one holding ``start`` to the one holding ``stop``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``month_number``, ``year`` and ``month`` (1-12) in the calendar, ``start`` (the
+        Gregorian date of its first day) and ``end`` (of its last day).
+    """
+    check(calendar)
+    first, last = month_number(start, calendar), month_number(stop, calendar)
+    numbers = np.arange(first, last + 2)  # one more: the end of the last month
+    starts = pd.DatetimeIndex([first_day(n, calendar) for n in numbers])
+    return pd.DataFrame({"month_number": numbers[:-1], "year": numbers[:-1] // 12,
+                         "month": numbers[:-1] % 12 + 1, "start": starts[:-1],
+                         "end": starts[1:] - pd.Timedelta(days=1)})
+
+
+def month_start(dates: pd.Series, calendar: str = "gregorian") -> pd.Series:
+    """The first day of each date's month in ``calendar`` (vectorised; missing stays missing)."""
+    dates = pd.to_datetime(dates)
+    if check(calendar) == "gregorian":
+        return dates.dt.to_period("M").dt.to_timestamp()
+    known = dates.dropna()
+    if known.empty:
+        return pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
+    table = months(known.min(), known.max(), calendar)
+    at = np.searchsorted(table["start"].to_numpy(), dates.dt.normalize().to_numpy(), "right") - 1
+    out = pd.Series(table["start"].to_numpy()[np.clip(at, 0, None)], index=dates.index)
+    return out.where(dates.notna())
+
+
+def is_month_start(values, calendar: str = "gregorian") -> bool:
+    """Whether every known date of ``values`` is the first day of a month of ``calendar``."""
+    ts = pd.Series(pd.DatetimeIndex(values)).dropna()
+    return bool(len(ts)) and bool((month_start(ts, calendar) == ts).all())
+
+
+def days(start, stop, calendar: str = "gregorian") -> pd.DataFrame:
+    """A date dimension: one row per day from the month holding ``start`` to the one holding
+    ``stop``, with its ``month_number`` and ``month_start`` in ``calendar``."""
+    table = months(start, stop, calendar)
+    day = pd.date_range(table["start"].iloc[0], table["end"].iloc[-1], freq="D")
+    at = np.searchsorted(table["start"].to_numpy(), day.to_numpy(), "right") - 1
+    return pd.DataFrame({"day": day.date, "month_number": table["month_number"].to_numpy()[at],
+                         "month_start": table["start"].to_numpy()[at]})
+
+
+def with_month(t: ir.Table, calendar: str = "gregorian", column: str = "date") -> ir.Table:
+    """``t`` with ``_month`` (the running month number of ``column`` in ``calendar``),
+    computed in the engine: by date arithmetic for the Gregorian calendar, else by joining
+    a table of the span's days (:func:`days`). Lines without a date get no month."""
+    date = t[column]
+    if check(calendar) == "gregorian":
+        return t.mutate(_month=(date.year() * 12 + date.month() - 1).cast("int64"))
+    span = t.aggregate(start=date.min(), stop=date.max()).to_pandas().iloc[0]
+    if pd.isna(span["start"]):
+        return t.mutate(_month=ibis.null().cast("int64"))
+    dim = days(span["start"], span["stop"], calendar)[["day", "month_number"]]
+    dim = ibis.memtable(dim.rename(columns={"day": "_cal_day", "month_number": "_month"}))
+    dim = dim.mutate(_cal_day=dim._cal_day.cast("date"), _month=dim._month.cast("int64"))
+    keyed = t.mutate(_cal_key=date.date())
+    joined = keyed.left_join(dim, keyed._cal_key == dim._cal_day)
+    return joined.drop("_cal_key", "_cal_day")
+
+
+def to_start(numbers: pd.Series, calendar: str = "gregorian") -> pd.Series:
+    """Month numbers (:func:`month_number`) as the Gregorian dates of their first days."""
+    numbers = pd.Series(numbers).astype("int64")
+    firsts = {n: first_day(n, calendar) for n in numbers.unique()}  # once per month
+    return pd.to_datetime(numbers.map(firsts))
+
+
+def month_end(starts, calendar: str = "gregorian") -> pd.DatetimeIndex:
+    """The last day of each month given by its first day."""
+    starts = pd.DatetimeIndex(starts)
+    if check(calendar) == "gregorian":
+        return starts + pd.offsets.MonthEnd(0)
+    return pd.DatetimeIndex([first_day(month_number(s, calendar) + 1, calendar)
+                             - pd.Timedelta(days=1) for s in starts])

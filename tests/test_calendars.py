@@ -1,0 +1,115 @@
+"""Months and weeks of the shop's calendar: Jalali months across the Nowruz boundary."""
+
+import pandas as pd
+import pytest
+
+from crmwb import basket, calendars, customer360, engine, i18n, overview, service
+
+# 1402/12/28, 1402/12/29 (the last day of Esfand 1402), 1403/01/01 (Nowruz), 1403/01/02
+NOWRUZ_EVE, NOWRUZ = "2024-03-19", "2024-03-20"
+
+
+def lines(*rows):
+    """Purchase lines from (invoice, customer, date, value[, product]) tuples, one unit each."""
+    return pd.DataFrame({
+        "invoice_id": [r[0] for r in rows],
+        "customer_id": pd.array([r[1] for r in rows], dtype="Int64"),
+        "date": pd.to_datetime([r[2] for r in rows]),
+        "product_id": [r[4] if len(r) > 4 else "P" for r in rows],
+        "quantity": 1,
+        "unit_price": [float(r[3]) for r in rows],
+    })
+
+
+# Esfand 1402: 100 + 7 (A, B) | Farvardin 1403: 30 + 20 (A again, C new)
+SHOP = lines(("1", 1, "2024-03-18 10:00", 100), ("2", 2, f"{NOWRUZ_EVE} 23:59", 7),
+             ("3", 1, f"{NOWRUZ} 00:00", 30), ("4", 3, "2024-03-21 09:00", 20))
+
+
+def test_jalali_months_split_at_nowruz():
+    assert i18n.jalali(NOWRUZ_EVE) == "1402/12/29" and i18n.jalali(NOWRUZ) == "1403/01/01"
+    table = calendars.months(NOWRUZ_EVE, NOWRUZ, "jalali")
+    assert table[["year", "month"]].values.tolist() == [[1402, 12], [1403, 1]]
+    assert table["start"].dt.strftime("%Y-%m-%d").tolist() == ["2024-02-20", "2024-03-20"]
+    assert table["end"].dt.strftime("%Y-%m-%d").tolist() == [NOWRUZ_EVE, "2024-04-19"]
+    with pytest.raises(ValueError, match="parameter calendar"):
+        calendars.check("persian")
+
+
+def test_kpis_by_jalali_month_across_nowruz():
+    k = customer360.kpis_by_month(SHOP, calendar="jalali")
+    assert k.index.strftime("%Y-%m-%d").tolist() == ["2024-02-20", NOWRUZ]
+    assert k["revenue"].tolist() == [107.0, 50.0]
+    assert k["active_customers"].tolist() == [2, 2]
+    assert k["new_customers"].tolist() == [2, 1]
+    assert k["retained_customers"].tolist() == [0, 1]
+    assert k["lost_customers"].tolist()[1] == 1
+    assert k.attrs["calendar"] == "jalali"
+    assert not k["full"].any()  # Esfand begins before the data, Farvardin ends after them
+    gregorian = customer360.kpis_by_month(SHOP)
+    assert gregorian["revenue"].tolist() == [157.0]  # all of it in March 2024
+
+
+def test_kpis_of_a_whole_jalali_month_are_full():
+    whole = lines(("1", 1, "2024-02-20", 10), ("2", 2, NOWRUZ_EVE, 5), ("3", 1, NOWRUZ, 1))
+    k = customer360.kpis_by_month(whole, calendar="jalali")
+    assert k["full"].tolist() == [True, False]
+
+
+def test_cohorts_by_jalali_month():
+    c = customer360.cohorts(SHOP, calendar="jalali")
+    assert c.size.index.strftime("%Y-%m-%d").tolist() == ["2024-02-20", NOWRUZ]
+    assert c.size.tolist() == [2, 1]
+    assert c.customers.loc[pd.Timestamp("2024-02-20"), 1] == 1  # A came back in Farvardin
+
+
+def test_complaint_rates_by_jalali_month():
+    contacts = pd.DataFrame({"customer_id": [1, 2, 3], "kind": "complaint",
+                             "date": pd.to_datetime([NOWRUZ_EVE, NOWRUZ, "2024-04-19"]),
+                             "category": "price", "channel": "phone", "resolved_date": pd.NaT})
+    activity = service.monthly_activity(engine.open_table(SHOP), calendar="jalali")
+    assert activity.index.strftime("%Y-%m-%d").tolist() == ["2024-02-20", NOWRUZ]
+    assert activity["orders"].tolist() == [2, 2]
+    rates = service.complaint_rates(contacts, by="month", customers=activity["customers"],
+                                    orders=activity["orders"], calendar="jalali")
+    assert rates["complaints"].tolist() == [1, 2]
+    assert rates.loc[pd.Timestamp(NOWRUZ), "complaints_per_1000_customers"] == 1000
+    assert rates.index[-1] == pd.Timestamp(NOWRUZ)  # 2024-04-19 is still Farvardin
+    surveys = pd.DataFrame({"customer_id": [1, 2], "date": pd.to_datetime([NOWRUZ_EVE, NOWRUZ]),
+                            "csat": [5, 1], "nps": [10, 0]})
+    by_month = service.satisfaction_by(surveys, "month", calendar="jalali")
+    assert by_month.index.strftime("%Y-%m-%d").tolist() == ["2024-02-20", NOWRUZ]
+
+
+def test_monthly_revenue_and_support_by_jalali_month():
+    t = engine.open_table(SHOP)
+    revenue = overview.monthly_revenue(t, calendar="jalali")
+    assert revenue["revenue"].tolist() == [107.0, 50.0]
+    shop = lines(("1", 1, NOWRUZ_EVE, 1, "A"), ("1", 1, NOWRUZ_EVE, 1, "B"),
+                 ("2", 2, NOWRUZ, 1, "A"), ("3", 3, NOWRUZ, 1, "B"))
+    support = basket.support_by_period(engine.open_table(shop), [["A", "B"]], "month",
+                                       calendar="jalali")
+    assert support.index.tolist() == [1, 12]  # Farvardin, Esfand
+    assert support["A + B"].tolist() == [0.0, 1.0]
+
+
+def test_weeks_start_on_saturday_in_the_jalali_calendar():
+    # 2024-03-16 was a Saturday, 2024-03-18 a Monday
+    shop = lines(("1", 1, "2024-03-16", 1), ("2", 1, "2024-03-18", 1), ("3", 2, "2024-03-18", 1))
+    t = engine.open_table(shop)
+    jalali = overview.weekday_invoices(t, calendar="jalali")
+    assert jalali["day"].tolist() == [5, 6, 0, 1, 2, 3, 4]
+    assert jalali["invoices"].tolist() == [1, 0, 2, 0, 0, 0, 0]
+    assert overview.weekday_invoices(t)["day"].tolist() == [0, 1, 2, 3, 4, 5, 6]
+    support = basket.support_by_period(t, [["P"]], "weekday", calendar="jalali")
+    assert support.index.tolist()[0] == 5
+
+
+def test_month_labels_in_each_calendar_and_language():
+    nowruz = pd.Timestamp(NOWRUZ)
+    assert i18n.month_label(nowruz, "fa", "jalali", persian_digits=True) == "فروردین ۱۴۰۳"
+    assert i18n.month_label(nowruz, "en", "jalali") == "Farvardin 1403"
+    assert i18n.month_label(pd.Timestamp("2024-03-01"), "en", "gregorian") == "Mar 2024"
+    assert i18n.month_label(pd.Timestamp("2024-03-01"), "fa", "gregorian") == "مارس 2024"
+    # a date that does not begin a month of the calendar is not passed off as one
+    assert i18n.month_label(pd.Timestamp("2024-01-01"), "fa", "jalali") == "1402/10/11"
