@@ -7,4 +7,4 @@ with planted truth (:mod:`crmwb.datasets`), the papermill batch runner
 (:mod:`crmwb.report`) and the glossary of report labels (:mod:`crmwb.glossary`).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -24,6 +24,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+
 import ibis
 import ibis.expr.types as ir
 import jdatetime
@@ -108,6 +110,27 @@ def month_start(dates: pd.Series, calendar: str = "gregorian") -> pd.Series:
     at = np.searchsorted(table["start"].to_numpy(), dates.dt.normalize().to_numpy(), "right") - 1
     out = pd.Series(table["start"].to_numpy()[np.clip(at, 0, None)], index=dates.index)
     return out.where(dates.notna())
+
+
+def parse_month(text, calendar: str = "gregorian") -> pd.Timestamp:
+    """The first day of the month ``text`` names: a date or ``2024-03`` in the month, or a
+    Jalali ``1403-01`` (``1403/01``; a year before 1700 is read as Solar Hijri).
+
+    >>> parse_month("1403-01", "jalali"), parse_month("2024-03-25", "jalali")
+    (Timestamp('2024-03-20 00:00:00'), Timestamp('2024-03-20 00:00:00'))
+    """
+    match = re.fullmatch(r"\s*(\d{4})[-/](\d{1,2})\s*", str(text))
+    if match and int(match.group(1)) < 1700:
+        year, month = int(match.group(1)), int(match.group(2))
+        if not 1 <= month <= 12:
+            raise ValueError(f"{text!r}: a Jalali month is 1 to 12")
+        return first_day(year * 12 + month - 1, "jalali")
+    try:
+        day = pd.Timestamp(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a month: write 2024-03, a date, or a Jalali "
+                         "1403-01") from None
+    return month_start(pd.Series([day]), calendar).iloc[0]
 
 
 def is_month_start(values, calendar: str = "gregorian") -> bool:

@@ -651,7 +651,7 @@ def kpi_baseline(kpis: pd.DataFrame, baseline: str | pd.Timestamp | None = None
     full = kpis[kpis["full"].astype(bool)] if "full" in kpis else kpis
     if baseline is not None:
         calendar = kpis.attrs.get("calendar", "gregorian")
-        base_month = calendars.month_start(pd.Series([pd.Timestamp(baseline)]), calendar)[0]
+        base_month = calendars.parse_month(baseline, calendar)
         if base_month not in kpis.index:
             raise ValueError(f"baseline {baseline} is not in a month of the KPIs ({calendar} "
                              f"months from {kpis.index.min():%Y-%m-%d} to "

@@ -236,7 +236,8 @@ def _quality_frames(report) -> dict[str, pd.DataFrame]:
     summary["value_is_count"] = values.map(
         lambda v: isinstance(v, int | np.integer) and not isinstance(v, bool))
     frames = {"quality_summary": summary, "quality_completeness": report.completeness,
-              "quality_validity": report.validity, "quality_months": report.months}
+              "quality_validity": report.validity, "quality_months": report.months,
+              "quality_days": report.days}
     if report.customer_completeness is not None:
         frames["quality_customer_completeness"] = report.customer_completeness
     return frames

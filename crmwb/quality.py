@@ -19,7 +19,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from crmwb import schema
+from crmwb import calendars, schema
 
 
 @dataclass
@@ -31,6 +31,9 @@ class QualityReport:
     validity: pd.DataFrame
     customer_completeness: pd.DataFrame | None
     months: pd.DataFrame
+    #: lines per day (``date``, ``lines``): :func:`lines_by_month` counts them by the
+    #: months of any calendar
+    days: pd.DataFrame | None = None
 
 
 def completeness(t: ir.Table) -> pd.DataFrame:
@@ -56,17 +59,29 @@ def validity(t: ir.Table | pd.DataFrame, table: str = "transactions") -> pd.Data
         columns="rows")
 
 
-def monthly_activity(t: ir.Table) -> pd.DataFrame:
-    """Lines per calendar month over the covered period, months without lines included."""
+def daily_lines(t: ir.Table) -> pd.DataFrame:
+    """Lines per day with a dated line (``date``, ``lines``), counted in the engine."""
     dated = t.filter(t.date.notnull())
-    per_month = dated.group_by(month=dated.date.truncate("M")).agg(lines=dated.count())
-    got = per_month.to_pandas()
-    if got.empty:
-        return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "lines": []})
-    got["month"] = pd.to_datetime(got["month"])
-    months = pd.date_range(got["month"].min(), got["month"].max(), freq="MS")
-    return (got.set_index("month").reindex(months, fill_value=0).rename_axis("month")
-            .reset_index())
+    got = dated.group_by(date=dated.date.date()).agg(lines=dated.count()).to_pandas()
+    got["date"] = pd.to_datetime(got["date"])
+    return got.sort_values("date").reset_index(drop=True).astype({"lines": "int64"})
+
+
+def lines_by_month(days: pd.DataFrame, calendar: str = "gregorian") -> pd.DataFrame:
+    """Lines per month of ``calendar`` over the covered period, months without lines
+    included (``month``: its first day, ``lines``), from :func:`daily_lines`."""
+    if days.empty:
+        return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"),
+                             "lines": pd.Series(dtype="int64")})
+    months = calendars.months(days["date"].min(), days["date"].max(), calendar)["start"]
+    per = days.groupby(calendars.month_start(days["date"], calendar))["lines"].sum()
+    return (per.reindex(pd.DatetimeIndex(months), fill_value=0).rename_axis("month")
+            .astype("int64").reset_index())
+
+
+def monthly_activity(t: ir.Table, calendar: str = "gregorian") -> pd.DataFrame:
+    """Lines per month of ``calendar`` over the covered period, months without lines included."""
+    return lines_by_month(daily_lines(t), calendar)
 
 
 def quality_report(
@@ -105,7 +120,8 @@ def quality_report(
     ).to_pandas().iloc[0]
     distinct_rows = int(lines.distinct().count().execute())
     rows = int(facts["rows"])
-    months = monthly_activity(lines)
+    days = daily_lines(lines)
+    months = lines_by_month(days)
     as_of = pd.Timestamp(as_of) if as_of else facts["last"]
     summary = [
         ("How many customers are known individually?", "customer ids in the lines",
@@ -154,4 +170,5 @@ def quality_report(
         validity=valid,
         customer_completeness=cust_complete,
         months=months,
+        days=days,
     )

@@ -39,7 +39,7 @@ import yaml
 from nbconvert import HTMLExporter
 from papermill.exceptions import PapermillExecutionError
 
-from crmwb import config, headlines, i18n, io, privacy
+from crmwb import calendars, config, headlines, i18n, io, privacy
 from crmwb.glossary import LANGUAGES, glossary
 
 #: Parameter names whose value is a path that must exist when given (outputs,
@@ -304,6 +304,10 @@ def check_params(params: dict, notebooks: list[Path], out_dir: str | Path | None
     lang = params.get("lang", "en")
     if lang not in LANGUAGES:
         raise ParameterError(f"lang: unknown language {lang!r}; available: {', '.join(LANGUAGES)}")
+    if params.get("calendar") and params["calendar"] not in calendars.CALENDARS:
+        raise ParameterError(f"calendar: unknown calendar {params['calendar']!r}; expected "
+                             f"{' or '.join(calendars.CALENDARS)} (empty: jalali for lang fa, "
+                             "else gregorian)")
     inputs = {}
     for name, value in params.items():
         if name == "prepared" and value and any(k in params for k in prepared.DATA_PARAMETERS):

@@ -113,3 +113,24 @@ def test_month_labels_in_each_calendar_and_language():
     assert i18n.month_label(pd.Timestamp("2024-03-01"), "fa", "gregorian") == "مارس 2024"
     # a date that does not begin a month of the calendar is not passed off as one
     assert i18n.month_label(pd.Timestamp("2024-01-01"), "fa", "jalali") == "1402/10/11"
+
+
+def test_a_kpi_baseline_month_is_read_in_the_calendar():
+    whole = lines(("1", 1, "2024-02-20", 10), ("2", 2, NOWRUZ_EVE, 5), ("3", 1, NOWRUZ, 1),
+                  ("4", 1, "2024-04-19", 1))
+    k = customer360.kpis_by_month(whole, calendar="jalali")
+    for written in ("1403-01", "1403/1", "2024-03-25"):
+        base = customer360.kpi_baseline(k, written)
+        assert base.attrs["baseline_month"] == pd.Timestamp(NOWRUZ), written
+    with pytest.raises(ValueError, match="Jalali month is 1 to 12"):
+        customer360.kpi_baseline(k, "1403-13")
+
+
+def test_the_runner_refuses_an_unknown_calendar(tmp_path):
+    from crmwb import cli
+
+    params = tmp_path / "p.yaml"
+    params.write_text("calendar: persian\n")
+    rc = cli.main(["run", "--params", str(params), "--out", str(tmp_path / "out")])
+    assert rc == 2
+    assert not (tmp_path / "out").exists()
