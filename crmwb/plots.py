@@ -455,6 +455,22 @@ def deciles(table: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+def _feature(t, name) -> str:
+    """A model's feature in the reader's words: a column (``p_alive``), a level of a text
+    column (``region_north``: its column, then the level), or a missing-value indicator."""
+    name = str(name)
+    if t.word(name) != name:
+        return t.word(name)
+    if name.startswith("missingindicator_"):
+        return f"{t('missing')}: {_feature(t, name[len('missingindicator_'):])}"
+    for end in sorted((i for i, c in enumerate(name) if c == "_"), reverse=True):
+        column, level = name[:end], name[end + 1:]
+        if t.word(column) != column:
+            level = t("other_levels") if level == "infrequent_sklearn" else t.word(level)
+            return f"{t.word(column)}: {level}"
+    return name
+
+
 @_localized
 def importance(table: pd.DataFrame, top: int = 15, lang: str = "en", ax=None):
     """The ``top`` largest permutation importances."""
@@ -462,7 +478,7 @@ def importance(table: pd.DataFrame, top: int = 15, lang: str = "en", ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 5))
     part = table.head(top)
-    ax.barh(part.index, part["importance"], xerr=part["std"])
+    ax.barh([_feature(t, n) for n in part.index], part["importance"], xerr=part["std"])
     ax.invert_yaxis()
     ax.set(title=t("title_importance"), xlabel=t("importance"))
     return ax
@@ -475,7 +491,8 @@ def coefficients(coef: pd.Series, top: int = 15, lang: str = "en", ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 5))
     part = coef.head(top)
-    ax.barh(part.index, part.to_numpy(), color=np.where(part > 0, HIGHLIGHT, BLUE))
+    ax.barh([_feature(t, n) for n in part.index], part.to_numpy(),
+            color=np.where(part > 0, HIGHLIGHT, BLUE))
     ax.invert_yaxis()
     ax.axvline(0, color="grey")
     ax.set(title=t("title_coefficients"), xlabel=t("coefficient"))
