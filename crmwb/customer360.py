@@ -24,6 +24,7 @@ with a keyed hash (:mod:`crmwb.privacy`).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from crmwb import (
     identity,
     io,
     loyalty,
+    parsing,
     privacy,
     pyramid,
     segmentation,
@@ -410,8 +412,15 @@ def export_customer_table(table: pd.DataFrame, out_dir: str | Path, show_persona
 
 
 def find_customer(table: pd.DataFrame, key, secret: str | None = None):
-    """The table's customer id for ``key``: a customer id, or its pseudonym under ``secret``."""
+    """The table's customer id for ``key``: a customer id, or its pseudonym under ``secret``.
+
+    A key copied from a report is taken as meant: directional marks and isolates around it,
+    spaces, and Persian or Arabic-Indic digits (``۱۲۳۴۵``) are read away.
+    """
     index = table.index
+    if isinstance(key, str):
+        key = parsing.ascii_digits(re.sub("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", "",
+                                   key)).strip()
     for candidate in (key, str(key)):
         if candidate in index:
             return candidate

@@ -17,6 +17,8 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import os
+import string
 from collections.abc import Iterable
 
 import pandas as pd
@@ -1565,8 +1567,8 @@ class _Date:
     def __format__(self, spec: str) -> str:
         from crmwb import i18n  # i18n reads the languages from here
 
-        if self.lang == "fa":  # Jalali, whatever the spec: Gregorian months do not map to them
-            return i18n.jalali(self.value) or ""
+        if i18n.reader_calendar(self.lang) == "jalali":  # whatever the spec: Gregorian
+            return i18n.jalali(self.value) or ""         # months do not map to Jalali ones
         return format(self.value, spec or "%Y-%m-%d")
 
 
@@ -1640,12 +1642,43 @@ class Glossary:
                 value = value.to_timestamp()
             if isinstance(value, dt.date):  # datetime and pandas.Timestamp too
                 values[name] = _Date(value, self.lang)
-        text = template.format(**values)
-        if self.persian_digits:
-            from crmwb.i18n import to_persian_digits
+        return _Sentence(self.persian_digits, self.lang in ("fa",)).format(template, **values)
 
-            text = to_persian_digits(text)
-        return text
+
+#: first-strong isolate and pop directional isolate: a path or an id inside right-to-left
+#: text keeps its own direction (Unicode's bidirectional algorithm, UAX #9)
+ISOLATE = "\u2068", "\u2069"
+
+
+class _Sentence(string.Formatter):
+    """Fills a sentence: numbers and dates (and the template's own digits) in Persian digits
+    when asked; text values (paths, ids, codes, names) as they are, isolated in
+    right-to-left text, so that a path or a pseudonym can be copied back."""
+
+    def __init__(self, persian_digits: bool, rtl: bool):
+        self.persian_digits, self.rtl = persian_digits, rtl
+
+    def _digits(self, text: str) -> str:
+        if not self.persian_digits:
+            return text
+        from crmwb.i18n import to_persian_digits
+
+        return to_persian_digits(text)
+
+    def vformat(self, format_string, args, kwargs):
+        out = []
+        for literal, field, spec, conversion in self.parse(format_string):
+            out.append(self._digits(literal))
+            if field is None:
+                continue
+            value, _ = self.get_field(field, args, kwargs)
+            value = self.convert_field(value, conversion)
+            text = self.format_field(value, self.vformat(spec, args, kwargs) if spec else "")
+            if isinstance(value, str | os.PathLike):
+                out.append(f"{ISOLATE[0]}{text}{ISOLATE[1]}" if self.rtl and text else text)
+            else:  # numbers and dates are read: in the reader's digits
+                out.append(self._digits(text))
+        return "".join(out)
 
 
 def glossary(lang: str = "en", persian_digits: bool = False) -> Glossary:

@@ -176,6 +176,15 @@ def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
     as_frame = isinstance(out, pd.DataFrame)
     columns = out.columns if as_frame else [None]
     rewrite = lang == "fa" or reader_calendar(lang) == "jalali"
+    # positions of the columns holding numbers or dates (read: in the reader's digits), and
+    # axes labelled by them; text (ids, codes, names) keeps its own digits
+    readable = [pd.api.types.is_numeric_dtype(out[c].dtype if as_frame else out.dtype)
+                or isinstance(out[c].dtype if as_frame else out.dtype, pd.PeriodDtype)
+                or pd.api.types.is_datetime64_any_dtype(out[c].dtype if as_frame else out.dtype)
+                for c in columns]
+    readable_axes = {a: isinstance(getattr(out, a), pd.DatetimeIndex | pd.PeriodIndex)
+                     or pd.api.types.is_numeric_dtype(getattr(out, a).dtype)
+                     for a in (("index", "columns") if as_frame else ("index",))}
     for col in columns:
         values = out[col] if as_frame else out
         if isinstance(values.dtype, pd.PeriodDtype):
@@ -205,13 +214,21 @@ def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
                 return v
             if isinstance(v, (float, np.floating)):
                 return to_persian_digits(f"{v:,.2f}" if abs(v) >= 1000 else f"{v:.4g}")
+            if isinstance(v, (int, np.integer)):
+                return to_persian_digits(f"{v:,}")
             return to_persian_digits(v)
 
-        out = out.map(digits)
-        for axis_name in ("index", "columns") if as_frame else ("index",):
+        if as_frame:
+            for k, read in enumerate(readable):
+                if read:
+                    out.isetitem(k, out.iloc[:, k].map(digits))
+        elif readable[0]:
+            out = out.map(digits)
+        for axis_name, read in readable_axes.items():
             labels = getattr(out, axis_name)
-            setattr(out, axis_name, pd.Index([to_persian_digits(v) for v in labels],
-                                             name=labels.name))
+            if read:
+                setattr(out, axis_name, pd.Index([to_persian_digits(v) for v in labels],
+                                                 name=labels.name))
     return out
 
 
@@ -285,7 +302,8 @@ def localize_figure(fig, lang: str = "en", persian_digits: bool = False):
                 axis.set_major_formatter(date_formatter(lang, persian_digits))
                 axis.set_minor_formatter(FuncFormatter(lambda x, pos=None: ""))
                 axis.set_tick_params(labelrotation=30 if axis is ax.xaxis else 0)
-            elif persian_digits and not isinstance(axis.get_major_formatter(), _PersianDigits):
+            elif persian_digits and not isinstance(axis.get_major_formatter(),
+                                                   _PersianDigits | _Verbatim):
                 axis.set_major_formatter(_PersianDigits(axis.get_major_formatter()))
     return fig
 
@@ -316,6 +334,30 @@ class MonthLocator(mdates.DateLocator):
         numbers = [n for n in range(first, last + 1) if n % step == 0]
         starts = [calendars.first_day(n, self.calendar) for n in numbers]
         return mdates.date2num([d for d in starts if start <= d <= stop])
+
+
+class _Verbatim(Formatter):
+    """Another tick formatter whose labels are ids or codes: never in Persian digits."""
+
+    def __init__(self, inner: Formatter):
+        self.inner = inner
+
+    def set_axis(self, axis):
+        super().set_axis(axis)
+        self.inner.set_axis(axis)
+
+    def format_ticks(self, values):
+        return self.inner.format_ticks(values)
+
+    def __call__(self, x, pos=None):
+        return self.inner(x, pos)
+
+
+def verbatim(axis) -> None:
+    """Mark an axis whose tick labels are ids or codes (product codes, customer ids): they
+    keep their own digits in a figure for a Persian reader (:func:`localize_figure`)."""
+    if not isinstance(axis.get_major_formatter(), _Verbatim):
+        axis.set_major_formatter(_Verbatim(axis.get_major_formatter()))
 
 
 class _PersianDigits(Formatter):

@@ -79,6 +79,11 @@ FALSE_WORDS = ("false", "f", "no", "n", "0")
 _NATIVE = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
 
 
+def ascii_digits(text: str) -> str:
+    """``text`` with Persian and Arabic-Indic digits in ASCII (``۱۲۳`` -> ``123``)."""
+    return str(text).translate(_NATIVE)
+
+
 class ParseError(ValueError):
     """A column's values cannot be read one way only (mixed conventions, ambiguity)."""
 

@@ -551,6 +551,7 @@ def item_frequencies(table: pd.DataFrame, top: int = 20, lang: str = "en", ax=No
         _, ax = plt.subplots(figsize=(7, 5))
     part = table.head(top)
     ax.barh(part.index.astype(str), part["support"] * 100)
+    i18n.verbatim(ax.yaxis)  # product codes, not numbers to read
     ax.invert_yaxis()
     ax.set(title=t("title_item_frequencies"), xlabel=f"{t('support')} (%)")
     return ax
@@ -606,6 +607,7 @@ def cooccurrence(matrix: pd.DataFrame, lang: str = "en", ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 7))
     _sns().heatmap(matrix, cmap="Blues", ax=ax, cbar_kws={"label": t("baskets")})
+    i18n.verbatim(ax.xaxis), i18n.verbatim(ax.yaxis)  # product codes, not numbers to read
     ax.set(title=t("title_cooccurrence"), xlabel="", ylabel="")
     return ax
 

@@ -134,3 +134,46 @@ def test_the_runner_refuses_an_unknown_calendar(tmp_path):
     rc = cli.main(["run", "--params", str(params), "--out", str(tmp_path / "out")])
     assert rc == 2
     assert not (tmp_path / "out").exists()
+
+
+# --- digits: Persian only in numbers meant to be read -----------------------------------------
+
+def test_a_persian_sentence_keeps_paths_and_ids_as_written_and_isolated():
+    from crmwb.glossary import ISOLATE, glossary
+
+    t = glossary("fa", persian_digits=True)
+    said = t.say("s07_written", paths="/home/ali/reports2025/customer_table.csv")
+    assert f"{ISOLATE[0]}/home/ali/reports2025/customer_table.csv{ISOLATE[1]}" in said
+    assert "۱٬۲۰۰" in t.say("s03_customers", customers=1200, end=pd.Timestamp(NOWRUZ))
+    card = t.say("s07_card", customer="c-3f9a27", action="پیشنهاد", offer=" (85123A)")
+    assert "c-3f9a27" in card and "85123A" in card and "۸۵۱۲۳" not in card
+
+
+def test_a_persian_table_writes_numbers_and_dates_in_persian_digits_but_not_codes():
+    frame = pd.DataFrame({"product_id": ["85123A", "22423"], "quantity": [1200, 3],
+                          "date": pd.to_datetime([NOWRUZ, NOWRUZ])})
+    shown = i18n.localize_frame(frame, "fa", persian_digits=True)
+    assert shown.iloc[:, 0].tolist() == ["85123A", "22423"]
+    assert shown.iloc[:, 1].tolist() == ["۱٬۲۰۰", "۳"]
+    assert shown.iloc[0, 2] == "۱۴۰۳/۰۱/۰۱"
+
+
+def test_a_persian_figure_keeps_codes_on_its_axis_and_numbers_in_persian_digits():
+    import matplotlib.pyplot as plt
+
+    from crmwb import plots
+
+    items = pd.DataFrame({"support": [0.2, 0.1], "baskets": [20, 10]},
+                         index=pd.Index(["85123A", "22423"], name="item"))
+    ax = plots.item_frequencies(items, lang="fa", persian_digits=True)
+    ax.figure.canvas.draw()
+    assert [x.get_text() for x in ax.get_yticklabels()] == ["85123A", "22423"]
+    assert all("۰" <= ch <= "۹" for x in ax.get_xticklabels() for ch in x.get_text()
+               if ch.isdigit())
+    plt.close(ax.figure)
+
+
+def test_an_id_pasted_from_a_persian_report_finds_its_customer():
+    table = pd.DataFrame({"clv": [1.0, 2.0]}, index=pd.Index([12345, 67890], name="customer_id"))
+    for pasted in ("\u2068۱۲۳۴۵\u2069", "\u200f12345", " 12345 "):
+        assert customer360.find_customer(table, pasted) == 12345
