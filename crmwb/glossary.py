@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import string
 from collections.abc import Iterable
 
@@ -1648,6 +1649,7 @@ class Glossary:
 #: first-strong isolate and pop directional isolate: a path or an id inside right-to-left
 #: text keeps its own direction (Unicode's bidirectional algorithm, UAX #9)
 ISOLATE = "\u2068", "\u2069"
+_RTL_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 
 
 class _Sentence(string.Formatter):
@@ -1674,8 +1676,9 @@ class _Sentence(string.Formatter):
             value, _ = self.get_field(field, args, kwargs)
             value = self.convert_field(value, conversion)
             text = self.format_field(value, self.vformat(spec, args, kwargs) if spec else "")
-            if isinstance(value, str | os.PathLike):
-                out.append(f"{ISOLATE[0]}{text}{ISOLATE[1]}" if self.rtl and text else text)
+            if isinstance(value, str | os.PathLike):  # left-to-right text is isolated
+                ltr = self.rtl and text and not _RTL_LETTER.search(text)
+                out.append(f"{ISOLATE[0]}{text}{ISOLATE[1]}" if ltr else text)
             else:  # numbers and dates are read: in the reader's digits
                 out.append(self._digits(text))
         return "".join(out)
