@@ -1675,7 +1675,8 @@ class _Sentence(string.Formatter):
                 continue
             value, _ = self.get_field(field, args, kwargs)
             value = self.convert_field(value, conversion)
-            text = self.format_field(value, self.vformat(spec, args, kwargs) if spec else "")
+            spec = string.Formatter().vformat(spec, args, kwargs) if spec else ""  # as written
+            text = self.format_field(value, spec)
             if isinstance(value, str | os.PathLike):  # left-to-right text is isolated
                 ltr = self.rtl and text and not _RTL_LETTER.search(text)
                 out.append(f"{ISOLATE[0]}{text}{ISOLATE[1]}" if ltr else text)

@@ -145,6 +145,9 @@ def test_a_persian_sentence_keeps_paths_and_ids_as_written_and_isolated():
     said = t.say("s07_written", paths="/home/ali/reports2025/customer_table.csv")
     assert f"{ISOLATE[0]}/home/ali/reports2025/customer_table.csv{ISOLATE[1]}" in said
     assert "۱٬۲۰۰" in t.say("s03_customers", customers=1200, end=pd.Timestamp(NOWRUZ))
+    # a format spec with digits (.1f, .0%) is applied as written, its result in Persian digits
+    said = t.say("s06_vital_few", categories="تحویل", share=0.8125)
+    assert "۸۱٪" in said and "81" not in said
     card = t.say("s07_card", customer="c-3f9a27", action="پیشنهاد", offer=" (85123A)")
     assert "c-3f9a27" in card and "85123A" in card and "۸۵۱۲۳" not in card
 
