@@ -484,6 +484,7 @@ def describe_log(log: pd.DataFrame, lang: str = "en", persian_digits: bool = Fal
     t = glossary(lang, persian_digits)
     out = log.copy()
     out["description"] = [t.say(key, **values) for key, values in sentences]
+    out.attrs["kinds"] = {**out.attrs.get("kinds", {}), "rule": "text"}  # named in words
     return out
 
 

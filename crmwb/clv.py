@@ -79,12 +79,11 @@ def retention_what_if(margins: pd.Series, retention: float, discount_rate: float
                       rise: float = 0.05) -> pd.DataFrame:
     """Total retention-formula CLV now and with retention ``rise`` points higher.
 
-    Returns a two-row table: the retention rate, total CLV, and the change against now
-    (a share: 0.2 is 20% more).
+    Returns a two-row table, ``now`` and ``retention_raised``: the retention rate, total
+    CLV, and the change against now (a share: 0.2 is 20% more).
     """
     rows = []
-    for label, r in (("now", retention), (f"+{rise:.0%} retention", min(retention + rise,
-                                                                        0.999))):
+    for label, r in (("now", retention), ("retention_raised", min(retention + rise, 0.999))):
         rows.append({"scenario": label, "retention_rate": r,
                      "total_clv": float(np.sum(retention_clv(margins.to_numpy(), r,
                                                              discount_rate)))})

@@ -264,6 +264,8 @@ def formatter(kind_: str, lang: str = "en", persian_digits: bool = False,
                 return MISSING
             if isinstance(v, (list, tuple, frozenset, set)):
                 return ", ".join(str(words.word(x)) for x in v)
+            if isinstance(v, (bool, np.bool_)):  # among other values (a customer's profile)
+                return words.word("yes" if v else "no")
             if isinstance(v, (float, np.floating)):
                 return number(",.2f")(v)
             if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
@@ -311,6 +313,8 @@ def header(name, lang: str = "en") -> str:
     if name in LABELS["en"].values() or name in labels.values():
         return name  # already a label
     words = glossary(lang)
+    if words.word(name) != name:  # a name of labelled words: a cluster's
+        return words.word(name)
     parts = [p for p in re.split(r"[_\s]+", name) if p]
     if not parts or not re.fullmatch(r"[A-Za-z0-9_ ]+", name):
         return name

@@ -92,6 +92,19 @@ LABELS: dict[str, dict[str, str]] = {
         "mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat",
         "sun": "Sun",
         "quality_days": "Data quality: lines per day",
+        # issue 21: words found left in English on Persian pages
+        "lower_95": "Lower 95% bound",
+        "upper_95": "Upper 95% bound",
+        "alpha": "α",
+        "beta": "β",
+        "gamma": "γ",
+        "revenue_earlier": "Revenue, earlier window",
+        "revenue_recent": "Revenue, recent window",
+        "spend_trend": "Spend trend",
+        "gap_ratio": "Gap ratio",
+        "promoter": "Promoter",
+        "detractor": "Detractor",
+        "retention_raised": "Retention raised",
         # churn features (crmwb.churn.churn_features)
         "mean_gap_days": "Mean days between purchases",
         "std_gap_days": "Spread of days between purchases",
@@ -625,6 +638,19 @@ LABELS: dict[str, dict[str, str]] = {
         "mon": "دوشنبه", "tue": "سه‌شنبه", "wed": "چهارشنبه", "thu": "پنجشنبه", "fri": "جمعه",
         "sat": "شنبه", "sun": "یکشنبه",
         "quality_days": "کیفیت داده‌ها: سطرها در هر روز",
+        # issue 21: words found left in English on Persian pages
+        "lower_95": "کران پایین ۹۵٪",
+        "upper_95": "کران بالای ۹۵٪",
+        "alpha": "α",
+        "beta": "β",
+        "gamma": "γ",
+        "revenue_earlier": "درآمد، بازهٔ پیشین",
+        "revenue_recent": "درآمد، بازهٔ اخیر",
+        "spend_trend": "روند خرج",
+        "gap_ratio": "نسبت فاصله",
+        "promoter": "مروج",
+        "detractor": "منتقد",
+        "retention_raised": "نگهداشت افزایش‌یافته",
         # churn features (crmwb.churn.churn_features)
         "mean_gap_days": "میانگین روزهای میان خریدها",
         "std_gap_days": "پراکندگی روزهای میان خریدها",
@@ -1353,7 +1379,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "s01_review": "{groups:,} نفر سه سابقه یا بیشتر دارند: برای بازبینی فهرست شده‌اند.",
         "s01_prepared": (
             "آماده‌شده از {files:,} پروندهٔ منبع ({size:,.1f} مگابایت، {lines:,} سطر) در "
-            "{created} به وقت جهانی؛ فهرست (manifest) هر پرونده را با چکیدهٔ SHA-256 آن نام می‌برد."
+            "{created} به وقت جهانی؛ فهرست (manifest.json) هر پرونده را با چکیدهٔ SHA-256 آن "
+            "نام می‌برد."
         ),
         "s01_no_records": (
             "سابقهٔ مشتری (نام، ایمیل، تلفن) برای تطبیق نیست: هر شناسهٔ مشتری یک مشتری است."
@@ -1389,7 +1416,8 @@ SENTENCES: dict[str, dict[str, str]] = {
         "s02_k_silhouette": "k = {k}: بهترین امتیاز سیلوئت در میان kهای آزموده ({score:.2f}).",
         "s02_k_min_k": (
             "امتیاز سیلوئت k = {best} را ترجیح می‌دهد ({best_score:.2f})؛ k = {k} به کار رفته است "
-            "({score:.2f})، بهترین k دست‌کم {min_k} (پارامتر min_clusters): خوشه‌های کمتر دادهٔ RFM "
+            "({score:.2f})، بهترین k دست‌کم {min_k} (پارامتر \u2068min_clusters\u2069): "
+            "خوشه‌های کمتر دادهٔ RFM "
             "بیشتر مشتریان فعال را از رفته جدا می‌کنند، که بخش‌های RFM خود نشان می‌دهند."
         ),
         "s02_k_given": (
@@ -1617,9 +1645,10 @@ class Glossary:
             return value
         if value in self._labels:
             return self._labels[value]
-        parts = value.split(" ")
-        if len(parts) > 1 and all(p in self._labels for p in parts):
-            return " ".join(self._labels[p] for p in parts)
+        for sep in (" ", "+"):  # a cluster's name; the fields a match agreed on (phone+email)
+            parts = value.split(sep)
+            if len(parts) > 1 and all(p in self._labels for p in parts):
+                return sep.join(self._labels[p] for p in parts)
         return value
 
     def say(self, key: str, **values) -> str:

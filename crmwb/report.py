@@ -837,8 +837,8 @@ def write_index(results: list[NotebookResult], out_dir: Path, lang: str = "en",
     for r in results:
         title = html.escape(r.title or r.name)
         link = (f'<a href="{html.escape(r.html.name)}">{title}</a>' if r.html else title)
-        nb_link = (f' · <a href="{html.escape(r.notebook.name)}" class="ipynb">ipynb</a>'
-                   if r.notebook else "")
+        nb_link = (f' · <a href="{html.escape(r.notebook.name)}" class="ipynb">'
+                   f'<bdi>{html.escape(r.notebook.name)}</bdi></a>' if r.notebook else "")
         status = t("ok") if r.status == "ok" else f"{t('failed')}: {html.escape(r.error or '')}"
         took = digits(f"{r.seconds:.1f}")
         shown = privacy.pseudonymous_parameters(r.parameters, masked=True)

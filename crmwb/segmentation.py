@@ -327,6 +327,7 @@ def cluster_customers(
     profile["name"] = _cluster_names(profile, summary[cols])
     names = profile["name"]
     profile = profile.reset_index(drop=True).set_index("name")
+    profile.attrs["kinds"] = {"name": "text"}  # a cluster's name, in the reader's words
     labels = raw.map(names).rename("cluster")
     return Clusters(labels=labels, profile=profile, scores=scores, pipeline=pipe,
                     silhouette_k=silhouette_k, k_reason=reason)

@@ -29,6 +29,7 @@ def test_five_points_more_retention_raise_total_clv():
     from crmwb import display
 
     assert list(what_if.columns) == ["retention_rate", "total_clv", "change"]
+    assert what_if.index.tolist() == ["now", "retention_raised"]  # named in the glossary
     assert [display.kind(what_if, c) for c in what_if] == ["share", "money", "share"]
 
 

@@ -16,6 +16,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import latin_words
 
 from crmwb import config, i18n, plots
 from crmwb.datasets.catalogue import PRODUCT_TYPES
@@ -26,9 +27,6 @@ matplotlib.use("Agg")
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
 PUBLIC = {name: f for name, f in inspect.getmembers(plots, inspect.isfunction)
           if not name.startswith("_") and f.__module__ == plots.__name__}
-#: notation the field writes in Latin letters in Persian too: acronyms, one-letter symbols
-NOTATION = re.compile(r"^(?:[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*|[a-zA-Z]|sBG|BG/NBD|MBG/NBD)$")
-LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9/\-]*")
 #: the shop's own words (product types and categories) are data, even where the glossary
 #: has the same word; every other word the glossary knows is the reports' and is translated
 SHOP_WORDS = {w for row in PRODUCT_TYPES for w in row if isinstance(w, str)}
@@ -94,20 +92,6 @@ def _texts(fig) -> list[str]:
             if t.get_visible() and t.get_text().strip()]
 
 
-def latin_words(texts: list[str], data: set[str]) -> list[str]:
-    """Latin words of ``texts`` that are neither data of the call nor the field's notation."""
-    bad = []
-    for text in texts:
-        if text in data:
-            continue
-        rest = re.sub(r"\\[A-Za-z]+", " ", text)  # mathtext markup: $\mathdefault{...}$
-        for d in sorted(data, key=len, reverse=True):  # data inside a label: "A + B"
-            if d and d in rest:
-                rest = rest.replace(d, " ")
-        bad += [f"{w} (in {text!r})" for w in LATIN_WORD.findall(rest) if not NOTATION.match(w)]
-    return bad
-
-
 def _code_cells(path):
     nb = i18n.keep_language(nbformat.read(path, as_version=4), "fa")
     return [c for c in nb.cells if c.cell_type == "code"]
@@ -161,7 +145,7 @@ def test_the_notebooks_draw_every_plot_function():
 def test_the_latin_word_check_catches_english_and_passes_data():
     assert latin_words(["درآمد (پوند، log scale)"], set()) == [
         "log (in 'درآمد (پوند، log scale)')", "scale (in 'درآمد (پوند، log scale)')"]
-    assert latin_words(["85123A + WHITE HEART", "RFM", "ROC-AUC", "k"],
-                       {"85123A", "WHITE HEART"}) == []
+    assert latin_words(["85123A + WHITE HEART", "RFM", "ROC-AUC", "k", "customer_table.csv",
+                        "ali@example.com"], {"85123A", "WHITE HEART"}) == []
     shown = _data_strings([pd.DataFrame({"day": ["Mon"]})])
     assert latin_words(["Mon"], shown) == ["Mon (in 'Mon')"]
