@@ -20,7 +20,9 @@ import threading
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
+import pandas as pd
 import pytest
+from conftest import data_words, latin_words
 
 from crmwb import config, io, report
 from crmwb.datasets import make_crm_data
@@ -312,3 +314,37 @@ def test_persian_windows_1256_export_reads_as_persian(tmp_path):
     assert lines["description"].str.startswith("كالا ").all()
     assert data.customers["name"].isin(PERSIAN_NAMES).all()
     assert data.customers["phone"].dropna().str.contains("[۰-۹]").all()
+
+
+#: the visible text of a page outside code: text nodes of shown elements
+VISIBLE_TEXT = """() => { const out = []; const walk = (n) => {
+  if (n.nodeType === 3) { const t = n.textContent.trim(); if (t) out.push(t); return; }
+  if (n.nodeType !== 1) return;
+  if (['CODE', 'KBD', 'SCRIPT', 'STYLE', 'NOSCRIPT'].includes(n.tagName)) return;
+  const style = getComputedStyle(n);
+  if (style.display === 'none' || style.visibility === 'hidden') return;
+  for (const c of n.childNodes) walk(c); };
+  walk(document.body); return out; }"""
+
+
+def _data_tables(folder: Path) -> list[pd.DataFrame]:
+    tables = [pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))]
+    return tables + [pd.read_csv(p, encoding="cp1256", dtype=str)
+                     for p in sorted(folder.glob("*.csv"))]
+
+
+def test_a_persian_page_has_no_english_word_outside_code_ids_and_data(sites, browser):
+    """Every Persian page read as its reader sees it: a Latin word is a file name, an
+    address, an id or code (isolated in sentences), the field's notation (RFM, NPS), a
+    proper name (DuckDB, Parquet), or data the shop exported; anything else is English
+    left untranslated."""
+    url, folder = sites["fa"]
+    english = set(LABELS["en"]) | set(LABELS["en"].values())
+    data = data_words(_data_tables(folder.parent / "data_fa"), english)
+    found = {}
+    for page_file in sorted(folder.glob("*.html")):
+        page, _ = _open(browser, url + page_file.name)
+        bad = latin_words(page.evaluate(VISIBLE_TEXT), data)
+        if bad:
+            found[page_file.name] = sorted(set(bad))[:12]
+    assert not found, found

@@ -1,0 +1,72 @@
+"""Translations as data: gettext catalogues a teacher edits, checked for gaps and staleness."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from crmwb import glossary as glossary_module
+from crmwb.glossary import LABELS, SENTENCES, check_catalogues, glossary
+
+
+@pytest.fixture
+def locales(tmp_path):
+    folder = tmp_path / "locales"
+    shutil.copytree(glossary_module.LOCALES, folder)
+    return folder
+
+
+def _edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_shipped_catalogues_are_complete_and_current():
+    assert check_catalogues() == []
+    assert set(LABELS) == {"en", "fa"} and LABELS["fa"]["revenue"] == "درآمد"
+
+
+def test_an_english_change_makes_its_translation_stale(locales):
+    _edit(locales / "crmwb.pot", 'msgctxt "label:revenue"\nmsgid "Revenue"',
+          'msgctxt "label:revenue"\nmsgid "Net revenue"')
+    assert check_catalogues(locales) == [
+        "fa.po: label:revenue is stale: translated from 'Revenue', the English is now "
+        "'Net revenue'"]
+
+
+def test_a_missing_an_untranslated_and_a_wrongly_filled_entry_are_named(locales):
+    po = locales / "fa.po"
+    _edit(po, 'msgctxt "label:revenue"\nmsgid "Revenue"\nmsgstr "درآمد"\n', "")
+    _edit(po, 'msgid "Customers"\nmsgstr "مشتریان"', 'msgid "Customers"\nmsgstr ""')
+    text = po.read_text(encoding="utf-8")
+    start = text.index('msgctxt "sentence:s03_customers"')
+    entry = text[start:text.index("\n\n", start)]
+    po.write_text(text.replace(entry, entry.replace("{customers:,}", "{clients:,}")),
+                  encoding="utf-8")
+    problems = check_catalogues(locales)
+    assert "fa.po: label:revenue is missing (English: 'Revenue')" in problems
+    assert "fa.po: label:customers is not translated" in problems
+    assert any(p.startswith("fa.po: sentence:s03_customers fills in ['clients', 'end']")
+               for p in problems), problems
+
+
+def test_a_teacher_corrects_a_term_in_the_catalogue_without_touching_python(locales):
+    _edit(locales / "fa.po", 'msgid "Revenue"\nmsgstr "درآمد"', 'msgid "Revenue"\nmsgstr "فروش"')
+    code = "from crmwb.glossary import glossary; print(glossary('fa')('revenue'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "CRMWB_LOCALES": str(locales)}, check=True)
+    assert out.stdout.strip() == "فروش"
+
+
+def test_sentences_take_their_plural_form_from_the_count():
+    en, fa = glossary("en"), glossary("fa", persian_digits=True)
+    assert en.say("s06_repeat", n=1) == "1 customer complained more than once."
+    assert en.say("s06_repeat", n=3) == "3 customers complained more than once."
+    assert fa.say("s06_repeat", n=1) == "۱ مشتری بیش از یک بار شکایت کرد."
+    assert fa.say("s06_repeat", n=3) == "۳ مشتری بیش از یک بار شکایت کردند."
+    assert isinstance(SENTENCES["en"]["s06_repeat"], tuple)
+    with pytest.raises(KeyError, match="give its count as n"):
+        en.say("s06_repeat", customers=3)
