@@ -1204,6 +1204,62 @@ def support_by_period(table, itemsets: Iterable[Iterable[str]],
     return _in_week_order(frame, period, calendar)
 
 
+def basket_change(lines, periods: pd.DataFrame, level: str = "product_id",
+                  min_baskets: int = 20) -> pd.DataFrame:
+    """How baskets change in some periods (the weeks before Nowruz, a sale) against the rest.
+
+    The course: baskets change by season and holidays. Each invoice belongs to the period
+    of its first line; an item's support is the share of a side's baskets holding it.
+    Counted in the engine.
+
+    Parameters
+    ----------
+    lines : Ibis table or pandas.DataFrame
+        Transaction lines (``invoice_id``, ``date``, ``quantity`` and ``level``).
+    periods : pandas.DataFrame
+        ``start`` and ``end`` (inclusive days) of each period, as from
+        :func:`crmwb.calendars.key_dates`.
+    level : str
+        The column that names an item.
+    min_baskets : int
+        Items in fewer baskets (both sides together) are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``item``: ``support_in`` and ``support_out`` (in the periods, the rest),
+        ``lift`` (their ratio: 3 is three times as common in the periods), ``baskets_in``;
+        the most raised first. ``attrs``: ``baskets_in`` and ``baskets_out``.
+    """
+    t = _as_table(lines)
+    t = t.filter((t.quantity > 0) & t[level].notnull() & t.date.notnull())
+    dates = t.group_by(_inv=t.invoice_id).agg(_date=t.date.min())
+    inside = ibis.literal(False)
+    for first, last in zip(pd.to_datetime(periods["start"]), pd.to_datetime(periods["end"])):
+        stop = last.normalize() + pd.Timedelta(days=1)
+        inside = inside | ((dates._date >= first.normalize().to_pydatetime())
+                           & (dates._date < stop.to_pydatetime()))
+    dates = dates.mutate(_in=inside)
+    pairs = t.select("invoice_id", item=t[level].cast("string")).distinct()
+    joined = pairs.inner_join(dates, pairs.invoice_id == dates._inv)
+    counts = engine.to_pandas(joined.group_by("item", "_in").agg(n=joined.count()))
+    totals = engine.to_pandas(dates.group_by("_in").agg(n=dates.count()))
+    total = totals.set_index("_in")["n"].reindex([True, False], fill_value=0)
+    if not total[True] or not total[False]:
+        raise ValueError(f"basket_change needs baskets both in the periods and outside them: "
+                         f"{int(total[True]):,} in, {int(total[False]):,} outside")
+    grid = counts.pivot(index="item", columns="_in", values="n").reindex(
+        columns=[True, False]).fillna(0)
+    grid = grid[grid.sum(axis=1) >= min_baskets]
+    out = pd.DataFrame({"support_in": grid[True] / total[True],
+                        "support_out": grid[False] / total[False]})
+    out["lift"] = out["support_in"] / out["support_out"].where(out["support_out"] > 0)
+    out["baskets_in"] = grid[True].astype(np.int64)
+    out.index.name = "item"
+    out.attrs.update(baskets_in=int(total[True]), baskets_out=int(total[False]))
+    return out.sort_values(["lift", "baskets_in"], ascending=False)
+
+
 def basket_counts(baskets, level: str = "product_id") -> dict[str, float]:
     """``baskets``, distinct ``items`` and mean ``items_per_basket``; for transaction
     lines (an Ibis table) counted in the engine, invoices as baskets."""

@@ -181,3 +181,102 @@ def month_end(starts, calendar: str = "gregorian") -> pd.DatetimeIndex:
         return starts + pd.offsets.MonthEnd(0)
     return pd.DatetimeIndex([first_day(month_number(s, calendar) + 1, calendar)
                              - pd.Timedelta(days=1) for s in starts])
+
+
+# --- key business dates ---------------------------------------------------------------------
+
+#: the Iranian key dates :func:`key_dates` marks, in the order they come in a Jalali year
+IRANIAN_KEY_DATES = ("pre_nowruz", "nowruz", "ramadan", "eid_al_fitr", "muharram", "yalda")
+#: the busy weeks before Nowruz: from this day of Esfand to its last day
+PRE_NOWRUZ_FROM_DAY = 15
+#: the days of the Nowruz closure: 1 to 4 Farvardin (the official holidays)
+NOWRUZ_DAYS = 4
+
+
+def iranian_key_dates(start, stop) -> pd.DataFrame:
+    """Nowruz, the weeks before it, Yalda, Ramadan, Eid al-Fitr and Tasua-Ashura (Muharram)
+    of every year from ``start`` to ``stop``.
+
+    Nowruz (1 Farvardin), the shopping weeks before it (15 Esfand to the year's last day)
+    and Yalda (30 Azar) come from the Jalali calendar (jdatetime). Eid al-Fitr and Tasua
+    and Ashura (9 and 10 Muharram) are Iran's official holidays from the ``holidays``
+    package (python-holidays, maintained, Iran's own lunar dates; its later years are
+    estimates); Ramadan is the 30 days before Eid al-Fitr (its first day may be a day later
+    when the month has 29).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per date or period: ``key`` (one of :data:`IRANIAN_KEY_DATES`), ``start``
+        and ``end`` (dates, inclusive).
+    """
+    import holidays
+
+    start, stop = pd.Timestamp(start).normalize(), pd.Timestamp(stop).normalize()
+    rows = []
+    first = jdatetime.date.fromgregorian(date=start.date()).year
+    last = jdatetime.date.fromgregorian(date=stop.date()).year
+    for year in range(first, last + 2):  # a Jalali year's Nowruz falls in the next
+        nowruz = pd.Timestamp(jdatetime.date(year, 1, 1).togregorian())
+        eve = nowruz - pd.Timedelta(days=1)
+        rows += [("pre_nowruz", pd.Timestamp(jdatetime.date(year - 1, 12, PRE_NOWRUZ_FROM_DAY)
+                                              .togregorian()), eve),
+                 ("nowruz", nowruz, nowruz + pd.Timedelta(days=NOWRUZ_DAYS - 1)),
+                 ("yalda", *[pd.Timestamp(jdatetime.date(year, 9, 30).togregorian())] * 2)]
+    official = holidays.country_holidays("IR", years=range(start.year, stop.year + 1),
+                                         language="en_US")
+    for day, name in official.items():
+        day = pd.Timestamp(day)
+        names = [n.strip() for n in name.split(";")]
+        if any(n.startswith("Eid al-Fitr") and "Holiday" not in n for n in names):
+            rows += [("eid_al_fitr", day, day),
+                     ("ramadan", day - pd.Timedelta(days=30), day - pd.Timedelta(days=1))]
+        if any(n.startswith("Tasua") for n in names):
+            rows.append(("muharram", day, day + pd.Timedelta(days=1)))  # Tasua and Ashura
+    out = pd.DataFrame(rows, columns=["key", "start", "end"])
+    out = out[(out["end"] >= start) & (out["start"] <= stop)]
+    return out.sort_values(["start", "key"]).reset_index(drop=True)
+
+
+def key_dates(start, stop, given: dict | None = None, iranian: bool = False) -> pd.DataFrame:
+    """The key business dates between ``start`` and ``stop``: the shop's own (``given``:
+    a launch, a sale: name -> a date or [first, last]) and, with ``iranian``, the Iranian
+    ones of :func:`iranian_key_dates`.
+
+    A CRM strategy marks launches and busy seasons on its timeline; plots mark these
+    (:func:`crmwb.plots.monthly_revenue`, :func:`crmwb.plots.kpi_trends`) and
+    :func:`crmwb.basket.basket_change` compares the baskets of a period with the rest.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``key`` (a built-in key, or ``custom``), ``name`` (the shop's own name; empty for
+        built-in dates, which the reports name in the reader's language), ``start``, ``end``.
+
+    Examples
+    --------
+    >>> key_dates("2024-01-01", "2024-12-31", {"Spring sale": ["2024-04-01", "2024-04-07"]}
+    ...           )[["key", "name", "start"]].values.tolist()
+    [['custom', 'Spring sale', Timestamp('2024-04-01 00:00:00')]]
+    """
+    rows = []
+    for name, when in (given or {}).items():
+        days = list(when) if isinstance(when, (list, tuple)) else [when]
+        if not 1 <= len(days) <= 2:
+            raise ValueError(f"key_dates: {name!r} has {len(days)} dates; give one date or "
+                             "[first, last]")
+        try:
+            first, last = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
+        except ValueError:
+            raise ValueError(f"key_dates: {name!r}: {when!r} is not a date (write 2024-03-20 "
+                             "or [2024-03-01, 2024-03-19])") from None
+        if last < first:
+            raise ValueError(f"key_dates: {name!r} ends before it starts: {when!r}")
+        rows.append(("custom", str(name), first.normalize(), last.normalize()))
+    out = pd.DataFrame(rows, columns=["key", "name", "start", "end"])
+    if iranian:
+        out = pd.concat([out, iranian_key_dates(start, stop).assign(name="")],
+                        ignore_index=True)
+    start, stop = pd.Timestamp(start), pd.Timestamp(stop)
+    out = out[(out["end"] >= start.normalize()) & (out["start"] <= stop)]
+    return out.sort_values("start", kind="stable").reset_index(drop=True)

@@ -180,3 +180,56 @@ def test_an_id_pasted_from_a_persian_report_finds_its_customer():
     table = pd.DataFrame({"clv": [1.0, 2.0]}, index=pd.Index([12345, 67890], name="customer_id"))
     for pasted in ("\u2068۱۲۳۴۵\u2069", "\u200f12345", " 12345 "):
         assert customer360.find_customer(table, pasted) == 12345
+
+
+# --- key business dates ------------------------------------------------------------------------
+
+def test_iranian_key_dates_of_1403():
+    got = calendars.iranian_key_dates("2024-03-01", "2025-02-28")
+    when = {k: (s.strftime("%Y-%m-%d"), e.strftime("%Y-%m-%d"))
+            for k, s, e in got[["key", "start", "end"]].itertuples(index=False)}
+    assert when["nowruz"] == (NOWRUZ, "2024-03-23")            # 1-4 Farvardin 1403
+    assert when["pre_nowruz"] == ("2024-03-05", NOWRUZ_EVE)    # 15-29 Esfand 1402
+    assert when["yalda"] == ("2024-12-20", "2024-12-20")       # 30 Azar 1403
+    assert when["eid_al_fitr"] == ("2024-04-10", "2024-04-10")  # Iran's official holiday
+    assert when["ramadan"] == ("2024-03-11", "2024-04-09")
+    assert when["muharram"] == ("2024-07-15", "2024-07-16")    # Tasua and Ashura 1446
+
+
+def test_the_shops_own_key_dates_are_read_right_or_refused():
+    got = calendars.key_dates("2024-01-01", "2024-12-31",
+                              {"Store launch": "2024-02-01", "Spring sale": ["2024-04-01",
+                                                                             "2024-04-07"]})
+    assert got["name"].tolist() == ["Store launch", "Spring sale"]
+    assert got["end"].dt.strftime("%Y-%m-%d").tolist() == ["2024-02-01", "2024-04-07"]
+    for bad, message in (({"x": "soon"}, "is not a date"), ({"x": ["2024-04-07", "2024-04-01"]},
+                                                             "ends before it starts"),
+                         ({"x": ["2024-01-01"] * 3}, "give one date")):
+        with pytest.raises(ValueError, match=message):
+            calendars.key_dates("2024-01-01", "2024-12-31", bad)
+    both = calendars.key_dates("2024-01-01", "2024-12-31", {"Store launch": "2024-02-01"},
+                               iranian=True)
+    assert {"custom", "nowruz", "yalda"} <= set(both["key"])
+
+
+def test_the_generated_shop_has_a_nowruz_effect_to_find(crm_data):
+    lines = crm_data.transactions
+    invoices = lines[lines["quantity"] > 0].drop_duplicates("invoice_id")
+    day = invoices["date"].dt.normalize()
+    periods = calendars.iranian_key_dates(day.min(), day.max())
+    per_day = day.value_counts().reindex(pd.date_range(day.min(), day.max()), fill_value=0)
+    month = pd.Timedelta(days=30)
+    for key, first, last in periods[["key", "start", "end"]].itertuples(index=False):
+        before = per_day[first - month:first - pd.Timedelta(days=1)].mean()
+        if key == "pre_nowruz":  # the busiest weeks: twice the month before them
+            assert per_day[first:last].mean() > 1.6 * before, first
+        if key == "nowruz":  # 1-4 Farvardin: nearly closed
+            assert per_day[first:last].mean() < 0.2 * before, first
+    # before Nowruz, spring cleaning and gifts: household goods and toys in more baskets
+    pre = periods[periods["key"] == "pre_nowruz"]
+    change = basket.basket_change(engine.open_table(lines), pre, level="category")
+    assert change.index[0] == "household" and change.loc["household", "lift"] > 1.4
+    assert change.loc["toys", "lift"] > 1.1
+    assert 0.75 < change.loc["dairy", "lift"] < 1.1  # what Nowruz does not change
+    assert change.attrs["baskets_in"] == (day.isin(pd.concat(
+        [pd.Series(pd.date_range(s, e)) for s, e in zip(pre["start"], pre["end"])]))).sum()

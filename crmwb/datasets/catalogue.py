@@ -69,6 +69,14 @@ SEASON_MONTH_FACTOR = {
     "summer": np.array([0.4, 0.5, 0.9, 1.4, 1.7, 1.8, 1.8, 1.6, 1.0, 0.7, 0.5, 0.4]),
 }
 
+#: Nowruz, planted: the shop is busiest in the weeks before it (15 to 29 Esfand), nearly
+#: closed on its official holidays (1 to 4 Farvardin) and quiet until Sizdah Bedar (5 to 13
+#: Farvardin); factors multiply the day's intensity of purchases.
+NOWRUZ_FACTORS = {"pre_nowruz": 1.8, "closed": 0.05, "holidays": 0.6}
+#: Before Nowruz the baskets change: spring cleaning (khaneh-tekani) and gifts for the
+#: children (eidi); a product type's weight as a basket's item is multiplied by this.
+PRE_NOWRUZ_BOOST = {"detergent": 4.0, "sponges": 4.0, "board game": 2.5, "toy car": 2.5}
+
 #: Shop-wide intensity of purchases by month (January first) and weekday (Monday first).
 MONTH_FACTOR = np.array([0.85, 0.8, 0.95, 1.0, 0.95, 0.9, 0.85, 0.9, 1.0, 1.05, 1.25, 1.5])
 WEEKDAY_FACTOR = np.array([0.9, 0.9, 0.95, 1.0, 1.15, 1.4, 0.7])

@@ -8,14 +8,17 @@ check that each analysis recovers them:
   at a rate ``lambda ~ Gamma(r, alpha)`` and, after each repeat purchase,
   drops out with probability ``p ~ Beta(a, b)``. Wholesale customers buy less
   often (their ``alpha`` is larger). Time runs in *operational* days that
-  follow weekday and month seasonality, so calendar dates show both while the
-  process is exactly BG/NBD in operational time.
+  follow weekday and month seasonality and Nowruz (the busiest weeks before it,
+  15-29 Esfand; a near closure on 1-4 Farvardin and quiet days to the 13th), so
+  calendar dates show all three while the process is exactly BG/NBD in
+  operational time.
 - **Spend per purchase** (an invoice's value over its product lines) follows
   the Gamma-Gamma model: ``z ~ Gamma(p, nu)`` with ``nu ~ Gamma(q, gamma)``
   per customer (wholesale customers have a smaller ``gamma``: larger orders).
   Line prices on an invoice share one factor (promotions, negotiated prices)
   so that the lines add up to ``z``.
-- **Baskets** have a main item drawn by popularity, season and budget; planted
+- **Baskets** have a main item drawn by popularity, season and budget (and,
+  before Nowruz, spring cleaning and gifts: detergent, sponges and toys); planted
   rules add accessories (camera -> tripod, camera bag, memory card; bread ->
   butter; ...). The brand of every line follows the customer's planted
   loyalty type (hard-core, split, shifting, switcher).
@@ -274,9 +277,27 @@ def _choice_by_rows(rng, row_weights, index, block: int = 100_000) -> np.ndarray
     return out
 
 
+def _nowruz_periods(days: pd.DatetimeIndex) -> pd.Series:
+    """Each day's place around Nowruz: ``pre_nowruz`` (15-29 Esfand), ``closed`` (1-4
+    Farvardin), ``holidays`` (5-13 Farvardin) or empty."""
+    from crmwb import calendars
+
+    place = pd.Series("", index=days)
+    for key, first, last in calendars.iranian_key_dates(days.min(), days.max())[
+            ["key", "start", "end"]].itertuples(index=False):
+        if key == "pre_nowruz":
+            place[first:last] = "pre_nowruz"
+        elif key == "nowruz":
+            place[first:last] = "closed"
+            place[last + pd.Timedelta(days=1):first + pd.Timedelta(days=12)] = "holidays"
+    return place
+
+
 def _calendar(start: pd.Timestamp, end: pd.Timestamp, seasonal: bool = True):
     days = pd.date_range(start, end, freq="D")
     intensity = cat.MONTH_FACTOR[days.month - 1] * cat.WEEKDAY_FACTOR[days.day_of_week]
+    intensity = intensity * _nowruz_periods(days).map(
+        lambda p: cat.NOWRUZ_FACTORS.get(p, 1.0)).to_numpy()
     intensity = intensity / intensity.mean() if seasonal else np.ones(len(days))
     op_edges = np.r_[0.0, np.cumsum(intensity)]
     return days, op_edges
@@ -350,22 +371,28 @@ def _simulate(
     n_ev = len(ev_cust)
     ev_date = _to_calendar(ev_op, op_edges, start, rng)
     ev_month = pd.DatetimeIndex(ev_date).month.values - 1
+    ev_pre_nowruz = (_nowruz_periods(days).reindex(pd.DatetimeIndex(ev_date).normalize())
+                     .to_numpy() == "pre_nowruz") if seasonal else np.zeros(len(ev_date), bool)
     ev_value = rng.gamma(gg["p"][ev_cust], 1.0 / nu[ev_cust])
 
     # --- baskets ----------------------------------------------------------------------
     base_price = types["base_price"].to_numpy()
     popularity = types["popularity"].to_numpy()
     season = np.stack([cat.SEASON_MONTH_FACTOR[s] for s in types["season"]], axis=1)  # 12 x types
+    # before Nowruz: spring cleaning and gifts (a second row of factors, one per type)
+    boost = np.stack([np.ones(n_types),
+                      types["product_type"].map(cat.PRE_NOWRUZ_BOOST).fillna(1.0).to_numpy()])
+    season_now = season[ev_month] * boost[ev_pre_nowruz.astype(int)]  # events x types
     affordable = base_price[None, :] <= ev_value[:, None]
     affordable[:, np.argmin(base_price)] = True
-    w = popularity[None, :] * season[ev_month] * affordable
+    w = popularity[None, :] * season_now * affordable
     anchor = _choice_rows(rng, w)
     line_value = np.where(wholesale, P["line_value"]["wholesale"], P["line_value"]["retail"])
     extra_mean = np.clip(ev_value / line_value[ev_cust] - 1.5, 0.2, P["max_lines"])
     n_extra = rng.poisson(extra_mean)
     extra_ev = np.repeat(np.arange(n_ev), n_extra)
     extra_type = _choice_by_rows(
-        rng, lambda e: popularity[None, :] * season[ev_month[e]] * affordable[e], extra_ev)
+        rng, lambda e: popularity[None, :] * season_now[e] * affordable[e], extra_ev)
     has_type = np.zeros((n_ev, n_types), dtype=bool)
     has_type[np.arange(n_ev), anchor] = True
     has_type[extra_ev, extra_type] = True
