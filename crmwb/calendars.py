@@ -193,6 +193,14 @@ PRE_NOWRUZ_FROM_DAY = 15
 NOWRUZ_DAYS = 4
 
 
+def span(t: ir.Table, column: str = "date") -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last date of ``t`` (computed in the engine)."""
+    got = t.aggregate(start=t[column].min(), stop=t[column].max()).to_pandas().iloc[0]
+    if pd.isna(got["start"]):
+        raise ValueError(f"no dates in column {column!r}")
+    return pd.Timestamp(got["start"]), pd.Timestamp(got["stop"])
+
+
 def iranian_key_dates(start, stop) -> pd.DataFrame:
     """Nowruz, the weeks before it, Yalda, Ramadan, Eid al-Fitr and Tasua-Ashura (Muharram)
     of every year from ``start`` to ``stop``.

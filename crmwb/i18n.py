@@ -129,6 +129,15 @@ def month_name(month: int, lang: str = "en", calendar: str | None = None) -> str
     return glossary(lang)(f"{calendar}_{int(month)}")
 
 
+def key_date_name(key: str, lang: str = "en") -> str:
+    """A key date named in the reader's words (``nowruz`` -> نوروز); the shop's own as given."""
+    words = glossary(lang)
+    try:
+        return words(f"key_{key}")
+    except KeyError:
+        return key
+
+
 def weekday_name(day: int, lang: str = "en") -> str:
     """The name of a weekday by pandas' number (Monday = 0)."""
     return glossary(lang)(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[int(day)])

@@ -11,6 +11,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 
 from crmwb import calendars, i18n
@@ -31,6 +32,8 @@ STYLE = Path(__file__).with_name("styles") / "crmwb.mplstyle"
 
 #: colours of the style's palette that carry a meaning of their own
 HIGHLIGHT, BLUE, ORANGE, MUTED = "#D55E00", "#0072B2", "#E69F00", "#999999"
+#: the colours of key business dates, one per date (the shop's own are :data:`MUTED`)
+KEY_DATE_COLOURS = ("#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#D55E00", "#0072B2")
 
 
 @functools.cache
@@ -113,14 +116,42 @@ def _axes(ax):
     return ax
 
 
+def mark_key_dates(ax, dates: pd.DataFrame | None, lang: str = "en", label: bool = True):
+    """Key business dates on a date axis (from :func:`crmwb.calendars.key_dates`): a day as a
+    line, a period as a band, each named in the reader's words (the shop's own as written)."""
+    if dates is None or not len(dates):
+        return ax
+    t = glossary(lang)
+    lo, hi = ax.get_xlim()
+    for row in dates.itertuples(index=False):
+        first, last = pd.Timestamp(row.start), pd.Timestamp(row.end) + pd.Timedelta(days=1)
+        if mdates.date2num(last) < lo or mdates.date2num(first) > hi:
+            continue
+        colour = MUTED if row.key == "custom" else KEY_DATE_COLOURS[
+            calendars.IRANIAN_KEY_DATES.index(row.key) % len(KEY_DATE_COLOURS)]
+        if (last - first).days <= 1:
+            ax.axvline(first, color=colour, lw=1, ls=":", alpha=0.8, zorder=0)
+        else:
+            ax.axvspan(first, last, color=colour, alpha=0.12, lw=0, zorder=0)
+        if label:
+            name = row.name if row.key == "custom" else t(f"key_{row.key}")
+            ax.text(first, 0.98, name, transform=ax.get_xaxis_transform(), rotation=90,
+                    va="top", ha="right", fontsize=7, color=colour)
+    ax.set_xlim(lo, hi)
+    return ax
+
+
 @_localized
-def monthly_revenue(df: pd.DataFrame, lang: str = "en", ax=None):
-    """Line plot of revenue by month (from :func:`crmwb.overview.monthly_revenue`)."""
+def monthly_revenue(df: pd.DataFrame, lang: str = "en", ax=None,
+                    key_dates: pd.DataFrame | None = None):
+    """Line plot of revenue by month (from :func:`crmwb.overview.monthly_revenue`), with the
+    key business dates marked (:func:`crmwb.calendars.key_dates`)."""
     t = glossary(lang)
     ax = _axes(ax)
     ax.plot(df["month"], df["revenue"], marker="o")
     ax.set(title=t("title_monthly_revenue"), xlabel=t("month"),
            ylabel=f"{t('revenue')} ({t('currency')})")
+    mark_key_dates(ax, key_dates, lang)
     ax.figure.autofmt_xdate()
     return ax
 
@@ -630,6 +661,25 @@ def support_by_period(table: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+@_localized
+def basket_change(table: pd.DataFrame, top: int = 12, lang: str = "en", ax=None):
+    """The items most raised (and lowered) in a period's baskets against the rest (from
+    :func:`crmwb.basket.basket_change`): lift on a log scale, 1 is no change."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.5))
+    shown = table.dropna(subset=["lift"])
+    shown = pd.concat([shown.head(top - top // 3), shown.tail(top // 3)])
+    shown = shown[~shown.index.duplicated()]
+    ax.barh([str(t.word(i)) for i in shown.index], shown["lift"],
+            color=np.where(shown["lift"] >= 1, HIGHLIGHT, BLUE))
+    ax.set_xscale("log")
+    ax.axvline(1, color="grey", lw=1)
+    ax.invert_yaxis()
+    ax.set(title=t("title_basket_change"), xlabel=_unit(t, "lift", "log_scale"))
+    return ax
+
+
 # --- service quality (notebook 06) --------------------------------------------------------------
 
 @_localized
@@ -800,8 +850,10 @@ def satisfaction_by_month(table: pd.DataFrame, lang: str = "en"):
 
 
 @_localized
-def kpi_trends(kpis: pd.DataFrame, columns: list[str], baseline=None, lang: str = "en"):
-    """Small multiples of KPIs by month, with the baseline month's value dashed."""
+def kpi_trends(kpis: pd.DataFrame, columns: list[str], baseline=None, lang: str = "en",
+               key_dates: pd.DataFrame | None = None):
+    """Small multiples of KPIs by month, with the baseline month's value dashed and the key
+    business dates marked (named on the first panel)."""
     t = glossary(lang)
     columns = [c for c in columns if c in kpis and kpis[c].notna().any()]
     ncols = 3
@@ -812,6 +864,7 @@ def kpi_trends(kpis: pd.DataFrame, columns: list[str], baseline=None, lang: str 
         ax.plot(kpis.index, kpis[col], marker=".")
         if baseline is not None and baseline in kpis.index and pd.notna(kpis.loc[baseline, col]):
             ax.axhline(kpis.loc[baseline, col], ls="--", color="grey", lw=1)
+        mark_key_dates(ax, key_dates, lang, label=ax is axes.flat[0])
         ax.set_title(t(col), fontsize=10)
     for ax in axes.flat[len(columns):]:
         ax.set_visible(False)

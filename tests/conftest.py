@@ -75,6 +75,17 @@ def latin_words(texts, data=frozenset()) -> list[str]:
     return bad
 
 
+def report_words() -> set[str]:
+    """The English words of the reports (the glossary's keys and labels): a report must
+    translate them even where data hold them, except the shop's own product words
+    (camera, notebook), which are data."""
+    from crmwb.datasets.catalogue import PRODUCT_TYPES
+    from crmwb.glossary import LABELS
+
+    shop = {w for row in PRODUCT_TYPES for w in row if isinstance(w, str)}
+    return (set(LABELS["en"]) | set(LABELS["en"].values())) - shop
+
+
 def data_words(tables, english=()) -> set[str]:
     """The text values of ``tables`` (and their words), less ``english`` (words the glossary
     labels: those a report must translate even where the data hold them)."""

@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlparse
 
 import pandas as pd
 import pytest
-from conftest import data_words, latin_words
+from conftest import data_words, latin_words, report_words
 
 from crmwb import config, io, report
 from crmwb.datasets import make_crm_data
@@ -339,8 +339,7 @@ def test_a_persian_page_has_no_english_word_outside_code_ids_and_data(sites, bro
     proper name (DuckDB, Parquet), or data the shop exported; anything else is English
     left untranslated."""
     url, folder = sites["fa"]
-    english = set(LABELS["en"]) | set(LABELS["en"].values())
-    data = data_words(_data_tables(folder.parent / "data_fa"), english)
+    data = data_words(_data_tables(folder.parent / "data_fa"), report_words())
     found = {}
     for page_file in sorted(folder.glob("*.html")):
         page, _ = _open(browser, url + page_file.name)

@@ -233,3 +233,20 @@ def test_the_generated_shop_has_a_nowruz_effect_to_find(crm_data):
     assert 0.75 < change.loc["dairy", "lift"] < 1.1  # what Nowruz does not change
     assert change.attrs["baskets_in"] == (day.isin(pd.concat(
         [pd.Series(pd.date_range(s, e)) for s, e in zip(pre["start"], pre["end"])]))).sum()
+
+
+def test_key_dates_are_marked_and_named_in_the_readers_words():
+    import matplotlib.pyplot as plt
+
+    from crmwb import plots
+
+    monthly = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=12, freq="MS"),
+                            "revenue": range(12)})
+    dates = calendars.key_dates("2024-01-01", "2024-12-31", {"فروش بهاره": "2024-05-01"},
+                                iranian=True)
+    for lang, nowruz in (("en", "Nowruz"), ("fa", "نوروز")):
+        ax = plots.monthly_revenue(monthly, lang, key_dates=dates)
+        texts = [x.get_text() for x in ax.texts]
+        assert nowruz in texts and "فروش بهاره" in texts, texts
+        assert len(ax.patches) >= 3  # the periods as bands: before Nowruz, Nowruz, Ramadan
+        plt.close(ax.figure)

@@ -16,21 +16,17 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import latin_words
+from conftest import latin_words, report_words
 
 from crmwb import config, i18n, plots
-from crmwb.datasets.catalogue import PRODUCT_TYPES
-from crmwb.glossary import LABELS
 
 matplotlib.use("Agg")
 
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
 PUBLIC = {name: f for name, f in inspect.getmembers(plots, inspect.isfunction)
           if not name.startswith("_") and f.__module__ == plots.__name__}
-#: the shop's own words (product types and categories) are data, even where the glossary
-#: has the same word; every other word the glossary knows is the reports' and is translated
-SHOP_WORDS = {w for row in PRODUCT_TYPES for w in row if isinstance(w, str)}
-ENGLISH = (set(LABELS["en"]) | set(LABELS["en"].values())) - SHOP_WORDS
+#: the reports' English words: translated even where data hold them (not the shop's own)
+ENGLISH = report_words()
 
 
 def _data_strings(values) -> set[str]:
