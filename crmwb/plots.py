@@ -116,29 +116,32 @@ def _axes(ax):
     return ax
 
 
-def mark_key_dates(ax, dates: pd.DataFrame | None, lang: str = "en", label: bool = True):
+def mark_key_dates(ax, dates: pd.DataFrame | None, lang: str = "en") -> list:
     """Key business dates on a date axis (from :func:`crmwb.calendars.key_dates`): a day as a
-    line, a period as a band, each named in the reader's words (the shop's own as written)."""
+    dotted line, a period as a band. Returns legend handles, one per kind of date, named in
+    the reader's words (the shop's own dates as written)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     if dates is None or not len(dates):
-        return ax
-    t = glossary(lang)
+        return []
     lo, hi = ax.get_xlim()
+    handles = {}
     for row in dates.itertuples(index=False):
         first, last = pd.Timestamp(row.start), pd.Timestamp(row.end) + pd.Timedelta(days=1)
         if mdates.date2num(last) < lo or mdates.date2num(first) > hi:
             continue
         colour = MUTED if row.key == "custom" else KEY_DATE_COLOURS[
             calendars.IRANIAN_KEY_DATES.index(row.key) % len(KEY_DATE_COLOURS)]
-        if (last - first).days <= 1:
-            ax.axvline(first, color=colour, lw=1, ls=":", alpha=0.8, zorder=0)
+        name = row.name if row.key == "custom" else i18n.key_date_name(row.key, lang)
+        if (last - first).days <= 2:
+            ax.axvline(first, color=colour, lw=1.2, ls=":", zorder=0)
+            handles.setdefault(name, Line2D([], [], color=colour, lw=1.2, ls=":", label=name))
         else:
-            ax.axvspan(first, last, color=colour, alpha=0.12, lw=0, zorder=0)
-        if label:
-            name = row.name if row.key == "custom" else t(f"key_{row.key}")
-            ax.text(first, 0.98, name, transform=ax.get_xaxis_transform(), rotation=90,
-                    va="top", ha="right", fontsize=7, color=colour)
+            ax.axvspan(first, last, color=colour, alpha=0.18, lw=0, zorder=0)
+            handles.setdefault(name, Patch(color=colour, alpha=0.35, label=name))
     ax.set_xlim(lo, hi)
-    return ax
+    return list(handles.values())
 
 
 @_localized
@@ -151,7 +154,9 @@ def monthly_revenue(df: pd.DataFrame, lang: str = "en", ax=None,
     ax.plot(df["month"], df["revenue"], marker="o")
     ax.set(title=t("title_monthly_revenue"), xlabel=t("month"),
            ylabel=f"{t('revenue')} ({t('currency')})")
-    mark_key_dates(ax, key_dates, lang)
+    handles = mark_key_dates(ax, key_dates, lang)
+    if handles:
+        ax.legend(handles=handles, fontsize="small", loc="upper left", title=t("key_date"))
     ax.figure.autofmt_xdate()
     return ax
 
@@ -664,7 +669,7 @@ def support_by_period(table: pd.DataFrame, lang: str = "en", ax=None):
 @_localized
 def basket_change(table: pd.DataFrame, top: int = 12, lang: str = "en", ax=None):
     """The items most raised (and lowered) in a period's baskets against the rest (from
-    :func:`crmwb.basket.basket_change`): lift on a log scale, 1 is no change."""
+    :func:`crmwb.basket.basket_change`): their lift, 1 is no change."""
     t = glossary(lang)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5))
@@ -673,10 +678,9 @@ def basket_change(table: pd.DataFrame, top: int = 12, lang: str = "en", ax=None)
     shown = shown[~shown.index.duplicated()]
     ax.barh([str(t.word(i)) for i in shown.index], shown["lift"],
             color=np.where(shown["lift"] >= 1, HIGHLIGHT, BLUE))
-    ax.set_xscale("log")
     ax.axvline(1, color="grey", lw=1)
     ax.invert_yaxis()
-    ax.set(title=t("title_basket_change"), xlabel=_unit(t, "lift", "log_scale"))
+    ax.set(title=t("title_basket_change"), xlabel=t("lift"))
     return ax
 
 
@@ -860,11 +864,12 @@ def kpi_trends(kpis: pd.DataFrame, columns: list[str], baseline=None, lang: str 
     nrows = -(-len(columns) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(11, 2.6 * nrows), squeeze=False,
                              sharex=True)
+    handles = []
     for ax, col in zip(axes.flat, columns):
         ax.plot(kpis.index, kpis[col], marker=".")
         if baseline is not None and baseline in kpis.index and pd.notna(kpis.loc[baseline, col]):
             ax.axhline(kpis.loc[baseline, col], ls="--", color="grey", lw=1)
-        mark_key_dates(ax, key_dates, lang, label=ax is axes.flat[0])
+        handles = mark_key_dates(ax, key_dates, lang) or handles
         ax.set_title(t(col), fontsize=10)
     for ax in axes.flat[len(columns):]:
         ax.set_visible(False)
@@ -873,6 +878,10 @@ def kpi_trends(kpis: pd.DataFrame, columns: list[str], baseline=None, lang: str 
     fig.suptitle(t("title_kpis"))
     fig.autofmt_xdate()
     fig.tight_layout()
+    if handles:  # the key dates, named once below the panels
+        fig.subplots_adjust(bottom=0.1 + 0.25 / nrows)
+        fig.legend(handles=handles, loc="lower center", ncols=min(len(handles), 6),
+                   fontsize="small", frameon=False)
     return fig
 
 

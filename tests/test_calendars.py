@@ -246,7 +246,11 @@ def test_key_dates_are_marked_and_named_in_the_readers_words():
                                 iranian=True)
     for lang, nowruz in (("en", "Nowruz"), ("fa", "نوروز")):
         ax = plots.monthly_revenue(monthly, lang, key_dates=dates)
-        texts = [x.get_text() for x in ax.texts]
+        texts = [x.get_text() for x in ax.get_legend().get_texts()]
         assert nowruz in texts and "فروش بهاره" in texts, texts
         assert len(ax.patches) >= 3  # the periods as bands: before Nowruz, Nowruz, Ramadan
         plt.close(ax.figure)
+    kpis = pd.DataFrame({"revenue": range(12)}, index=monthly["month"].rename("month"))
+    fig = plots.kpi_trends(kpis, ["revenue"], lang="fa", key_dates=dates)
+    assert "نوروز" in [x.get_text() for x in fig.legends[0].get_texts()]
+    plt.close(fig)
