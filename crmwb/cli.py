@@ -129,7 +129,25 @@ def build_parser() -> argparse.ArgumentParser:
                       help="prepare again even when the folder matches its manifest")
     prep.add_argument("--notebooks", help=argparse.SUPPRESS)
     prep.set_defaults(func=_prepare)
+
+    tr = sub.add_parser("translations", help="check the report catalogues (crmwb/locales): "
+                        "entries missing, stale or filling in other values")
+    tr.add_argument("--locales", help="a folder of catalogues (default: CRMWB_LOCALES, or the "
+                    "package's own)")
+    tr.set_defaults(func=_translations)
     return parser
+
+
+def _translations(args) -> int:
+    from crmwb import glossary
+
+    folder = Path(args.locales) if args.locales else glossary.LOCALES
+    problems = glossary.check_catalogues(folder)
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"{folder}: every translation is complete and current")
+    return 1 if problems else 0
 
 
 def _lab(args) -> int:

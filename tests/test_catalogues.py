@@ -70,3 +70,12 @@ def test_sentences_take_their_plural_form_from_the_count():
     assert isinstance(SENTENCES["en"]["s06_repeat"], tuple)
     with pytest.raises(KeyError, match="give its count as n"):
         en.say("s06_repeat", customers=3)
+
+
+def test_the_translations_command_names_what_a_translator_must_do(locales, capsys):
+    from crmwb import cli
+
+    assert cli.main(["translations", "--locales", str(locales)]) == 0
+    _edit(locales / "crmwb.pot", 'msgid "Revenue"', 'msgid "Net revenue"')
+    assert cli.main(["translations", "--locales", str(locales)]) == 1
+    assert "label:revenue is stale" in capsys.readouterr().out
