@@ -156,7 +156,8 @@ def monthly_revenue(df: pd.DataFrame, lang: str = "en", ax=None,
            ylabel=f"{t('revenue')} ({t('currency')})")
     handles = mark_key_dates(ax, key_dates, lang)
     if handles:
-        ax.legend(handles=handles, fontsize="small", loc="upper left", title=t("key_date"))
+        ax.legend(handles=handles, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1),
+                  title=t("key_date"), frameon=False)  # beside the line, not over it
     ax.figure.autofmt_xdate()
     return ax
 
