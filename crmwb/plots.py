@@ -116,7 +116,7 @@ def _axes(ax):
     return ax
 
 
-def mark_key_dates(ax, dates: pd.DataFrame | None, lang: str = "en") -> list:
+def _mark_key_dates(ax, dates: pd.DataFrame | None, lang: str = "en") -> list:
     """Key business dates on a date axis (from :func:`crmwb.calendars.key_dates`): a day as a
     dotted line, a period as a band. Returns legend handles, one per kind of date, named in
     the reader's words (the shop's own dates as written)."""
@@ -154,7 +154,7 @@ def monthly_revenue(df: pd.DataFrame, lang: str = "en", ax=None,
     ax.plot(df["month"], df["revenue"], marker="o")
     ax.set(title=t("title_monthly_revenue"), xlabel=t("month"),
            ylabel=f"{t('revenue')} ({t('currency')})")
-    handles = mark_key_dates(ax, key_dates, lang)
+    handles = _mark_key_dates(ax, key_dates, lang)
     if handles:
         ax.legend(handles=handles, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1),
                   title=t("key_date"), frameon=False)  # beside the line, not over it
@@ -870,7 +870,7 @@ def kpi_trends(kpis: pd.DataFrame, columns: list[str], baseline=None, lang: str 
         ax.plot(kpis.index, kpis[col], marker=".")
         if baseline is not None and baseline in kpis.index and pd.notna(kpis.loc[baseline, col]):
             ax.axhline(kpis.loc[baseline, col], ls="--", color="grey", lw=1)
-        handles = mark_key_dates(ax, key_dates, lang) or handles
+        handles = _mark_key_dates(ax, key_dates, lang) or handles
         ax.set_title(t(col), fontsize=10)
     for ax in axes.flat[len(columns):]:
         ax.set_visible(False)

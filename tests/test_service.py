@@ -218,7 +218,13 @@ def test_planted_uplift_lies_in_the_interval(crm_data):
 
 def test_complaints_hurt_satisfaction_on_the_generated_shop(crm_data):
     drivers = service.satisfaction_drivers(crm_data.surveys, crm_data.contacts)
-    assert drivers.loc["complaints", "ci_high"] < 0
+    # each complaint costs 0.35 points as planted: the estimate is negative and its interval
+    # (per complaint) holds the planted cost; with no_resolved_complaint beside it the
+    # interval is wide, and whether it excludes 0 varies with the seed (seeds 8 and 9 did not)
+    row = drivers.loc["complaints"]
+    per_unit = row["per_unit"] / row["coefficient"]
+    assert row["coefficient"] < 0
+    assert row["ci_low"] * per_unit < -0.35 < row["ci_high"] * per_unit
     silent = service.silent_dissatisfied(crm_data.surveys, crm_data.contacts)
     assert silent["dissatisfied"] == silent["complained"] + silent["silent"]
 

@@ -293,6 +293,21 @@ def _nowruz_periods(days: pd.DatetimeIndex) -> pd.Series:
     return place
 
 
+def _other_first_name(theirs: str, drawn: str) -> str:
+    """A family member's first name that no matcher may take for a typo of ``theirs``
+    (Sara and Samira differ by two letters: crmwb.identity rightly reads them as one); the
+    drawn name when it is far enough, else the next far one of the same list."""
+    from crmwb.identity import names_agree
+
+    pool = _FEMALE if drawn in _FEMALE else _MALE
+    start = pool.index(drawn) if drawn in pool else 0
+    for k in range(len(pool)):
+        name = pool[(start + k) % len(pool)]
+        if not names_agree(name.lower(), theirs.lower()):
+            return name
+    return drawn
+
+
 def _calendar(start: pd.Timestamp, end: pd.Timestamp, seasonal: bool = True):
     days = pd.date_range(start, end, freq="D")
     intensity = cat.MONTH_FACTOR[days.month - 1] * cat.WEEKDAY_FACTOR[days.day_of_week]
@@ -492,8 +507,8 @@ def _simulate(
     retail_pairs = family.reshape(-1, 2)
     retail_pairs = retail_pairs[~wholesale[retail_pairs].any(axis=1)]
     a, b = retail_pairs[:, 0], retail_pairs[:, 1]
-    first_b = np.where(first_names[b] == first_names[a],
-                       np.roll(first_names[b], 1), first_names[b])
+    first_b = np.array([_other_first_name(x, y) for x, y in zip(first_names[a], first_names[b])],
+                       dtype=first_names.dtype)
     customers.loc[b, "name"] = np.char.add(np.char.add(first_b, " "), last_names[a])
     customers.loc[b, "phone"] = customers.loc[a, "phone"].to_numpy()
     customers.loc[b, "city"] = cities[a]
