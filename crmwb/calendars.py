@@ -36,6 +36,10 @@ import pandas as pd
 CALENDARS = ("gregorian", "jalali")
 #: the first day of the week in each calendar (pandas' numbering: Monday = 0, Saturday = 5)
 WEEK_STARTS = {"gregorian": 0, "jalali": 5}
+#: the glossary's keys of the weekdays, in pandas' numbering (Monday = 0)
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: a year before this is a Solar Hijri one (1403 SH is 2024 CE)
+JALALI_BEFORE = 1700
 
 
 def check(calendar: str) -> str:
@@ -112,6 +116,33 @@ def month_start(dates: pd.Series, calendar: str = "gregorian") -> pd.Series:
     return out.where(dates.notna())
 
 
+def parse_day(text) -> pd.Timestamp:
+    """A date given as a parameter: ``2024-03-20``, or a Solar Hijri ``1403/01/01`` (a year
+    before 1700; Persian digits too). A Jalali date is never read as a Gregorian one of
+    year 1403; one that does not exist is refused.
+
+    >>> parse_day("1403/01/01"), parse_day("۱۴۰۲-۱۲-۲۹")
+    (Timestamp('2024-03-20 00:00:00'), Timestamp('2024-03-19 00:00:00'))
+    """
+    from crmwb.parsing import ascii_digits
+
+    written = ascii_digits(str(text)).strip()
+    match = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", written)
+    if match and int(match.group(1)) < JALALI_BEFORE:
+        try:
+            return pd.Timestamp(jdatetime.date(*map(int, match.groups())).togregorian())
+        except ValueError:
+            raise ValueError(f"{text!r} is not a Solar Hijri date") from None
+    try:
+        day = pd.Timestamp(written)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date: write 2024-03-20 or 1403/01/01") from None
+    if day.year < JALALI_BEFORE:
+        raise ValueError(f"{text!r}: a year before {JALALI_BEFORE} written in this form is "
+                         "neither a Gregorian date of the data nor a Jalali yyyy/mm/dd")
+    return day
+
+
 def parse_month(text, calendar: str = "gregorian") -> pd.Timestamp:
     """The first day of the month ``text`` names: a date or ``2024-03`` in the month, or a
     Jalali ``1403-01`` (``1403/01``; a year before 1700 is read as Solar Hijri).
@@ -119,14 +150,19 @@ def parse_month(text, calendar: str = "gregorian") -> pd.Timestamp:
     >>> parse_month("1403-01", "jalali"), parse_month("2024-03-25", "jalali")
     (Timestamp('2024-03-20 00:00:00'), Timestamp('2024-03-20 00:00:00'))
     """
-    match = re.fullmatch(r"\s*(\d{4})[-/](\d{1,2})\s*", str(text))
-    if match and int(match.group(1)) < 1700:
+    from crmwb.parsing import ascii_digits
+
+    written = ascii_digits(str(text)).strip()
+    match = re.fullmatch(r"(\d{4})[-/](\d{1,2})", written)
+    if match and int(match.group(1)) < JALALI_BEFORE:
         year, month = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
             raise ValueError(f"{text!r}: a Jalali month is 1 to 12")
         return first_day(year * 12 + month - 1, "jalali")
+    if match:
+        written += "-01"
     try:
-        day = pd.Timestamp(text)
+        day = parse_day(written)
     except ValueError:
         raise ValueError(f"{text!r} is not a month: write 2024-03, a date, or a Jalali "
                          "1403-01") from None
@@ -274,10 +310,10 @@ def key_dates(start, stop, given: dict | None = None, iranian: bool = False) -> 
             raise ValueError(f"key_dates: {name!r} has {len(days)} dates; give one date or "
                              "[first, last]")
         try:
-            first, last = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
-        except ValueError:
-            raise ValueError(f"key_dates: {name!r}: {when!r} is not a date (write 2024-03-20 "
-                             "or [2024-03-01, 2024-03-19])") from None
+            first, last = parse_day(days[0]), parse_day(days[-1])
+        except ValueError as e:
+            raise ValueError(f"key_dates: {name!r}: {e} (write 2024-03-20, 1403/01/01 or "
+                             "[first, last])") from None
         if last < first:
             raise ValueError(f"key_dates: {name!r} ends before it starts: {when!r}")
         rows.append(("custom", str(name), first.normalize(), last.normalize()))

@@ -536,7 +536,8 @@ def customer_months(lines: ir.Table | pd.DataFrame, calendar: str = "gregorian")
     ``first_month`` and previous active month (in the engine)."""
     t = _as_table(lines)
     t = t.filter(t.customer_id.notnull() & (t.quantity > 0))
-    t = calendars.with_month(t, calendar)
+    if "_month" not in t.columns:  # not given its months already (kpis_by_month)
+        t = calendars.with_month(t, calendar)
     cm = t.group_by(customer_id=t.customer_id, month_number=t._month).agg(
         orders=t.invoice_id.nunique(), revenue=(t.quantity * t.unit_price).sum())
     by_customer = ibis.window(group_by=cm.customer_id, order_by=cm.month_number)
@@ -573,7 +574,8 @@ def kpis_by_month(
     """
     calendars.check(calendar)
     t = _as_table(lines)
-    buys = calendars.with_month(t.filter(t.quantity > 0), calendar)
+    t = calendars.with_month(t, calendar)  # once, for the money and the customers
+    buys = t.filter(t.quantity > 0)
     money = engine.to_pandas(buys.group_by(month_number=buys._month).agg(
         revenue=(buys.quantity * buys.unit_price).sum().cast("float64"),
         orders=buys.invoice_id.nunique().cast("int64"),

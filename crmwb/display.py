@@ -131,7 +131,7 @@ def _months(values, name, lang: str) -> bool:
     reader's calendar: shown as months (``Mar 2024``, ``فروردین ۱۴۰۳``)."""
     from crmwb import calendars, i18n
 
-    if "month" not in _key(name, lang).lower() and "cohort" not in _key(name, lang).lower():
+    if not i18n.names_months(_key(name, lang)):
         return False
     if isinstance(values.dtype, pd.PeriodDtype):
         if i18n.reader_calendar(lang) != "gregorian":

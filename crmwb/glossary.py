@@ -76,11 +76,12 @@ def _load() -> tuple[dict, dict, dict, dict]:
     catalogs = {"en": _read(SOURCE)}
     catalogs.update({p.stem: _read(p) for p in sorted(LOCALES.glob("*.po"))})
     labels, sentences, table, plurals = {}, {}, {}, {}
+    english = _entries(catalogs["en"], source=True)
     for lang, catalog in catalogs.items():
-        entries = _entries(catalog, source=lang == "en")
+        entries = english
         if lang != "en":  # a missing or empty translation reads as the English source
-            english = _entries(catalogs["en"], source=True)
-            entries = {c: entries.get(c) or english[c] for c in english}
+            own = _entries(catalog, source=False)
+            entries = {c: own.get(c) or english[c] for c in english}
         labels[lang], sentences[lang], table[lang] = _split(entries)
         plurals[lang] = gettext.c2py(catalog.plural_expr)  # gettext's rule: n -> form
     return labels, sentences, table, plurals
@@ -152,10 +153,10 @@ def _first(text) -> str:
 
 
 def _fields(template: str) -> set[str]:
-    """The names a format string fills in (``{customers:,}`` -> ``customers``)."""
+    """The fields a format string fills in (``{customers:,}`` -> ``customers``); an attribute
+    or item (``{customers.__class__}``) is a field of its own, which no English entry has."""
     try:
-        return {f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(template)
-                if f}
+        return {f for _, f, _, _ in string.Formatter().parse(template) if f}
     except ValueError:  # not a format string: a label with a brace in it
         return set()
 
@@ -279,6 +280,8 @@ class _Sentence(string.Formatter):
             out.append(self._digits(literal))
             if field is None:
                 continue
+            if not field.isidentifier():  # a catalogue is data: {x.attr} or {x[0]} reaches
+                raise ValueError(f"a sentence may fill in names only, not {field!r}")  # no code
             value, _ = self.get_field(field, args, kwargs)
             value = self.convert_field(value, conversion)
             spec = string.Formatter().vformat(spec, args, kwargs) if spec else ""  # as written

@@ -140,7 +140,7 @@ def key_date_name(key: str, lang: str = "en") -> str:
 
 def weekday_name(day: int, lang: str = "en") -> str:
     """The name of a weekday by pandas' number (Monday = 0)."""
-    return glossary(lang)(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[int(day)])
+    return glossary(lang)(calendars.WEEKDAY_KEYS[int(day)])
 
 
 def _dates_as_text(values, lang: str) -> list:
@@ -150,6 +150,12 @@ def _dates_as_text(values, lang: str) -> list:
     jalali_ = reader_calendar(lang) == "jalali"
     fmt = None if daily else ("%Y/%m/%d %H:%M" if jalali_ else "%Y-%m-%d %H:%M")
     return [format_date(v, lang, fmt) for v in ts]
+
+
+def _is_read(dtype) -> bool:
+    """Numbers, dates and periods are read (in the reader's digits); text is written as is."""
+    return (pd.api.types.is_numeric_dtype(dtype) or isinstance(dtype, pd.PeriodDtype)
+            or pd.api.types.is_datetime64_any_dtype(dtype))
 
 
 def names_months(name) -> bool:
@@ -187,12 +193,8 @@ def localize_frame(frame: pd.DataFrame | pd.Series, lang: str = "en",
     rewrite = lang == "fa" or reader_calendar(lang) == "jalali"
     # positions of the columns holding numbers or dates (read: in the reader's digits), and
     # axes labelled by them; text (ids, codes, names) keeps its own digits
-    readable = [pd.api.types.is_numeric_dtype(out[c].dtype if as_frame else out.dtype)
-                or isinstance(out[c].dtype if as_frame else out.dtype, pd.PeriodDtype)
-                or pd.api.types.is_datetime64_any_dtype(out[c].dtype if as_frame else out.dtype)
-                for c in columns]
-    readable_axes = {a: isinstance(getattr(out, a), pd.DatetimeIndex | pd.PeriodIndex)
-                     or pd.api.types.is_numeric_dtype(getattr(out, a).dtype)
+    readable = [_is_read(out[c].dtype if as_frame else out.dtype) for c in columns]
+    readable_axes = {a: _is_read(getattr(out, a).dtype)
                      for a in (("index", "columns") if as_frame else ("index",))}
     for col in columns:
         values = out[col] if as_frame else out
@@ -330,10 +332,8 @@ class MonthLocator(mdates.DateLocator):
         return self.tick_values(mdates.num2date(lo), mdates.num2date(hi))
 
     def tick_values(self, vmin, vmax):
-        start = pd.Timestamp(vmin).tz_localize(None) if pd.Timestamp(vmin).tzinfo else \
-            pd.Timestamp(vmin)
-        stop = pd.Timestamp(vmax).tz_localize(None) if pd.Timestamp(vmax).tzinfo else \
-            pd.Timestamp(vmax)
+        start, stop = (pd.Timestamp(v).tz_localize(None) if pd.Timestamp(v).tzinfo
+                       else pd.Timestamp(v) for v in (vmin, vmax))
         first = calendars.month_number(start, self.calendar)
         last = calendars.month_number(stop, self.calendar)
         step = 1
@@ -345,21 +345,31 @@ class MonthLocator(mdates.DateLocator):
         return mdates.date2num([d for d in starts if start <= d <= stop])
 
 
-class _Verbatim(Formatter):
-    """Another tick formatter whose labels are ids or codes: never in Persian digits."""
+class _Relabelled(Formatter):
+    """Another tick formatter's labels passed through :meth:`write`."""
 
     def __init__(self, inner: Formatter):
         self.inner = inner
+
+    def write(self, text: str) -> str:
+        return text
 
     def set_axis(self, axis):
         super().set_axis(axis)
         self.inner.set_axis(axis)
 
     def format_ticks(self, values):
-        return self.inner.format_ticks(values)
+        return [self.write(s) for s in self.inner.format_ticks(values)]
 
     def __call__(self, x, pos=None):
-        return self.inner(x, pos)
+        return self.write(self.inner(x, pos))
+
+    def get_offset(self):
+        return self.write(self.inner.get_offset())
+
+
+class _Verbatim(_Relabelled):
+    """Another tick formatter whose labels are ids or codes: never in Persian digits."""
 
 
 def verbatim(axis) -> None:
@@ -369,24 +379,11 @@ def verbatim(axis) -> None:
         axis.set_major_formatter(_Verbatim(axis.get_major_formatter()))
 
 
-class _PersianDigits(Formatter):
+class _PersianDigits(_Relabelled):
     """Another tick formatter's labels in Persian digits."""
 
-    def __init__(self, inner: Formatter):
-        self.inner = inner
-
-    def set_axis(self, axis):
-        super().set_axis(axis)
-        self.inner.set_axis(axis)
-
-    def format_ticks(self, values):
-        return [to_persian_digits(s) for s in self.inner.format_ticks(values)]
-
-    def __call__(self, x, pos=None):
-        return to_persian_digits(self.inner(x, pos))
-
-    def get_offset(self):
-        return to_persian_digits(self.inner.get_offset())
+    def write(self, text: str) -> str:
+        return to_persian_digits(text)
 
 
 def keep_language(notebook, lang: str):

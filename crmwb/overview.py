@@ -27,7 +27,6 @@ COURSE_MAP = [
     ("interact", "06_service_quality"),
     ("customize", "05_basket"),
 ]
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def course_map(lang: str = "en", notebooks_dir: str | Path | None = None) -> pd.DataFrame:

@@ -207,6 +207,16 @@ def test_the_shops_own_key_dates_are_read_right_or_refused():
                          ({"x": ["2024-01-01"] * 3}, "give one date")):
         with pytest.raises(ValueError, match=message):
             calendars.key_dates("2024-01-01", "2024-12-31", bad)
+    # a Jalali date (Persian digits too) is read as one, never as the Gregorian year 1403
+    jalali = calendars.key_dates("2024-01-01", "2024-12-31",
+                                 {"حراج": ["۱۴۰۳/۰۱/۱۴", "1403-01-20"]})
+    assert jalali["start"].dt.strftime("%Y-%m-%d").tolist() == ["2024-04-02"]
+    assert jalali["end"].dt.strftime("%Y-%m-%d").tolist() == ["2024-04-08"]
+    for bad, message in (("1403/12/31", "not a Solar Hijri date"),  # Esfand has at most 30
+                         ("1403-01-01T00:00", "a year before 1700")):
+        with pytest.raises(ValueError, match=message):
+            calendars.key_dates("2024-01-01", "2024-12-31", {"x": bad})
+    assert calendars.parse_month("۱۴۰۳-۰۱", "jalali") == pd.Timestamp(NOWRUZ)
     both = calendars.key_dates("2024-01-01", "2024-12-31", {"Store launch": "2024-02-01"},
                                iranian=True)
     assert {"custom", "nowruz", "yalda"} <= set(both["key"])

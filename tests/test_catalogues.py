@@ -79,3 +79,21 @@ def test_the_translations_command_names_what_a_translator_must_do(locales, capsy
     _edit(locales / "crmwb.pot", 'msgid "Revenue"', 'msgid "Net revenue"')
     assert cli.main(["translations", "--locales", str(locales)]) == 1
     assert "label:revenue is stale" in capsys.readouterr().out
+
+
+def test_a_catalogue_entry_cannot_reach_into_the_values_it_fills_in(locales):
+    """A catalogue is data: a sentence that asks for an attribute of a value is named by the
+    check and refused when said, never evaluated."""
+    po = locales / "fa.po"
+    text = po.read_text(encoding="utf-8")
+    start = text.index('msgctxt "sentence:s03_customers"')
+    entry = text[start:text.index("\n\n", start)]
+    po.write_text(text.replace(entry, entry.replace("{customers:,}",
+                                                    "{customers.__class__.__mro__}")),
+                  encoding="utf-8")
+    assert any("sentence:s03_customers fills in" in p for p in check_catalogues(locales))
+    code = ("import pandas as pd; from crmwb.glossary import glossary; "
+            "glossary('fa').say('s03_customers', customers=3, end=pd.Timestamp('2024-03-20'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "CRMWB_LOCALES": str(locales)})
+    assert out.returncode != 0 and "names only" in out.stderr

@@ -309,13 +309,15 @@ def _other_first_name(theirs: str, drawn: str) -> str:
 
 
 def _calendar(start: pd.Timestamp, end: pd.Timestamp, seasonal: bool = True):
+    """The days, the edges of each day in operational time, and each day's place around
+    Nowruz (:func:`_nowruz_periods`)."""
     days = pd.date_range(start, end, freq="D")
+    places = _nowruz_periods(days)
     intensity = cat.MONTH_FACTOR[days.month - 1] * cat.WEEKDAY_FACTOR[days.day_of_week]
-    intensity = intensity * _nowruz_periods(days).map(
-        lambda p: cat.NOWRUZ_FACTORS.get(p, 1.0)).to_numpy()
+    intensity = intensity * places.map(lambda p: cat.NOWRUZ_FACTORS.get(p, 1.0)).to_numpy()
     intensity = intensity / intensity.mean() if seasonal else np.ones(len(days))
     op_edges = np.r_[0.0, np.cumsum(intensity)]
-    return days, op_edges
+    return days, op_edges, places
 
 
 def _to_calendar(op_time, op_edges, start, rng):
@@ -342,7 +344,7 @@ def _simulate(
     products = cat.catalogue()
     types = cat.product_types()
     n_types = len(types)
-    days, op_edges = _calendar(start, end, seasonal)
+    days, op_edges, places = _calendar(start, end, seasonal)
     horizon = op_edges[-1]
     n = n_customers
 
@@ -386,7 +388,7 @@ def _simulate(
     n_ev = len(ev_cust)
     ev_date = _to_calendar(ev_op, op_edges, start, rng)
     ev_month = pd.DatetimeIndex(ev_date).month.values - 1
-    ev_pre_nowruz = (_nowruz_periods(days).reindex(pd.DatetimeIndex(ev_date).normalize())
+    ev_pre_nowruz = (places.reindex(pd.DatetimeIndex(ev_date).normalize())
                      .to_numpy() == "pre_nowruz") if seasonal else np.zeros(len(ev_date), bool)
     ev_value = rng.gamma(gg["p"][ev_cust], 1.0 / nu[ev_cust])
 
