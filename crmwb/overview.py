@@ -127,3 +127,46 @@ def complaints_by_category(contacts: pd.DataFrame) -> pd.DataFrame:
     complaints = contacts[contacts["kind"] == "complaint"]
     out = complaints["category"].value_counts().rename_axis("category").reset_index()
     return out.rename(columns={"count": "complaints"})
+
+
+def key_date_traffic(lines: ir.Table, periods: pd.DataFrame, before_days: int = 30
+                     ) -> pd.DataFrame:
+    """Invoices per day in each key period against the ``before_days`` days before it.
+
+    A key date shows in traffic before it shows in baskets: a shop busy before Nowruz has
+    more invoices a day in the weeks before it than in the month before. Periods whose
+    ``before_days`` are not all in the data are left out, as is the last, partial one.
+
+    Parameters
+    ----------
+    lines : ibis Table
+        Transaction lines (``invoice_id``, ``date``).
+    periods : pandas.DataFrame
+        ``key``, ``name``, ``start``, ``end`` (:func:`crmwb.calendars.key_dates`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period: ``key``, ``name``, ``start``, ``end``, ``per_day`` (invoices a
+        day), ``before_per_day`` and ``ratio`` (the first over the second).
+    """
+    invoices = lines.filter(~lines.invoice_id.startswith("C"))
+    invoices = invoices.select("invoice_id", day=invoices.date.date()).distinct()
+    daily = invoices.group_by("day").agg(invoices=invoices.count()).to_pandas()
+    cols = ["key", "name", "start", "end", "per_day", "before_per_day", "ratio"]
+    if daily.empty or periods.empty:
+        return pd.DataFrame(columns=cols)
+    daily = daily.dropna(subset=["day"])
+    per_day = daily.set_index(pd.to_datetime(daily["day"]))["invoices"].sort_index()
+    first, last = per_day.index.min(), per_day.index.max()
+    per_day = per_day.reindex(pd.date_range(first, last), fill_value=0)
+    rows = []
+    for p in periods.itertuples():
+        before = p.start - pd.Timedelta(days=before_days)
+        if before < first or p.end > last:
+            continue
+        during = per_day[p.start:p.end].mean()
+        earlier = per_day[before:p.start - pd.Timedelta(days=1)].mean()
+        rows.append((p.key, getattr(p, "name", ""), p.start, p.end, during, earlier,
+                     during / earlier if earlier else float("nan")))
+    return pd.DataFrame(rows, columns=cols)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import copy
 import datetime as dt
 import html
 import json
@@ -47,6 +48,15 @@ from crmwb.glossary import LANGUAGES, glossary
 PATH_SUFFIXES = ("_dir", "_path", "_file")
 #: Path parameters of folders a notebook creates when missing.
 CREATED_PATHS = ("duckdb_temp_dir",)
+
+
+#: Settings of the run itself, taken from the parameters file and passed to no notebook:
+#: name -> (type, default, meaning)
+RUNNER_PARAMETERS = {
+    "solutions": (bool, False, "keep the exercises' solutions (cells tagged solution) in the "
+                               "reports; left out by default, so that reports can be handed "
+                               "to students"),
+}
 
 
 class ParameterError(ValueError):
@@ -278,7 +288,8 @@ def check_params(params: dict, notebooks: list[Path], out_dir: str | Path | None
     declared = {nb: notebook_parameters(nb) for nb in notebooks}
     # one parameters file serves the whole workbench: a key that any notebook of the folder
     # or the preparation takes is accepted, whichever notebooks are selected
-    everyone = set(prepared.PARAMETERS)
+    params = {k: v for k, v in params.items() if k not in RUNNER_PARAMETERS}
+    everyone = set(prepared.PARAMETERS) | set(RUNNER_PARAMETERS)
     for nb in discover_notebooks(notebooks[0].parent) if notebooks else []:
         everyone |= set(declared[nb] if nb in declared else notebook_parameters(nb))
     unknown = sorted(set(params) - everyone)
@@ -441,6 +452,30 @@ def localize_page(page: str, lang: str) -> str:
                         f"<style>{page_style(lang)}</style>\n</head>", 1)
 
 
+def without_solutions(notebook):
+    """A copy of a notebook without its exercises' solutions (cells tagged ``solution``,
+    :mod:`crmwb.exercises`): the questions and their checks stay."""
+    from crmwb.exercises import SOLUTION
+
+    nb = copy.deepcopy(notebook)
+    nb.cells = [c for c in nb.cells if SOLUTION not in c.get("metadata", {}).get("tags", [])]
+    return nb
+
+
+def runner_settings(params: dict) -> dict:
+    """The run's own settings (:data:`RUNNER_PARAMETERS`) from the parameters, checked."""
+    out = {}
+    for name, (kind, default, _) in RUNNER_PARAMETERS.items():
+        value = params.get(name, default)
+        if value is None:
+            value = default
+        if not isinstance(value, kind):
+            raise ParameterError(f"{name}: expected {kind.__name__} (true or false), got "
+                                 f"{value!r}")
+        out[name] = value
+    return out
+
+
 def export_html(notebook: Path, target: Path, show_code: bool = False,
                 lang: str = "en") -> Path:
     """Render an executed notebook to HTML in ``lang``: only that language's prose cells
@@ -553,7 +588,8 @@ shown_path = config.shown_path  # a file as a report names it
 
 
 def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = False,
-                 lang: str = "en", threads: int | None = None) -> NotebookResult:
+                 lang: str = "en", threads: int | None = None, solutions: bool = False
+                 ) -> NotebookResult:
     """Execute one notebook with papermill and export its HTML report.
 
     A failure is caught and described (which cell, what error); the partly
@@ -561,7 +597,8 @@ def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = Fal
     ``threads`` caps the kernel's OpenMP and BLAS threads (unless the caller's
     environment sets them): OpenMP pools that together ask for more threads than
     there are cores wait on each other, and two gradient-boosting kernels on two
-    cores were measured 35 times slower than one.
+    cores were measured 35 times slower than one. The exercises' solutions are left out
+    unless ``solutions`` (:func:`without_solutions`).
     """
     if threads:
         for variable in THREAD_VARIABLES:
@@ -573,6 +610,8 @@ def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = Fal
     try:
         # the other languages' cells are left out before the notebook runs
         source = i18n.keep_language(nbformat.read(nb, as_version=4), lang)
+        if not solutions:  # before the run: an answer is never computed into a report
+            source = without_solutions(source)
         papermill.execute_notebook(
             source, str(out_nb), parameters=nb_params, kernel_name="python3",
             progress_bar=False, cwd=str(nb.parent), extra_arguments=KERNEL_ARGUMENTS,
@@ -645,7 +684,8 @@ def run_notebooks(
     params : dict, optional
         Parameter values (see :func:`load_params`): one file for the whole
         workbench. Each notebook receives those it declares; the preparation
-        those of :data:`crmwb.prepared.PARAMETERS`.
+        those of :data:`crmwb.prepared.PARAMETERS`; the run itself those of
+        :data:`RUNNER_PARAMETERS` (``solutions: true`` keeps the exercises' answers).
     out_dir : str or Path, optional
         Reports folder; ``reports/`` in the project.
     only : list of str, optional
@@ -677,6 +717,7 @@ def run_notebooks(
     notebooks = select_notebooks(discover_notebooks(notebooks_dir), only)
     if not notebooks:
         raise ParameterError(f"no notebooks to run in {notebooks_dir or config.NOTEBOOKS_DIR}")
+    settings = runner_settings(params)
     per_notebook = check_params(params, notebooks, out_dir=out_dir)
     preparation = per_notebook.pop(PREPARATION)
     # a customer named in the parameters reaches the notebooks, their code and the index
@@ -725,7 +766,8 @@ def run_notebooks(
         if jobs == 1:
             for i, nb in enumerate(notebooks, 1):
                 log(f"[{i}/{len(notebooks)}] {nb.stem} ...")
-                results[nb] = run_notebook(nb, per_notebook[nb], out_dir, show_code, lang)
+                results[nb] = run_notebook(nb, per_notebook[nb], out_dir, show_code, lang,
+                                           solutions=settings["solutions"])
                 done(results[nb])
         else:
             # the longest first (by the last run's times), so that no long one starts last
@@ -735,7 +777,8 @@ def run_notebooks(
             with ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context()) as pool:
                 threads = max(1, (os.cpu_count() or 1) // jobs)
                 futures = {pool.submit(_run_in_worker, dict(os.environ), os.getcwd(), nb,
-                                       per_notebook[nb], out_dir, show_code, lang, threads): nb
+                                       per_notebook[nb], out_dir, show_code, lang, threads,
+                                       settings["solutions"]): nb
                            for nb in order}
                 for future in as_completed(futures):
                     nb = futures[future]

@@ -320,6 +320,13 @@ def _calendar(start: pd.Timestamp, end: pd.Timestamp, seasonal: bool = True):
     return days, op_edges, places
 
 
+def planted_intensity(start, end) -> pd.Series:
+    """The planted intensity of purchases on each day from ``start`` to ``end`` (mean 1):
+    the month, the weekday and Nowruz (:data:`crmwb.datasets.catalogue.NOWRUZ_FACTORS`)."""
+    days, edges, _ = _calendar(pd.Timestamp(start), pd.Timestamp(end))
+    return pd.Series(np.diff(edges), index=days)
+
+
 def _to_calendar(op_time, op_edges, start, rng):
     """Map operational times to timestamps (a random time of day in shop hours)."""
     day_pos = np.interp(op_time, op_edges, np.arange(len(op_edges)))
