@@ -96,14 +96,11 @@ def item_lines(transactions, level: str = "product_id",
     on the lines' engine (DuckDB or Spark); every function here that takes
     baskets takes it, with ``level="item"``.
     """
-    t = _as_table(transactions)
-    if level not in t.columns and catalogue is not None and level in catalogue.columns:
-        cat = engine.open_table(catalogue[["product_id", level]].drop_duplicates("product_id")
-                                .astype({"product_id": "string"}), con=t._find_backend())
-        t = t.left_join(cat, t.product_id == cat.product_id).drop("product_id_right")
-    if level not in t.columns:
+    try:
+        t = _with_column(_as_table(transactions), level, catalogue)
+    except ValueError:
         raise ValueError(f"transactions have no column {level!r} to name items; columns: "
-                         f"{list(t.columns)}")
+                         f"{list(_as_table(transactions).columns)}") from None
     t = t.filter((t.quantity > 0) & t[level].notnull())
     keep = [c for c in ("invoice_id", "customer_id", "date") if c in t.columns]
     return t.select(*keep, item=t[level].cast("string"), quantity=t.quantity)
@@ -1103,18 +1100,59 @@ def hit_rate_table(scores: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def upsell(transactions, product: str, n: int = 3, level: str = "product_id",
-           group: str = "category") -> pd.DataFrame:
-    """Dearer items of the same category, bought by customers who bought ``product``.
+def _with_column(t: ir.Table, column: str, catalogue: pd.DataFrame | None) -> ir.Table:
+    """The lines with ``column`` of the ``catalogue`` joined on ``product_id`` when the lines
+    do not hold it."""
+    if column not in t.columns and catalogue is not None and column in catalogue.columns:
+        cat = engine.open_table(catalogue[["product_id", column]].drop_duplicates("product_id")
+                                .astype({"product_id": "string"}), con=t._find_backend())
+        t = t.left_join(cat, t.product_id == cat.product_id).drop("product_id_right")
+    if column not in t.columns:
+        raise ValueError(f"transactions have no column {column!r}; columns: {list(t.columns)}")
+    return t
 
-    Ranked by how many of the product's buyers also bought them; ``price_ratio``
-    is their mean unit price over the product's.
-    """
+
+def upsell_group(transactions, catalogue: pd.DataFrame | None = None) -> str | None:
+    """The column whose values are one product in its versions: ``product_type`` (a camera,
+    whatever its brand or model) when the lines or the catalogue have it, else None (a
+    ``category`` such as dairy holds different products: offering cheese to a buyer of milk
+    is cross-selling, not up-selling)."""
     t = _as_table(transactions)
+    if "product_type" in t.columns or (catalogue is not None
+                                       and "product_type" in catalogue.columns):
+        return "product_type"
+    return None
+
+
+def upsell(transactions, product: str | None = None, n: int = 3, level: str = "product_id",
+           group: str = "product_type", catalogue: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Up-selling: the newer or better (dearer) versions of ``product`` that its buyers also
+    bought.
+
+    Up-selling offers a better version of what the customer has (a dearer camera to the
+    owner of a camera); offering other products that go with it is cross-selling
+    (:func:`recommend`). ``group`` is the column naming one product in its versions
+    (:func:`upsell_group`), from the lines or the ``catalogue``. Without ``product``, the
+    most bought product that has a dearer version is taken; ``attrs["product"]`` names it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by item: ``buyers`` (of ``product`` who also bought it), ``share_of_buyers``
+        and ``price_ratio`` (its mean unit price over the product's), ranked by buyers.
+    """
+    t = _with_column(_as_table(transactions), group, catalogue)
     t = t.filter((t.quantity > 0) & t.customer_id.notnull())
     t = t.mutate(item=t[level].cast("string"), group=t[group].cast("string"))
-    prices = engine.to_pandas(t.group_by("item").agg(price=t.unit_price.mean(),
-                                                     group=t.group.min())).set_index("item")
+    stats = t.group_by("item").agg(price=t.unit_price.mean(), group=t.group.min(),
+                                   lines=t.count())
+    prices = engine.to_pandas(stats).set_index("item")
+    if product is None:
+        top = prices.groupby("group")["price"].transform("max")
+        has_better = prices[prices["price"] < top]
+        if has_better.empty:
+            raise ValueError(f"no product has a dearer version in its {group!r}")
+        product = has_better["lines"].idxmax()
     if product not in prices.index:
         raise ValueError(f"no purchases of {product!r} in the {level!r} column")
     own = prices.loc[product]
@@ -1124,16 +1162,20 @@ def upsell(transactions, product: str, n: int = 3, level: str = "product_id",
     buyers = t.filter(t.item == product).select(_buyer="customer_id").distinct()
     n_buyers = int(buyers.count().execute())
     if dearer.empty:
-        return pd.DataFrame({"buyers": pd.Series(dtype=np.int64),
-                             "share_of_buyers": pd.Series(dtype=float),
-                             "price_ratio": pd.Series(dtype=float)}).rename_axis("item")
+        out = pd.DataFrame({"buyers": pd.Series(dtype=np.int64),
+                            "share_of_buyers": pd.Series(dtype=float),
+                            "price_ratio": pd.Series(dtype=float)}).rename_axis("item")
+        out.attrs["product"] = product
+        return out
     also = t.filter(t.item.isin([str(i) for i in dearer.index]))
     also = also.inner_join(buyers, also.customer_id == buyers._buyer)
     out = engine.to_pandas(also.group_by("item").agg(buyers=also.customer_id.nunique()))
     out = out.set_index("item").astype({"buyers": np.int64})
     out["share_of_buyers"] = out["buyers"] / max(n_buyers, 1)
     out["price_ratio"] = dearer["price"].reindex(out.index) / own["price"]
-    return out.sort_values(["buyers", "price_ratio"], ascending=False).head(n)
+    out = out.sort_values(["buyers", "price_ratio"], ascending=False).head(n)
+    out.attrs["product"] = product
+    return out
 
 
 # --- baskets over time -----------------------------------------------------------------------

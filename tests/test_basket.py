@@ -89,6 +89,27 @@ def test_support_by_weekday_and_month():
     assert month["a + b"].tolist() == [0.5, 1.0]
 
 
+def test_upsell_offers_a_better_version_of_the_same_product_never_another_product():
+    # the course: up-selling is a newer or better version of what the customer has; cheese
+    # and butter offered to a buyer of milk (the same dairy category) are cross-selling
+    lines = pd.DataFrame({
+        "invoice_id": list("12345678"), "customer_id": [1, 1, 2, 2, 3, 3, 4, 4],
+        "product_id": ["MILK", "CHEESE", "MILK", "BUTTER", "CAM-D", "CAM-A", "CAM-D", "MILK"],
+        "category": ["dairy", "dairy", "dairy", "dairy", "photo", "photo", "photo", "dairy"],
+        "quantity": [1] * 8, "unit_price": [1.0, 6.0, 1.0, 4.0, 180.0, 330.0, 180.0, 1.0],
+        "date": pd.to_datetime(["2024-01-01"] * 8)})
+    catalogue = pd.DataFrame({"product_id": ["MILK", "CHEESE", "BUTTER", "CAM-D", "CAM-A"],
+                              "product_type": ["milk", "cheese", "butter", "camera", "camera"]})
+    assert basket.upsell_group(lines, catalogue) == "product_type"
+    assert basket.upsell_group(lines) is None
+    assert basket.upsell(lines, "MILK", catalogue=catalogue).empty
+    up = basket.upsell(lines, "CAM-D", catalogue=catalogue)
+    assert up.index.tolist() == ["CAM-A"] and up.loc["CAM-A", "price_ratio"] == 330 / 180
+    # without a product: the most bought one that has a better version (not milk, bought
+    # most, which has none)
+    assert basket.upsell(lines, catalogue=catalogue).attrs["product"] == "CAM-D"
+
+
 def test_upsell_suggests_dearer_items_of_the_category():
     lines = pd.DataFrame({
         "invoice_id": list("123456"), "customer_id": [1, 1, 2, 2, 3, 3],
@@ -96,7 +117,7 @@ def test_upsell_suggests_dearer_items_of_the_category():
         "category": ["kitchen"] * 6, "quantity": [1] * 6,
         "unit_price": [5.0, 9.0, 5.0, 9.0, 5.0, 2.0],
         "date": pd.to_datetime(["2024-01-01"] * 6)})
-    up = basket.upsell(lines, "MUG")
+    up = basket.upsell(lines, "MUG", group="category")
     assert up.index.tolist() == ["BIGMUG"]
     assert up.loc["BIGMUG", "buyers"] == 2 and up.loc["BIGMUG", "price_ratio"] == 1.8
 
