@@ -97,3 +97,38 @@ def test_a_catalogue_entry_cannot_reach_into_the_values_it_fills_in(locales):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "CRMWB_LOCALES": str(locales)})
     assert out.returncode != 0 and "names only" in out.stderr
+
+
+def test_persian_uses_the_course_s_terms_and_gives_each_idea_its_own_word():
+    # the course notes' (../shared/seeds) terms, with half-spaces
+    import json
+    import re
+
+    from crmwb import config
+    from crmwb.glossary import LABELS
+
+    fa = LABELS["fa"]
+    # the RFM segment, the profitability matrix's cell and the pyramid level are three ideas
+    words = [set(fa[k].split()) for k in ("champions", "passive", "inactive")]
+    assert not (words[0] & words[1]) and not (words[0] & words[2]) and not (words[1] & words[2])
+    assert fa["retail"] == "خرد" and fa["base_value"] == "پتانسیل پایه"
+    assert fa["roi"] == "بازگشت سرمایه"
+    texts = [m.string for m in glossary_catalogue("fa")]
+    for path in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")):
+        texts += ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                  if "lang-fa" in c["metadata"].get("tags", [])]
+    wrong = {"مدل عملی": "مدل کاربردی", "راجرز": "روجرز", "خرده": "خرد", "بی وفا": "بی‌وفا",
+             "بی ثبات": "بی‌ثبات", "بخش بندی": "بخش‌بندی", "متمایز سازی": "متمایزسازی",
+             "سفارشی سازی": "سفارشی‌سازی", "هزینهٔ گاما-گاما": "مبلغ خرید"}
+    found = {w: right for w, right in wrong.items()
+             for text in texts if re.search(w + r"(?![\u0600-\u06FF])", str(text))}
+    assert found == {}, found
+
+
+def glossary_catalogue(lang):
+    from babel.messages.pofile import read_po
+
+    from crmwb.glossary import LOCALES
+
+    with open(LOCALES / f"{lang}.po", "rb") as f:
+        return [m for m in read_po(f) if m.context]

@@ -52,8 +52,8 @@ def test_course_terms_follow_concepts_md():
     t = glossary("fa")
     assert [t(v) for v in ("top", "big", "medium", "small", "inactive")] == \
         ["ممتاز", "بزرگ", "متوسط", "کوچک", "غیرفعال"]
-    assert [t(v) for v in LOYALTY_TYPES] == ["بسیار وفادار", "وفادار نسبی", "وفاداری بی ثبات",
-                                           "بی وفا"]
+    assert [t(v) for v in LOYALTY_TYPES] == ["بسیار وفادار", "وفادار نسبی", "وفاداری بی‌ثبات",
+                                           "بی‌وفا"]
     assert t("aggressive") == "مهاجم" and t("carriage trade") == "متقاضی"
     assert t("title_pyramid") == "هرم مشتری"
 
@@ -144,7 +144,7 @@ def test_localize_frame_shows_jalali_dates_and_leaves_the_input_alone():
     assert shown[t("last_purchase")].iloc[0] == "1403/01/01"
     assert pd.isna(shown[t("last_purchase")].iloc[1])
     assert shown[t("revenue")].tolist() == [1234.5, 2.0]
-    assert shown[t("rfm_segment")].tolist() == ["در خطر", "قهرمانان"]
+    assert shown[t("rfm_segment")].tolist() == ["در خطر", "سرآمدان"]
     assert shown[t("product_id")].tolist() == ["MUG-A", "TEA-B"]  # data, not labels
     pd.testing.assert_frame_equal(frame, before)
     digits = i18n.localize_frame(frame, "fa", persian_digits=True)
