@@ -56,6 +56,27 @@ def historical_value(profits: pd.DataFrame | pd.Series, column: str = "profit") 
     return series.rename("historical_value")
 
 
+def net_clv(value: pd.Series, margin: float, cost_ratio: pd.Series) -> pd.Series:
+    """CLV as the course defines it, the present value of net profit: the discounted expected
+    margin (:func:`customer_lifetime_value`) less the cost of serving the revenue it expects.
+
+    The expected revenue is ``value / margin``; each customer is served at their own cost
+    to serve per unit of revenue to date (``cost_to_serve_ratio`` of
+    :func:`crmwb.profitability.customer_profit`: orders, small orders, returns and
+    contacts over revenue), the median ratio for a customer without one. A customer whose
+    service costs more than their margin has a negative net CLV.
+
+    >>> v = pd.Series([30.0, 30.0, 30.0], index=[1, 2, 3])
+    >>> net_clv(v, 0.30, pd.Series({1: 0.0, 2: 0.1, 3: 0.4})).tolist()
+    [30.0, 20.0, -10.0]
+    """
+    if not 0 < margin <= 1:
+        raise ValueError(f"margin must be a share of revenue in (0, 1], got {margin}")
+    ratio = cost_ratio.reindex(value.index).astype(float)
+    ratio = ratio.fillna(ratio.median() if ratio.notna().any() else 0.0).clip(lower=0)
+    return (value - value / margin * ratio).rename("net_clv")
+
+
 def retention_clv(margin, retention, discount_rate):
     """Lifetime value of a customer under constant retention: ``m r / (1 + d - r)``.
 

@@ -77,7 +77,7 @@ CATEGORY_COLUMNS = {"rfm_segment", "pyramid_level", "loyalty_type", "nps_group",
 ACTIONS = ["resolve open complaint", "retention offer", "service recovery call",
            "win-back offer", "welcome and onboarding", "cross-sell offer",
            "keep in touch"]
-KPI_RATES = ["retention_rate", "churn_rate", "csat", "complaint_rate", "campaign_response_rate"]
+KPI_RATES = ["retention_rate", "lapse_rate", "csat", "complaint_rate", "campaign_response_rate"]
 KPI_POINTS = ["nps"]  # a score, compared in points like the rates
 
 
@@ -558,14 +558,17 @@ def kpis_by_month(
 
     Customers: ``active_customers`` (bought in the month), ``new_customers``
     (their first month), ``retained_customers`` (bought in the month and the
-    month before), ``lost_customers`` (bought the month before, not in this
-    one); ``retention_rate`` = retained / active last month and ``churn_rate``
-    = lost / active last month. Money:
+    month before), ``lapsed_customers`` (bought the month before, not in this
+    one); ``retention_rate`` = retained / active last month and ``lapse_rate``
+    = lapsed / active last month. A lapse is a month without a purchase, not churn: a
+    customer who skips a month may be back the next, and notebook 04's churn (no purchase
+    in a horizon of days after a cutoff) is another definition, named differently. Money:
     ``revenue`` and ``orders`` (every purchase line, identified or not),
     ``average_order_value``, ``purchase_frequency`` (orders of identified
-    customers per active customer) and ``average_clv``, the historical CLV to
-    date: ``margin`` x revenue of identified customers so far / customers
-    acquired so far. Service, where the tables are given: ``csat`` (share of 4s
+    customers per active customer) and ``average_base_value``, the base potential
+    of customer value to date (historical, not a lifetime value to come): ``margin`` x
+    revenue of identified customers so far / customers acquired so far. Service, where
+    the tables are given: ``csat`` (share of 4s
     and 5s) and ``nps`` of the month's surveys, ``complaint_rate`` (complaints
     per active customer), ``campaign_response_rate`` (responses of the marketed,
     not the control group). ``full`` marks months the data cover from first to
@@ -603,14 +606,15 @@ def kpis_by_month(
     month_end = calendars.month_end(k.index, calendar)
     k["full"] = (k.index >= start.normalize()) & (month_end <= stop.normalize())
     previous = k["active_customers"].shift(1)
-    k["lost_customers"] = previous - k["retained_customers"]
+    k["lapsed_customers"] = previous - k["retained_customers"]
     k["retention_rate"] = k["retained_customers"] / previous.where(previous > 0)
-    k["churn_rate"] = k["lost_customers"] / previous.where(previous > 0)
+    k["lapse_rate"] = k["lapsed_customers"] / previous.where(previous > 0)
     k["average_order_value"] = k["revenue"] / k["orders"].where(k["orders"] > 0)
     active = k["active_customers"].where(k["active_customers"] > 0)
     k["purchase_frequency"] = k["identified_orders"] / active
     acquired = k["new_customers"].cumsum()
-    k["average_clv"] = margin * k["identified_revenue"].cumsum() / acquired.where(acquired > 0)
+    k["average_base_value"] = (margin * k["identified_revenue"].cumsum()
+                               / acquired.where(acquired > 0))
     if surveys is not None and len(surveys):
         s = surveys.assign(month=calendars.month_start(surveys["date"], calendar))
         g = s.groupby("month")
@@ -630,10 +634,10 @@ def kpis_by_month(
     ints = ["active_customers", "new_customers", "retained_customers", "orders",
             "identified_orders"]
     k[ints] = k[ints].astype("int64")
-    k["lost_customers"] = k["lost_customers"].astype("Int64")
+    k["lapsed_customers"] = k["lapsed_customers"].astype("Int64")
     order = ["full", "active_customers", "new_customers", "retained_customers",
-             "lost_customers", "retention_rate", "churn_rate",
-             "revenue", "orders", "average_order_value", "purchase_frequency", "average_clv",
+             "lapsed_customers", "retention_rate", "lapse_rate",
+             "revenue", "orders", "average_order_value", "purchase_frequency", "average_base_value",
              "csat", "nps", "complaints", "complaint_rate", "campaign_response_rate"]
     k = k[[c for c in order if c in k.columns]]
     k.attrs["calendar"] = calendar

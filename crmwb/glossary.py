@@ -214,15 +214,21 @@ class Glossary:
 
         >>> glossary("fa").word("recent frequent high-spending"), glossary("fa").word("Rasht")
         ('تازه پرتکرار پرخرج', 'Rasht')
+        >>> glossary("fa").word("quality, delivery")
+        'کیفیت، سرعت تحویل'
+
         """
         if not isinstance(value, str):
             return value
         if value in self._labels:
             return self._labels[value]
-        for sep in (" ", "+"):  # a cluster's name; the fields a match agreed on (phone+email)
+        # a list (a root cause's effects: "quality, delivery"), a cluster's name, the fields
+        # a match agreed on (phone+email)
+        for sep in (", ", " ", "+"):
             parts = value.split(sep)
             if len(parts) > 1 and all(p in self._labels for p in parts):
-                return sep.join(self._labels[p] for p in parts)
+                joiner = "، " if sep == ", " and self.lang == "fa" else sep
+                return joiner.join(self._labels[p] for p in parts)
         return value
 
     def say(self, key: str, **values) -> str:

@@ -176,6 +176,110 @@ def churn_by_complaint_handling(contacts: pd.DataFrame, churned: pd.Series, cuto
 
 # --- root causes ---------------------------------------------------------------------------
 
+#: The families of causes an Ishikawa diagram's bones name (the "6M": people, methods,
+#: materials, machines, measurement and the environment); a team may add its own.
+CAUSE_FAMILIES = ("people", "methods", "materials", "machines", "measurement", "environment")
+
+#: The shop's root causes (failure modes) by default: each with its family, the complaint
+#: categories it produces (its effects), and the team's severity and detection (1-10).
+ROOT_CAUSES = {
+    "untrained front-line staff": {"family": "people", "effects": ["responsiveness", "warranty"],
+                                   "severity": 5, "detection": 4},
+    "careless packing": {"family": "people", "effects": ["quality", "delivery"],
+                         "severity": 6, "detection": 5},
+    "no follow-up of open complaints": {"family": "methods",
+                                        "effects": ["responsiveness", "warranty"],
+                                        "severity": 7, "detection": 6},
+    "unclear discount rules": {"family": "methods", "effects": ["price"],
+                               "severity": 4, "detection": 3},
+    "faulty supplier batches": {"family": "materials", "effects": ["quality", "warranty"],
+                                "severity": 8, "detection": 6},
+    "stock-outs": {"family": "materials", "effects": ["delivery"], "severity": 5, "detection": 3},
+    "slow order system": {"family": "machines", "effects": ["delivery"],
+                          "severity": 6, "detection": 4},
+    "phone line overload": {"family": "machines", "effects": ["responsiveness"],
+                            "severity": 5, "detection": 2},
+    "no incoming quality checks": {"family": "measurement", "effects": ["quality"],
+                                   "severity": 8, "detection": 7},
+    "stock counts not reconciled": {"family": "measurement", "effects": ["delivery"],
+                                    "severity": 5, "detection": 6},
+    "courier congestion at peak seasons": {"family": "environment", "effects": ["delivery"],
+                                           "severity": 5, "detection": 3},
+    "supplier price changes": {"family": "environment", "effects": ["price"],
+                               "severity": 4, "detection": 2},
+}
+
+
+def root_causes(complaints_by_category: pd.Series, causes: dict | None = None) -> pd.DataFrame:
+    """Root causes (failure modes) with the complaints they produce.
+
+    In a cause-and-effect analysis the complaint categories are the *effects*; the causes
+    behind them are grouped by family (:data:`CAUSE_FAMILIES`) on the Ishikawa diagram's
+    bones, and the FMEA table ranks the causes, not the categories (the practical CRM
+    model's process improvement). A cause's occurrence is the complaints of the
+    categories it produces, each category's complaints shared equally among the causes
+    that produce it: the data tells how often the effect happens, the team which causes
+    produce it.
+
+    Parameters
+    ----------
+    complaints_by_category : pandas.Series
+        Complaints per category.
+    causes : dict, optional
+        Root cause -> ``{"family", "effects", "severity", "detection"}``
+        (:data:`ROOT_CAUSES` when None); ``severity`` and ``detection`` may be left out
+        when given separately to :func:`fmea_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by root cause: ``family``, ``effects`` (the categories, comma-separated)
+        and ``complaints`` (those it is credited with), in the order given.
+
+    Raises
+    ------
+    ValueError
+        A cause without a family or effects, or a category with complaints that no cause
+        produces (the diagram would leave an effect unexplained).
+
+    Examples
+    --------
+    >>> root_causes(pd.Series({"delivery": 30, "price": 10}),
+    ...             {"courier": {"family": "environment", "effects": ["delivery"]},
+    ...              "system": {"family": "machines", "effects": ["delivery", "price"]}}
+    ...             )["complaints"].to_dict()
+    {'courier': 15.0, 'system': 25.0}
+    """
+    causes = ROOT_CAUSES if causes is None else causes
+    bad = [c for c, v in causes.items() if not isinstance(v, dict) or not v.get("family")
+           or not v.get("effects")]
+    if bad:
+        raise ValueError(f"causes: each root cause needs a family and its effects (complaint "
+                         f"categories), e.g. {{'courier delays': {{'family': 'environment', "
+                         f"'effects': ['delivery']}}}}; not given for {bad}")
+    counts = complaints_by_category[complaints_by_category > 0]
+    producers = {cat: [c for c, v in causes.items() if cat in v["effects"]] for cat in counts.index}
+    orphans = [cat for cat, who in producers.items() if not who]
+    if orphans:
+        raise ValueError(f"causes: no root cause produces the complaint categories {orphans}; "
+                         f"add a cause whose effects name them")
+    credited = {c: sum(counts[cat] / len(producers[cat]) for cat in v["effects"]
+                       if cat in counts.index) for c, v in causes.items()}
+    out = pd.DataFrame({"family": [v["family"] for v in causes.values()],
+                        "effects": [", ".join(v["effects"]) for v in causes.values()],
+                        "complaints": [float(credited[c]) for c in causes]},
+                       index=pd.Index(list(causes), name="root_cause"))
+    return out
+
+
+def fishbone(roots: pd.DataFrame) -> dict[str, list[str]]:
+    """The Ishikawa diagram's bones: each family of causes with its root causes
+    (:func:`root_causes`), families in :data:`CAUSE_FAMILIES` order, a team's own after."""
+    order = [f for f in CAUSE_FAMILIES if f in set(roots["family"])]
+    order += [f for f in dict.fromkeys(roots["family"]) if f not in order]
+    return {f: roots.index[roots["family"] == f].tolist() for f in order}
+
+
 def fmea_table(occurrences: pd.Series, severity: dict, detection: dict,
                actions: dict | None = None) -> pd.DataFrame:
     """Failure mode and effects analysis: RPN = severity x occurrence x detection.

@@ -403,3 +403,18 @@ def test_a_new_customer_is_worth_the_first_purchase_and_the_expected_repeats(cdn
                         columns=["frequency", "recency", "T"])  # no record of the unit
     with pytest.raises(ValueError, match="time unit"):
         clv.new_customer_value(clv.BetaGeoModel().fit(bare), gg)
+
+
+def test_net_clv_deducts_each_customer_s_cost_to_serve_from_the_margin():
+    # CLV is net profit (the course): margin on the expected revenue less the cost of
+    # serving it, at the customer's own ratio; the median ratio for one without a history
+    value = pd.Series([60.0, 60.0, 0.0, 30.0], index=["a", "b", "c", "d"])
+    ratio = pd.Series({"a": 0.05, "b": 0.5, "c": 0.2})
+    net = clv.net_clv(value, 0.30, ratio)
+    assert net["a"] == pytest.approx(60 - 200 * 0.05)
+    assert net["b"] == pytest.approx(60 - 200 * 0.5) and net["b"] < 0
+    assert net["c"] == 0.0
+    assert net["d"] == pytest.approx(30 - 100 * 0.2)  # the median of 0.05, 0.5, 0.2
+    assert (net <= value).all()
+    with pytest.raises(ValueError, match="margin"):
+        clv.net_clv(value, 0.0, ratio)

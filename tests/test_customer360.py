@@ -42,15 +42,16 @@ def test_kpis_by_month_by_hand():
     assert k["active_customers"].tolist() == [2, 2, 1]
     assert k["new_customers"].tolist() == [2, 1, 0]
     assert k["retained_customers"].tolist() == [0, 1, 1]  # Feb: A; Mar: C
-    assert k["lost_customers"].iloc[1:].tolist() == [1, 1]  # Feb: B; Mar: A
+    assert k["lapsed_customers"].iloc[1:].tolist() == [1, 1]  # Feb: B; Mar: A
     assert pd.isna(k["retention_rate"].iloc[0])
     assert k["retention_rate"].iloc[1:].tolist() == [0.5, 0.5]
-    assert k["churn_rate"].iloc[1:].tolist() == [0.5, 0.5]
+    assert k["lapse_rate"].iloc[1:].tolist() == [0.5, 0.5]
     assert k["revenue"].tolist() == [150, 60, 40]  # the anonymous line counts as revenue
     assert k["orders"].tolist() == [2, 3, 1]
     assert k["average_order_value"].tolist() == [75, 20, 40]
     assert k["purchase_frequency"].tolist() == [1, 1, 1]  # identified orders per active customer
-    assert k["average_clv"].tolist() == pytest.approx([0.3 * 150 / 2, 0.3 * 200 / 3, 0.3 * 240 / 3])
+    assert k["average_base_value"].tolist() == pytest.approx([0.3 * 150 / 2, 0.3 * 200 / 3,
+                                                              0.3 * 240 / 3])
     assert k.loc["2024-02", "csat"].item() == 0.5 and k.loc["2024-02", "nps"].item() == 0
     assert k["complaints"].tolist() == [0, 1, 0]  # the request is not a complaint
     assert k.loc["2024-02", "complaint_rate"].item() == 0.5

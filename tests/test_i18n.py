@@ -90,8 +90,9 @@ def test_every_label_the_reports_use_is_in_both_languages():
     values = [*segmentation.RFM_SEGMENTS, *pyramid.LEVELS, *LOYALTY_TYPES, *cleaning.RULES,
               *MATRIX_CELLS.values(), *COMPLAINT_CATEGORIES, *customer360.ACTIONS,
               *customer360.DIMENSIONS, *customer360.KPI_RATES, *customer360.KPI_POINTS,
-              "active_customers", "new_customers", "retained_customers", "lost_customers",
-              "revenue", "orders", "average_order_value", "purchase_frequency", "average_clv"]
+              "active_customers", "new_customers", "retained_customers", "lapsed_customers",
+              "revenue", "orders", "average_order_value", "purchase_frequency",
+              "average_base_value"]
     for v in values:
         used.setdefault(v, "a category value")
     assert len(used) > 150

@@ -278,3 +278,37 @@ def test_never_complaining_is_not_being_resolved_at_once():
     drivers = service.satisfaction_drivers(surveys, cont)
     assert drivers.loc["mean_days_to_resolve", "per_unit"] == pytest.approx(-0.5, abs=1e-6)
     assert drivers.loc["complaints", "per_unit"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_root_causes_are_the_failure_modes_and_complaint_categories_their_effects():
+    # the Ishikawa diagram's bones are families of causes; the complaint categories are the
+    # effects the causes produce; FMEA ranks the causes (article 003), not the categories
+    counts = pd.Series({"delivery": 60, "quality": 30, "price": 10})
+    causes = {"courier delays": {"family": "environment", "effects": ["delivery"]},
+              "slow order system": {"family": "machines", "effects": ["delivery", "price"]},
+              "faulty batches": {"family": "materials", "effects": ["quality"]},
+              "untrained staff": {"family": "people", "effects": ["quality", "warranty"]}}
+    roots = service.root_causes(counts, causes)
+    assert roots["complaints"].to_dict() == {"courier delays": 30, "slow order system": 40,
+                                             "faulty batches": 15, "untrained staff": 15}
+    assert roots["complaints"].sum() == counts.sum()  # every complaint credited once
+    bones = service.fishbone(roots)
+    assert list(bones) == ["people", "materials", "machines", "environment"]  # the 6M order
+    assert set(bones) <= set(service.CAUSE_FAMILIES)
+    fmea = service.fmea_table(roots["complaints"], {c: 5 for c in causes}, {c: 5 for c in causes})
+    assert set(fmea.index) == set(causes) and fmea.index[0] == "slow order system"
+    # every category with complaints needs a cause; every cause a family and effects
+    with pytest.raises(ValueError, match="price"):
+        service.root_causes(counts, {k: v for k, v in causes.items() if k != "slow order system"})
+    with pytest.raises(ValueError, match="family"):
+        service.root_causes(counts, {"x": {"effects": ["delivery"]}})
+
+
+def test_the_default_root_causes_explain_every_complaint_category_on_six_bones():
+    from crmwb.schema import COMPLAINT_CATEGORIES
+
+    roots = service.root_causes(pd.Series({c: 10 for c in COMPLAINT_CATEGORIES}))
+    assert list(service.fishbone(roots)) == list(service.CAUSE_FAMILIES)
+    assert roots["complaints"].sum() == pytest.approx(10 * len(COMPLAINT_CATEGORIES))
+    assert all(1 <= v["severity"] <= 10 and 1 <= v["detection"] <= 10
+               for v in service.ROOT_CAUSES.values())
