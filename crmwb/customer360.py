@@ -411,6 +411,47 @@ def export_customer_table(table: pd.DataFrame, out_dir: str | Path, show_persona
     return targets
 
 
+def example_customer(table: pd.DataFrame, risk: tuple[float, float] = (0.3, 0.8)):
+    """A customer a teacher would pick to explain the customer card.
+
+    The card should have something in each of its parts: several purchases (4 or more
+    invoices), a contact with the front line and a survey, a churn risk that is neither
+    near 0 nor near 1 (within ``risk``), and an action beyond keeping in touch. Among the
+    customers who meet all of these, the most valuable (CLV, else revenue); when none do,
+    the criteria are given up from the last. Criteria on columns the table lacks are
+    skipped.
+
+    Returns
+    -------
+    The customer's id (the table's index label).
+    """
+    if table.empty:
+        raise ValueError("the customer table is empty: no customer to show on a card")
+
+    def has(column):
+        return column in table and table[column].notna().any()
+
+    criteria = []
+    if has("invoices"):
+        criteria.append(table["invoices"].fillna(0) >= 4)
+    if has("contacts"):
+        criteria.append(table["contacts"].fillna(0) >= 1)
+    if has("surveys"):
+        criteria.append(table["surveys"].fillna(0) >= 1)
+    if has("churn_risk"):
+        criteria.append(table["churn_risk"].between(*risk))
+    if has("next_action"):
+        criteria.append(table["next_action"].notna() & (table["next_action"] != "keep in touch"))
+    value = table["clv"] if has("clv") else table.get("revenue", pd.Series(0.0, table.index))
+    for kept in range(len(criteria), -1, -1):
+        chosen = pd.Series(True, index=table.index)
+        for c in criteria[:kept]:
+            chosen &= c.fillna(False).astype(bool)
+        if chosen.any():
+            return value[chosen].fillna(-np.inf).idxmax()
+    return table.index[0]
+
+
 def find_customer(table: pd.DataFrame, key, secret: str | None = None):
     """The table's customer id for ``key``: a customer id, or its pseudonym under ``secret``.
 
@@ -648,8 +689,10 @@ def kpi_baseline(kpis: pd.DataFrame, baseline: str | pd.Timestamp | None = None
                  ) -> pd.DataFrame:
     """Each KPI at the baseline month, at the latest full month, and the change.
 
-    The baseline is the first full month that has a month before it (so that
-    retention and churn are defined) unless ``baseline`` names a month. A KPI
+    Unless ``baseline`` names a month, the baseline is a *settled* month
+    (:func:`settled_baseline`): the same month a year before the latest full month, else
+    the first month in which returning customers outnumber new ones, never the shop's
+    ramp-up, whose growth against its first months is an artefact of starting. A KPI
     measured only in some months (a campaign's response rate) takes its first
     measured full month from the baseline on, and its last measured full
     month, and says which. Rates and NPS change in points (the difference),
@@ -672,10 +715,7 @@ def kpi_baseline(kpis: pd.DataFrame, baseline: str | pd.Timestamp | None = None
                              f"months from {kpis.index.min():%Y-%m-%d} to "
                              f"{calendars.month_end([kpis.index.max()], calendar)[0]:%Y-%m-%d})")
     else:
-        candidates = [m for m in full.index if m != kpis.index[0]] or list(full.index)
-        if not candidates:
-            raise ValueError("no full month in the data to serve as the baseline")
-        base_month = candidates[0]
+        base_month, reason = settled_baseline(kpis)
     values = kpis.drop(columns=[c for c in ("full",) if c in kpis]).astype(float)
     later = values[(values.index >= base_month) & values.index.isin(full.index)]
     if base_month not in later.index:
@@ -704,8 +744,37 @@ def kpi_baseline(kpis: pd.DataFrame, baseline: str | pd.Timestamp | None = None
     out["change_kind"] = ["points" if c in points else "relative" for c in values.columns]
     out.index.name = "kpi"
     out.attrs = {"baseline_month": base_month, "latest_month": later.index[-1],
-                 "changes": changes}
+                 "changes": changes,
+                 "baseline_reason": "given" if baseline is not None else reason}
     return out
+
+
+def settled_baseline(kpis: pd.DataFrame) -> tuple[pd.Timestamp, str]:
+    """The month to measure a strategy's baseline in, and why it was chosen.
+
+    A shop's first months are its ramp-up: nearly every customer is new, so revenue and
+    active customers grow against them whatever the strategy does. A month is *settled*
+    when it is full, has a month before it, and its returning customers outnumber its new
+    ones. The baseline is the same month a year before the latest full month when that
+    month is settled (``"a year before"``: the same season, so Nowruz or Christmas is on
+    both sides), else the first settled month (``"first settled"``), else the first full
+    month with a month before it (``"first full"``).
+    """
+    full = kpis[kpis["full"].astype(bool)] if "full" in kpis else kpis
+    candidates = [m for m in full.index if m != kpis.index[0]] or list(full.index)
+    if not candidates:
+        raise ValueError("no full month in the data to serve as the baseline")
+    active, new = kpis["active_customers"].astype(float), kpis["new_customers"].astype(float)
+    settled = [m for m in candidates if new[m] < active[m] - new[m]]
+    calendar = kpis.attrs.get("calendar", "gregorian")
+    latest = full.index[-1]
+    number = calendars.month_number(latest, calendar) - 12
+    year_before = calendars.first_day(number, calendar) if number > 0 else None
+    if year_before is not None and year_before in settled:
+        return year_before, "a year before"
+    if settled:
+        return settled[0], "first settled"
+    return candidates[0], "first full"
 
 
 @dataclass

@@ -43,7 +43,7 @@ def test_kpis_by_jalali_month_across_nowruz():
     assert k["active_customers"].tolist() == [2, 2]
     assert k["new_customers"].tolist() == [2, 1]
     assert k["retained_customers"].tolist() == [0, 1]
-    assert k["lost_customers"].tolist()[1] == 1
+    assert k["lapsed_customers"].tolist()[1] == 1
     assert k.attrs["calendar"] == "jalali"
     assert not k["full"].any()  # Esfand begins before the data, Farvardin ends after them
     gregorian = customer360.kpis_by_month(SHOP)

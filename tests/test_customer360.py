@@ -57,8 +57,13 @@ def test_kpis_by_month_by_hand():
     assert k.loc["2024-02", "complaint_rate"].item() == 0.5
     assert k.loc["2024-02", "campaign_response_rate"].item() == 0.5  # the control group is left out
 
-    base = customer360.kpi_baseline(k)
-    assert base.attrs["baseline_month"] == pd.Timestamp("2024-02-01")  # January has no month before
+    # by default a settled month: January has no month before, February as many new
+    # customers as returning ones; March is the first whose returning customers outnumber new
+    settled = customer360.kpi_baseline(k)
+    assert settled.attrs["baseline_month"] == pd.Timestamp("2024-03-01")
+    assert settled.attrs["baseline_reason"] == "first settled"
+    base = customer360.kpi_baseline(k, "2024-02")
+    assert base.attrs["baseline_month"] == pd.Timestamp("2024-02-01")
     assert base.loc["retention_rate", "change"] == 0  # 50% to 50%: no change, in points
     assert base.loc["revenue", "change"] == pytest.approx(40 / 60 - 1)
     assert base.loc["revenue", "change_kind"] == "relative"
@@ -69,6 +74,33 @@ def test_kpis_by_month_by_hand():
     assert jan.loc["active_customers", "change"] == pytest.approx(1 / 2 - 1)
     with pytest.raises(ValueError, match="not in a month"):
         customer360.kpi_baseline(k, "2030-01")
+
+
+def test_the_default_baseline_is_a_settled_month_a_year_before_never_the_ramp_up():
+    # a shop opening in January 2024: every customer is new at first, so revenue "grows"
+    # against the first months whatever the strategy does; the baseline is the same month a
+    # year before the latest (same season), and after the ramp-up
+    rows, n = [], 0
+    for month in pd.period_range("2024-01", "2025-12", freq="M"):
+        customers = range(1, min(12 * (month - pd.Period("2024-01", "M")).n + 13, 120))
+        for c in customers:
+            n += 1
+            rows.append((str(n), c, str(month.start_time.date() + pd.Timedelta(days=c % 27)),
+                         10.0))
+    rows.append(("last", 1, "2025-12-31", 10.0))
+    k = customer360.kpis_by_month(lines(*rows))
+    base = customer360.kpi_baseline(k)
+    assert base.attrs["baseline_month"] == pd.Timestamp("2024-12-01")
+    assert base.attrs["baseline_reason"] == "a year before"
+    first = k.index[1]  # the old default: the first full month with a month before
+    assert k.loc[first, "new_customers"] >= k.loc[first, "active_customers"] / 2
+    assert customer360.kpi_baseline(k, first).loc["revenue", "change"] > 3  # the artefact
+    assert abs(base.loc["revenue", "change"]) < 0.5
+    # a year of data: the first settled month
+    short = customer360.kpi_baseline(k.loc[:"2024-12-01"])
+    assert short.attrs["baseline_reason"] == "first settled"
+    month = short.attrs["baseline_month"]
+    assert k.loc[month, "new_customers"] < k.loc[month, "active_customers"] / 2
 
 
 def test_a_partial_first_month_is_not_full():
@@ -259,3 +291,23 @@ def test_kpis_and_cohorts_agree_on_generated_data(shop):
     assert k["retention_rate"].dropna().between(0, 1).all()
     first_active = co.customers.stack()
     assert first_active.groupby(level=0).first().equals(co.size.astype(float))
+
+
+def test_the_example_card_customer_has_something_to_show_in_every_part():
+    table = pd.DataFrame({
+        "invoices": [40, 6, 5, 1, 8],
+        "contacts": [0, 2, 1, 3, 1],
+        "surveys": [1, 1, 2, 1, 0],
+        "churn_risk": [0.9, 0.55, 0.4, 0.5, 0.5],
+        "next_action": ["retention offer", "service recovery call", "cross-sell offer",
+                        "retention offer", "retention offer"],
+        "clv": [9000.0, 300.0, 500.0, 900.0, 800.0],
+    }, index=["whale", "b", "c", "one-off", "no survey"])
+    # the whale has no contact and a near-certain risk; one-off bought once; "no survey"
+    # answered none: c, the most valuable of those left
+    assert customer360.example_customer(table) == "c"
+    # nobody fits every criterion: they are given up from the last (the action first)
+    everyone_keeps = table.assign(next_action="keep in touch")
+    assert customer360.example_customer(everyone_keeps) == "c"
+    # criteria on missing columns are skipped
+    assert customer360.example_customer(table.drop(columns=["surveys"])) == "no survey"
