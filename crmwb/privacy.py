@@ -178,9 +178,17 @@ def _safe_columns() -> frozenset[str]:
 
 
 def _is_plain_number(values: pd.Series) -> bool:
-    return (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+    """Numbers, flags, dates or durations: in a column of that type, or every value one of
+    them in a column of objects (a customer's profile turned into one row: its average
+    basket 611.0250000000001 is a number, never a phone number)."""
+    if (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
             or pd.api.types.is_datetime64_any_dtype(values)
-            or pd.api.types.is_timedelta64_dtype(values))
+            or pd.api.types.is_timedelta64_dtype(values)):
+        return True
+    present = values.dropna()
+    plain = (int, float, np.number, np.bool_, bool, pd.Timestamp, pd.Timedelta)
+    return (values.dtype == object and len(present) > 0
+            and present.map(lambda v: isinstance(v, plain)).all())
 
 
 def personal_columns(frame: pd.DataFrame) -> dict[str, str]:

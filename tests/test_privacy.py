@@ -55,3 +55,20 @@ def test_show_personal_masks_nothing_and_pseudonymize_still_hides_ids():
                             secret="a-secret-of-enough-length")
     assert shown.loc[0, "mobile"] == frame.loc[0, "mobile"]
     assert shown.loc[0, "customer_id"].startswith("c-")
+
+
+def test_a_number_in_a_column_of_objects_is_never_masked_as_a_phone():
+    # a customer card's profile turned into one row: every column holds objects, and the
+    # average basket 611.0250000000001 has the digits of a phone number
+    from crmwb import privacy
+
+    row = pd.Series({"average_basket": 611.0250000000001, "revenue": 9777.33,
+                     "city": "Shiraz", "phone": "09121234567"}).to_frame("value").T
+    shown = privacy.publish(row)
+    assert shown.loc["value", "average_basket"] == 611.0250000000001
+    assert shown.loc["value", "revenue"] == 9777.33
+    assert shown.loc["value", "phone"] == "0912•••••67"
+    # a phone written as a number in a column of objects still shows as the number it is
+    # read as; a phone as text is masked by its header and by its look
+    text = pd.DataFrame({"contact_no": ["0912 123 4567", "0935 765 4321"]}, dtype=object)
+    assert privacy.publish(text)["contact_no"].str.contains("•").all()
