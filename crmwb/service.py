@@ -147,12 +147,21 @@ def proportion_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, f
 
 
 def churn_by_complaint_handling(contacts: pd.DataFrame, churned: pd.Series, cutoff,
-                                target_days: float = SERVICE_LEVEL_DAYS) -> pd.DataFrame:
+                                target_days: float = SERVICE_LEVEL_DAYS,
+                                match: pd.DataFrame | pd.Series | None = None) -> pd.DataFrame:
     """Churn rate of customers by how their complaints before ``cutoff`` were handled.
 
     Groups: no complaint, all resolved within ``target_days`` (quickly),
     resolved but some slowly, some unresolved at the cutoff. ``churned`` is
     :func:`crmwb.churn.churn_labels` at the same cutoff. Wilson 95% intervals.
+
+    Complainants are not a random draw of the customers: a customer who buys often, and
+    bought lately, has more chances to be let down, and is also more likely to buy again.
+    Given ``match`` (columns describing each customer at the cutoff, such as their
+    invoices and days since the last purchase), ``like_for_like`` is the retained rate of
+    the customers without a complaint, weighted to the group's mix of strata (each
+    column cut at its quintiles): the rate the group would have had without its
+    complaints, to read its own retained rate against.
     """
     cut = pd.Timestamp(cutoff).normalize() + pd.Timedelta(days=1)
     c = complaints(contacts[contacts["date"] < cut])
@@ -171,7 +180,26 @@ def churn_by_complaint_handling(contacts: pd.DataFrame, churned: pd.Series, cuto
         rows.append({"group": name, "customers": len(y), "churned": int(y.sum()),
                      "churn_rate": y.mean() if len(y) else np.nan, "ci_low": low,
                      "ci_high": high, "retained_rate": 1 - y.mean() if len(y) else np.nan})
-    return pd.DataFrame(rows).set_index("group")
+    out = pd.DataFrame(rows).set_index("group")
+    if match is not None:
+        match = match.to_frame() if isinstance(match, pd.Series) else match
+        match = match.reindex(churned.index)
+        cuts = [pd.qcut(match[c].rank(method="first"), 5, labels=False).fillna(-1).astype(int)
+                if match[c].notna().sum() >= 5 else pd.Series(0, index=match.index)
+                for c in match.columns]
+        bins = pd.Series(list(zip(*cuts)), index=churned.index) if cuts else \
+            pd.Series(0, index=churned.index)
+        alone = group == "no complaint"
+        rate = (1 - churned[alone].astype(float)).groupby(bins[alone]).mean()
+
+        def like_for_like(name):
+            mix = bins[group == name].value_counts(normalize=True)
+            known = mix.index.intersection(rate.index)
+            return float((mix[known] * rate[known]).sum() / mix[known].sum()) if len(known) \
+                else np.nan
+
+        out["like_for_like"] = [like_for_like(name) for name in order]
+    return out
 
 
 # --- root causes ---------------------------------------------------------------------------
@@ -487,18 +515,33 @@ def satisfaction_drivers(surveys: pd.DataFrame, contacts: pd.DataFrame) -> pd.Da
 
 
 def silent_dissatisfied(surveys: pd.DataFrame, contacts: pd.DataFrame,
-                        low: int = 2) -> pd.Series:
-    """The dissatisfied (CSAT at most ``low``) and how many of them ever complained.
+                        low: int = 2, window_days: float | None = 30) -> pd.Series:
+    """The dissatisfied answers (CSAT at most ``low``) and how many were voiced as a
+    complaint.
 
-    The course says only 4-6% of dissatisfied customers complain; here is the
-    share on this data, and how many are silent.
+    The course says only 4-6% of dissatisfied customers complain (TARP): each
+    dissatisfied answer is counted as voiced when the customer complained within
+    ``window_days`` of it, before or after (the same experience); with ``window_days``
+    None, when the customer ever complained (a customer who buys often has many chances
+    to complain about something else).
+
+    Returns
+    -------
+    pandas.Series
+        ``dissatisfied`` (answers), ``complained``, ``complained_share`` and ``silent``.
     """
-    unhappy = set(surveys.loc[surveys["csat"] <= low, "customer_id"])
-    complained = set(complaints(contacts)["customer_id"])
+    unhappy = surveys.loc[surveys["csat"] <= low, ["customer_id", "date"]].dropna()
+    c = complaints(contacts)[["customer_id", "date"]].dropna()
+    if window_days is None:
+        voiced = unhappy["customer_id"].isin(set(c["customer_id"]))
+    else:
+        pairs = unhappy.reset_index().merge(c, on="customer_id", suffixes=("", "_complaint"))
+        near = (pairs["date_complaint"] - pairs["date"]).abs() <= pd.Timedelta(days=window_days)
+        voiced = unhappy.index.isin(pairs.loc[near, "index"])
     n = len(unhappy)
-    return pd.Series({"dissatisfied": n, "complained": len(unhappy & complained),
-                      "complained_share": len(unhappy & complained) / n if n else np.nan,
-                      "silent": len(unhappy - complained)})
+    return pd.Series({"dissatisfied": n, "complained": int(voiced.sum()),
+                      "complained_share": float(voiced.mean()) if n else np.nan,
+                      "silent": int(n - voiced.sum())})
 
 
 # --- direct marketing ------------------------------------------------------------------------

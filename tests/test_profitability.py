@@ -104,3 +104,24 @@ def test_generated_shop_whale_curve(crm_data, clean_lines):
     # customers who complain more cost more to serve
     many = p["contacts"] >= 3
     assert p.loc[many, "service_costs"].mean() > p.loc[~many, "service_costs"].mean()
+
+
+def test_about_a_fifth_of_the_shop_s_customers_are_unprofitable_at_the_default_costs():
+    # the course's rule of thumb, planted: demanding customers (many questions and requests)
+    # with small baskets cost more to serve than their margin
+    from crmwb import cleaning, config, engine, identity, io
+    from crmwb.datasets import make_crm_data
+
+    data = make_crm_data(config.DEFAULT_N_CUSTOMERS, seed=3)
+    cw = identity.crosswalk(data.customers)
+    result = cleaning.clean_transactions(io.read_transactions(data.transactions), crosswalk=cw)
+    lines = engine.to_pandas(result.lines)
+    profit = profitability.customer_profit(lines[lines["customer_id"].notna()],
+                                           contacts=identity.rekey_frame(data.contacts, cw),
+                                           returns=result.cancellations,
+                                           catalogue=data.catalogue)["profit"]
+    facts = profitability.whale_facts(profit)
+    assert 0.15 <= facts["unprofitable_share"] <= 0.25, facts
+    demanding = data.truth["customers"].set_index("person_id")["demanding"]
+    losing = demanding.reindex(profit.index[profit < 0]).mean()
+    assert losing > 2 * demanding.mean()  # the planted cause is found among the unprofitable

@@ -86,6 +86,60 @@ def test_churn_by_complaint_handling_groups_customers():
     assert t.loc["no complaint", "ci_low"] < 1 / 3 < t.loc["no complaint", "ci_high"]
 
 
+def test_complainants_are_compared_with_customers_who_bought_as_often():
+    # (one column to match on, cut at its quintiles)
+    # the complainant buys often, like the frequent customers who stay; the infrequent
+    # customers without a complaint leave: the raw rates differ, like for like they agree
+    contacts = pd.DataFrame({"customer_id": [1, 2], "date": pd.to_datetime(["2024-01-10"] * 2),
+                             "kind": "complaint", "category": "price", "channel": "phone",
+                             "resolved_date": pd.to_datetime(["2024-01-11"] * 2)})
+    churned = pd.Series([False, False, False, False, True, True, True, True],
+                        index=[1, 2, 3, 4, 5, 6, 7, 8])
+    purchases = pd.Series([10, 12, 9, 11, 1, 1, 1, 2], index=churned.index)
+    t = service.churn_by_complaint_handling(contacts, churned, "2024-02-28", 3, purchases)
+    assert t.loc["resolved quickly", "like_for_like"] == 1.0
+    assert t.loc["resolved quickly", "retained_rate"] == 1.0
+    assert t.loc["no complaint", "retained_rate"] == pytest.approx(2 / 6)
+    assert t.loc["resolved quickly", "like_for_like"] == 1.0  # frequent buyers without one
+    assert t.loc["no complaint", "like_for_like"] == pytest.approx(2 / 6)
+    assert np.isnan(t.loc["unresolved", "like_for_like"])
+
+
+def test_a_dissatisfied_answer_is_voiced_by_a_complaint_about_the_same_experience():
+    surveys = pd.DataFrame({"customer_id": [1, 1, 2, 3], "csat": [1, 2, 5, 2],
+                            "date": pd.to_datetime(["2024-01-05", "2024-06-01", "2024-01-05",
+                                                    "2024-03-01"])})
+    contacts = pd.DataFrame({"customer_id": [1, 3], "kind": "complaint", "category": "price",
+                             "channel": "phone", "resolved_date": pd.NaT,
+                             "date": pd.to_datetime(["2024-01-20", "2024-12-01"])})
+    near = service.silent_dissatisfied(surveys, contacts)
+    # customer 1's January answer was voiced (15 days); June's and customer 3's were not
+    assert near[["dissatisfied", "complained", "silent"]].tolist() == [3, 1, 2]
+    ever = service.silent_dissatisfied(surveys, contacts, window_days=None)
+    assert ever["complained"] == 3  # each of them complained some time
+
+
+def test_the_shop_plants_the_course_s_facts_about_complaints(shop):
+    # few dissatisfied customers complain (the course: 4-6%); complainants handled quickly
+    # stay as often as customers who bought as often without complaining; slow or no
+    # handling goes with leaving
+    crm_data, clean_lines = shop
+    silent = service.silent_dissatisfied(crm_data.surveys, crm_data.contacts)
+    assert silent["dissatisfied"] > 100
+    assert 0.02 <= silent["complained_share"] <= 0.10, silent
+    from crmwb import summary
+
+    y = churn.churn_labels(clean_lines, "2025-06-30", 180)
+    at_cutoff = summary.customer_summary(clean_lines, calibration_end="2025-06-30")
+    t = service.churn_by_complaint_handling(crm_data.contacts, y, "2025-06-30", 3,
+                                            at_cutoff[["invoices", "days_since_last_purchase"]])
+    quick = t.loc["resolved quickly"]
+    assert quick["customers"] >= 30
+    assert abs(quick["retained_rate"] - quick["like_for_like"]) < 0.15, t
+    for bad in ("resolved slowly", "unresolved"):
+        assert t.loc[bad, "retained_rate"] < 0.5 * t.loc[bad, "like_for_like"], t
+
+
 def test_wilson_interval_matches_the_formula():
     low, high = service.proportion_ci(30, 100)
     z = 1.959963984540054
@@ -216,7 +270,21 @@ def test_planted_uplift_lies_in_the_interval(crm_data):
     assert r["uplift_low"] < planted < r["uplift_high"]
 
 
-def test_complaints_hurt_satisfaction_on_the_generated_shop(crm_data):
+@pytest.fixture(scope="module")
+def shop():
+    """The bundled shop's size: enough complainants to compare their groups."""
+    from crmwb import cleaning, config, engine, identity, io
+    from crmwb.datasets import make_crm_data
+
+    data = make_crm_data(config.DEFAULT_N_CUSTOMERS, seed=3)
+    result = cleaning.clean_transactions(io.read_transactions(data.transactions),
+                                         crosswalk=identity.crosswalk(data.customers))
+    lines = engine.to_pandas(result.lines)
+    return data, lines[lines["customer_id"].notna()]
+
+
+def test_complaints_hurt_satisfaction_on_the_generated_shop(shop):
+    crm_data, _ = shop  # few dissatisfied customers complain: the shop's size is needed
     drivers = service.satisfaction_drivers(crm_data.surveys, crm_data.contacts)
     # each complaint costs 0.35 points as planted: the estimate is negative and its interval
     # (per complaint) holds the planted cost; with no_resolved_complaint beside it the
@@ -312,3 +380,11 @@ def test_the_default_root_causes_explain_every_complaint_category_on_six_bones()
     assert roots["complaints"].sum() == pytest.approx(10 * len(COMPLAINT_CATEGORIES))
     assert all(1 <= v["severity"] <= 10 and 1 <= v["detection"] <= 10
                for v in service.ROOT_CAUSES.values())
+
+
+def test_the_shop_s_campaign_pays_back_at_the_default_margin(shop):
+    crm_data, _ = shop
+    r = service.campaign_results(crm_data.campaigns, margin=0.30).iloc[0]
+    planted = crm_data.truth["params"]["campaign"]
+    assert r["uplift_low"] < planted["uplift"] < r["uplift_high"]
+    assert r["roi"] > 0, r

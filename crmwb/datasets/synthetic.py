@@ -22,10 +22,13 @@ check that each analysis recovers them:
   rules add accessories (camera -> tripod, camera bag, memory card; bread ->
   butter; ...). The brand of every line follows the customer's planted
   loyalty type (hard-core, split, shifting, switcher).
-- **Complaints** are more frequent for customers with a high dropout
-  probability, and the purchase after which a customer drops out often brings
-  a severe complaint that is resolved slowly or never. **Survey** scores fall
-  with complaints.
+- **Complaints** follow the course's facts: a purchase leaves the customer
+  dissatisfied now and then (always the purchase after which they drop out), and
+  only about 5% of dissatisfied customers complain. An ordinary complaint is
+  resolved within a day or two; the complaint at dropout slowly or never, so that
+  quickly handled complainants stay as often as customers who buy as often,
+  and slow or no handling goes with leaving. **Survey** scores fall with a bad
+  experience and with each earlier complaint.
 - A **campaign** randomises targeted customers to treatment and control with
   a known uplift in response rate.
 - **Leads** (prospects) and **suspects** stand beside the customers.
@@ -76,13 +79,27 @@ DEFAULT_TRUTH = {
     # a basket holds about value / line_value lines (a main item, accessories, extras)
     "line_value": {"retail": 7.0, "wholesale": 30.0},
     "max_lines": 30,
+    # the course's facts about complaints (session 8, TARP): few dissatisfied customers
+    # complain (4-6%), and those whose complaint is handled quickly stay about as often as
+    # those who never complained, while slow or no handling goes with leaving
     "complaints": {
-        "rate_per_purchase": 0.02,
-        "rate_per_purchase_at_dropout": 0.5,
-        "mean_days_to_resolve": 3.0,
-        "mean_days_to_resolve_at_dropout": 25.0,
+        # a purchase leaves the customer dissatisfied (a bad experience) with this chance;
+        # the purchase after which a customer drops out always does
+        "bad_experience_rate": 0.10,
+        # a dissatisfied customer complains with this chance (the silent majority)
+        "complain_when_dissatisfied": 0.04,
+        "complain_at_dropout": 0.05,
+        # an ordinary complaint is resolved quickly (exponential days); the complaint at
+        # dropout takes days beyond the service level, or is never resolved
+        "mean_days_to_resolve": 1.0,
+        "days_to_resolve_at_dropout": [4.0, 20.0],
         "unresolved_share_at_dropout": 0.3,
         "other_contacts_per_purchase": 0.04,
+        # demanding customers ask and request far more (each contact costs the shop): with
+        # the small baskets, what makes about 20% of customers unprofitable at the default
+        # costs (the course: about 20% of customers are unprofitable)
+        "demanding_share": 0.15,
+        "demanding_contacts_per_purchase": 2.0,
     },
     "survey_rate_per_purchase": 0.12,
     "campaign": {
@@ -93,7 +110,7 @@ DEFAULT_TRUTH = {
         "control_response_alive": 0.10,
         "control_response_dropped": 0.01,
         "uplift": 0.06,
-        "cost_per_contact": 2.0,
+        "cost_per_contact": 0.6,  # an email or SMS offer
     },
     # the shop's membership plan (free delivery, members' prices), billed monthly: an sBG
     # process per contract type, a subscriber leaving at the end of any month with a
@@ -571,16 +588,20 @@ def _simulate(
 
     # --- contacts: complaints and other contacts ---------------------------------------
     C = P["complaints"]
-    drop_rank = p_drop / (p_drop.mean() if n else 1.0)
-    rate = np.where(ev_fatal, C["rate_per_purchase_at_dropout"],
-                    np.minimum(C["rate_per_purchase"] * drop_rank[ev_cust], 0.5))
+    bad_ev = ev_fatal | (rng.random(n_ev) < C["bad_experience_rate"])
+    rate = np.where(ev_fatal, C["complain_at_dropout"],
+                    np.where(bad_ev, C["complain_when_dissatisfied"], 0.0))
     comp_ev = np.flatnonzero(rng.random(n_ev) < rate)
-    other_ev = np.flatnonzero(rng.random(n_ev) < C["other_contacts_per_purchase"])
+    demanding = rng.random(n) < C["demanding_share"]
+    other_rate = np.where(demanding[ev_cust], C["demanding_contacts_per_purchase"],
+                          C["other_contacts_per_purchase"])
+    other_ev = np.repeat(np.arange(n_ev), rng.poisson(other_rate))
     fatal_c = ev_fatal[comp_ev]
     comp_date = ev_date[comp_ev] + rng.integers(3600, 10 * 86400, len(comp_ev)).astype(
         "timedelta64[s]")
-    resolve_days = rng.exponential(
-        np.where(fatal_c, C["mean_days_to_resolve_at_dropout"], C["mean_days_to_resolve"]))
+    slow_from, slow_mean = C["days_to_resolve_at_dropout"]
+    resolve_days = np.where(fatal_c, slow_from + rng.exponential(slow_mean, len(comp_ev)),
+                            rng.exponential(C["mean_days_to_resolve"], len(comp_ev)))
     resolved = comp_date + (resolve_days * 86400).astype("timedelta64[s]")
     unresolved = fatal_c & (rng.random(len(comp_ev)) < C["unresolved_share_at_dropout"])
     resolved = np.where(unresolved, np.datetime64("NaT"), resolved)
@@ -616,8 +637,10 @@ def _simulate(
     complained_ev = np.zeros(n_ev, bool)
     complained_ev[comp_ev] = True
     surv_ev = np.flatnonzero(rng.random(n_ev) < P["survey_rate_per_purchase"])
-    csat_latent = (4.4 - 1.6 * complained_ev[surv_ev]
-                   - 0.35 * np.minimum(n_comp[ev_cust[surv_ev]], 3)
+    # the experience surveyed, and each complaint the customer made before it (up to 3)
+    earlier = pd.Series(complained_ev).groupby(ev_cust).cumsum().to_numpy() - complained_ev
+    csat_latent = (4.4 - 2.5 * bad_ev[surv_ev]
+                   - 0.35 * np.minimum(earlier[surv_ev], 3)
                    + rng.normal(0, 0.6, len(surv_ev)))
     csat = np.clip(np.round(csat_latent), 1, 5).astype(int)
     nps = np.clip(np.round(2.2 * csat - 1.5 + rng.normal(0, 1.0, len(surv_ev))), 0, 10).astype(int)
@@ -867,6 +890,7 @@ def _simulate(
         "n_repeat": n_repeat,
         "alive": alive,
         "n_complaints": n_comp,
+        "demanding": demanding,
         # shifting customers: purchases made before they switched brands (a switch after
         # the last purchase leaves them looking hard-core in the data)
         "purchases_before_switch": pd.Series(
