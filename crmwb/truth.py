@@ -40,6 +40,17 @@ import pandas as pd
 UNIT_DAYS = {"D": 1.0, "W": 7.0}
 
 
+def _keys(ids) -> pd.Index:
+    """Customer ids as text keys: 10001, 10001.0 and "10001" are one id (a CSV export may
+    read ids as text, a table with gaps as floats)."""
+    def one(v):
+        if isinstance(v, (int, np.integer)) or (isinstance(v, (float, np.floating))
+                                                 and float(v).is_integer()):
+            return str(int(v))
+        return str(v).strip()
+    return pd.Index([one(v) for v in ids])
+
+
 def _table(rows: list[tuple]) -> pd.DataFrame:
     """Rows of (measure, yours, planted, kind[, when]): ``when`` dates a measure of a
     period (a key date of one year)."""
@@ -92,14 +103,17 @@ class Truth:
 
     # --- lookups ----------------------------------------------------------------------------
     def person(self, ids) -> pd.Series:
-        """The person behind each customer id (a master id or a second record's id)."""
-        person = self.identity.set_index("customer_id")["person_id"]
-        return pd.Series(pd.Index(ids).map(person), index=pd.Index(ids))
+        """The person behind each customer id (a master id or a second record's id), as
+        a text key; missing for an id the shop never planted."""
+        person = pd.Series(_keys(self.identity["person_id"]),
+                           index=_keys(self.identity["customer_id"]))
+        return pd.Series(_keys(ids).map(person), index=pd.Index(ids))
 
     def of_customers(self, ids, column: str) -> pd.Series:
         """A planted attribute (``alive``, ``loyalty_type``, ``customer_type``...) of the
         persons behind customer ids."""
-        values = self.customers.set_index("person_id")[column]
+        values = pd.Series(self.customers[column].to_numpy(),
+                           index=_keys(self.customers["person_id"]))
         return pd.Series(self.person(ids).map(values).to_numpy(), index=pd.Index(ids))
 
     # --- comparisons ------------------------------------------------------------------------
@@ -111,9 +125,10 @@ class Truth:
         """Merged records (``customer_id`` under another ``master_id``) against the persons
         planted under two ids: pairs found, pairs planted, and the share of merges that are
         right (precision) and of planted pairs found (recall)."""
-        merged = crosswalk[crosswalk["customer_id"] != crosswalk["master_id"]]
-        found = {tuple(sorted(p)) for p in zip(merged["customer_id"], merged["master_id"])}
-        person = self.identity.set_index("customer_id")["person_id"]
+        ids, masters = _keys(crosswalk["customer_id"]), _keys(crosswalk["master_id"])
+        found = {tuple(sorted(p)) for p in zip(ids, masters) if p[0] != p[1]}
+        person = pd.Series(_keys(self.identity["person_id"]),
+                           index=_keys(self.identity["customer_id"]))
         twins = person[person.index != person.to_numpy()]
         planted = {tuple(sorted(p)) for p in zip(twins.index, twins.to_numpy())}
         right = len(found & planted)

@@ -132,3 +132,28 @@ def glossary_catalogue(lang):
 
     with open(LOCALES / f"{lang}.po", "rb") as f:
         return [m for m in read_po(f) if m.context]
+
+
+def test_no_persian_sentence_reads_on_after_a_parameter_name():
+    # a Latin name inside a right-to-left sentence breaks its reading: a Persian sentence
+    # says what the parameter means, and names it in a code span at its end
+    import json
+    import re
+
+    from crmwb import config
+
+    connectives = {"و", "یا", "با", "برابر", "برای", "نمونه", "پارامتر", "پارامترها", "فرمان",
+                   "فرمان‌ها", "ستون", "ستون‌ها"}
+    found = []
+    for path in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if "lang-fa" not in cell["metadata"].get("tags", []):
+                continue
+            text = re.sub(r"`[^`]+`", "`x`", "".join(cell["source"]))  # one token per span
+            for sentence in re.split(r"\n\s*\n|(?<=[.؛!?:])\s", text):
+                for m in re.finditer(r"`x`", sentence):
+                    after = re.findall(r"[\u0621-\u064A\u067E\u0686\u0698\u06A9\u06AF\u06CC"
+                                       r"\u200c]+", sentence[m.end():])
+                    if set(after) - connectives:
+                        found.append(f"{path.name}: {sentence.strip()[:120]}")
+    assert found == [], "\n".join(dict.fromkeys(found))

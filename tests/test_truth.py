@@ -214,3 +214,16 @@ def test_solutions_are_left_out_of_the_reports_unless_asked_for(tmp_path):
 def test_solutions_must_be_true_or_false():
     with pytest.raises(report.ParameterError, match="solutions"):
         report.run_notebooks({"solutions": "yes"}, log=lambda line: None)
+
+
+def test_ids_read_as_text_or_floats_are_the_same_customers(shop):
+    # a CSV export may read ids as text, a table with gaps as floats
+    data, planted, _ = shop
+    ids = data.truth["customers"]["person_id"].head(20)
+    as_int = planted.of_customers(ids, "customer_type").to_numpy()
+    for other in (ids.astype(str), ids.astype(float), " " + ids.astype(str)):
+        assert (planted.of_customers(other, "customer_type").to_numpy() == as_int).all()
+    cw = identity.crosswalk(data.customers)
+    text = cw.assign(customer_id=cw["customer_id"].astype(str),
+                     master_id=cw["master_id"].astype(str))
+    assert planted.identities(text)["yours"].tolist() == planted.identities(cw)["yours"].tolist()
