@@ -230,6 +230,15 @@ def folder(data) -> Path | None:
 
 def open(data) -> Truth | None:  # noqa: A001 - the module's verb, as crmwb.prepared.open
     """The planted truth behind a prepared dataset (:func:`folder`): None for real data,
-    which has no planted truth."""
+    which has no planted truth, and for tables whose customer ids are not the ones the
+    truth was planted under (edited after they were generated)."""
     where = folder(data)
-    return Truth.read(where) if where is not None else None
+    if where is None:
+        return None
+    found = Truth.read(where)
+    records = getattr(data, "crosswalk", None)
+    if records is not None and len(records):
+        known = set(_keys(found.identity["customer_id"]))
+        if _keys(records["customer_id"]).isin(known).mean() < 0.9:
+            return None
+    return found

@@ -163,28 +163,34 @@ def test_seasonality_is_visible(clean_lines):
     assert month[12] > month[2]
 
 
-def test_complaints_mark_customers_who_drop_out(crm_data):
+def test_complaints_at_dropout_are_handled_slowly_and_few_dissatisfied_complain(crm_data):
     truth = crm_data.truth["customers"]
     identity = crm_data.truth["identity"].set_index("customer_id")["person_id"]
     complaints = crm_data.contacts[crm_data.contacts["kind"] == "complaint"].copy()
     complaints["person"] = complaints["customer_id"].map(identity)
-    per_person = complaints.groupby("person").size().reindex(truth["person_id"], fill_value=0)
-    dropped = ~truth["alive"].to_numpy()
-    assert per_person[dropped].mean() > 2 * per_person[~dropped].mean()
     days = (complaints["resolved_date"] - complaints["date"]).dt.days
-    complaints["slow_or_open"] = days.isna() | (days > 10)
+    complaints["slow_or_open"] = days.isna() | (days > 3)
     alive = truth.set_index("person_id")["alive"]
     slow_by_status = complaints.groupby(complaints["person"].map(alive))["slow_or_open"].mean()
     assert slow_by_status[False] > 2 * slow_by_status[True]
+    # the silent majority (the course: 4-6% of the dissatisfied complain): far fewer
+    # complaints than answers of 2 or less
+    unhappy = (crm_data.surveys["csat"] <= 2).mean() / crm_data.truth["params"][
+        "survey_rate_per_purchase"]
+    assert len(complaints) < 0.2 * unhappy * crm_data.truth["params"]["purchase_lines"]
 
 
-def test_survey_scores_fall_with_complaints(crm_data):
-    complainers = set(crm_data.contacts.loc[crm_data.contacts["kind"] == "complaint",
-                                            "customer_id"])
-    s = crm_data.surveys.assign(complained=crm_data.surveys["customer_id"].isin(complainers))
-    means = s.groupby("complained")[["csat", "nps"]].mean()
-    assert means.loc[True, "csat"] < means.loc[False, "csat"] - 0.3
-    assert means.loc[True, "nps"] < means.loc[False, "nps"] - 0.5
+def test_survey_scores_fall_after_a_complaint(crm_data):
+    # each earlier complaint costs the score 0.35 points (planted), a bad experience 2.5
+    c = crm_data.contacts.loc[crm_data.contacts["kind"] == "complaint", ["customer_id", "date"]]
+    s = crm_data.surveys.reset_index()
+    pairs = s.merge(c, on="customer_id", suffixes=("", "_complaint"))
+    after = set(pairs.loc[pairs["date_complaint"] < pairs["date"], "index"])
+    s["after_complaint"] = s["index"].isin(after)
+    means = s.groupby("after_complaint")[["csat", "nps"]].mean()
+    assert means.loc[True, "csat"] < means.loc[False, "csat"] - 0.2
+    assert means.loc[True, "nps"] < means.loc[False, "nps"] - 0.4
+    assert (crm_data.surveys["csat"] <= 2).mean() > 0.08  # dissatisfaction is common
 
 
 def test_campaign_uplift_is_recovered(crm_data):

@@ -41,7 +41,7 @@ def test_a_card_writes_each_figure_by_its_kind_in_the_readers_language():
                           lang="fa", persian_digits=True)
     bundle = card._repr_mimebundle_()
     assert bundle["text/plain"].splitlines() == [
-        "مشتریان: ۴٬۹۹۹", "ارزش طول عمر کل مشتریان کنونی: ۶۲۱٬۵۲۱٫۳۶",
+        "مشتریان: ۴٬۹۹۹", "ارزش طول عمر کل مشتریان کنونی، به صورت حاشیهٔ سود: ۶۲۱٬۵۲۱٫۳۶",
         "درآمد از ۲۰٪ برتر مشتریان: ۷۶٫۱٪", "خالص امتیاز ترویج‌کنندگان (NPS): ۹٫۶ (۷٫۵ تا ۱۱٫۸)",
         f"بهترین مدل ریزش: {LABELS['fa']['logistic regression']}"]
     # the figures travel as data, the value not yet written, for the index page

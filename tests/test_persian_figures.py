@@ -19,6 +19,7 @@ import pytest
 from conftest import latin_words, report_words
 
 from crmwb import config, i18n, plots
+from crmwb.glossary import LABELS
 
 matplotlib.use("Agg")
 
@@ -37,6 +38,9 @@ def _data_strings(values) -> set[str]:
     def add(v):
         if isinstance(v, str):
             found.add(v)
+            for end in (i for i, c in enumerate(v) if c == "_"):  # a one-hot level of a
+                if v[:end] in LABELS["en"]:                       # labelled column: region_Yazd
+                    found.add(v[end + 1:])
         elif isinstance(v, (list, tuple, set, frozenset)):
             for x in v:
                 add(x)
