@@ -203,3 +203,84 @@ def satisfaction_drivers(drivers: pd.DataFrame, t) -> str | None:
     sure = not (row["ci_low"] <= 0 <= row["ci_high"])
     return t.say("r06_drivers_" + ("sure" if sure else "unsure"), driver=t(top),
                  effect=row["coefficient"])
+
+
+def purchase_models(comparison: pd.DataFrame, t) -> str:
+    """After the BG/NBD and Pareto/NBD comparison: the better likelihood, and both models'
+    holdout totals against the actual one."""
+    better = comparison["log_likelihood"].idxmax()
+    bg, pareto = comparison.iloc[0], comparison.iloc[1]
+    return t.say("r03_models", better=better, actual=bg["actual_total"],
+                 bg=bg["predicted_total"], pareto=pareto["predicted_total"],
+                 gap=bg["predicted_total"] / bg["actual_total"] - 1)
+
+
+def conditional_expectations(table: pd.DataFrame, t) -> str:
+    """After the conditional expectations: the largest gap between what the model expected
+    and what customers bought in the holdout, by calibration frequency."""
+    gap = (table["predicted"] - table["actual"]).abs()
+    at = gap.idxmax()
+    return t.say("r03_conditional", frequency=int(at), actual=table.loc[at, "actual"],
+                 predicted=table.loc[at, "predicted"],
+                 rises=bool(table["actual"].is_monotonic_increasing))
+
+
+def clv_by_group(table: pd.DataFrame, t) -> str:
+    """After the CLV by segment or level: the group holding most of the value to come."""
+    top = table["clv_share"].idxmax()
+    customers = table["customers"] / table["customers"].sum()
+    return t.say("r03_groups", group=t.word(str(top)), share=table.loc[top, "clv_share"],
+                 customers=customers[top])
+
+
+def p_alive(probabilities: pd.Series, t) -> str:
+    """After the P(alive) grid: the share of customers more likely active than not."""
+    return t.say("r03_p_alive", share=float((probabilities > 0.5).mean()),
+                 expected=float(probabilities.sum()), customers=len(probabilities))
+
+
+def deciles(table: pd.DataFrame, t) -> str:
+    """After the decile table: the riskiest and the safest tenth, and the churners the top
+    three tenths hold."""
+    return t.say("r04_deciles", top=table["churn_rate"].iloc[0], lift=table["lift"].iloc[0],
+                 bottom=table["churn_rate"].iloc[-1],
+                 captured=table["cumulative_capture"].iloc[min(2, len(table) - 1)])
+
+
+def coefficients(coef: pd.Series, t) -> str:
+    """After the logistic coefficients: the features that raise and lower risk most."""
+    from crmwb.plots import _feature
+
+    return _said(t.say("r04_coefficients", up=_feature(t, coef.idxmax()), up_value=coef.max(),
+                       down=_feature(t, coef.idxmin()), down_value=coef.min()))
+
+
+def importance(table: pd.DataFrame, t) -> str:
+    """After the permutation importance: the feature the model leans on most."""
+    from crmwb.plots import _feature
+
+    top = table["importance"].idxmax()
+    return t.say("r04_importance", feature=_feature(t, top), drop=table.loc[top, "importance"])
+
+
+def cooccurrence(table: pd.DataFrame, t) -> str | None:
+    """After the co-occurrence matrix: the pair bought together most often."""
+    values = table.where(~np.eye(len(table), dtype=bool))
+    if values.isna().all().all():
+        return None
+    a, b = values.stack().idxmax()
+    return _said(t.say("r05_cooccurrence", a=t.word(str(a)), b=t.word(str(b)),
+                       baskets=values.loc[a, b]))
+
+
+def rules(rules_: pd.DataFrame, t) -> str | None:
+    """After the rules' scatter: the rule with the highest lift, and how many rules have a
+    confidence above one half."""
+    if rules_.empty:
+        return None
+    top = rules_["lift"].idxmax()
+    rule = (", ".join(map(t.word, sorted(rules_.loc[top, "antecedents"]))) + " → "
+            + ", ".join(map(t.word, sorted(rules_.loc[top, "consequents"]))))
+    return t.say("r05_rules", rule=rule, lift=rules_.loc[top, "lift"],
+                 confidence=rules_.loc[top, "confidence"],
+                 confident=float((rules_["confidence"] > 0.5).mean()))

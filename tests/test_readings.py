@@ -96,3 +96,18 @@ def test_every_figure_and_table_of_these_lessons_is_followed_by_a_reading(name):
         if not any("print(" in r for r in rest):
             missing.append(f"cell {i}: {source.strip().splitlines()[-1][:70]}")
     assert missing == []
+
+
+def test_the_churn_readings_name_features_in_the_reader_s_words():
+    coef = pd.Series({"mean_days_to_resolve": 1.2, "p_alive": -1.5, "region_Yazd": 0.1})
+    en = readings.coefficients(coef, glossary("en"))
+    assert en.startswith("Mean days to resolve raises the risk most (+1.20")
+    fa = readings.coefficients(coef, glossary("fa", persian_digits=True))
+    assert "احتمال فعال بودن" in fa and "+۱٫۲۰" in fa
+
+
+def test_the_cooccurrence_reading_leaves_out_an_item_with_itself():
+    table = pd.DataFrame([[50, 9, 3], [9, 40, 12], [3, 12, 30]],
+                         index=["milk", "tea", "rice"], columns=["milk", "tea", "rice"])
+    assert readings.cooccurrence(table, glossary("en")) == \
+        "Tea and rice are bought together most often: in 12 baskets."
