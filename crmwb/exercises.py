@@ -68,8 +68,12 @@ class Check:
                                                                   "h_planted"))
         body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
                        for row in rows)
+        style = ("<style>table.crmwb-check{min-width:30em;margin:0.5em 0}"
+                 "table.crmwb-check caption{text-align:start;font-weight:bold;padding:0.3em 0}"
+                 "table.crmwb-check td:first-child,table.crmwb-check th:first-child"
+                 "{text-align:start}</style>")
         return {
-            "text/html": f"<table class='crmwb-check' dir='{i18n.direction(self.lang)}'>"
+            "text/html": f"{style}<table class='crmwb-check' dir='{i18n.direction(self.lang)}'>"
                          f"<caption>{html.escape(t('h_check'))}</caption>"
                          f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>",
             "text/plain": "\n".join(f"{m}: {t('h_yours').lower()} {y}, "
