@@ -18,37 +18,50 @@ from crmwb import calendars, config
 from crmwb.glossary import glossary
 from crmwb.io import Dataset
 
-#: (stage key, notebook stem); what each notebook does is the glossary's ``idea_<stem>``.
+#: Each notebook on the course's maps: (its stage of the CRM process, Peppers & Rogers'
+#: identify, differentiate, interact, customize; its stage of the customer value cycle,
+#: acquisition (the right customer), development (the right relationship) or retention
+#: (the right retention); the kind of CRM it is, strategic (planning, segmentation and
+#: targeting), analytical (the back office's analyses), operational (the front office's
+#: daily selling and service) or collaborative (every contact between seller and
+#: customer); its stem). What each notebook does is the glossary's ``idea_<stem>``.
 COURSE_MAP = [
-    ("identify", "01_data_cleaning"),
-    ("differentiate", "02_segmentation"),
-    ("differentiate", "03_clv"),
-    ("differentiate", "04_churn"),
-    ("interact", "06_service_quality"),
-    ("customize", "05_basket"),
+    ("identify", "acquisition", "analytical_crm", "01_data_cleaning"),
+    ("differentiate", "acquisition", "strategic_crm", "02_segmentation"),
+    ("differentiate", "retention_stage", "analytical_crm", "03_clv"),
+    ("differentiate", "retention_stage", "analytical_crm", "04_churn"),
+    ("interact", "retention_stage", "collaborative_crm", "06_service_quality"),
+    ("customize", "development", "operational_crm", "05_basket"),
+    ("customize", "development", "operational_crm", "07_customer_360"),
 ]
 
 
 def course_map(lang: str = "en", notebooks_dir: str | Path | None = None) -> pd.DataFrame:
-    """The four CRM stages, each with the notebook that does it and whether it exists.
+    """The four CRM stages, each with the notebooks that do it, their stage of the
+    customer value cycle and their kind of CRM (:data:`COURSE_MAP`), and whether they exist.
 
     Examples
     --------
     >>> course_map()["Stage"].unique().tolist()
     ['Identify', 'Differentiate', 'Interact', 'Customize']
+    >>> course_map()["Value cycle"].unique().tolist()
+    ['Acquisition', 'Retention', 'Development']
     """
     t = glossary(lang)
     folder = Path(notebooks_dir) if notebooks_dir else config.NOTEBOOKS_DIR
     rows = [
         {
             "stage": t(stage),
+            "value_cycle": t(cycle),
+            "crm_kind": t(kind),
             "idea": t(f"idea_{stem}"),
             "notebook": f"{stem}.ipynb",
             "status": t("available") if (folder / f"{stem}.ipynb").exists() else t("planned"),
         }
-        for stage, stem in COURSE_MAP
+        for stage, cycle, kind, stem in COURSE_MAP
     ]
-    return pd.DataFrame(rows).rename(columns=t.columns(["stage", "idea", "notebook", "status"]))
+    columns = ["stage", "value_cycle", "crm_kind", "idea", "notebook", "status"]
+    return pd.DataFrame(rows, columns=columns).rename(columns=t.columns(columns))
 
 
 def table_sizes(data: Dataset, lang: str = "en") -> pd.DataFrame:

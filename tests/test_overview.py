@@ -56,3 +56,14 @@ def test_unknown_language_or_label_is_a_clear_error():
         glossary("xx")
     with pytest.raises(KeyError, match="no 'en' label for 'nonsense'"):
         glossary("en")("nonsense")
+
+
+def test_the_course_map_places_every_notebook_on_the_value_cycle_and_the_kinds_of_crm():
+    out = overview.course_map("en")
+    assert set(out["Value cycle"]) == {"Acquisition", "Development", "Retention"}
+    assert {k.split(" (")[0] for k in out["Kind of CRM"]} == {
+        "Strategic CRM", "Analytical CRM", "Operational CRM", "Collaborative CRM"}
+    assert "07_customer_360.ipynb" in set(out["Notebook"])
+    # the value cycle: development is its second stage, the stage of baskets (notebook 05)
+    row = out.set_index("Notebook").loc["05_basket.ipynb"]
+    assert row["Value cycle"] == "Development"
