@@ -328,6 +328,26 @@ def whale_curve(curve: pd.DataFrame, lang: str = "en", ax=None):
 
 
 @_localized
+def revenue_and_profit(profits: pd.DataFrame, colours: pd.Series, lang: str = "en", ax=None):
+    """Revenue against profit, one dot per customer, coloured by profitability (RBC's
+    colours): high sales are not high profit."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 5))
+    palette = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
+    data = _dots(profits.assign(colour=colours.reindex(profits.index).astype(str)), ax, t)
+    for colour, part in data.groupby("colour"):
+        ax.scatter(part["revenue"].clip(lower=1), part["profit"], s=8, alpha=0.5,
+                   color=palette.get(colour, "grey"), label=t(colour))
+    ax.axhline(0, color="grey", linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    ax.set(title=t("title_revenue_and_profit"), xlabel=_unit(t, "revenue", "log_scale"),
+           ylabel=t("profit"))
+    ax.legend(title="", fontsize="small")
+    return ax
+
+
+@_localized
 def profitability_matrix(matrix: pd.DataFrame, lang: str = "en", ax=None):
     """Net price realised against cost to serve, one dot per customer, cells coloured."""
     t = glossary(lang)

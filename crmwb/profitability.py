@@ -215,6 +215,47 @@ def whale_facts(profit: pd.Series, top_share: float = 0.20) -> pd.Series:
     })
 
 
+#: The three profitability colours of the RBC case (session 6): the bank segmented its
+#: customers by three levels of profitability, each a colour in its data warehouse.
+PROFIT_COLOURS = ("green", "yellow", "red")
+
+
+def profit_colours(profit: pd.Series, top_share: float = 0.20) -> pd.Series:
+    """Each customer's profitability colour, as RBC coloured its customers: ``green`` for
+    the most profitable ``top_share`` (ranked by profit, the ones that bring most of it),
+    ``red`` for those who lose money, ``yellow`` for the profitable rest.
+
+    >>> profit_colours(pd.Series([50.0, 10.0, 5.0, -3.0, 2.0])).tolist()
+    ['green', 'yellow', 'yellow', 'red', 'yellow']
+    """
+    n_top = max(1, int(round(top_share * len(profit))))
+    green = profit.rank(ascending=False, method="first") <= n_top
+    colour = np.select([profit < 0, green & (profit >= 0)], ["red", "green"], "yellow")
+    return pd.Series(pd.Categorical(colour, categories=PROFIT_COLOURS), index=profit.index,
+                     name="profit_colour")
+
+
+def sales_versus_profit(profits: pd.DataFrame, top_share: float = 0.20) -> pd.Series:
+    """The course's "high sales volume is not high profit", measured: of the customers who
+    buy the most (the top ``top_share`` by revenue), the share who are not among the most
+    profitable ``top_share`` and the share who lose money; and each colour's share of the
+    customers and of the profit (:func:`profit_colours`).
+    """
+    n_top = max(1, int(round(top_share * len(profits))))
+    big = profits["revenue"].rank(ascending=False, method="first") <= n_top
+    best = profits["profit"].rank(ascending=False, method="first") <= n_top
+    colours = profit_colours(profits["profit"], top_share)
+    total = profits["profit"].sum()
+    out = {"top_share": top_share,
+           "big_not_best": float((big & ~best).sum() / big.sum()),
+           "big_losing": float((big & (profits["profit"] < 0)).sum() / big.sum())}
+    for c in PROFIT_COLOURS:
+        out[f"{c}_customers"] = float((colours == c).mean())
+        out[f"{c}_profit"] = float(profits.loc[colours == c, "profit"].sum() / total) \
+            if total else np.nan
+    return pd.Series(out)
+
+
 def profitability_matrix(
     profits: pd.DataFrame,
     price_boundary: float | None = None,

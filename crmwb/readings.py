@@ -284,3 +284,25 @@ def rules(rules_: pd.DataFrame, t) -> str | None:
     return t.say("r05_rules", rule=rule, lift=rules_.loc[top, "lift"],
                  confidence=rules_.loc[top, "confidence"],
                  confident=float((rules_["confidence"] > 0.5).mean()))
+
+
+def segment_by(table: pd.DataFrame, t, basis: str) -> str | None:
+    """After a descriptive basis (:func:`crmwb.segmentation.segment_by`): the group that
+    spends the most per customer, among groups of 2% of the customers or more."""
+    g = table[(table["customer_share"] >= 0.02) & (table.index != "unknown")]
+    if len(g) < 2:
+        return None
+    top = g["spend_index"].idxmax()
+    name = t.word(str(top))
+    if _lang(t) == "en" and name != str(top):  # a word of the glossary, not a name
+        name = name.lower()
+    return t.say("r02_basis", basis=t(basis).lower() if _lang(t) == "en" else t(basis),
+                 top=name, ratio=g.loc[top, "spend_index"],
+                 revenue=g.loc[top, "revenue_share"], customers=g.loc[top, "customer_share"])
+
+
+def sales_versus_profit(facts: pd.Series, t) -> str:
+    """After revenue against profit (:func:`crmwb.profitability.sales_versus_profit`)."""
+    return t.say("r02_sales_profit", not_best=facts["big_not_best"], losing=facts["big_losing"],
+                 green=facts["green_profit"], red=facts["red_customers"])
+

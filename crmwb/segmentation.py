@@ -393,3 +393,89 @@ def retail_wholesale(summary: pd.DataFrame, seed: int = 0) -> pd.Series:
     wholesale = int(basket.idxmax())
     return pd.Series(np.where(labels == wholesale, "wholesale", "retail"), index=summary.index,
                      name="customer_type")
+
+
+# --- descriptive bases: geography, demography, channel ----------------------------------------
+
+#: age bands of demographic segmentation: (key, lowest age, highest age)
+AGE_BANDS = (("age_under_25", 0, 24), ("age_25_34", 25, 34), ("age_35_44", 35, 44),
+             ("age_45_54", 45, 54), ("age_55_plus", 55, 200))
+
+
+def age_bands(ages: pd.Series) -> pd.Series:
+    """Each age's band (:data:`AGE_BANDS`); missing ages stay missing.
+
+    >>> age_bands(pd.Series([19, 34, 35, 70, None])).tolist()
+    ['age_under_25', 'age_25_34', 'age_35_44', 'age_55_plus', nan]
+    """
+    a = pd.to_numeric(ages, errors="coerce")
+    out = pd.Series(np.nan, index=ages.index, dtype=object)
+    for key, low, high in AGE_BANDS:
+        out[(a >= low) & (a <= high)] = key
+    return out.rename("age_band")
+
+
+def main_channel(transactions) -> pd.Series:
+    """Each customer's purchase channel: the channel of most of their invoices (online,
+    store, phone...), counted in the engine; ties go to the channel first in name order."""
+    from crmwb.engine import to_pandas
+    from crmwb.summary import _as_table
+
+    t = _as_table(transactions)
+    t = t.filter(t.customer_id.notnull() & t.channel.notnull() & (t.quantity > 0))
+    per = t.group_by(["customer_id", "channel"]).agg(invoices=t.invoice_id.nunique())
+    per = to_pandas(per).sort_values(["customer_id", "invoices", "channel"],
+                                     ascending=[True, False, True])
+    return per.drop_duplicates("customer_id").set_index("customer_id")["channel"].rename(
+        "purchase_channel")
+
+
+def descriptive_bases(customers: pd.DataFrame | None,
+                      channel: pd.Series | None = None) -> dict[str, pd.Series]:
+    """The bases of segmentation beside value and behaviour (session 3): geography
+    (``region``), demography (``age_band``, ``gender``), how customers were acquired
+    (``acquisition_channel``) and where they buy (``purchase_channel``), each a Series by
+    customer id; those the data hold."""
+    out = {}
+    if customers is not None:
+        c = customers.drop_duplicates("customer_id").set_index("customer_id")
+        if "region" in c:
+            out["region"] = c["region"]
+        if "age" in c:
+            out["age_band"] = age_bands(c["age"])
+        for col in ("gender", "acquisition_channel"):
+            if col in c:
+                out[col] = c[col]
+    if channel is not None and len(channel):
+        out["purchase_channel"] = channel
+    return out
+
+
+def segment_by(summary: pd.DataFrame, attribute: pd.Series,
+               profit: pd.Series | None = None) -> pd.DataFrame:
+    """Customers, revenue and profit by one descriptive basis (:func:`descriptive_bases`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (customers without the attribute under ``unknown``), largest
+        first: ``customers``, ``customer_share``, ``revenue_share``, ``spend_index``
+        (revenue per customer over the average of the customers whose attribute is known:
+        businesses without an age do not set the bar for the age bands) and, with
+        ``profit``, ``profit_share``.
+    """
+    group = attribute.reindex(summary.index).astype(object).where(lambda g: g.notna(), "unknown")
+    revenue = summary["revenue"].astype(float)
+    g = revenue.groupby(group)
+    out = pd.DataFrame({"customers": g.size(), "revenue": g.sum()})
+    out["customer_share"] = out["customers"] / out["customers"].sum()
+    out["revenue_share"] = out["revenue"] / out["revenue"].sum()
+    known = group != "unknown"
+    average = revenue[known].mean() if known.any() else revenue.mean()
+    out["spend_index"] = (out["revenue"] / out["customers"]) / average
+    if profit is not None:
+        p = profit.reindex(summary.index).fillna(0.0)
+        out["profit_share"] = p.groupby(group).sum() / p.sum() if p.sum() else np.nan
+    out.index.name = attribute.name if isinstance(attribute.name, str) else "group"
+    return out.drop(columns="revenue").sort_values("customers", ascending=False)
+

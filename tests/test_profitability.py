@@ -125,3 +125,18 @@ def test_about_a_fifth_of_the_shop_s_customers_are_unprofitable_at_the_default_c
     demanding = data.truth["customers"].set_index("person_id")["demanding"]
     losing = demanding.reindex(profit.index[profit < 0]).mean()
     assert losing > 2 * demanding.mean()  # the planted cause is found among the unprofitable
+
+
+def test_high_sales_are_not_high_profit_measured_in_rbc_s_colours():
+    profits = pd.DataFrame({"revenue": [1000.0, 900.0, 100.0, 80.0, 60.0, 50.0, 40.0, 30.0,
+                                        20.0, 10.0],
+                            "profit": [-50.0, 10.0, 60.0, 40.0, 30.0, 20.0, 10.0, 5.0, -5.0,
+                                       -1.0]})
+    colours = profitability.profit_colours(profits["profit"])
+    assert colours.tolist()[:3] == ["red", "yellow", "green"]
+    assert (colours == "green").sum() == 2 and (colours == "red").sum() == 3
+    facts = profitability.sales_versus_profit(profits)
+    # the two biggest buyers: one loses money, neither is among the two most profitable
+    assert facts["big_not_best"] == 1.0 and facts["big_losing"] == 0.5
+    assert facts["green_profit"] == pytest.approx(100 / 119)
+    assert facts["red_customers"] == 0.3

@@ -182,3 +182,33 @@ def test_new_customers_purchase_rate_is_not_inflated_by_a_short_tenure():
     kind = segmentation.retail_wholesale(s)
     assert (kind == s["kind"]).mean() >= 0.98
     assert (kind[new & (s["kind"] == "wholesale")] == "wholesale").all()
+
+
+def test_descriptive_bases_compare_each_group_with_the_customers_whose_attribute_is_known():
+    summary = pd.DataFrame({"revenue": [100.0, 100.0, 300.0, 500.0, 10_000.0]},
+                           index=pd.Index([1, 2, 3, 4, 5], name="customer_id"))
+    customers = pd.DataFrame({"customer_id": [1, 2, 3, 4, 5],
+                              "region": ["Fars", "Fars", "Yazd", "Yazd", None],
+                              "age": [22, 30, 41, 67, None], "gender": ["female"] * 4 + [None]})
+    bases = segmentation.descriptive_bases(customers)
+    assert list(bases) == ["region", "age_band", "gender"]
+    assert bases["age_band"].tolist()[:4] == ["age_under_25", "age_25_34", "age_35_44",
+                                              "age_55_plus"]
+    t = segmentation.segment_by(summary, bases["region"], pd.Series([1.0, 1.0, 2.0, 2.0, 14.0],
+                                                                   index=summary.index))
+    # the business without a region does not set the average: known customers spend 250
+    assert t.loc["Yazd", "spend_index"] == pytest.approx(400 / 250)
+    assert t.loc["Fars", "spend_index"] == pytest.approx(100 / 250)
+    assert t.loc["unknown", "customers"] == 1
+    assert t["customer_share"].sum() == pytest.approx(1.0)
+    assert t.loc["unknown", "profit_share"] == pytest.approx(0.7)
+
+
+def test_a_customer_s_purchase_channel_is_the_channel_of_most_of_their_invoices():
+    lines = pd.DataFrame({"invoice_id": ["1", "2", "3", "4", "5"],
+                          "customer_id": pd.array([7, 7, 7, 8, 8], dtype="Int64"),
+                          "channel": ["online", "online", "store", "phone", "store"],
+                          "quantity": [1, 1, 1, 1, 1], "unit_price": 1.0,
+                          "date": pd.to_datetime(["2024-01-01"] * 5)})
+    got = segmentation.main_channel(lines)
+    assert got[7] == "online" and got[8] == "phone"  # a tie: the first channel by name
