@@ -336,9 +336,11 @@ def revenue_and_profit(profits: pd.DataFrame, colours: pd.Series, lang: str = "e
         _, ax = plt.subplots(figsize=(7, 5))
     palette = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}
     data = _dots(profits.assign(colour=colours.reindex(profits.index).astype(str)), ax, t)
-    for colour, part in data.groupby("colour"):
-        ax.scatter(part["revenue"].clip(lower=1), part["profit"], s=8, alpha=0.5,
-                   color=palette.get(colour, "grey"), label=t(colour))
+    for colour in palette:  # green, yellow, red: the legend in the order of the colours
+        part = data[data["colour"] == colour]
+        if len(part):
+            ax.scatter(part["revenue"].clip(lower=1), part["profit"], s=8, alpha=0.5,
+                       color=palette[colour], label=t(colour))
     ax.axhline(0, color="grey", linestyle="--", linewidth=1)
     ax.set_xscale("log")
     ax.set(title=t("title_revenue_and_profit"), xlabel=_unit(t, "revenue", "log_scale"),
