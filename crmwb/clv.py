@@ -77,6 +77,55 @@ def net_clv(value: pd.Series, margin: float, cost_ratio: pd.Series) -> pd.Series
     return (value - value / margin * ratio).rename("net_clv")
 
 
+#: The profit levers of session 4 that act on a customer's value, each as a what-if:
+#: (key, what it changes)
+PROFIT_LEVERS = ("pricing", "bundling", "channels", "cost_to_serve")
+
+
+def profit_levers(value: pd.Series, margin: float, cost_ratio: pd.Series,
+                  price: float = 0.03, volume: float = 0.05, channel: float = 0.20,
+                  service: float = 0.10) -> pd.DataFrame:
+    """The course's levers on customer profitability (session 4: pricing, product
+    configuration and bundling, channels, managing the cost to serve), each as a what-if
+    on the customers' CLV net of the cost to serve (:func:`net_clv`).
+
+    The expected revenue is ``value / margin``. **Pricing**: prices ``price`` higher with
+    the same purchases: the extra revenue is all margin, the orders cost as before.
+    **Bundling**: ``volume`` more bought in the same orders (a bundle, a cross-sell): more
+    margin at the same cost to serve. **Channels**: ``channel`` of the cost to serve saved
+    by moving orders to cheaper channels. **Cost to serve**: ``service`` of it saved by
+    serving better (fewer contacts and returns). Each lever alone, others unchanged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``today`` and the levers: ``net_clv`` (total) and ``change`` (relative
+        to today).
+
+    >>> v = pd.Series([30.0, 60.0])
+    >>> profit_levers(v, 0.30, pd.Series([0.1, 0.1]))["net_clv"].round(1).tolist()
+    [60.0, 69.0, 64.5, 66.0, 63.0]
+    """
+    if not 0 < margin <= 1:
+        raise ValueError(f"margin must be a share of revenue in (0, 1], got {margin}")
+    revenue = value / margin
+    ratio = cost_ratio.reindex(value.index).astype(float)
+    ratio = ratio.fillna(ratio.median() if ratio.notna().any() else 0.0).clip(lower=0)
+    cost = revenue * ratio
+    today = float((value - cost).sum())
+    totals = {
+        "today": today,
+        "pricing": float((value + price * revenue - cost).sum()),
+        "bundling": float((value * (1 + volume) - cost).sum()),
+        "channels": float((value - cost * (1 - channel)).sum()),
+        "cost_to_serve": float((value - cost * (1 - service)).sum()),
+    }
+    out = pd.DataFrame({"net_clv": totals})
+    out["change"] = out["net_clv"] / today - 1 if today else np.nan
+    out.index.name = "lever"
+    return out
+
+
 def retention_clv(margin, retention, discount_rate):
     """Lifetime value of a customer under constant retention: ``m r / (1 + d - r)``.
 

@@ -306,3 +306,17 @@ def sales_versus_profit(facts: pd.Series, t) -> str:
     return t.say("r02_sales_profit", not_best=facts["big_not_best"], losing=facts["big_losing"],
                  green=facts["green_profit"], red=facts["red_customers"])
 
+
+def profit_levers(table: pd.DataFrame, t) -> str:
+    """After the profit levers (:func:`crmwb.clv.profit_levers`): the lever that moves the
+    value most, and the one that moves it least."""
+    levers = table.drop(index="today")
+    best, worst = levers["change"].idxmax(), levers["change"].idxmin()
+
+    def name(key):
+        word = t(f"lever_{key}")
+        return word.lower() if _lang(t) == "en" else word
+
+    return _said(t.say("r03_levers", best=name(best), change=levers.loc[best, "change"],
+                       worst=name(worst), low=levers.loc[worst, "change"]))
+

@@ -418,3 +418,17 @@ def test_net_clv_deducts_each_customer_s_cost_to_serve_from_the_margin():
     assert (net <= value).all()
     with pytest.raises(ValueError, match="margin"):
         clv.net_clv(value, 0.0, ratio)
+
+
+def test_the_profit_levers_act_on_margin_or_on_the_cost_to_serve():
+    value = pd.Series([30.0, 60.0, 3.0])  # margin 0.30: revenue 100, 200, 10
+    ratio = pd.Series([0.05, 0.10, 0.60])  # the last costs more to serve than it brings
+    levers = clv.profit_levers(value, 0.30, ratio, price=0.10, volume=0.0, channel=0.5,
+                               service=0.0)
+    today = 93 - (5 + 20 + 6)
+    assert levers.loc["today", "net_clv"] == pytest.approx(today)
+    assert levers.loc["pricing", "net_clv"] == pytest.approx(today + 31)  # 10% of 310
+    assert levers.loc["bundling", "net_clv"] == pytest.approx(today)  # no volume
+    assert levers.loc["channels", "net_clv"] == pytest.approx(today + 31 / 2)
+    assert levers.loc["cost_to_serve", "change"] == 0
+    assert list(levers.index) == ["today", *clv.PROFIT_LEVERS]
