@@ -825,3 +825,54 @@ def cohorts(lines: ir.Table | pd.DataFrame, max_age: int | None = None,
     customers.columns.name = revenue.columns.name = "months_since_acquisition"
     return Cohorts(customers=customers, retention=customers.div(size, axis=0), revenue=revenue,
                    revenue_per_customer=revenue.div(size, axis=0), size=size.rename("customers"))
+
+
+# --- where sales were lost ----------------------------------------------------------------------
+
+def lost_sales(transactions, by=("region", "channel"), as_of=None,
+               window_days: int = 365) -> pd.DataFrame:
+    """Where sales were lost: revenue by group (region and channel by default) in the last
+    ``window_days`` against the window before, and the revenue lost with customers who
+    bought in the earlier window and not since (ENMAX, session 2: helping sales managers
+    see where sales were lost, and pricing managers where to act). Counted in the engine.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``before`` and ``now`` (revenue), ``change`` (relative),
+        ``lost_with_customers`` (the earlier revenue of the customers who left) and
+        ``lost_share`` (of all the revenue lost with departed customers); the largest fall
+        first (a group that grew comes after every one that fell, however big it is).
+        ``attrs`` has the windows' edges.
+    """
+    t = _as_table(transactions)
+    by = [c for c in by if c in t.columns]
+    if not by:
+        raise ValueError(f"lost_sales: the lines have none of the columns {list(by)}")
+    end = (pd.Timestamp(as_of) if as_of not in (None, "") else
+           pd.Timestamp(t.date.max().execute())).normalize() + pd.Timedelta(days=1)
+    width = pd.Timedelta(days=window_days)
+    t = t.filter((t.quantity > 0) & t.customer_id.notnull())
+    t = t.mutate(_value=t.quantity * t.unit_price)
+
+    def window(first, last):
+        return t.filter((t.date >= ibis.literal(first).cast("timestamp"))
+                        & (t.date < ibis.literal(last).cast("timestamp")))
+
+    before, now = window(end - 2 * width, end - width), window(end - width, end)
+    stayed = now.select(_who="customer_id").distinct()
+    left = before.left_join(stayed, before.customer_id == stayed._who)
+    left = left.filter(left._who.isnull())
+    parts = [engine.to_pandas(x.group_by(by).agg(**{name: x._value.sum()}))
+             for x, name in ((before, "before"), (now, "now"), (left, "lost_with_customers"))]
+    out = parts[0].merge(parts[1], on=by, how="outer").merge(parts[2], on=by, how="left")
+    out = out.fillna({"before": 0.0, "now": 0.0, "lost_with_customers": 0.0})
+    out["change"] = out["now"] / out["before"].where(out["before"] > 0) - 1
+    total = out["lost_with_customers"].sum()
+    out["lost_share"] = out["lost_with_customers"] / total if total else np.nan
+    out = out.sort_values(["change", "lost_with_customers"], ascending=[True, False],
+                          na_position="last").set_index(by)
+    out.attrs = {"before_from": end - 2 * width, "now_from": end - width,
+                 "until": end - pd.Timedelta(days=1)}
+    return out[["before", "now", "change", "lost_with_customers", "lost_share"]]
+

@@ -320,3 +320,16 @@ def profit_levers(table: pd.DataFrame, t) -> str:
     return _said(t.say("r03_levers", best=name(best), change=levers.loc[best, "change"],
                        worst=name(worst), low=levers.loc[worst, "change"]))
 
+
+def lost_sales(table: pd.DataFrame, t) -> str | None:
+    """After where sales were lost (:func:`crmwb.customer360.lost_sales`): the group whose
+    sales fell most, and what its departed customers had brought."""
+    if table.empty or not (table["change"] < 0).any():
+        return None
+    top = table.index[0]
+    names = top if isinstance(top, tuple) else (top,)
+    group = " · ".join(str(t.word(str(n))) for n in names)
+    row = table.iloc[0]
+    return t.say("r07_lost", group=group, lost=row["lost_with_customers"],
+                 share=row["lost_share"], change=row["change"])
+

@@ -311,3 +311,22 @@ def test_the_example_card_customer_has_something_to_show_in_every_part():
     assert customer360.example_customer(everyone_keeps) == "c"
     # criteria on missing columns are skipped
     assert customer360.example_customer(table.drop(columns=["surveys"])) == "no survey"
+
+
+def test_lost_sales_are_found_where_departed_customers_bought():
+    # 2024: customers 1 and 2 buy in the north online, 3 in the south in store; in 2025
+    # only 1 and 3 come back: 2's revenue is lost in the north, online
+    rows = [("1", 1, "2024-03-01", 100.0, "north", "online"),
+            ("2", 2, "2024-04-01", 50.0, "north", "online"),
+            ("3", 3, "2024-05-01", 30.0, "south", "store"),
+            ("4", 1, "2025-03-01", 120.0, "north", "online"),
+            ("5", 3, "2025-06-01", 10.0, "south", "store")]
+    df = lines(*[r[:4] for r in rows]).assign(region=[r[4] for r in rows],
+                                             channel=[r[5] for r in rows])
+    out = customer360.lost_sales(df, as_of="2025-12-31")
+    north = out.loc[("north", "online")]
+    assert north["before"] == 150 and north["now"] == 120
+    assert north["lost_with_customers"] == 50 and north["lost_share"] == 1.0
+    assert out.loc[("south", "store"), "lost_with_customers"] == 0
+    assert out.index[0] == ("south", "store")  # the largest fall first: -67% against -20%
+    assert out.loc[("south", "store"), "change"] == pytest.approx(10 / 30 - 1)

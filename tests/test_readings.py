@@ -111,3 +111,13 @@ def test_the_cooccurrence_reading_leaves_out_an_item_with_itself():
                          index=["milk", "tea", "rice"], columns=["milk", "tea", "rice"])
     assert readings.cooccurrence(table, glossary("en")) == \
         "Tea and rice are bought together most often: in 12 baskets."
+
+
+def test_the_lost_sales_reading_names_the_largest_fall():
+    table = pd.DataFrame({"before": [100.0, 500.0], "now": [40.0, 600.0], "change": [-0.6, 0.2],
+                          "lost_with_customers": [50.0, 100.0], "lost_share": [1 / 3, 2 / 3]},
+                         index=pd.MultiIndex.from_tuples([("Gilan", "phone"), ("Tehran", "online")],
+                                                         names=["region", "channel"]))
+    text = readings.lost_sales(table, glossary("en"))
+    assert text.startswith("Sales fell most in Gilan · Phone (-60% from one year to the next)")
+    assert readings.lost_sales(table.iloc[1:], glossary("en")) is None  # nothing fell
