@@ -1246,6 +1246,49 @@ def support_by_period(table, itemsets: Iterable[Iterable[str]],
     return _in_week_order(frame, period, calendar)
 
 
+def list_and_quantities(lines, top: int = 10, level: str = "item",
+                        calendar: str = "gregorian") -> pd.DataFrame:
+    """The basket as a list: for the ``top`` items, month by month, the share of baskets
+    holding each (its place on the list) and the quantity bought per basket that holds it.
+
+    The course (session 11): a basket is a nearly fixed list of items a market uses, whose
+    quantities change over time. ``lines`` are item lines (:func:`item_lines`, items in
+    ``level``), counted in the engine; full months of ``calendar`` only (the first and last
+    month of the data are left out when partial, as a month with few days would).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``month``, ``item``): ``support`` and ``quantity_per_basket``;
+        ``attrs["stability"]``: per item, the coefficient of variation of each over the
+        months (``support_cv``, ``quantity_cv``).
+    """
+    t = _as_table(lines)
+    t = calendars.with_month(t.filter(t.quantity > 0), calendar)
+    counts = engine.to_pandas(t.group_by(level).agg(n=t.invoice_id.nunique()))
+    items = counts.sort_values("n", ascending=False)[level].head(top).astype(str).tolist()
+    baskets = engine.to_pandas(t.group_by("_month").agg(baskets=t.invoice_id.nunique()))
+    picked = t.filter(t[level].cast("string").isin(items))
+    per = engine.to_pandas(picked.group_by(["_month", level]).agg(
+        holding=picked.invoice_id.nunique(), quantity=picked.quantity.sum()))
+    per = per.merge(baskets, on="_month")
+    months = sorted(per["_month"].unique())
+    if len(months) > 3:  # the first and last months may be partial
+        per = per[per["_month"].isin(months[1:-1])]
+    out = pd.DataFrame({
+        "month": calendars.to_start(per["_month"], calendar).to_numpy(),
+        "item": per[level].astype(str).to_numpy(),
+        "support": (per["holding"] / per["baskets"]).to_numpy(),
+        "quantity_per_basket": (per["quantity"] / per["holding"]).to_numpy(),
+    }).sort_values(["item", "month"], ignore_index=True)
+    g = out.groupby("item")
+    out.attrs["stability"] = pd.DataFrame({
+        "support_cv": g["support"].std() / g["support"].mean(),
+        "quantity_cv": g["quantity_per_basket"].std() / g["quantity_per_basket"].mean(),
+    }).reindex(items)
+    return out
+
+
 def basket_change(lines, periods: pd.DataFrame, level: str = "product_id",
                   min_baskets: int = 20) -> pd.DataFrame:
     """How baskets change in some periods (the weeks before Nowruz, a sale) against the rest.

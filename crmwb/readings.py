@@ -333,3 +333,19 @@ def lost_sales(table: pd.DataFrame, t) -> str | None:
     return t.say("r07_lost", group=group, lost=row["lost_with_customers"],
                  share=row["lost_share"], change=row["change"])
 
+
+def basket_list(table: pd.DataFrame, t) -> str | None:
+    """After the basket as a list (:func:`crmwb.basket.list_and_quantities`): how steady
+    the list is, and whether the list or the quantities change more (the course: a nearly
+    fixed list whose quantities change)."""
+    s = table.attrs.get("stability")
+    if s is None or s.dropna().empty:
+        return None
+    s = s.dropna()
+    seasonal = s["support_cv"].idxmax()
+    key = ("r05_list_quantities" if s["quantity_cv"].mean() > s["support_cv"].mean()
+           else "r05_list_changes")
+    return t.say(key, steady=int((s["support_cv"] < 0.10).sum()), n=len(s),
+                 seasonal=t.word(str(seasonal)), cv=s.loc[seasonal, "support_cv"],
+                 qty=s["quantity_cv"].mean())
+

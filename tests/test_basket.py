@@ -486,3 +486,24 @@ def test_mining_leaves_the_garbage_collector_as_it_found_it(shop_baskets, monkey
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_basket_as_a_list_separates_its_place_from_its_quantities():
+    # milk is in every basket, in 1 then 3 units; ice cream only in the summer months
+    rows = []
+    for month, days in ((1, 10), (2, 10), (3, 10), (6, 10), (7, 10), (8, 10)):
+        for d in range(1, days + 1):
+            inv = f"{month}-{d}"
+            rows.append((inv, f"2024-{month:02d}-{d:02d}", "milk", 1 if month < 6 else 3))
+            if month >= 6 or d == 1:
+                rows.append((inv, f"2024-{month:02d}-{d:02d}", "ice cream", 1))
+    lines = pd.DataFrame(rows, columns=["invoice_id", "date", "item", "quantity"]).assign(
+        date=lambda f: pd.to_datetime(f["date"]), customer_id=1)
+    out = basket.list_and_quantities(lines, top=2)
+    months = sorted(out["month"].unique())
+    assert len(months) == 4  # the first and last months are left out
+    milk = out[out["item"] == "milk"].set_index("month")
+    assert (milk["support"] == 1.0).all()
+    assert milk["quantity_per_basket"].tolist() == [1.0, 1.0, 3.0, 3.0]  # Feb, Mar, Jun, Jul
+    s = out.attrs["stability"]
+    assert s.loc["milk", "support_cv"] == 0 and s.loc["ice cream", "support_cv"] > 0.5
