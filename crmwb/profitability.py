@@ -9,7 +9,8 @@ Profit of a customer over a period (:func:`customer_profit`)::
                        price, else the product's median price in the data)
     gross margin     = margin_rate x reference value
     discounts        = reference value - revenue      (what they did not pay)
-    service costs    = order_cost x orders + small_order_cost x small orders
+    service costs    = order costs (each order at its channel's channel_order_cost,
+                       else order_cost) + small_order_cost x small orders
                        + return_cost x returns + contact_cost x contacts
     cost to serve    = discounts + service costs
     profit           = gross margin - cost to serve
@@ -39,6 +40,10 @@ COSTS = {
     "small_order_value": 20.0,
     "return_cost": 5.0,           # handling one returned line
     "contact_cost": 4.0,          # one contact with the front line (call, email...)
+    # handling one order by the channel it came through (session 6: RBC's channel
+    # costing): a phone order takes a clerk's time, an online one little; an order from a
+    # channel not named here costs order_cost
+    "channel_order_cost": {"online": 1.5, "store": 2.0, "phone": 3.0},
 }
 
 #: the cells of the customer profitability matrix (price realised x cost to serve)
@@ -55,9 +60,16 @@ def _costs(costs: dict | None) -> dict:
     unknown = set(merged) - set(COSTS)
     if unknown:
         raise ValueError(f"unknown cost parameter(s) {sorted(unknown)}; expected {sorted(COSTS)}")
-    negative = [k for k, v in merged.items() if v is None or v < 0]
+    channels = merged["channel_order_cost"] or {}
+    if not isinstance(channels, dict):
+        raise ValueError("channel_order_cost must map a channel to the cost of one order, e.g. "
+                         "{online: 1.5, store: 2.0}")
+    negative = [k for k, v in merged.items() if k != "channel_order_cost"
+                and (v is None or v < 0)]
+    negative += [f"channel_order_cost.{k}" for k, v in channels.items() if v is None or v < 0]
     if negative:
         raise ValueError(f"cost parameter(s) {negative} must be zero or positive")
+    merged["channel_order_cost"] = dict(channels)
     return merged
 
 
@@ -123,13 +135,22 @@ def customer_profit(
     lines = lines.mutate(_value=lines.quantity * lines.unit_price.fill_null(0),
                          _ref=lines.quantity * ibis.coalesce(lines.ref_price, lines.unit_price,
                                                              0))
+    by_channel = "channel" in lines.columns and bool(c["channel_order_cost"])
     invoices = lines.group_by(["customer_id", "invoice_id"]).agg(
-        value=lines._value.sum(), ref=lines._ref.sum())
+        value=lines._value.sum(), ref=lines._ref.sum(),
+        **({"channel": lines.channel.cast("string").min()} if by_channel else {}))
     per = invoices.group_by("customer_id").agg(
         revenue=invoices.value.sum(), reference_value=invoices.ref.sum(),
         orders=invoices.count(),
         small_orders=(invoices.value < c["small_order_value"]).cast("int64").sum())
     out = engine.to_pandas(per).set_index("customer_id").sort_index()
+    out["order_costs"] = c["order_cost"] * out["orders"]
+    if by_channel:  # each order at the cost of its channel
+        counted = engine.to_pandas(invoices.group_by(["customer_id", "channel"]).agg(
+            n=invoices.count()))
+        cost = counted["channel"].map(c["channel_order_cost"]).fillna(c["order_cost"])
+        out["order_costs"] = (cost * counted["n"]).groupby(counted["customer_id"]).sum() \
+            .reindex(out.index).fillna(0.0)
 
     out["returns"] = 0
     if returns is not None:
@@ -147,7 +168,7 @@ def customer_profit(
 
     out["gross_margin"] = c["margin_rate"] * out["reference_value"]
     out["discounts"] = out["reference_value"] - out["revenue"]
-    out["service_costs"] = (c["order_cost"] * out["orders"]
+    out["service_costs"] = (out["order_costs"]
                             + c["small_order_cost"] * out["small_orders"]
                             + c["return_cost"] * out["returns"]
                             + c["contact_cost"] * out["contacts"])

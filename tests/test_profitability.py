@@ -140,3 +140,21 @@ def test_high_sales_are_not_high_profit_measured_in_rbc_s_colours():
     assert facts["big_not_best"] == 1.0 and facts["big_losing"] == 0.5
     assert facts["green_profit"] == pytest.approx(100 / 119)
     assert facts["red_customers"] == 0.3
+
+
+def test_each_order_costs_what_its_channel_costs():
+    # RBC's channel costing: a phone order takes a clerk's time, an online one little
+    lines = pd.DataFrame({"invoice_id": ["1", "2", "3", "4"], "customer_id": [1, 1, 2, 2],
+                          "product_id": "P", "quantity": 1, "unit_price": 100.0,
+                          "channel": ["online", "phone", "store", "kiosk"],
+                          "date": pd.to_datetime(["2024-01-01"] * 4)})
+    costs = {"channel_order_cost": {"online": 1.0, "phone": 5.0, "store": 2.0},
+             "order_cost": 3.0}
+    p = profitability.customer_profit(lines, costs=costs)
+    assert p.loc[1, "service_costs"] == 6.0  # online 1 + phone 5
+    assert p.loc[2, "service_costs"] == 5.0  # store 2 + an unnamed channel at order_cost 3
+    flat = profitability.customer_profit(lines, costs={"channel_order_cost": {},
+                                                       "order_cost": 3.0})
+    assert (flat["service_costs"] == 6.0).all()
+    with pytest.raises(ValueError, match="channel_order_cost.phone"):
+        profitability.customer_profit(lines, costs={"channel_order_cost": {"phone": -1}})
