@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from crmwb import i18n
+from crmwb.glossary import LABELS
 
 
 def _lang(t) -> str:
@@ -348,4 +349,47 @@ def basket_list(table: pd.DataFrame, t) -> str | None:
     return t.say(key, steady=int((s["support_cv"] < 0.10).sum()), n=len(s),
                  seasonal=t.word(str(seasonal)), cv=s.loc[seasonal, "support_cv"],
                  qty=s["quantity_cv"].mean())
+
+
+def data_quality(completeness: pd.DataFrame, validity: pd.DataFrame, t) -> str:
+    """After the completeness and validity tables: the least complete column and how many
+    values break the data model."""
+    worst = completeness.loc[completeness["filled_share"].idxmin()]
+    broken = int(validity["count"].sum()) if len(validity) else 0
+    column = str(worst["column"])
+    return t.say("r01_quality", column=t(column) if column in LABELS[_lang(t)] else column,
+                 share=worst["filled_share"], broken=broken)
+
+
+def lines_by_month(months: pd.DataFrame, t, calendar_: str) -> str | None:
+    """After the lines by month: the busiest and the quietest full month of the export."""
+    inner = months.iloc[1:-1] if len(months) > 3 else months
+    if inner.empty or not inner["lines"].min():
+        return None
+    best = inner.loc[inner["lines"].idxmax()]
+    low = inner.loc[inner["lines"].idxmin()]
+    return t.say("r01_lines_month", best=_month(best["month"], t, calendar_),
+                 worst=_month(low["month"], t, calendar_), ratio=best["lines"] / low["lines"])
+
+
+def gains(preds: pd.DataFrame, model: str, t, top: float = 0.20) -> str:
+    """After the gains and lift: the churners the riskiest ``top`` of the customers hold."""
+    ranked = preds.sort_values(model, ascending=False)
+    n = max(1, int(round(top * len(ranked))))
+    share = ranked["churned"].iloc[:n].sum() / max(ranked["churned"].sum(), 1)
+    name = t(model).lower() if _lang(t) == "en" else t(model)
+    return t.say("r04_gains", top=top, share=share, model=name)
+
+
+def support_by_month(table: pd.DataFrame, t, calendar_: str) -> str | None:
+    """After the support by month of the year: the most seasonal itemset's best and
+    worst month."""
+    if table.empty or len(table) < 2:
+        return None
+    spread = (table.max() - table.min()) / table.mean()
+    pair = spread.idxmax()
+    column = table[pair]
+    return t.say("r05_months", pair=pair, high=column.max(), low=column.min(),
+                 best=i18n.month_name(int(column.idxmax()), _lang(t), calendar_),
+                 worst=i18n.month_name(int(column.idxmin()), _lang(t), calendar_))
 
