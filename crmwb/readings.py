@@ -393,3 +393,55 @@ def support_by_month(table: pd.DataFrame, t, calendar_: str) -> str | None:
                  best=i18n.month_name(int(column.idxmax()), _lang(t), calendar_),
                  worst=i18n.month_name(int(column.idxmin()), _lang(t), calendar_))
 
+
+def support_by_weekday(table: pd.DataFrame, t) -> str | None:
+    """After the support by weekday: the most day-bound itemset's best and worst day."""
+    if table.empty or len(table) < 2:
+        return None
+    spread = (table.max() - table.min()) / table.mean()
+    pair = spread.idxmax()
+    column = table[pair]
+    return t.say("r05_weekday", pair=pair, high=column.max(), low=column.min(),
+                 best=_day(int(column.idxmax()), _lang(t)),
+                 worst=_day(int(column.idxmin()), _lang(t)))
+
+
+def rule_network(rules_: pd.DataFrame, t) -> str | None:
+    """After the rule network: the item in the most rules, the hub of cross-selling."""
+    if rules_.empty:
+        return None
+    items = pd.Series([i for a, c in zip(rules_["antecedents"], rules_["consequents"])
+                       for i in (*a, *c)])
+    hub = items.value_counts()
+    return _said(t.say("r05_network", item=t.word(str(hub.index[0])), rules=int(hub.iloc[0]),
+                       total=len(rules_)))
+
+
+def keeping_cost(offer_cost: float, incentive_cost: float, acceptance_rate: float,
+                 t) -> str | None:
+    """After the retention campaign: what keeping a would-be churner costs, against the
+    course's claim that acquiring a customer costs 3 to 30 times as much as keeping one."""
+    if acceptance_rate <= 0:
+        return None
+    keep = (offer_cost + incentive_cost) / acceptance_rate
+    return t.say("r04_keeping_cost", keep=keep, rate=acceptance_rate, low=3 * keep,
+                 high=30 * keep)
+
+
+def customer_card(row: pd.Series, t) -> str:
+    """After the customer card's scores: the customer in a sentence."""
+    return t.say("r07_card", segment=t.word(str(row.get("rfm_segment", ""))),
+                 level=t.word(str(row.get("pyramid_level", ""))),
+                 risk=float(row.get("churn_risk", np.nan)),
+                 alive=float(row.get("p_alive", np.nan)), clv=float(row.get("clv", np.nan)))
+
+
+def recent_kpis(kpis: pd.DataFrame, t, months: int = 6) -> str | None:
+    """After the last months' KPIs: the range of retention and revenue over them."""
+    recent = kpis.tail(months)
+    if recent["retention_rate"].dropna().empty:
+        return None
+    return t.say("r07_recent", n=len(recent), low=recent["retention_rate"].min(),
+                 high=recent["retention_rate"].max(), rlow=recent["revenue"].min(),
+                 rhigh=recent["revenue"].max())
+
