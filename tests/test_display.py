@@ -223,7 +223,7 @@ def test_every_kind_of_missing_reads_as_a_dash_when_written_one_value_at_a_time(
                           "last_contact": pd.to_datetime(["2024-01-01", None])})
     table, _, _ = display.explore(frame, lang="en").frames()
     assert table.iloc[1, :4].tolist() == [display.MISSING] * 4
-    assert table.iloc[0, :3].tolist() == ["female", "10001", "Lost"]
+    assert table.iloc[0, :3].tolist() == ["Female", "10001", "Lost"]  # gender is translated
 
 
 def test_rates_per_thousand_and_months_read_as_such():
