@@ -384,6 +384,7 @@ def gains(preds: pd.DataFrame, model: str, t, top: float = 0.20) -> str:
 def support_by_month(table: pd.DataFrame, t, calendar_: str) -> str | None:
     """After the support by month of the year: the most seasonal itemset's best and
     worst month."""
+    table = table.loc[:, ~table.columns.duplicated()]  # a rule and its reverse: one itemset
     if table.empty or len(table) < 2:
         return None
     spread = (table.max() - table.min()) / table.mean()
@@ -396,6 +397,7 @@ def support_by_month(table: pd.DataFrame, t, calendar_: str) -> str | None:
 
 def support_by_weekday(table: pd.DataFrame, t) -> str | None:
     """After the support by weekday: the most day-bound itemset's best and worst day."""
+    table = table.loc[:, ~table.columns.duplicated()]  # a rule and its reverse: one itemset
     if table.empty or len(table) < 2:
         return None
     spread = (table.max() - table.min()) / table.mean()

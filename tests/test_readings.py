@@ -122,3 +122,13 @@ def test_the_lost_sales_reading_names_the_largest_fall():
     text = readings.lost_sales(table, glossary("en"))
     assert text.startswith("Sales fell most in Gilan · Phone (-60% from one year to the next)")
     assert readings.lost_sales(table.iloc[1:], glossary("en")) is None  # nothing fell
+
+
+def test_a_rule_and_its_reverse_are_read_as_one_itemset():
+    # a -> b and b -> a give the same itemset: support_by_period has the column twice
+    table = pd.DataFrame([[0.10, 0.10, 0.02], [0.02, 0.02, 0.02]], index=[1, 2],
+                         columns=["a + b", "a + b", "c + d"])
+    text = readings.support_by_month(table, glossary("en"), "gregorian")
+    assert "a + b" in text and "10.0%" in text
+    days = table.set_axis([0, 1])
+    assert "a + b" in readings.support_by_weekday(days, glossary("en"))
