@@ -846,9 +846,10 @@ def lost_sales(transactions, by=("region", "channel"), as_of=None,
         ``attrs`` has the windows' edges.
     """
     t = _as_table(transactions)
-    by = [c for c in by if c in t.columns]
-    if not by:
-        raise ValueError(f"lost_sales: the lines have none of the columns {list(by)}")
+    wanted, by = list(by), [c for c in by if c in t.columns]
+    if not by:  # an export without regions or channels: nothing to place the loss in
+        return pd.DataFrame(columns=["before", "now", "change", "lost_with_customers",
+                                     "lost_share"], index=pd.Index([], name="/".join(wanted)))
     end = (pd.Timestamp(as_of) if as_of not in (None, "") else
            pd.Timestamp(t.date.max().execute())).normalize() + pd.Timedelta(days=1)
     width = pd.Timedelta(days=window_days)

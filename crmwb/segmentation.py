@@ -422,6 +422,8 @@ def main_channel(transactions) -> pd.Series:
     from crmwb.summary import _as_table
 
     t = _as_table(transactions)
+    if "channel" not in t.columns:  # an export without channels (Online Retail)
+        return pd.Series(dtype=object, name="purchase_channel")
     t = t.filter(t.customer_id.notnull() & t.channel.notnull() & (t.quantity > 0))
     per = t.group_by(["customer_id", "channel"]).agg(invoices=t.invoice_id.nunique())
     per = to_pandas(per).sort_values(["customer_id", "invoices", "channel"],

@@ -330,3 +330,11 @@ def test_lost_sales_are_found_where_departed_customers_bought():
     assert out.loc[("south", "store"), "lost_with_customers"] == 0
     assert out.index[0] == ("south", "store")  # the largest fall first: -67% against -20%
     assert out.loc[("south", "store"), "change"] == pytest.approx(10 / 30 - 1)
+
+
+def test_lines_without_regions_or_channels_have_nowhere_to_place_lost_sales():
+    out = customer360.lost_sales(lines(("1", 1, "2024-03-01", 10.0)), as_of="2025-12-31")
+    assert out.empty
+    from crmwb import readings
+    from crmwb.glossary import glossary
+    assert readings.lost_sales(out, glossary("en")) is None

@@ -212,3 +212,12 @@ def test_a_customer_s_purchase_channel_is_the_channel_of_most_of_their_invoices(
                           "date": pd.to_datetime(["2024-01-01"] * 5)})
     got = segmentation.main_channel(lines)
     assert got[7] == "online" and got[8] == "phone"  # a tie: the first channel by name
+
+
+def test_lines_without_channels_have_no_purchase_channel():
+    lines = pd.DataFrame({"invoice_id": ["1"], "customer_id": pd.array([7], dtype="Int64"),
+                          "quantity": [1], "unit_price": 1.0,
+                          "date": pd.to_datetime(["2024-01-01"])})
+    assert segmentation.main_channel(lines).empty
+    assert "purchase_channel" not in segmentation.descriptive_bases(None,
+                                                                    segmentation.main_channel(lines))
