@@ -381,29 +381,32 @@ def gains(preds: pd.DataFrame, model: str, t, top: float = 0.20) -> str:
     return t.say("r04_gains", top=top, share=share, model=name)
 
 
+def _most_varying(table: pd.DataFrame) -> pd.Series | None:
+    """The itemset of :func:`crmwb.basket.support_by_period` whose support varies most over
+    the periods (a rule and its reverse are one itemset: a column named twice is read once)."""
+    table = table.loc[:, ~table.columns.duplicated()]
+    if table.empty or len(table) < 2:
+        return None
+    return table[((table.max() - table.min()) / table.mean()).idxmax()]
+
+
 def support_by_month(table: pd.DataFrame, t, calendar_: str) -> str | None:
     """After the support by month of the year: the most seasonal itemset's best and
     worst month."""
-    table = table.loc[:, ~table.columns.duplicated()]  # a rule and its reverse: one itemset
-    if table.empty or len(table) < 2:
+    column = _most_varying(table)
+    if column is None:
         return None
-    spread = (table.max() - table.min()) / table.mean()
-    pair = spread.idxmax()
-    column = table[pair]
-    return t.say("r05_months", pair=pair, high=column.max(), low=column.min(),
+    return t.say("r05_months", pair=column.name, high=column.max(), low=column.min(),
                  best=i18n.month_name(int(column.idxmax()), _lang(t), calendar_),
                  worst=i18n.month_name(int(column.idxmin()), _lang(t), calendar_))
 
 
 def support_by_weekday(table: pd.DataFrame, t) -> str | None:
     """After the support by weekday: the most day-bound itemset's best and worst day."""
-    table = table.loc[:, ~table.columns.duplicated()]  # a rule and its reverse: one itemset
-    if table.empty or len(table) < 2:
+    column = _most_varying(table)
+    if column is None:
         return None
-    spread = (table.max() - table.min()) / table.mean()
-    pair = spread.idxmax()
-    column = table[pair]
-    return t.say("r05_weekday", pair=pair, high=column.max(), low=column.min(),
+    return t.say("r05_weekday", pair=column.name, high=column.max(), low=column.min(),
                  best=_day(int(column.idxmax()), _lang(t)),
                  worst=_day(int(column.idxmin()), _lang(t)))
 
