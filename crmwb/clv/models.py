@@ -1,0 +1,1202 @@
+"""The CLV models and their validation (re-exported by :mod:`crmwb.clv`).
+
+Fitted by maximum likelihood with scipy on log-parameters, from log-likelihoods built
+with ``gammaln``, ``betaln`` and ``logsumexp``; customers with identical inputs are
+fitted once, with a weight. Standard errors come from the Hessian of the
+log-likelihood on the log scale; 95% intervals are ``exp(log θ ± 1.96 se)``. Inputs are
+the columns of :func:`crmwb.summary.customer_summary`: ``frequency`` (repeat purchases),
+``recency`` and ``T`` (in the summary's time unit) and ``monetary_value``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, logsumexp
+
+from crmwb.summary import _unit_days
+
+Z95 = 1.959963984540054
+DAYS_PER_MONTH = 365.25 / 12
+
+
+class CLVWarning(UserWarning):
+    """A model's assumption looks doubtful on this data."""
+
+
+# --- simple measures ----------------------------------------------------------------------
+
+def historical_value(profits: pd.DataFrame | pd.Series, column: str = "profit") -> pd.Series:
+    """The *base* component of customer value: the margin a customer has brought to date.
+
+    ``profits`` is :func:`crmwb.profitability.customer_profit`'s table (its
+    ``profit`` column) or a Series of margins per customer.
+    """
+    series = profits[column] if isinstance(profits, pd.DataFrame) else profits
+    return series.rename("historical_value")
+
+
+def net_clv(value: pd.Series, margin: float, cost_ratio: pd.Series) -> pd.Series:
+    """CLV as the course defines it, the present value of net profit: the discounted expected
+    margin (:func:`customer_lifetime_value`) less the cost of serving the revenue it expects.
+
+    The expected revenue is ``value / margin``; each customer is served at their own cost
+    to serve per unit of revenue to date (``cost_to_serve_ratio`` of
+    :func:`crmwb.profitability.customer_profit`: orders, small orders, returns and
+    contacts over revenue), the median ratio for a customer without one. A customer whose
+    service costs more than their margin has a negative net CLV.
+
+    >>> v = pd.Series([30.0, 30.0, 30.0], index=[1, 2, 3])
+    >>> net_clv(v, 0.30, pd.Series({1: 0.0, 2: 0.1, 3: 0.4})).tolist()
+    [30.0, 20.0, -10.0]
+    """
+    if not 0 < margin <= 1:
+        raise ValueError(f"margin must be a share of revenue in (0, 1], got {margin}")
+    ratio = cost_ratio.reindex(value.index).astype(float)
+    ratio = ratio.fillna(ratio.median() if ratio.notna().any() else 0.0).clip(lower=0)
+    return (value - value / margin * ratio).rename("net_clv")
+
+
+#: The profit levers of session 4 that act on a customer's value, each as a what-if:
+#: (key, what it changes)
+PROFIT_LEVERS = ("pricing", "bundling", "channels", "cost_to_serve")
+
+
+def profit_levers(value: pd.Series, margin: float, cost_ratio: pd.Series,
+                  price: float = 0.03, volume: float = 0.05, channel: float = 0.20,
+                  service: float = 0.10) -> pd.DataFrame:
+    """The course's levers on customer profitability (session 4: pricing, product
+    configuration and bundling, channels, managing the cost to serve), each as a what-if
+    on the customers' CLV net of the cost to serve (:func:`net_clv`).
+
+    The expected revenue is ``value / margin``. **Pricing**: prices ``price`` higher with
+    the same purchases: the extra revenue is all margin, the orders cost as before.
+    **Bundling**: ``volume`` more bought in the same orders (a bundle, a cross-sell): more
+    margin at the same cost to serve. **Channels**: ``channel`` of the cost to serve saved
+    by moving orders to cheaper channels. **Cost to serve**: ``service`` of it saved by
+    serving better (fewer contacts and returns). Each lever alone, others unchanged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``today`` and the levers: ``net_clv`` (total) and ``change`` (relative
+        to today).
+
+    >>> v = pd.Series([30.0, 60.0])
+    >>> profit_levers(v, 0.30, pd.Series([0.1, 0.1]))["net_clv"].round(1).tolist()
+    [60.0, 69.0, 64.5, 66.0, 63.0]
+    """
+    if not 0 < margin <= 1:
+        raise ValueError(f"margin must be a share of revenue in (0, 1], got {margin}")
+    revenue = value / margin
+    ratio = cost_ratio.reindex(value.index).astype(float)
+    ratio = ratio.fillna(ratio.median() if ratio.notna().any() else 0.0).clip(lower=0)
+    cost = revenue * ratio
+    today = float((value - cost).sum())
+    totals = {
+        "today": today,
+        "pricing": float((value + price * revenue - cost).sum()),
+        "bundling": float((value * (1 + volume) - cost).sum()),
+        "channels": float((value - cost * (1 - channel)).sum()),
+        "cost_to_serve": float((value - cost * (1 - service)).sum()),
+    }
+    out = pd.DataFrame({"net_clv": totals})
+    out["change"] = out["net_clv"] / today - 1 if today else np.nan
+    out.index.name = "lever"
+    return out
+
+
+def retention_clv(margin, retention, discount_rate):
+    """Lifetime value of a customer under constant retention: ``m r / (1 + d - r)``.
+
+    ``margin`` is the margin per period, ``retention`` the share of customers
+    kept each period and ``discount_rate`` the discount rate per period.
+
+    Examples
+    --------
+    >>> round(retention_clv(100.0, 0.8, 0.1), 2)
+    266.67
+    """
+    margin, retention, discount_rate = (np.asarray(v, dtype=float)
+                                        for v in (margin, retention, discount_rate))
+    if np.any((retention < 0) | (retention >= 1 + discount_rate)):
+        raise ValueError("retention must be between 0 and 1 + discount rate")
+    out = margin * retention / (1 + discount_rate - retention)
+    return float(out) if out.ndim == 0 else out
+
+
+def retention_what_if(margins: pd.Series, retention: float, discount_rate: float,
+                      rise: float = 0.05) -> pd.DataFrame:
+    """Total retention-formula CLV now and with retention ``rise`` points higher.
+
+    Returns a two-row table, ``now`` and ``retention_raised``: the retention rate, total
+    CLV, and the change against now (a share: 0.2 is 20% more).
+    """
+    rows = []
+    for label, r in (("now", retention), ("retention_raised", min(retention + rise, 0.999))):
+        rows.append({"scenario": label, "retention_rate": r,
+                     "total_clv": float(np.sum(retention_clv(margins.to_numpy(), r,
+                                                             discount_rate)))})
+    out = pd.DataFrame(rows).set_index("scenario")
+    out["change"] = out["total_clv"] / out["total_clv"].iloc[0] - 1
+    out.attrs["kinds"] = {"change": "share"}  # +20.0%, a relative change
+    return out
+
+
+# --- fitting machinery ----------------------------------------------------------------------
+
+def _columns(data: pd.DataFrame, needed: list[str], model: str) -> list[np.ndarray]:
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise ValueError(f"{model}: the customer summary lacks column(s) {missing}; use "
+                         "crmwb.summary.customer_summary")
+    arrays = [data[c].to_numpy(dtype=float) for c in needed]
+    for name, a in zip(needed, arrays):
+        bad = ~np.isfinite(a) | (a < 0)
+        if bad.any():
+            rows = data.loc[bad, needed].head(5)
+            raise ValueError(f"{model}: column {name!r} has {int(bad.sum())} negative or "
+                             f"missing value(s), e.g.\n{rows.to_string()}")
+    return arrays
+
+
+def _group(*arrays: np.ndarray, weights: np.ndarray | None = None):
+    """Unique rows of the arrays and how many customers share each (their weight)."""
+    stacked = np.column_stack(arrays)
+    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    w = np.bincount(inverse.ravel(), weights=weights, minlength=len(unique))
+    return [unique[:, i] for i in range(unique.shape[1])], w
+
+
+def _fit(negll: Callable, x0: np.ndarray, name: str) -> optimize.OptimizeResult:
+    """Minimise a negative log-likelihood (value and gradient) over log-parameters."""
+    res = optimize.minimize(negll, x0, jac=True, method="L-BFGS-B",
+                            options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8})
+    if not np.all(np.isfinite(res.x)):
+        raise RuntimeError(f"{name}: the fit diverged ({res.message})")
+    if not res.success and np.max(np.abs(res.jac)) > 1e-4:
+        warnings.warn(f"{name}: the optimiser stopped before converging: {res.message}",
+                      CLVWarning, stacklevel=3)
+    return res
+
+
+def _refine(negll: Callable, z: np.ndarray, hessian: np.ndarray, max_steps: int = 40,
+            tol: float = 1e-10) -> np.ndarray | None:
+    """Newton steps with a fixed, approximate Hessian; None when they do not converge."""
+    try:
+        inverse = np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:
+        return None
+    f, g = negll(z)
+    for _ in range(max_steps):
+        step = -inverse @ g
+        z_new = z + step
+        f_new, g_new = negll(z_new)
+        if not (np.isfinite(f_new) and f_new <= f + 1e-12 * abs(f)):
+            return None
+        z, f, g = z_new, f_new, g_new
+        if np.max(np.abs(step)) < tol:
+            return z
+    return None
+
+
+def _hessian(grad: Callable, x: np.ndarray, step: float = 1e-5) -> np.ndarray:
+    """Hessian by forward differences of an analytic gradient, symmetrised."""
+    k = len(x)
+    g0 = grad(x)
+    h = np.empty((k, k))
+    for i in range(k):
+        e = np.zeros(k)
+        e[i] = step
+        h[i] = (grad(x + e) - g0) / step
+    return (h + h.T) / 2
+
+
+class _LikelihoodModel:
+    """Shared parts: parameters on the log scale, standard errors, intervals."""
+
+    _names: tuple[str, ...] = ()
+
+    def _finish(self, log_params: np.ndarray, total_negll: Callable, n: float) -> None:
+        self._log_params = log_params
+        self.params_ = dict(zip(self._names, np.exp(log_params).tolist()))
+        value, _ = total_negll(log_params)
+        self.log_likelihood_ = float(-value)
+        self.n_customers_ = int(round(n))
+        hess = _hessian(lambda z: total_negll(z)[1], log_params)
+        try:
+            cov = np.linalg.inv(hess)
+            variances = np.diag(cov)
+            se_log = np.sqrt(np.where(variances > 0, variances, np.nan))
+        except np.linalg.LinAlgError:
+            cov = np.full_like(hess, np.nan)
+            se_log = np.full(len(log_params), np.nan)
+        self.covariance_log_ = cov
+        p = np.exp(log_params)
+        self.standard_errors_ = dict(zip(self._names, (p * se_log).tolist()))
+        with np.errstate(over="ignore"):
+            self.confidence_intervals_ = pd.DataFrame({
+                "estimate": p, "lower_95": np.exp(log_params - Z95 * se_log),
+                "upper_95": np.exp(log_params + Z95 * se_log)}, index=list(self._names))
+
+    def summary(self) -> pd.DataFrame:
+        """The fitted parameters with standard errors and 95% intervals."""
+        out = self.confidence_intervals_.copy()
+        out.insert(1, "standard_error", pd.Series(self.standard_errors_))
+        return out
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "params_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted yet: call fit(summary)")
+
+
+# --- BG/NBD ----------------------------------------------------------------------------------
+
+def _bgnbd_terms(r, alpha, a, b, x, t_x, T, k: int = 0):
+    """The per-customer log-likelihood of BG/NBD (``k = 0``) or MBG/NBD (``k = 1``).
+
+    ``k`` is how many more chances to drop out a customer has had than repeat
+    purchases: BG/NBD customers can only leave after a repeat purchase, MBG/NBD
+    customers also right after the first one.
+    """
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    a2 = gammaln(a + b) + gammaln(b + x + k) - gammaln(b) - gammaln(a + b + x + k)
+    l3 = -(r + x) * np.log(alpha + T)
+    can_leave = x + k > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        l4 = np.where(can_leave, np.log(a) - np.log(np.where(can_leave, b + x + k - 1, 1.0))
+                      - (r + x) * np.log(alpha + t_x), -np.inf)
+    lse = logsumexp(np.stack([l3, l4]), axis=0)
+    return a1 + a2 + lse, l3, l4, lse
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and each row's position among them (hashing: no sort)."""
+    codes, uniques = pd.factorize(values)
+    return np.asarray(uniques, dtype=float), codes
+
+
+def _subsample(w: np.ndarray, size: int, seed: int = 0) -> np.ndarray:
+    """Row positions drawn in proportion to their weights (with replacement), seeded."""
+    cum = np.cumsum(w)
+    u = np.random.default_rng(seed).random(size) * cum[-1]
+    return np.minimum(np.searchsorted(cum, u, side="right"), len(w) - 1)
+
+
+def _collapse_no_repeat(x, t_x, T, w):
+    """Customers without repeat purchases depend on T alone: one weighted row per T."""
+    zero = x == 0
+    if zero.sum() < 2:
+        return x, t_x, T, w
+    Tu, inverse = np.unique(T[zero], return_inverse=True)
+    wz = np.bincount(inverse.ravel(), weights=w[zero], minlength=len(Tu))
+    keep = ~zero
+    return (np.r_[np.zeros(len(Tu)), x[keep]], np.r_[np.zeros(len(Tu)), t_x[keep]],
+            np.r_[Tu, T[keep]], np.r_[wz, w[keep]])
+
+
+class _BGNBDData:
+    """BG/NBD log-likelihood and gradient for fitting millions of customers quickly.
+
+    Every term that depends on one input alone is computed once per distinct
+    value of it (x: a few hundred values; T and t_x: days on a grid) and summed
+    with weights; only the "dropped out after the last purchase" term needs a
+    pass over the customers with repeat purchases.
+    """
+
+    def __init__(self, x, t_x, T, w, k: int = 0):
+        self.n, self.k = w.sum(), k
+        self.xu, xi = _codes(x)
+        self.W = np.bincount(xi, weights=w, minlength=len(self.xu))
+        self.Tu, Ti = _codes(T)
+        self.WT = np.bincount(Ti, weights=w, minlength=len(self.Tu))
+        self.WXT = np.bincount(Ti, weights=w * x, minlength=len(self.Tu))
+        rep = x + k > 0  # who can have dropped out after their last purchase
+        self.xr, self.wr, self.xri, self.Tri = x[rep], w[rep], xi[rep], Ti[rep]
+        self.tu, self.tri = _codes(t_x[rep])
+
+    def negll(self, z):
+        r, alpha, a, b = np.exp(z)
+        xu, W, n, k = self.xu, self.W, self.n, self.k
+        bxk, abxk = b + xu + k, a + b + xu + k
+        a_x = (gammaln(r + xu) - gammaln(r) + gammaln(a + b) + gammaln(bxk) - gammaln(b)
+               - gammaln(abxk))
+        log_aT, inv_aT = np.log(alpha + self.Tu), 1 / (alpha + self.Tu)
+        log_at, inv_at = np.log(alpha + self.tu), 1 / (alpha + self.tu)
+        can_leave = xu + k > 0
+        with np.errstate(divide="ignore"):
+            log_bx, inv_bx = np.log(bxk - 1), 1 / (bxk - 1)
+        # l3 = -(r + x) log(alpha + T) for everyone, summed per T
+        sum_l3 = -np.dot(r * self.WT + self.WXT, log_aT)
+        # those who can have left: log L = ... + l3 + log(1 + exp(l4 - l3))
+        rx = r + self.xr
+        g = log_at[self.tri] - log_aT[self.Tri]
+        d = (np.log(a) - log_bx)[self.xri] - rx * g
+        e = np.exp(np.minimum(d, 700.0))
+        w4 = e / (1 + e)
+        ww4 = self.wr * w4
+        value = np.dot(W, a_x) + n * r * np.log(alpha) + sum_l3 + np.dot(self.wr, np.log1p(e))
+        d_r = (np.dot(W, digamma(r + xu)) - n * digamma(r) + n * np.log(alpha)
+               - np.dot(self.WT, log_aT) - np.dot(ww4, g))
+        d_alpha = (n * r / alpha - np.dot(r * self.WT + self.WXT, inv_aT)
+                   - np.dot(ww4 * rx, inv_at[self.tri] - inv_aT[self.Tri]))
+        d_a = np.dot(W, digamma(a + b) - digamma(abxk)) + ww4.sum() / a
+        per_x = np.bincount(self.xri, weights=ww4, minlength=len(xu))
+        d_b = (np.dot(W, digamma(a + b) + digamma(bxk) - digamma(b) - digamma(abxk))
+               - np.dot(per_x[can_leave], inv_bx[can_leave]))
+        grad = np.array([d_r, d_alpha, d_a, d_b]) * np.exp(z)
+        return -value / n, -grad / n
+
+
+class _PurchaseModel(_LikelihoodModel):
+    """Shared parts of the models of purchase counts (BG/NBD, MBG/NBD, Pareto/NBD).
+
+    The time unit of ``recency`` and ``T`` is part of the fitted model
+    (``days_per_unit_``: 1 for days, 7 for weeks): taken from the ``time_unit``
+    argument of ``fit``, else from the summary's own record of it
+    (:func:`crmwb.summary.customer_summary`), else unknown (``None``), so that a
+    value computed later cannot silently assume days.
+    """
+
+    _label = ""
+    days_per_unit_: float | None = None
+
+    def _remember_unit(self, summary: pd.DataFrame, time_unit) -> None:
+        if time_unit is None:
+            time_unit = summary.attrs.get("time_unit")
+        self.days_per_unit_ = None if time_unit is None else _unit_days(time_unit)
+
+    def _arrays(self, data: pd.DataFrame):
+        self._check_fitted()
+        x, t_x, T = _columns(data, ["frequency", "recency", "T"], self._label)
+        return (self.params_[k] for k in self._names), x, t_x, T
+
+
+class BetaGeoModel(_PurchaseModel):
+    """The BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
+
+    While active, a customer buys at a Poisson rate λ ~ Gamma(r, α); after
+    each purchase they become inactive with probability p ~ Beta(a, b).
+
+    Attributes
+    ----------
+    params_ : dict
+        ``r``, ``alpha``, ``a``, ``b`` (``alpha`` in the summary's time unit).
+    log_likelihood_ : float
+        The maximised log-likelihood (summed over customers).
+    standard_errors_ : dict
+        From the Hessian of the log-likelihood (delta method).
+    confidence_intervals_ : pandas.DataFrame
+        95% intervals, computed on the log scale.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"frequency": [0, 1, 4, 0, 2, 7, 0, 3],
+    ...                   "recency": [0, 10, 30, 0, 20, 35, 0, 12],
+    ...                   "T": [40, 38, 36, 40, 30, 39, 25, 33]})
+    >>> model = BetaGeoModel().fit(s)
+    >>> sorted(model.params_)
+    ['a', 'alpha', 'b', 'r']
+    >>> bool(model.probability_alive(s).between(0, 1).all())
+    True
+    """
+
+    _names = ("r", "alpha", "a", "b")
+    _label = "BG/NBD"
+    _k = 0  # more chances to drop out than repeat purchases: 1 in MBG/NBD
+
+    def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None,
+            time_unit: str | float | None = None) -> BetaGeoModel:
+        """Fit by maximum likelihood to ``frequency``, ``recency`` and ``T``.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame
+            One row per customer (:func:`crmwb.summary.customer_summary`).
+        weights : array, optional
+            How many customers each row stands for (1 each by default).
+        time_unit : {"D", "W"} or float, optional
+            The unit of ``recency`` and ``T``; read from the summary when it
+            says (``summary.attrs["time_unit"]``). Kept as ``days_per_unit_``.
+        """
+        self._remember_unit(summary, time_unit)
+        label, k = self._label, self._k
+        x, t_x, T = _columns(summary, ["frequency", "recency", "T"], label)
+        bad = t_x > T
+        if bad.any():
+            raise ValueError(f"{label}: recency exceeds T for some customers, e.g.\n"
+                             f"{summary.loc[bad, ['frequency', 'recency', 'T']].head()}")
+        w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+        x, t_x, T, w = _collapse_no_repeat(x, t_x, T, w)
+        scale = 10.0 / T.max() if T.max() > 0 else 1.0  # well-conditioned time scale
+        full = _BGNBDData(x, t_x * scale, T * scale, w, k)
+        z = None
+        if len(x) > 200_000:
+            # start from a seeded subsample's optimum and take Newton steps with its
+            # Hessian: a few passes over all customers instead of dozens
+            pick = _subsample(w, 50_000)
+            sub = _BGNBDData(x[pick], t_x[pick] * scale, T[pick] * scale, np.ones(len(pick)), k)
+            start = _fit(sub.negll, np.zeros(4), label).x
+            z = _refine(full.negll, start, _hessian(lambda v: sub.negll(v)[1], start))
+        if z is None:
+            z = _fit(full.negll, np.zeros(4), label).x
+        z = z.copy()
+        z[1] -= np.log(scale)  # alpha back in the summary's time unit
+        n = full.n
+        # the likelihood of the times in the summary's unit, not the scaled ones
+        jacobian = np.dot(w, x) * np.log(scale)
+
+        def total(zz):
+            zs = zz.copy()
+            zs[1] += np.log(scale)
+            v, g = full.negll(zs)
+            return v * n - jacobian, g * n
+
+        self._finish(z, total, n)
+        return self
+
+    def log_likelihood(self, data: pd.DataFrame) -> pd.Series:
+        """Each customer's log-likelihood under the fitted model."""
+        (r, alpha, a, b), x, t_x, T = self._arrays(data)
+        return pd.Series(_bgnbd_terms(r, alpha, a, b, x, t_x, T, self._k)[0], index=data.index)
+
+    def probability_alive(self, data: pd.DataFrame) -> pd.Series:
+        """P(the customer is still active | frequency, recency, T).
+
+        Computed as the logistic of a log-odds, so a thousand purchases long ago
+        give 0, not an overflow.
+        """
+        (r, alpha, a, b), x, t_x, T = self._arrays(data)
+        k = self._k
+        can_leave = x + k > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_odds_gone = (np.log(a) - np.log(np.where(can_leave, b + x + k - 1, 1.0))
+                             + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
+        p = np.where(can_leave, expit(-np.where(can_leave, log_odds_gone, 0.0)), 1.0)
+        return pd.Series(p, index=data.index, name="p_alive")
+
+    def expected_purchases(self, t: float, data: pd.DataFrame,
+                           given_alive: bool = False) -> pd.Series:
+        """Expected purchases in the next ``t`` time units, given each customer's history.
+
+        With ``given_alive``, the expectation for a customer known to be still
+        active (not weighted by P(alive)): what a retained customer will buy.
+
+        The hypergeometric term is taken through Euler's transformation,
+        ``(1 - z)^(r + x) 2F1(r + x, b + x + k; c; z) = (1 - z)^(a - 1) 2F1(a + b + k - 1 - r,
+        a - 1; c; z)`` with ``c = a + b + x + k - 1``: its parameters no longer
+        grow with the purchases, so it stays finite at thousands of them.
+        """
+        (r, alpha, a, b), x, t_x, T = self._arrays(data)
+        k = self._k
+        z = t / (alpha + T + t)
+        c = a + b + x + k - 1
+        kept = (1 - z) ** (a - 1) * hyp2f1(a + b + k - 1 - r, a - 1, c, z)
+        e = c / (a - 1) * (1 - kept)
+        if not given_alive:
+            e = e * self.probability_alive(data).to_numpy()
+        return pd.Series(e, index=data.index, name="expected_purchases")
+
+    def expected_repeat_purchases(self, t) -> np.ndarray:
+        """Expected repeat purchases of one new customer over ``t`` time units."""
+        self._check_fitted()
+        r, alpha, a, b = (self.params_[k] for k in self._names)
+        t = np.asarray(t, dtype=float)
+        k = self._k
+        # E[(1 - p)^k / p] over p ~ Beta(a, b):
+        # (a + b - 1) / (a - 1) for BG/NBD, b / (a - 1) for MBG/NBD
+        scale = (b if k else a + b - 1) / (a - 1)
+        return scale * (1 - (alpha / (alpha + t)) ** r
+                        * hyp2f1(r, b + k, a + b + k - 1, t / (alpha + t)))
+
+
+class ModifiedBetaGeoModel(BetaGeoModel):
+    """The MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
+
+    BG/NBD with one change: a customer may also become inactive right after the
+    first purchase, with the same probability p ~ Beta(a, b) as after every
+    repeat purchase. Under BG/NBD a customer who never came back is alive for
+    sure (P(alive) = 1), however long ago the first purchase; under MBG/NBD
+    their P(alive) falls with the time since it, which is what churn scores need.
+    The same parameters ``r``, ``alpha``, ``a``, ``b`` and methods as
+    :class:`BetaGeoModel`.
+
+    Examples
+    --------
+    >>> from crmwb.datasets import simulate_summaries
+    >>> model = ModifiedBetaGeoModel().fit(simulate_summaries(2000, seed=1), time_unit="D")
+    >>> once = pd.DataFrame({"frequency": [0, 0], "recency": [0, 0], "T": [30, 300]})
+    >>> p = model.probability_alive(once)  # never came back: the longer ago, the likelier gone
+    >>> bool(p.iloc[1] < p.iloc[0] < 1)
+    True
+    """
+
+    _label = "MBG/NBD"
+    _k = 1
+
+
+# --- Pareto/NBD ------------------------------------------------------------------------------
+
+def _log_hyp2f1(a, b, c, z):
+    with np.errstate(divide="ignore"):
+        return np.log(hyp2f1(a, b, c, z))
+
+
+def _pareto_terms(r, alpha, s, beta, x, t_x, T):
+    """Per-customer Pareto/NBD log-likelihood and log P(alive) pieces."""
+    rsx = r + s + x
+    if alpha >= beta:
+        big, k = alpha, s + 1
+        z_t = (alpha - beta) / (alpha + t_x)
+        z_T = (alpha - beta) / (alpha + T)
+    else:
+        big, k = beta, r + x
+        z_t = (beta - alpha) / (beta + t_x)
+        z_T = (beta - alpha) / (beta + T)
+    log_1 = _log_hyp2f1(rsx, k, rsx + 1, z_t) - rsx * np.log(big + t_x)
+    log_2 = _log_hyp2f1(rsx, k, rsx + 1, z_T) - rsx * np.log(big + T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_a0 = log_1 + np.log1p(-np.exp(np.minimum(log_2 - log_1, 0.0)))
+    log_a0 = np.where(log_2 >= log_1, -np.inf, log_a0)
+    head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    rest = np.log(s) - np.log(rsx) + log_a0
+    lse = np.logaddexp(alive, rest)
+    return head + lse, alive - lse
+
+
+class ParetoNBDModel(_PurchaseModel):
+    """The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
+
+    Purchases at rate λ ~ Gamma(r, α) while active; the active lifetime is
+    exponential with rate μ ~ Gamma(s, β). Fitted beside BG/NBD to compare.
+    Parameters: ``r``, ``alpha``, ``s``, ``beta``.
+    """
+
+    _names = ("r", "alpha", "s", "beta")
+    _label = "Pareto/NBD"
+
+    def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None,
+            time_unit: str | float | None = None) -> ParetoNBDModel:
+        """Fit by maximum likelihood to ``frequency``, ``recency`` and ``T``.
+
+        The arguments are those of :meth:`BetaGeoModel.fit`.
+        """
+        self._remember_unit(summary, time_unit)
+        x, t_x, T = _columns(summary, ["frequency", "recency", "T"], "Pareto/NBD")
+        (x, t_x, T), w = _group(x, t_x, T, weights=weights)
+        scale = 10.0 / T.max() if T.max() > 0 else 1.0
+        ts, Ts = t_x * scale, T * scale
+        n = w.sum()
+
+        def value(z):
+            r, alpha, s, beta = np.exp(z)
+            ll, _ = _pareto_terms(r, alpha, s, beta, x, ts, Ts)
+            return -np.dot(w, ll) / n
+
+        def negll(z, h=1e-6):
+            v = value(z)
+            g = np.array([(value(z + h * e) - value(z - h * e)) / (2 * h) for e in np.eye(4)])
+            return v, g
+
+        res = _fit(negll, np.zeros(4), "Pareto/NBD")
+        z = res.x.copy()
+        z[[1, 3]] -= np.log(scale)
+
+        jacobian = np.dot(w, x) * np.log(scale)
+
+        def total(zz, h=1e-5):
+            zs = zz.copy()
+            zs[[1, 3]] += np.log(scale)
+            v, _ = negll(zs)
+            g = np.array([(value(zs + h * e) - value(zs - h * e)) / (2 * h) for e in np.eye(4)])
+            return v * n - jacobian, g * n
+
+        self._finish(z, total, n)
+        return self
+
+    def log_likelihood(self, data: pd.DataFrame) -> pd.Series:
+        """Each customer's log-likelihood under the fitted model."""
+        (r, alpha, s, beta), x, t_x, T = self._arrays(data)
+        return pd.Series(_pareto_terms(r, alpha, s, beta, x, t_x, T)[0], index=data.index)
+
+    def probability_alive(self, data: pd.DataFrame) -> pd.Series:
+        """P(the customer is still active | frequency, recency, T)."""
+        (r, alpha, s, beta), x, t_x, T = self._arrays(data)
+        with np.errstate(under="ignore"):  # P(alive) of 0 after a thousand purchases long ago
+            p = np.exp(_pareto_terms(r, alpha, s, beta, x, t_x, T)[1])
+        return pd.Series(p, index=data.index, name="p_alive")
+
+    def expected_purchases(self, t: float, data: pd.DataFrame,
+                           given_alive: bool = False) -> pd.Series:
+        """Expected purchases in the next ``t`` time units, given each customer's history
+        (with ``given_alive``, for a customer known to be still active)."""
+        (r, alpha, s, beta), x, t_x, T = self._arrays(data)
+        p_alive = 1.0 if given_alive else self.probability_alive(data).to_numpy()
+        e = (r + x) * (beta + T) / ((alpha + T) * (s - 1)) * (
+            1 - ((beta + T) / (beta + T + t)) ** (s - 1))
+        return pd.Series(e * p_alive, index=data.index, name="expected_purchases")
+
+    def expected_repeat_purchases(self, t) -> np.ndarray:
+        """Expected purchases of one new customer over ``t`` time units."""
+        self._check_fitted()
+        r, alpha, s, beta = (self.params_[k] for k in self._names)
+        t = np.asarray(t, dtype=float)
+        return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
+
+
+# --- Gamma-Gamma -----------------------------------------------------------------------------
+
+def _gg_terms(p, q, gamma, x, m):
+    px = p * x
+    return (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma)
+            + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(gamma + m * x))
+
+
+class _GammaGammaData:
+    """Gamma-Gamma log-likelihood and gradient: terms of x alone once per distinct x,
+    per customer only log(gamma + m x)."""
+
+    def __init__(self, x, m, w):
+        self.n = w.sum()
+        self.xu, xi = _codes(x)
+        self.W = np.bincount(xi, weights=w, minlength=len(self.xu))
+        self.w, self.wx, self.mx = w, w * x, m * x
+        log_m = np.log(m)
+        self.const = np.dot(self.W, self.xu * np.log(self.xu))  # sum of w x log x
+        self.sum_wx_log_m, self.sum_w_log_m = np.dot(self.wx, log_m), np.dot(w, log_m)
+
+    def negll(self, z):
+        p, q, g = np.exp(z)
+        xu, W, n = self.xu, self.W, self.n
+        px = p * xu
+        shifted = g + self.mx
+        big_l = np.log(shifted)
+        inv = 1 / shifted
+        wx_l, w_l = np.dot(self.wx, big_l), np.dot(self.w, big_l)
+        value = (np.dot(W, gammaln(px + q) - gammaln(px)) - n * gammaln(q) + n * q * np.log(g)
+                 + p * self.sum_wx_log_m - self.sum_w_log_m + p * self.const
+                 - p * wx_l - q * w_l)
+        d_p = (np.dot(W * xu, digamma(px + q) - digamma(px) + np.log(xu)) + self.sum_wx_log_m
+               - wx_l)
+        d_q = np.dot(W, digamma(px + q)) - n * digamma(q) + n * np.log(g) - w_l
+        d_g = n * q / g - p * np.dot(self.wx, inv) - q * np.dot(self.w, inv)
+        grad = np.array([d_p, d_q, d_g]) * np.exp(z)
+        return -value / n, -grad / n
+
+
+class GammaGammaModel(_LikelihoodModel):
+    """The Gamma-Gamma model of spend per purchase (Fader, Hardie & Lee 2005).
+
+    A customer's purchases have mean ν drawn from Gamma(q, γ), each purchase's
+    spend from Gamma(p, ν). Fitted on customers with repeat purchases and a
+    positive mean spend. The model assumes spend does not depend on purchase
+    frequency: the Pearson correlation between the two is kept in
+    ``frequency_spend_correlation_`` and a :class:`CLVWarning` is raised above
+    ``max_correlation``.
+
+    Parameters
+    ----------
+    max_correlation : float
+        Absolute correlation above which the independence warning is raised.
+    """
+
+    _names = ("p", "q", "gamma")
+
+    def __init__(self, max_correlation: float = 0.3):
+        self.max_correlation = max_correlation
+
+    def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None) -> GammaGammaModel:
+        """Fit to ``frequency`` and ``monetary_value`` of customers with repeat purchases."""
+        x, m = _columns(summary, ["frequency", "monetary_value"], "Gamma-Gamma")
+        keep = (x > 0) & (m > 0)
+        if keep.sum() < 3:
+            raise ValueError("Gamma-Gamma: fewer than 3 customers with repeat purchases")
+        w0 = None if weights is None else np.asarray(weights, dtype=float)[keep]
+        x, m = x[keep], m[keep]
+        corr = float(np.corrcoef(x, m)[0, 1]) if x.std() > 0 and m.std() > 0 else 0.0
+        self.frequency_spend_correlation_ = corr
+        if abs(corr) > self.max_correlation:
+            warnings.warn(f"Gamma-Gamma: frequency and spend are correlated (r = {corr:.2f}); "
+                          "the model assumes they are independent, so its spend estimates "
+                          "are doubtful for this data", CLVWarning, stacklevel=2)
+        w = np.ones(len(x)) if w0 is None else w0
+        scale = 1.0 / np.average(m, weights=w)
+        full = _GammaGammaData(x, m * scale, w)
+        n = full.n
+        z = None
+        if len(x) > 200_000:
+            pick = _subsample(w, 50_000)
+            sub = _GammaGammaData(x[pick], m[pick] * scale, np.ones(len(pick)))
+            start = _fit(sub.negll, np.zeros(3), "Gamma-Gamma").x
+            z = _refine(full.negll, start, _hessian(lambda v: sub.negll(v)[1], start))
+        if z is None:
+            z = _fit(full.negll, np.zeros(3), "Gamma-Gamma").x
+        z = z.copy()
+        negll = full.negll
+        z[2] -= np.log(scale)
+        jacobian = n * np.log(scale)  # the log-likelihood of the unscaled spends
+
+        def total(zz):
+            zs = zz.copy()
+            zs[2] += np.log(scale)
+            v, g = negll(zs)
+            return v * n - jacobian, g * n
+
+        self._finish(z, total, n)
+        return self
+
+    def conditional_expected_average_profit(self, data: pd.DataFrame) -> pd.Series:
+        """Expected spend per purchase of each customer, shrunk towards the population mean.
+
+        Customers without repeat purchases get the population mean ``p γ / (q - 1)``.
+        """
+        self._check_fitted()
+        p, q, g = (self.params_[k] for k in self._names)
+        x, m = _columns(data, ["frequency", "monetary_value"], "Gamma-Gamma")
+        if q <= 1:
+            raise ValueError("Gamma-Gamma: q <= 1, the mean spend is not finite")
+        return pd.Series((g + m * x) * p / (p * x + q - 1), index=data.index,
+                         name="expected_spend")
+
+    def mean_spend(self) -> float:
+        """The population mean spend per purchase, ``p γ / (q - 1)``."""
+        self._check_fitted()
+        p, q, g = (self.params_[k] for k in self._names)
+        return p * g / (q - 1)
+
+
+# --- CLV --------------------------------------------------------------------------------------
+
+def _days_per_unit(purchases, days_per_unit=None, data_unit=None) -> float:
+    """The days per time unit of a value: given, else the purchase model's, else the data's;
+    refused when unknown or when the model and the data disagree with it."""
+    model_days = getattr(purchases, "days_per_unit_", None)
+    data_days = None if data_unit is None else _unit_days(data_unit)
+    if days_per_unit is None:
+        days_per_unit = model_days if model_days is not None else data_days
+    if days_per_unit is None:
+        raise ValueError("CLV: the time unit of recency and T is unknown (the summary lost its "
+                         "attrs, e.g. in a join, before the model was fitted): fit the model "
+                         "with time_unit='W' or 'D', or give days_per_unit")
+    days_per_unit = _unit_days(days_per_unit)
+    for what, days in (("the purchase model was fitted", model_days), ("the data are", data_days)):
+        if days is not None and days != days_per_unit:
+            raise ValueError(f"CLV: {what} in units of {days:g} days, not {days_per_unit:g}: "
+                             "give data in the model's unit")
+    return days_per_unit
+
+
+def customer_lifetime_value(
+    purchases: BetaGeoModel | ParetoNBDModel,
+    spend: GammaGammaModel,
+    data: pd.DataFrame,
+    horizon_months: int = 12,
+    monthly_discount_rate: float = 0.01,
+    margin: float = 0.30,
+    days_per_unit: float | None = None,
+    given_alive: bool = False,
+) -> pd.Series:
+    """Discounted expected margin of each customer over the next ``horizon_months``.
+
+    Month ``i`` contributes ``margin x E[spend] x (E[X(i months)] - E[X(i-1
+    months)]) / (1 + d)^i``, a month being 365.25 / 12 days converted to the
+    time unit of the purchase model.
+
+    Parameters
+    ----------
+    days_per_unit : float, optional
+        Days per time unit of ``recency`` and ``T``. By default the unit the
+        purchase model was fitted in (``purchases.days_per_unit_``); an error
+        when that is unknown, or when ``data`` says another unit.
+    given_alive : bool
+        The value of each customer *if retained*: their expected purchases as a
+        customer known to be still active, not weighted by P(alive). This is what
+        a retention offer saves (the churn model already says who would leave).
+
+    Raises
+    ------
+    ValueError
+        When the time unit is unknown or contradicts the data's, or when a
+        customer's value is not a finite number (a model outside its range).
+    """
+    days_per_unit = _days_per_unit(purchases, days_per_unit, data.attrs.get("time_unit"))
+    value = spend.conditional_expected_average_profit(data).to_numpy()
+    clv = np.zeros(len(data))
+    previous = np.zeros(len(data))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # checked below
+        for i in range(1, horizon_months + 1):
+            current = purchases.expected_purchases(DAYS_PER_MONTH * i / days_per_unit, data,
+                                                   given_alive=given_alive).to_numpy()
+            clv += margin * value * (current - previous) / (1 + monthly_discount_rate) ** i
+            previous = current
+    bad = ~np.isfinite(clv)
+    if bad.any():
+        rows = data.loc[bad, [c for c in ("frequency", "recency", "T", "monetary_value")
+                              if c in data]].head()
+        raise ValueError(f"CLV: {int(bad.sum()):,} customers get no finite value from "
+                         f"{type(purchases).__name__} and {type(spend).__name__}, e.g.\n{rows}")
+    return pd.Series(clv, index=data.index, name="clv")
+
+
+def new_customer_value(
+    purchases: BetaGeoModel | ParetoNBDModel,
+    spend: GammaGammaModel,
+    horizon_months: int = 12,
+    monthly_discount_rate: float = 0.01,
+    margin: float = 0.30,
+    days_per_unit: float | None = None,
+) -> float:
+    """The discounted expected margin of one customer acquired today: the most to pay for one.
+
+    The first purchase (now, undiscounted) and the repeat purchases the purchase
+    model expects of a new customer month by month
+    (``expected_repeat_purchases``), each at the population's mean spend
+    (:meth:`GammaGammaModel.mean_spend`), times ``margin``, discounted by
+    ``monthly_discount_rate``. Unlike the mean CLV of current customers, which
+    is conditional on their history (some have already left, others proved
+    loyal), this is what the firm can expect of a customer it has not met.
+
+    Examples
+    --------
+    >>> from crmwb.datasets import simulate_summaries
+    >>> s = simulate_summaries(3000, seed=2)
+    >>> bg, gg = BetaGeoModel().fit(s, time_unit="D"), GammaGammaModel().fit(s)
+    >>> v = new_customer_value(bg, gg, horizon_months=12, monthly_discount_rate=0.0, margin=1.0)
+    >>> one_year = float(bg.expected_repeat_purchases(365.25))
+    >>> round(v / gg.mean_spend(), 6) == round(1 + one_year, 6)
+    True
+    """
+    days = _days_per_unit(purchases, days_per_unit)
+    months = np.arange(0, horizon_months + 1)
+    repeat = purchases.expected_repeat_purchases(DAYS_PER_MONTH * months / days)
+    discounted = np.sum(np.diff(repeat) / (1 + monthly_discount_rate) ** months[1:])
+    value = margin * spend.mean_spend() * (1 + discounted)
+    if not np.isfinite(value):
+        raise ValueError(f"new customer value: {type(purchases).__name__} gives no finite "
+                         f"expectation (parameters {purchases.params_})")
+    return float(value)
+
+
+# --- shifted beta-geometric ----------------------------------------------------------------
+
+class ShiftedBetaGeoModel(_LikelihoodModel):
+    """The shifted-beta-geometric model of contractual retention (Fader & Hardie 2007).
+
+    Each customer churns at the end of a period with probability θ ~ Beta(α, β).
+    Fitted to the survivors of a cohort at the start of each period
+    (``fit([1000, 631, 468, ...])``) or to censored durations
+    (:meth:`fit_durations`). Parameters: ``alpha``, ``beta``.
+
+    Examples
+    --------
+    >>> m = ShiftedBetaGeoModel().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+    >>> round(m.params_["alpha"], 3), round(m.params_["beta"], 3)
+    (0.704, 1.182)
+    """
+
+    _names = ("alpha", "beta")
+
+    def fit(self, survivors) -> ShiftedBetaGeoModel:
+        """Fit to the customers still active at the start of periods 0, 1, 2, ..."""
+        n = np.asarray(survivors, dtype=float)
+        if n.ndim != 1 or len(n) < 2 or np.any(np.diff(n) > 0) or np.any(n < 0):
+            raise ValueError("survivors must be a non-increasing list of counts, first the "
+                             f"cohort size; got {list(survivors)[:10]}")
+        churned = -np.diff(n)
+        periods = np.arange(1, len(n))
+        return self._fit_counts(periods, churned, np.array([len(n) - 1]), n[-1:])
+
+    def fit_durations(self, periods, churned) -> ShiftedBetaGeoModel:
+        """Fit to individual customers: periods completed and whether they churned.
+
+        A churned customer who left after ``t`` periods adds P(T = t); one still
+        active after ``t`` periods adds P(T > t) (right-censored), e.g. Telco's
+        ``tenure`` and ``churned``.
+        """
+        t = np.asarray(periods, dtype=float)
+        c = np.asarray(churned, dtype=bool)
+        if t.shape != c.shape or np.any(t < 0):
+            raise ValueError("periods must be non-negative and as long as churned")
+        lost = pd.Series(1.0, index=t[c & (t >= 1)]).groupby(level=0).sum()
+        kept = pd.Series(1.0, index=t[~c]).groupby(level=0).sum()
+        return self._fit_counts(lost.index.to_numpy(), lost.to_numpy(),
+                                kept.index.to_numpy(), kept.to_numpy())
+
+    def _fit_counts(self, t_lost, n_lost, t_kept, n_kept) -> ShiftedBetaGeoModel:
+        total = n_lost.sum() + n_kept.sum()
+        t_lost = np.asarray(t_lost, dtype=np.int64)
+        t_kept = np.asarray(t_kept, dtype=np.int64)
+        longest = int(max(t_lost.max(initial=0), t_kept.max(initial=0), 1))
+        j = np.arange(longest, dtype=float)
+
+        def value(z):
+            a, b = np.exp(z)
+            # Fader & Hardie's recursion: S(t) = prod_{j<t} (b + j) / (a + b + j) and
+            # P(T = t) = a / (a + b + t - 1) S(t - 1), summed as logs. Differences of betaln
+            # cancel to nothing when a and b are large (a homogeneous cohort), which made
+            # the likelihood look perfect there and sent the fit to infinity
+            log_s = np.concatenate([[0.0], np.cumsum(np.log1p(-a / (a + b + j)))])
+            ll_lost = -np.log1p((b + t_lost - 1) / a) + log_s[t_lost - 1]
+            ll_kept = log_s[t_kept]
+            return -(np.dot(n_lost, ll_lost) + np.dot(n_kept, ll_kept)) / total
+
+        def negll(z, h=1e-6):
+            g = np.array([(value(z + h * e) - value(z - h * e)) / (2 * h) for e in np.eye(2)])
+            return value(z), g
+
+        res = _fit(negll, np.zeros(2), "sBG")
+        self._finish(res.x, lambda z: tuple(v * total for v in negll(z)), total)
+        return self
+
+    def retention_rate(self, t) -> np.ndarray:
+        """Share of customers active in period ``t - 1`` who renew in period ``t`` (t >= 1)."""
+        self._check_fitted()
+        a, b = self.params_["alpha"], self.params_["beta"]
+        t = np.asarray(t, dtype=float)
+        return (b + t - 1) / (a + b + t - 1)
+
+    def survival(self, t) -> np.ndarray:
+        """Share of a cohort still active after ``t`` periods."""
+        self._check_fitted()
+        a, b = self.params_["alpha"], self.params_["beta"]
+        t = np.asarray(t, dtype=float)
+        return np.exp(betaln(a, b + t) - betaln(a, b))
+
+    def discounted_expected_residual_lifetime(self, discount_rate: float, renewals=1):
+        """DERL: discounted expected future periods of a customer who has renewed
+        ``renewals`` times (``n`` in Fader & Hardie 2010), before their next payment."""
+        self._check_fitted()
+        a, b = self.params_["alpha"], self.params_["beta"]
+        n = np.asarray(renewals, dtype=float)
+        return (b + n - 1) / (a + b + n - 1) * hyp2f1(1, b + n, a + b + n, 1 / (1 + discount_rate))
+
+
+# --- validation -----------------------------------------------------------------------------
+
+def calibration_holdout(
+    transactions,
+    calibration_end,
+    holdout_end=None,
+    time_unit: str | float = "D",
+    merge_same_day: bool = True,
+    lines_as_of=None,
+) -> pd.DataFrame:
+    """The customer summary at ``calibration_end`` with what each customer did after it.
+
+    Adds ``holdout_purchases`` (purchases, same-day ones merged, in the days
+    after ``calibration_end`` up to ``holdout_end``; the last day of the data
+    when omitted) and ``holdout_duration`` (that period's length in the time
+    unit). Only customers who bought by ``calibration_end`` are kept. With
+    ``lines_as_of`` (:meth:`crmwb.prepared.PreparedData.lines_as_of`) the
+    calibration summary is what was known at ``calibration_end``: a purchase
+    cancelled after it is still whole.
+    """
+    import ibis
+
+    from crmwb import engine
+    from crmwb import summary as summary_module
+
+    known = transactions if lines_as_of is None else lines_as_of(calibration_end)
+    cal = summary_module.customer_summary(known, calibration_end, time_unit,
+                                          merge_same_day=merge_same_day)
+    end = summary_module.analysis_end(transactions) if holdout_end in (None, "") else \
+        pd.Timestamp(holdout_end).normalize()
+    start = cal.attrs["calibration_end"]
+    if end <= start:
+        raise ValueError(f"holdout_end {end:%Y-%m-%d} must be after calibration_end "
+                         f"{start:%Y-%m-%d}")
+    # the purchases after the cut, counted in the engine: one row per customer comes back
+    t = summary_module._as_table(transactions)
+    lo, hi = (ibis.literal(d).cast("timestamp") for d in (start + pd.Timedelta(days=1),
+                                                          end + pd.Timedelta(days=1)))
+    held = t.filter(t.customer_id.notnull() & (t.quantity > 0) & (t.date >= lo) & (t.date < hi))
+    key = held.date.truncate("D") if merge_same_day else held.invoice_id
+    held = held.select("customer_id", _k=key).distinct()
+    counts = engine.to_pandas(held.group_by("customer_id").agg(_n=held.count()))
+    after = pd.Series(counts["_n"].to_numpy(), index=counts["customer_id"].to_numpy())
+    after = after.reindex(cal.index).fillna(0)
+    out = cal.assign(holdout_purchases=after.astype(int),
+                     holdout_duration=(end - start).days / summary_module._unit_days(time_unit))
+    out.attrs.update(cal.attrs, holdout_end=end)
+    return out
+
+
+def holdout_errors(model, data: pd.DataFrame) -> pd.Series:
+    """How well ``model`` predicted each customer's holdout purchases.
+
+    Returns mean absolute error, root mean squared error, Pearson correlation
+    and the totals predicted and observed.
+    """
+    predicted = model.expected_purchases(data["holdout_duration"].iloc[0], data)
+    actual = data["holdout_purchases"]
+    return pd.Series({
+        "mean_absolute_error": float((predicted - actual).abs().mean()),
+        "rmse": float(np.sqrt(((predicted - actual) ** 2).mean())),
+        "correlation": float(np.corrcoef(predicted, actual)[0, 1]),
+        "predicted_total": float(predicted.sum()),
+        "actual_total": float(actual.sum()),
+    })
+
+
+def conditional_expectations(model, data: pd.DataFrame, max_frequency: int = 7) -> pd.DataFrame:
+    """Mean holdout purchases, observed and predicted, by calibration frequency.
+
+    The standard check of a purchase model: customers grouped by their
+    repeat purchases in calibration (``max_frequency`` and more in one group).
+    """
+    predicted = model.expected_purchases(data["holdout_duration"].iloc[0], data)
+    group = data["frequency"].clip(upper=max_frequency)
+    out = pd.DataFrame({"customers": group.value_counts().sort_index(),
+                        "actual": data["holdout_purchases"].groupby(group).mean(),
+                        "predicted": predicted.groupby(group).mean()})
+    out.index.name = "calibration_frequency"
+    return out
+
+
+def tracking(
+    model,
+    transactions,
+    calibration_end,
+    holdout_end=None,
+    time_unit: str | float = "D",
+    period_days: int = 7,
+) -> pd.DataFrame:
+    """Cumulative repeat purchases per period, observed and expected by the model.
+
+    Customers are the cohort who first bought by ``calibration_end``; the
+    model's curve adds, for each, the expected repeat purchases since their
+    first purchase (:meth:`expected_repeat_purchases`). Same-day purchases are
+    merged, as in the summary.
+    """
+    import ibis
+
+    from crmwb import summary as summary_module
+    from crmwb.engine import to_pandas
+
+    t = summary_module._as_table(transactions)
+    cal_end = pd.Timestamp(calibration_end).normalize()
+    end = summary_module.analysis_end(t) if holdout_end in (None, "") else \
+        pd.Timestamp(holdout_end).normalize()
+    # purchase days counted in the engine: per day of repeat purchases and per day of first
+    # purchase (the cohort's births), a few hundred rows whatever the number of customers
+    days = t.filter(t.customer_id.notnull() & t.date.notnull() & (t.quantity > 0)).select(
+        "customer_id", day=t.date.truncate("D")).distinct()
+    days = days.mutate(_first=days.day.min().over(group_by=days.customer_id))
+    days = days.filter(days._first <= ibis.literal(cal_end).cast("timestamp"))
+    repeats = days.filter(days.day > days._first)
+    repeats = to_pandas(repeats.group_by("day").agg(_n=repeats.count()))
+    births = days.filter(days.day == days._first)
+    births = to_pandas(births.group_by("day").agg(_n=births.count())).sort_values("day")
+    repeats = repeats.assign(day=pd.to_datetime(repeats["day"])).sort_values("day")
+    birth_days = pd.to_datetime(births["day"]).to_numpy()
+    start = birth_days.min()
+    edges = pd.date_range(start, end + pd.Timedelta(days=1), freq=f"{period_days}D")
+    if edges[-1] < end + pd.Timedelta(days=1):
+        edges = edges.append(pd.DatetimeIndex([end + pd.Timedelta(days=1)]))
+    cumulative = np.concatenate([[0], np.cumsum(repeats["_n"].to_numpy(dtype=np.int64))])
+    observed = cumulative[np.searchsorted(repeats["day"].to_numpy(), edges[1:].to_numpy(),
+                                          side="left")]
+    unit = summary_module._unit_days(time_unit)
+    ages = (edges[1:].to_numpy()[:, None] - birth_days[None, :]) / np.timedelta64(1, "D")
+    # a purchase on a day counts from the start of the next: ages in whole days
+    ages = np.maximum(np.floor(ages) - 1, 0) / unit
+    # customers born on one day share their curve: weighted by how many they are
+    expected = (model.expected_repeat_purchases(ages)
+                * births["_n"].to_numpy(dtype=float)[None, :]).sum(axis=1)
+    return pd.DataFrame({"period_end": edges[1:] - pd.Timedelta(days=1),
+                         "actual": observed, "expected": expected,
+                         "holdout": edges[1:] - pd.Timedelta(days=1) > cal_end})
+
+
+# --- tables for the notebook ------------------------------------------------------------------
+
+def clv_by_group(values: pd.Series, groups: pd.Series) -> pd.DataFrame:
+    """Customers, total and mean CLV per group (RFM segment, pyramid level...).
+
+    These are the values of *current* customers, given their history: a group's
+    mean is not what a new customer would bring (some current customers have
+    already left, others proved loyal). The most to spend acquiring one is
+    :func:`new_customer_value`.
+    """
+    g = values.groupby(groups.reindex(values.index), observed=True)
+    out = pd.DataFrame({"customers": g.size(), "total_clv": g.sum(), "mean_clv": g.mean(),
+                        "median_clv": g.median()})
+    out["clv_share"] = out["total_clv"] / out["total_clv"].sum()
+    return out
+
+
+def p_alive_grid(data: pd.DataFrame, p_alive: pd.Series, max_frequency: int = 10,
+                 recency_bins: int = 10) -> pd.DataFrame:
+    """Mean P(alive) by calibration frequency (rows) and recency decile (columns)."""
+    freq = data["frequency"].clip(upper=max_frequency)
+    rec = pd.cut(data["recency"], bins=recency_bins)
+    grid = p_alive.groupby([freq, rec], observed=False).mean().unstack()
+    grid.columns = [f"{max(c.left, 0):.0f}-{c.right:.0f}" for c in grid.columns]
+    grid.index.name = "frequency"
+    return grid.sort_index(ascending=False)
+
+
+def retention_by_group(
+    subscriptions: pd.DataFrame,
+    group: str = "contract",
+    periods: str = "tenure",
+    churned: str = "churned",
+    discount_rate: float = 0.01,
+) -> tuple[dict, pd.DataFrame]:
+    """An sBG model per group of subscribers (e.g. contract type), from censored tenures.
+
+    Returns the fitted models and a table: subscribers, churned share, ``alpha``,
+    ``beta``, retention in periods 1 and 12, survival to 12 and 24 periods, and
+    the discounted expected residual lifetime of a new subscriber (in periods).
+    """
+    models, rows = {}, []
+    for name, part in subscriptions.groupby(group, observed=True):
+        m = ShiftedBetaGeoModel().fit_durations(part[periods], part[churned])
+        models[name] = m
+        rows.append({group: name, "subscribers": len(part),
+                     "churned_share": float(part[churned].mean()), **m.params_,
+                     "retention_1": float(m.retention_rate(1)),
+                     "retention_12": float(m.retention_rate(12)),
+                     "survival_12": float(m.survival(12)), "survival_24": float(m.survival(24)),
+                     "derl_new": float(m.discounted_expected_residual_lifetime(discount_rate,
+                                                                              1))})
+    return models, pd.DataFrame(rows).set_index(group)
+
+
+def observed_retention(transactions, as_of=None, window_days: int = 365) -> float:
+    """Share of the customers who bought in one window who bought again in the next.
+
+    The windows are the ``window_days`` up to ``as_of`` and the ``window_days``
+    before them: the period retention rate ``r`` of the retention formula.
+    """
+    from crmwb import summary as summary_module
+
+    t = summary_module._as_table(transactions)
+    end = summary_module.analysis_end(t) if as_of in (None, "") else pd.Timestamp(as_of)
+    stop = end.normalize() + pd.Timedelta(days=1)
+    middle, start = stop - pd.Timedelta(days=window_days), stop - pd.Timedelta(days=2 *
+                                                                             window_days)
+    t = t.filter(t.customer_id.notnull() & (t.quantity > 0))
+    earlier = set(t.filter((t.date >= start) & (t.date < middle)).select("customer_id")
+                  .distinct().to_pandas()["customer_id"])
+    later = set(t.filter((t.date >= middle) & (t.date < stop)).select("customer_id")
+                .distinct().to_pandas()["customer_id"])
+    if not earlier:
+        raise ValueError(f"no customer bought between {start:%Y-%m-%d} and {middle:%Y-%m-%d}: "
+                         "choose a shorter window")
+    return len(earlier & later) / len(earlier)
+
+
+def default_calibration_end(transactions, holdout_share: float = 0.25) -> pd.Timestamp:
+    """The day that leaves the last ``holdout_share`` of the observed days for the holdout."""
+    from crmwb import summary as summary_module
+
+    t = summary_module._as_table(transactions)
+    span = t.aggregate(first=t.date.min(), last=t.date.max()).to_pandas().iloc[0]
+    first, last = pd.Timestamp(span["first"]).normalize(), pd.Timestamp(span["last"]).normalize()
+    return first + pd.Timedelta(days=int((last - first).days * (1 - holdout_share)))
