@@ -305,22 +305,44 @@ def planted():
     clean = cleaning.clean_dataset(ds)
     # the generator's purchases are continuous-time events: several a day are real
     s = summary.customer_summary(clean.lines, merge_same_day=False)
-    kind = data.customers.set_index("customer_id")["customer_type"].reindex(s.index)
-    return data.truth["params"], s, kind
+    people = data.customers.set_index("customer_id")
+    s = s.join(people[["customer_type", "acquisition_channel"]], how="inner")
+    return data.truth["params"], s
 
 
-@pytest.mark.parametrize("segment", ["retail", "wholesale"])
-def test_planted_parameters_fall_in_the_fitted_intervals(planted, segment):
-    params, s, kind = planted
-    part = s[kind == segment]
-    bg = clv.BetaGeoModel().fit(part).confidence_intervals_
-    truth = pd.Series(params["bgnbd"][segment])
-    assert ((bg["lower_95"] <= truth) & (truth <= bg["upper_95"])).all(), bg.assign(truth=truth)
+def test_planted_parameters_and_covariate_effects_fall_in_the_fitted_intervals(planted):
+    """The shop plants BG/NBD and Gamma-Gamma per customer type and acquisition channel
+    (Fader & Hardie 2007's covariates): the covariate models recover every planted effect,
+    and the parameters of the reference customers (retail, the reference channel), inside
+    their 95% intervals."""
+    params, s = planted
+    effects = params["covariate_effects"]
+    covariates = ["customer_type", "acquisition_channel"]
+    bg = clv.BetaGeoModel(purchase_covariates=covariates, dropout_covariates=covariates).fit(s)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", clv.CLVWarning)
-        gg = clv.GammaGammaModel().fit(part).confidence_intervals_
-    truth = pd.Series(params["gamma_gamma"][segment])
-    assert ((gg["lower_95"] <= truth) & (truth <= gg["upper_95"])).all(), gg.assign(truth=truth)
+        # the shop plants a spend per customer type (retail and wholesale baskets)
+        gg = clv.GammaGammaModel(spend_covariates=["customer_type"]).fit(s)
+    for model, processes in ((bg, ("purchase", "dropout")), (gg, ("spend",))):
+        truth = pd.Series({(p, c): v for p in processes for c, v in effects[p].items()
+                           if c in model._designs[p].names_ or p != "spend"})
+        coef = model.coefficients_
+        assert sorted(coef.index) == sorted(truth.index)
+        inside = (coef["ci_low"] <= truth) & (truth <= coef["ci_high"])
+        assert inside.all(), coef.assign(truth=truth)
+    ci, base = bg.confidence_intervals_, pd.Series(params["bgnbd"]["retail"])
+    assert ((ci["lower_95"] <= base) & (base <= ci["upper_95"])).all(), ci.assign(truth=base)
+    # the spend of a reference customer: the shop's baskets are built from priced lines, so
+    # the Gamma-Gamma shape is near the planted one, its mean spend closer still
+    planted_mean = params["gamma_gamma"]["retail"]
+    reference = s[s["customer_type"] == "retail"].head(1)
+    assert gg.mean_spend(reference) == pytest.approx(
+        planted_mean["p"] * planted_mean["gamma"] / (planted_mean["q"] - 1), rel=0.05)
+    # the planted contrasts are far from nothing: the intervals exclude zero where they should
+    coef = bg.coefficients_
+    assert coef.loc[("purchase", "customer_type=wholesale"), "ci_high"] < 0
+    assert coef.loc[("dropout", "acquisition_channel=referral"), "ci_high"] < 0
+    assert coef.loc[("dropout", "acquisition_channel=social media"), "ci_low"] > 0
 
 
 def test_large_fits_reach_the_same_optimum_whatever_the_row_order():

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, logsumexp
 
+from crmwb.clv.covariates import Design
 from crmwb.summary import _unit_days
 
 Z95 = 1.959963984540054
@@ -217,37 +218,98 @@ def _hessian(grad: Callable, x: np.ndarray, step: float = 1e-5) -> np.ndarray:
 
 
 class _LikelihoodModel:
-    """Shared parts: parameters on the log scale, standard errors, intervals."""
+    """Shared parts: parameters on the log scale, covariate coefficients, standard errors,
+    intervals.
+
+    The fitted vector is the log-parameters (``_names``) followed by the coefficients of
+    the covariates (``_coef_index``: (process, covariate) pairs), which act on the
+    parameters named in ``_targets``: ``{process: (parameter, sign)}``, the customer's
+    parameter being the population's times ``exp(sign * coefficients · covariates)``.
+    """
 
     _names: tuple[str, ...] = ()
+    _targets: dict[str, tuple[str, int]] = {}
+    _label = ""
+
+    def _covariate_columns(self) -> dict[str, list]:
+        return {p: list(getattr(self, f"{p}_covariates", None) or []) for p in self._targets}
+
+    @property
+    def has_covariates(self) -> bool:
+        """Whether the model was set up with covariates on any of its processes."""
+        return any(self._covariate_columns().values())
+
+    def _fit_designs(self, data: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Learn each process's covariate encoding on the fitting data; the matrices,
+        each column scaled to unit spread for the optimiser."""
+        self._designs = {p: Design(cols, self._label, p)
+                         for p, cols in self._covariate_columns().items()}
+        matrices = {p: d.fit(data) for p, d in self._designs.items()}
+        self._coef_index = [(p, name) for p, d in self._designs.items() for name in d.names_]
+        return {p: m / self._designs[p].scale_ for p, m in matrices.items()}
+
+    def _coefficient_scale(self) -> np.ndarray:
+        return np.concatenate([self._designs[p].scale_ for p in self._designs]) \
+            if getattr(self, "_coef_index", None) else np.ones(0)
+
+    def _individual_params(self, data: pd.DataFrame) -> dict:
+        """Each customer's parameters: the population's, scaled by their covariates."""
+        params = dict(self.params_)
+        for process, (name, sign) in self._targets.items():
+            design = getattr(self, "_designs", {}).get(process)
+            if design is None or not len(design):
+                continue
+            beta = np.array([self.coefficients_.loc[(process, c), "estimate"]
+                             for c in design.names_])
+            params[name] = params[name] * np.exp(sign * (design.transform(data) @ beta))
+        return params
 
     def _finish(self, log_params: np.ndarray, total_negll: Callable, n: float) -> None:
+        k = len(self._names)
         self._log_params = log_params
-        self.params_ = dict(zip(self._names, np.exp(log_params).tolist()))
+        self.params_ = dict(zip(self._names, np.exp(log_params[:k]).tolist()))
         value, _ = total_negll(log_params)
         self.log_likelihood_ = float(-value)
         self.n_customers_ = int(round(n))
+        self.n_parameters_ = len(log_params)
         hess = _hessian(lambda z: total_negll(z)[1], log_params)
         try:
             cov = np.linalg.inv(hess)
             variances = np.diag(cov)
-            se_log = np.sqrt(np.where(variances > 0, variances, np.nan))
+            se_all = np.sqrt(np.where(variances > 0, variances, np.nan))
         except np.linalg.LinAlgError:
             cov = np.full_like(hess, np.nan)
-            se_log = np.full(len(log_params), np.nan)
+            se_all = np.full(len(log_params), np.nan)
         self.covariance_log_ = cov
-        p = np.exp(log_params)
+        se_log = se_all[:k]
+        p = np.exp(log_params[:k])
         self.standard_errors_ = dict(zip(self._names, (p * se_log).tolist()))
         with np.errstate(over="ignore"):
             self.confidence_intervals_ = pd.DataFrame({
-                "estimate": p, "lower_95": np.exp(log_params - Z95 * se_log),
-                "upper_95": np.exp(log_params + Z95 * se_log)}, index=list(self._names))
+                "estimate": p, "lower_95": np.exp(log_params[:k] - Z95 * se_log),
+                "upper_95": np.exp(log_params[:k] + Z95 * se_log)}, index=list(self._names))
+        index = pd.MultiIndex.from_tuples(getattr(self, "_coef_index", None) or [],
+                                          names=["process", "covariate"])
+        beta, se = log_params[k:], se_all[k:]
+        self.coefficients_ = pd.DataFrame({"estimate": beta, "se": se,
+                                           "ci_low": beta - Z95 * se,
+                                           "ci_high": beta + Z95 * se}, index=index)
 
     def summary(self) -> pd.DataFrame:
         """The fitted parameters with standard errors and 95% intervals."""
         out = self.confidence_intervals_.copy()
         out.insert(1, "standard_error", pd.Series(self.standard_errors_))
         return out
+
+    def aic(self) -> float:
+        """Akaike's information criterion, ``2 k - 2 log L``."""
+        self._check_fitted()
+        return 2 * self.n_parameters_ - 2 * self.log_likelihood_
+
+    def bic(self) -> float:
+        """The Bayesian information criterion, ``k log n - 2 log L``."""
+        self._check_fitted()
+        return self.n_parameters_ * np.log(self.n_customers_) - 2 * self.log_likelihood_
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "params_"):
@@ -352,6 +414,114 @@ class _BGNBDData:
         return -value / n, -grad / n
 
 
+def _row_codes(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a matrix and each row's position among them (hashing: no sort)."""
+    if X.shape[1] == 0:
+        return np.zeros((1, 0)), np.zeros(len(X), dtype=np.int64)
+    code = np.zeros(len(X), dtype=np.int64)
+    for j in range(X.shape[1]):
+        col, _ = pd.factorize(X[:, j])
+        code, _ = pd.factorize(code * (col.max() + 1) + col)
+    first = np.full(code.max() + 1, -1, dtype=np.int64)
+    first[code[::-1]] = np.arange(len(code))[::-1]
+    return X[first], code
+
+
+def _pairs(a_codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (pattern, value) pairs: each pair's pattern, value, and each row's pair."""
+    v_codes, v_uniques = pd.factorize(values)
+    codes, pairs = pd.factorize(a_codes * len(v_uniques) + v_codes)
+    return pairs // len(v_uniques), np.asarray(v_uniques, dtype=float)[pairs % len(v_uniques)], \
+        codes
+
+
+class _CovBGNBDData:
+    """BG/NBD (or MBG/NBD) log-likelihood and gradient with covariates: each customer's
+    ``alpha_i = alpha exp(-X1 beta)`` (a positive coefficient, more purchases) and
+    ``a_i = a exp(X2 gamma)`` (a positive coefficient, a likelier dropout after a purchase).
+
+    Every term is computed once per distinct (pattern, value) pair: (dropout pattern, x),
+    (purchase pattern, T) and (purchase pattern, t_x). With categorical covariates there
+    are few patterns, and the pass over the customers is gathers and sums.
+    """
+
+    def __init__(self, x, t_x, T, w, X1, X2, k: int = 0):
+        self.k, self.w, self.n = k, w, w.sum()
+        self.X1, self.X2, self.p1 = X1, X2, X1.shape[1]
+        self.g1u, g1 = _row_codes(X1)
+        self.g2u, g2 = _row_codes(X2)
+        self.x_h, self.x_v, self.x_i = _pairs(g2, x)
+        self.T_g, self.T_v, self.T_i = _pairs(g1, T)
+        self.t_g, self.t_v, self.t_i = _pairs(g1, t_x)
+        self.xu, xi = _codes(x)
+        self.W = np.bincount(xi, weights=w, minlength=len(self.xu))
+        self.Wx = np.bincount(self.x_i, weights=w, minlength=len(self.x_v))
+        self.WT = np.bincount(self.T_i, weights=w, minlength=len(self.T_v))
+        self.wx = w * x
+        self.WXT = np.bincount(self.T_i, weights=self.wx, minlength=len(self.T_v))
+        self.g1, self.g2, self.x = g1, g2, x
+        self.can = x + k > 0
+        self.bx = np.where(self.can, x + k - 1, 0.0)
+        self.xi = xi
+
+    def negll(self, z):
+        k, w, n, p1 = self.k, self.w, self.n, self.p1
+        r, b = np.exp(z[0]), np.exp(z[3])
+        A_g = z[1] - self.g1u @ z[4:4 + p1]  # log alpha per purchase pattern
+        B_h = z[2] + self.g2u @ z[4 + p1:]   # log a per dropout pattern
+        al_g = np.exp(A_g)
+        # per (dropout pattern, x): the beta-function terms
+        a_p, xx = np.exp(B_h)[self.x_h], self.x_v
+        abx = a_p + b + xx + k
+        t_x_terms = gammaln(a_p + b) + gammaln(b + xx + k) - gammaln(b) - gammaln(abx)
+        dB_x = a_p * (digamma(a_p + b) - digamma(abx))
+        db_x = b * (digamma(a_p + b) + digamma(b + xx + k) - digamma(b) - digamma(abx))
+        # per (purchase pattern, T) and (purchase pattern, t_x)
+        alT = al_g[self.T_g]
+        log_aT, frac_T = np.log(alT + self.T_v), alT / (alT + self.T_v)
+        alt = al_g[self.t_g]
+        log_at, frac_t = np.log(alt + self.t_v), alt / (alt + self.t_v)
+        # per customer: only the "dropped out after the last purchase" weight
+        lT, lt = log_aT[self.T_i], log_at[self.t_i]
+        rx = r + self.x
+        with np.errstate(divide="ignore"):
+            log_bx = np.log(b + self.bx)
+        d = np.where(self.can, B_h[self.g2] - log_bx - rx * (lt - lT), -np.inf)
+        e = np.exp(np.minimum(d, 700.0))
+        w4 = e / (1 + e)
+        ww4 = w * w4
+        ww4rx = ww4 * rx
+        sum_A = np.dot(np.bincount(self.g1, weights=w, minlength=len(A_g)), A_g)
+        value = (np.dot(self.W, gammaln(r + self.xu)) - n * gammaln(r) + r * sum_A
+                 + np.dot(self.Wx, t_x_terms) - np.dot(r * self.WT + self.WXT, log_aT)
+                 + np.dot(w, np.log1p(e)))
+        d_r = r * (np.dot(self.W, digamma(r + self.xu)) - n * digamma(r) + sum_A
+                   - np.dot(self.WT, log_aT) - np.dot(ww4, lt - lT))
+        # d log L / d log alpha_i, per customer
+        dA = r * w - (r * w + self.wx) * frac_T[self.T_i] - ww4rx * (frac_t[self.t_i]
+                                                                       - frac_T[self.T_i])
+        dB = self.Wx * dB_x
+        db = np.dot(self.Wx, db_x) - b * np.dot(ww4, np.where(self.can, 1 / (b + self.bx), 0.0))
+        dA_g = np.bincount(self.g1, weights=dA, minlength=len(A_g))
+        dB_h = np.bincount(self.x_h, weights=dB, minlength=len(B_h)) + \
+            np.bincount(self.g2, weights=ww4, minlength=len(B_h))
+        grad = np.concatenate([[d_r, dA_g.sum(), dB_h.sum(), db], -(self.g1u.T @ dA_g),
+                               self.g2u.T @ dB_h])
+        return -value / n, -grad / n
+
+
+def _covariate_fit(model, full, sub, x0: np.ndarray, n: float, large: bool):
+    """Fit a covariate model: from a subsample's optimum with Newton steps on all customers
+    when there are many, else directly; ``x0`` starts at the model without covariates."""
+    z = None
+    if large and sub is not None:
+        start = _fit(sub.negll, x0, model._label).x
+        z = _refine(full.negll, start, _hessian(lambda v: sub.negll(v)[1], start))
+    if z is None:
+        z = _fit(full.negll, x0, model._label).x
+    return z
+
+
 class _PurchaseModel(_LikelihoodModel):
     """Shared parts of the models of purchase counts (BG/NBD, MBG/NBD, Pareto/NBD).
 
@@ -362,7 +532,6 @@ class _PurchaseModel(_LikelihoodModel):
     value computed later cannot silently assume days.
     """
 
-    _label = ""
     days_per_unit_: float | None = None
 
     def _remember_unit(self, summary: pd.DataFrame, time_unit) -> None:
@@ -373,7 +542,8 @@ class _PurchaseModel(_LikelihoodModel):
     def _arrays(self, data: pd.DataFrame):
         self._check_fitted()
         x, t_x, T = _columns(data, ["frequency", "recency", "T"], self._label)
-        return (self.params_[k] for k in self._names), x, t_x, T
+        params = self._individual_params(data)
+        return (params[k] for k in self._names), x, t_x, T
 
 
 class BetaGeoModel(_PurchaseModel):
@@ -408,6 +578,12 @@ class BetaGeoModel(_PurchaseModel):
     _names = ("r", "alpha", "a", "b")
     _label = "BG/NBD"
     _k = 0  # more chances to drop out than repeat purchases: 1 in MBG/NBD
+    _targets = {"purchase": ("alpha", -1), "dropout": ("a", 1)}
+
+    def __init__(self, purchase_covariates: list[str] | None = None,
+                 dropout_covariates: list[str] | None = None):
+        self.purchase_covariates = purchase_covariates
+        self.dropout_covariates = dropout_covariates
 
     def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None,
             time_unit: str | float | None = None) -> BetaGeoModel:
@@ -431,6 +607,9 @@ class BetaGeoModel(_PurchaseModel):
             raise ValueError(f"{label}: recency exceeds T for some customers, e.g.\n"
                              f"{summary.loc[bad, ['frequency', 'recency', 'T']].head()}")
         w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+        if self.has_covariates:
+            return self._fit_covariates(summary, x, t_x, T, w)
+        self._coef_index = []
         x, t_x, T, w = _collapse_no_repeat(x, t_x, T, w)
         scale = 10.0 / T.max() if T.max() > 0 else 1.0  # well-conditioned time scale
         full = _BGNBDData(x, t_x * scale, T * scale, w, k)
@@ -454,6 +633,40 @@ class BetaGeoModel(_PurchaseModel):
             zs = zz.copy()
             zs[1] += np.log(scale)
             v, g = full.negll(zs)
+            return v * n - jacobian, g * n
+
+        self._finish(z, total, n)
+        return self
+
+    def _fit_covariates(self, summary, x, t_x, T, w) -> BetaGeoModel:
+        """The fit with covariates: the model without them gives the start."""
+        X = self._fit_designs(summary)
+        X1, X2 = X["purchase"], X["dropout"]
+        scale = 10.0 / T.max() if T.max() > 0 else 1.0
+        full = _CovBGNBDData(x, t_x * scale, T * scale, w, X1, X2, self._k)
+        large = len(x) > 200_000
+        pick = _subsample(w, 50_000) if large else slice(None)
+        # the start: the model without covariates (on the subsample when there are many)
+        start = summary.iloc[pick][["frequency", "recency", "T"]]
+        plain = type(self)().fit(start, None if large else w, time_unit=1.0)
+        x0 = np.r_[plain._log_params, np.zeros(X1.shape[1] + X2.shape[1])]
+        x0[1] += np.log(scale)
+        sub = _CovBGNBDData(x[pick], t_x[pick] * scale, T[pick] * scale, np.ones(len(pick)),
+                            X1[pick], X2[pick], self._k) if large else None
+        z = _covariate_fit(self, full, sub, x0, full.n, large).copy()
+        z[1] -= np.log(scale)
+        unit = self._coefficient_scale()
+        z[4:] /= unit  # coefficients per unit of each covariate
+        n = full.n
+        jacobian = np.dot(w, x) * np.log(scale)
+
+        def total(zz):
+            zs = zz.copy()
+            zs[1] += np.log(scale)
+            zs[4:] *= unit
+            v, g = full.negll(zs)
+            g = g.copy()
+            g[4:] *= unit
             return v * n - jacobian, g * n
 
         self._finish(z, total, n)
@@ -547,16 +760,18 @@ def _log_hyp2f1(a, b, c, z):
 
 
 def _pareto_terms(r, alpha, s, beta, x, t_x, T):
-    """Per-customer Pareto/NBD log-likelihood and log P(alive) pieces."""
+    """Per-customer Pareto/NBD log-likelihood and log P(alive) pieces.
+
+    ``alpha`` and ``beta`` may be per customer (covariates): the hypergeometric term is
+    taken in whichever form has its argument in [0, 1), customer by customer.
+    """
     rsx = r + s + x
-    if alpha >= beta:
-        big, k = alpha, s + 1
-        z_t = (alpha - beta) / (alpha + t_x)
-        z_T = (alpha - beta) / (alpha + T)
-    else:
-        big, k = beta, r + x
-        z_t = (beta - alpha) / (beta + t_x)
-        z_T = (beta - alpha) / (beta + T)
+    first = np.asarray(alpha >= beta)
+    big = np.where(first, alpha, beta)
+    k = np.where(first, s + 1, r + x)
+    diff = np.abs(alpha - beta)
+    z_t = diff / (big + t_x)
+    z_T = diff / (big + T)
     log_1 = _log_hyp2f1(rsx, k, rsx + 1, z_t) - rsx * np.log(big + t_x)
     log_2 = _log_hyp2f1(rsx, k, rsx + 1, z_T) - rsx * np.log(big + T)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -579,6 +794,12 @@ class ParetoNBDModel(_PurchaseModel):
 
     _names = ("r", "alpha", "s", "beta")
     _label = "Pareto/NBD"
+    _targets = {"purchase": ("alpha", -1), "dropout": ("beta", -1)}
+
+    def __init__(self, purchase_covariates: list[str] | None = None,
+                 dropout_covariates: list[str] | None = None):
+        self.purchase_covariates = purchase_covariates
+        self.dropout_covariates = dropout_covariates
 
     def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None,
             time_unit: str | float | None = None) -> ParetoNBDModel:
@@ -588,32 +809,58 @@ class ParetoNBDModel(_PurchaseModel):
         """
         self._remember_unit(summary, time_unit)
         x, t_x, T = _columns(summary, ["frequency", "recency", "T"], "Pareto/NBD")
-        (x, t_x, T), w = _group(x, t_x, T, weights=weights)
+        if self.has_covariates:
+            X = self._fit_designs(summary)
+            X1, X2 = X["purchase"], X["dropout"]
+            p1, p2 = X1.shape[1], X2.shape[1]
+            (x, t_x, T, *cols), w = _group(x, t_x, T, *X1.T, *X2.T, weights=weights)
+            X1 = np.column_stack(cols[:p1]) if p1 else np.zeros((len(x), 0))
+            X2 = np.column_stack(cols[p1:]) if p2 else np.zeros((len(x), 0))
+            plain = ParetoNBDModel().fit(summary[["frequency", "recency", "T"]], weights,
+                                         time_unit=self.days_per_unit_ or 1.0)
+            x0 = np.r_[plain._log_params, np.zeros(p1 + p2)]
+        else:
+            self._coef_index = []
+            (x, t_x, T), w = _group(x, t_x, T, weights=weights)
+            X1 = X2 = np.zeros((len(x), 0))
+            x0 = np.zeros(4)
+        n_z = len(x0)
         scale = 10.0 / T.max() if T.max() > 0 else 1.0
+        x0[[1, 3]] += np.log(scale) if self.has_covariates else 0.0
         ts, Ts = t_x * scale, T * scale
         n = w.sum()
+        p1 = X1.shape[1]
 
         def value(z):
-            r, alpha, s, beta = np.exp(z)
+            r, alpha, s, beta = np.exp(z[:4])
+            if n_z > 4:  # each customer's alpha and beta
+                alpha = alpha * np.exp(-(X1 @ z[4:4 + p1]))
+                beta = beta * np.exp(-(X2 @ z[4 + p1:]))
             ll, _ = _pareto_terms(r, alpha, s, beta, x, ts, Ts)
             return -np.dot(w, ll) / n
 
         def negll(z, h=1e-6):
             v = value(z)
-            g = np.array([(value(z + h * e) - value(z - h * e)) / (2 * h) for e in np.eye(4)])
+            g = np.array([(value(z + h * e) - value(z - h * e)) / (2 * h)
+                          for e in np.eye(n_z)])
             return v, g
 
-        res = _fit(negll, np.zeros(4), "Pareto/NBD")
+        res = _fit(negll, x0, "Pareto/NBD")
         z = res.x.copy()
         z[[1, 3]] -= np.log(scale)
+        unit = self._coefficient_scale()
+        z[4:] /= unit
 
         jacobian = np.dot(w, x) * np.log(scale)
 
         def total(zz, h=1e-5):
             zs = zz.copy()
             zs[[1, 3]] += np.log(scale)
-            v, _ = negll(zs)
-            g = np.array([(value(zs + h * e) - value(zs - h * e)) / (2 * h) for e in np.eye(4)])
+            zs[4:] *= unit
+            v = value(zs)
+            g = np.array([(value(zs + h * e) - value(zs - h * e)) / (2 * h)
+                          for e in np.eye(n_z)])
+            g[4:] *= unit
             return v * n - jacobian, g * n
 
         self._finish(z, total, n)
@@ -706,9 +953,12 @@ class GammaGammaModel(_LikelihoodModel):
     """
 
     _names = ("p", "q", "gamma")
+    _label = "Gamma-Gamma"
+    _targets = {"spend": ("gamma", 1)}
 
-    def __init__(self, max_correlation: float = 0.3):
+    def __init__(self, max_correlation: float = 0.3, spend_covariates: list[str] | None = None):
         self.max_correlation = max_correlation
+        self.spend_covariates = spend_covariates
 
     def fit(self, summary: pd.DataFrame, weights: np.ndarray | None = None) -> GammaGammaModel:
         """Fit to ``frequency`` and ``monetary_value`` of customers with repeat purchases."""
@@ -725,6 +975,9 @@ class GammaGammaModel(_LikelihoodModel):
                           "the model assumes they are independent, so its spend estimates "
                           "are doubtful for this data", CLVWarning, stacklevel=2)
         w = np.ones(len(x)) if w0 is None else w0
+        if self.has_covariates:
+            return self._fit_covariates(summary[keep], x, m, w)
+        self._coef_index = []
         scale = 1.0 / np.average(m, weights=w)
         full = _GammaGammaData(x, m * scale, w)
         n = full.n
@@ -750,24 +1003,81 @@ class GammaGammaModel(_LikelihoodModel):
         self._finish(z, total, n)
         return self
 
+    def _fit_covariates(self, repeaters: pd.DataFrame, x, m, w) -> GammaGammaModel:
+        """The fit with covariates on the spend: ``gamma_i = gamma exp(X delta)``, a positive
+        coefficient a higher mean spend; the model without them gives the start."""
+        X = self._fit_designs(repeaters)["spend"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CLVWarning)  # already said once
+            plain = GammaGammaModel(self.max_correlation).fit(
+                repeaters[["frequency", "monetary_value"]], w)
+        scale = 1.0 / np.average(m, weights=w)
+        ms = m * scale
+        log_m, log_x = np.log(ms), np.log(x)
+        n = w.sum()
+
+        def negll(z):
+            p, q = np.exp(z[:2])
+            g = np.exp(z[2] + X @ z[3:])
+            px = p * x
+            big = np.log(g + ms * x)
+            ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g)
+                  + (px - 1) * log_m + px * log_x - (px + q) * big)
+            d_p = p * x * (digamma(px + q) - digamma(px) + log_m + log_x - big)
+            d_q = q * (digamma(px + q) - digamma(q) + np.log(g) - big)
+            d_g = q - (px + q) * g / (g + ms * x)
+            grad = np.concatenate([[np.dot(w, d_p), np.dot(w, d_q), np.dot(w, d_g)],
+                                   X.T @ (w * d_g)])
+            return -np.dot(w, ll) / n, -grad / n
+
+        x0 = np.r_[plain._log_params, np.zeros(X.shape[1])]
+        x0[2] += np.log(scale)
+        z = _fit(negll, x0, self._label).x.copy()
+        z[2] -= np.log(scale)
+        unit = self._coefficient_scale()
+        z[3:] /= unit
+        jacobian = n * np.log(scale)
+
+        def total(zz):
+            zs = zz.copy()
+            zs[2] += np.log(scale)
+            zs[3:] *= unit
+            v, g = negll(zs)
+            g = g.copy()
+            g[3:] *= unit
+            return v * n - jacobian, g * n
+
+        self._finish(z, total, n)
+        return self
+
     def conditional_expected_average_profit(self, data: pd.DataFrame) -> pd.Series:
-        """Expected spend per purchase of each customer, shrunk towards the population mean.
+        """Expected spend per purchase of each customer, shrunk towards the population mean
+        (of customers with the same covariates, when the model has them).
 
         Customers without repeat purchases get the population mean ``p γ / (q - 1)``.
         """
         self._check_fitted()
-        p, q, g = (self.params_[k] for k in self._names)
+        params = self._individual_params(data)
+        p, q, g = (params[k] for k in self._names)
         x, m = _columns(data, ["frequency", "monetary_value"], "Gamma-Gamma")
         if q <= 1:
             raise ValueError("Gamma-Gamma: q <= 1, the mean spend is not finite")
         return pd.Series((g + m * x) * p / (p * x + q - 1), index=data.index,
                          name="expected_spend")
 
-    def mean_spend(self) -> float:
-        """The population mean spend per purchase, ``p γ / (q - 1)``."""
+    def mean_spend(self, data: pd.DataFrame | None = None) -> float:
+        """The population mean spend per purchase, ``p γ / (q - 1)``; with covariates, the
+        mean over the customers of ``data`` (their mix of covariates)."""
         self._check_fitted()
-        p, q, g = (self.params_[k] for k in self._names)
-        return p * g / (q - 1)
+        if self.has_covariates:
+            if data is None:
+                raise ValueError("Gamma-Gamma with covariates: the mean spend depends on the "
+                                 "customers' covariates; give data with those columns")
+            g = self._individual_params(data)["gamma"]
+        else:
+            g = self.params_["gamma"]
+        p, q = self.params_["p"], self.params_["q"]
+        return float(np.mean(p * g / (q - 1)))
 
 
 # --- CLV --------------------------------------------------------------------------------------

@@ -75,6 +75,17 @@ DEFAULT_TRUTH = {
         "retail": {"p": 4.0, "q": 5.0, "gamma": 60.0},
         "wholesale": {"p": 4.0, "q": 5.0, "gamma": 900.0},
     },
+    # time-invariant covariates (Fader & Hardie 2007): the parameters above are those of
+    # customers acquired through the reference channel; another channel scales a
+    # customer's alpha by exp(-purchase effect) (a positive effect, more purchases) and a
+    # by exp(dropout effect) (a positive effect, a likelier dropout after each purchase)
+    "acquisition_effects": {
+        "reference": "marketplace",
+        "purchase": {"online ads": 0.0, "referral": 0.4, "social media": -0.2,
+                     "store visit": 0.25},
+        "dropout": {"online ads": 0.0, "referral": -0.6, "social media": 0.4,
+                    "store visit": -0.3},
+    },
     "loyalty_mix": {"hard-core": 0.35, "split": 0.30, "shifting": 0.15, "switcher": 0.20},
     # a basket holds about value / line_value lines (a main item, accessories, extras)
     "line_value": {"retail": 7.0, "wholesale": 30.0},
@@ -337,6 +348,39 @@ def _calendar(start: pd.Timestamp, end: pd.Timestamp, seasonal: bool = True):
     return days, op_edges, places
 
 
+def planted_covariate_effects(params: dict | None = None) -> dict:
+    """The planted effects of the customers' covariates, as a covariate model of
+    :mod:`crmwb.clv` estimates them: ``{process: {"column=level": effect}}`` against the
+    reference levels ``retail`` and the reference acquisition channel.
+
+    ``purchase`` acts on the purchase rate (``alpha_i = alpha exp(-effect)``), ``dropout``
+    on the chance of dropping out after a purchase (``a_i = a exp(effect)``), ``spend`` on
+    the mean spend per purchase (``gamma_i = gamma exp(effect)``). The customer type's
+    effects are the ratios of the wholesale and retail parameters.
+
+    >>> round(planted_covariate_effects()["purchase"]["customer_type=wholesale"], 3)
+    -0.916
+    """
+    P = params or DEFAULT_TRUTH
+    bg, gg, acq = P["bgnbd"], P["gamma_gamma"], P["acquisition_effects"]
+    channel = {level: effect for level, effect in sorted(acq["purchase"].items())
+               if level != acq["reference"]}
+    drop = {level: effect for level, effect in sorted(acq["dropout"].items())
+            if level != acq["reference"]}
+    return {
+        "reference": {"customer_type": "retail", "acquisition_channel": acq["reference"]},
+        "purchase": {"customer_type=wholesale":
+                     float(np.log(bg["retail"]["alpha"] / bg["wholesale"]["alpha"])),
+                     **{f"acquisition_channel={k}": v for k, v in channel.items()}},
+        "dropout": {"customer_type=wholesale":
+                    float(np.log(bg["wholesale"]["a"] / bg["retail"]["a"])),
+                    **{f"acquisition_channel={k}": v for k, v in drop.items()}},
+        "spend": {"customer_type=wholesale":
+                  float(np.log(gg["wholesale"]["gamma"] / gg["retail"]["gamma"])),
+                  **{f"acquisition_channel={k}": 0.0 for k in channel}},
+    }
+
+
 def planted_intensity(start, end) -> pd.Series:
     """The planted intensity of purchases on each day from ``start`` to ``end`` (mean 1):
     the month, the weekday and Nowruz (:data:`crmwb.datasets.catalogue.NOWRUZ_FACTORS`)."""
@@ -379,8 +423,12 @@ def _simulate(
           for k in ("r", "alpha", "a", "b")}
     gg = {k: np.where(wholesale, P["gamma_gamma"]["wholesale"][k], P["gamma_gamma"]["retail"][k])
           for k in ("p", "q", "gamma")}
-    lam = rng.gamma(bg["r"], 1.0 / bg["alpha"])
-    p_drop = rng.beta(bg["a"], bg["b"])
+    acquisition = np.array(_ACQUISITION)[rng.choice(len(_ACQUISITION), size=n, p=_ACQ_P)]
+    effects = P["acquisition_effects"]
+    purchase_effect = pd.Series(effects["purchase"]).reindex(acquisition).fillna(0).to_numpy()
+    dropout_effect = pd.Series(effects["dropout"]).reindex(acquisition).fillna(0).to_numpy()
+    lam = rng.gamma(bg["r"], 1.0 / (bg["alpha"] * np.exp(-purchase_effect)))
+    p_drop = rng.beta(bg["a"] * np.exp(dropout_effect), bg["b"])
     nu = rng.gamma(gg["q"], 1.0 / gg["gamma"])
     birth = rng.uniform(0.0, 0.92 * horizon, size=n)
     T = horizon - birth
@@ -509,7 +557,6 @@ def _simulate(
               - rng.integers(0, 3, n).astype("timedelta64[D]")).astype("datetime64[s]")
     signup = np.maximum(signup, np.datetime64(start, "s"))
     age = np.where(wholesale, -1, np.clip(np.round(rng.normal(38, 12, n)), 18, 80)).astype(int)
-    acquisition = np.array(_ACQUISITION)[rng.choice(len(_ACQUISITION), size=n, p=_ACQ_P)]
     customers = pd.DataFrame({
         "customer_id": cust_ids,
         "name": names,
@@ -910,7 +957,8 @@ def _simulate(
     rules["support"] = both
     rules["confidence"] = both / ante.mean(axis=0)
     rules["lift"] = rules["confidence"] / cons.mean(axis=0)
-    truth = {"params": {**P, "start": str(start.date()), "end": str(end.date()),
+    truth = {"params": {**P, "covariate_effects": planted_covariate_effects(P),
+                        "start": str(start.date()), "end": str(end.date()),
                         "purchase_lines": int(len(l_ev)), "purchase_quantity": int(qty.sum())},
              "customers": truth_customers, "identity": identity, "rules": rules,
              "subscribers": subscribers}
@@ -1098,6 +1146,7 @@ def simulate_summaries(
     gamma_gamma: dict | None = None,
     max_age_days: int = 730,
     seed: int = 0,
+    covariates: bool = False,
 ) -> pd.DataFrame:
     """Customer summaries drawn straight from the BG/NBD and Gamma-Gamma processes.
 
@@ -1109,15 +1158,36 @@ def simulate_summaries(
     whole days like a summary of dated lines. Defaults are the retail truth of
     :data:`DEFAULT_TRUTH`.
 
+    With ``covariates``, each customer also has a ``customer_type`` (wholesale with the
+    planted share) and an ``acquisition_channel``, whose planted effects
+    (:func:`planted_covariate_effects`) scale their purchase rate, dropout and spend.
+
     Returns
     -------
     pandas.DataFrame
         ``frequency``, ``recency``, ``T`` (days) and ``monetary_value``.
     """
-    bg = bgnbd or DEFAULT_TRUTH["bgnbd"]["retail"]
-    gg = gamma_gamma or DEFAULT_TRUTH["gamma_gamma"]["retail"]
+    bg = dict(bgnbd or DEFAULT_TRUTH["bgnbd"]["retail"])
+    gg = dict(gamma_gamma or DEFAULT_TRUTH["gamma_gamma"]["retail"])
     rng = np.random.default_rng([seed, 7])
     n = int(n_customers)
+    extra = {}
+    if covariates:
+        other = np.random.default_rng([seed, 8])
+        kind = np.where(other.random(n) < DEFAULT_TRUTH["wholesale_share"], "wholesale",
+                        "retail")
+        channel = np.array(_ACQUISITION)[other.choice(len(_ACQUISITION), size=n, p=_ACQ_P)]
+        effects = planted_covariate_effects()
+        for process, name, sign, params in (("purchase", "alpha", -1, bg),
+                                            ("dropout", "a", 1, bg),
+                                            ("spend", "gamma", 1, gg)):
+            e = effects[process]
+            total = (np.where(kind == "wholesale", e["customer_type=wholesale"], 0.0)
+                     + pd.Series({k.split("=", 1)[1]: v for k, v in e.items()
+                                  if k.startswith("acquisition_channel=")})
+                     .reindex(channel).fillna(0.0).to_numpy())
+            params[name] = params[name] * np.exp(sign * total)
+        extra = {"customer_type": kind, "acquisition_channel": channel}
     T = rng.integers(1, max_age_days + 1, n).astype(float)
     lam = rng.gamma(bg["r"], 1.0 / bg["alpha"], n)
     p_drop = rng.beta(bg["a"], bg["b"], n)
@@ -1129,4 +1199,5 @@ def simulate_summaries(
     nu = rng.gamma(gg["q"], 1.0 / gg["gamma"], n)
     spend = np.where(x > 0, rng.gamma(gg["p"] * np.maximum(x, 1), 1.0) / nu / np.maximum(x, 1),
                      0.0)
-    return pd.DataFrame({"frequency": x, "recency": recency, "T": T, "monetary_value": spend})
+    return pd.DataFrame({"frequency": x, "recency": recency, "T": T, "monetary_value": spend,
+                         **extra})
