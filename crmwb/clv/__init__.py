@@ -26,6 +26,7 @@ fitted by maximum likelihood with scipy on log-parameters; standard errors come 
 the Hessian of the log-likelihood.
 """
 
+from crmwb.clv.discrete import BetaGeoBetaBinomModel, period_summary
 from crmwb.clv.models import (
     DAYS_PER_MONTH,
     PROFIT_LEVERS,
@@ -55,6 +56,7 @@ from crmwb.clv.models import (
 )
 
 __all__ = [
+    "BetaGeoBetaBinomModel", "period_summary",
     "DAYS_PER_MONTH", "PROFIT_LEVERS", "Z95", "BetaGeoModel", "CLVWarning", "GammaGammaModel",
     "ModifiedBetaGeoModel", "ParetoNBDModel", "ShiftedBetaGeoModel", "calibration_holdout",
     "clv_by_group", "conditional_expectations", "customer_lifetime_value",
