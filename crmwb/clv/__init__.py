@@ -27,6 +27,7 @@ the Hessian of the log-likelihood.
 """
 
 from crmwb.clv.discrete import BetaGeoBetaBinomModel, period_summary
+from crmwb.clv.intervals import value_intervals
 from crmwb.clv.models import (
     DAYS_PER_MONTH,
     PROFIT_LEVERS,
@@ -56,7 +57,7 @@ from crmwb.clv.models import (
 )
 
 __all__ = [
-    "BetaGeoBetaBinomModel", "period_summary",
+    "BetaGeoBetaBinomModel", "period_summary", "value_intervals",
     "DAYS_PER_MONTH", "PROFIT_LEVERS", "Z95", "BetaGeoModel", "CLVWarning", "GammaGammaModel",
     "ModifiedBetaGeoModel", "ParetoNBDModel", "ShiftedBetaGeoModel", "calibration_holdout",
     "clv_by_group", "conditional_expectations", "customer_lifetime_value",

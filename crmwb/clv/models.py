@@ -539,11 +539,38 @@ class _PurchaseModel(_LikelihoodModel):
             time_unit = summary.attrs.get("time_unit")
         self.days_per_unit_ = None if time_unit is None else _unit_days(time_unit)
 
+    def purchase_pmf(self, t: float, data: pd.DataFrame) -> pd.DataFrame:
+        """Each customer's distribution of purchases in the next ``t`` time units given
+        their history, ``P(X(t) = k | x, t_x, T)``: rows customers, columns counts ``k``
+        (:func:`crmwb.clv.intervals.purchase_pmf`)."""
+        from crmwb.clv.intervals import purchase_pmf
+
+        return purchase_pmf(self, t, data)
+
+    def predictive_interval(self, t: float, data: pd.DataFrame, level: float = 0.8
+                            ) -> pd.DataFrame:
+        """For each customer, the shortest run of purchase counts in the next ``t`` time
+        units holding at least ``level`` of the model's probability, given their history.
+
+        Returns ``low``, ``high`` and ``probability`` (the model's probability that the
+        count falls in [low, high]; counts are whole, so usually above ``level``).
+
+        >>> from crmwb.datasets import simulate_summaries
+        >>> s = simulate_summaries(2000, seed=1)
+        >>> m = BetaGeoModel().fit(s, time_unit="D")
+        >>> out = m.predictive_interval(90, s.head(3), level=0.8)
+        >>> list(out.columns), bool((out["probability"] >= 0.8).all())
+        (['low', 'high', 'probability'], True)
+        """
+        from crmwb.clv.intervals import predictive_interval
+
+        return predictive_interval(self, t, data, level)
+
     def _arrays(self, data: pd.DataFrame):
         self._check_fitted()
         x, t_x, T = _columns(data, ["frequency", "recency", "T"], self._label)
         params = self._individual_params(data)
-        return (params[k] for k in self._names), x, t_x, T
+        return [params[k] for k in self._names], x, t_x, T
 
 
 class BetaGeoModel(_PurchaseModel):
@@ -683,14 +710,16 @@ class BetaGeoModel(_PurchaseModel):
         Computed as the logistic of a log-odds, so a thousand purchases long ago
         give 0, not an overflow.
         """
-        (r, alpha, a, b), x, t_x, T = self._arrays(data)
+        params, x, t_x, T = self._arrays(data)
+        return pd.Series(self._p_alive(*params, x, t_x, T), index=data.index, name="p_alive")
+
+    def _p_alive(self, r, alpha, a, b, x, t_x, T):
         k = self._k
         can_leave = x + k > 0
         with np.errstate(divide="ignore", invalid="ignore"):
             log_odds_gone = (np.log(a) - np.log(np.where(can_leave, b + x + k - 1, 1.0))
                              + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
-        p = np.where(can_leave, expit(-np.where(can_leave, log_odds_gone, 0.0)), 1.0)
-        return pd.Series(p, index=data.index, name="p_alive")
+        return np.where(can_leave, expit(-np.where(can_leave, log_odds_gone, 0.0)), 1.0)
 
     def expected_purchases(self, t: float, data: pd.DataFrame,
                            given_alive: bool = False) -> pd.Series:
@@ -704,15 +733,18 @@ class BetaGeoModel(_PurchaseModel):
         a - 1; c; z)`` with ``c = a + b + x + k - 1``: its parameters no longer
         grow with the purchases, so it stays finite at thousands of them.
         """
-        (r, alpha, a, b), x, t_x, T = self._arrays(data)
+        params, x, t_x, T = self._arrays(data)
+        e = self._given_alive(*params, x, T, t)
+        if not given_alive:
+            e = e * self._p_alive(*params, x, t_x, T)
+        return pd.Series(e, index=data.index, name="expected_purchases")
+
+    def _given_alive(self, r, alpha, a, b, x, T, t):
         k = self._k
         z = t / (alpha + T + t)
         c = a + b + x + k - 1
         kept = (1 - z) ** (a - 1) * hyp2f1(a + b + k - 1 - r, a - 1, c, z)
-        e = c / (a - 1) * (1 - kept)
-        if not given_alive:
-            e = e * self.probability_alive(data).to_numpy()
-        return pd.Series(e, index=data.index, name="expected_purchases")
+        return c / (a - 1) * (1 - kept)
 
     def expected_repeat_purchases(self, t) -> np.ndarray:
         """Expected repeat purchases of one new customer over ``t`` time units."""
@@ -873,20 +905,28 @@ class ParetoNBDModel(_PurchaseModel):
 
     def probability_alive(self, data: pd.DataFrame) -> pd.Series:
         """P(the customer is still active | frequency, recency, T)."""
-        (r, alpha, s, beta), x, t_x, T = self._arrays(data)
+        params, x, t_x, T = self._arrays(data)
+        return pd.Series(self._p_alive(*params, x, t_x, T), index=data.index, name="p_alive")
+
+    @staticmethod
+    def _p_alive(r, alpha, s, beta, x, t_x, T):
         with np.errstate(under="ignore"):  # P(alive) of 0 after a thousand purchases long ago
-            p = np.exp(_pareto_terms(r, alpha, s, beta, x, t_x, T)[1])
-        return pd.Series(p, index=data.index, name="p_alive")
+            return np.exp(_pareto_terms(r, alpha, s, beta, x, t_x, T)[1])
 
     def expected_purchases(self, t: float, data: pd.DataFrame,
                            given_alive: bool = False) -> pd.Series:
         """Expected purchases in the next ``t`` time units, given each customer's history
         (with ``given_alive``, for a customer known to be still active)."""
-        (r, alpha, s, beta), x, t_x, T = self._arrays(data)
-        p_alive = 1.0 if given_alive else self.probability_alive(data).to_numpy()
-        e = (r + x) * (beta + T) / ((alpha + T) * (s - 1)) * (
+        params, x, t_x, T = self._arrays(data)
+        e = self._given_alive(*params, x, T, t)
+        if not given_alive:
+            e = e * self._p_alive(*params, x, t_x, T)
+        return pd.Series(e, index=data.index, name="expected_purchases")
+
+    @staticmethod
+    def _given_alive(r, alpha, s, beta, x, T, t):
+        return (r + x) * (beta + T) / ((alpha + T) * (s - 1)) * (
             1 - ((beta + T) / (beta + T + t)) ** (s - 1))
-        return pd.Series(e * p_alive, index=data.index, name="expected_purchases")
 
     def expected_repeat_purchases(self, t) -> np.ndarray:
         """Expected purchases of one new customer over ``t`` time units."""
