@@ -183,23 +183,58 @@ def _design_matrices(model, data: pd.DataFrame) -> dict:
     return {p: d.transform(data) for p, d in designs.items() if len(d)}
 
 
+def _quantiles(values: np.ndarray, levels) -> list[np.ndarray]:
+    """Quantiles along axis 0 (numpy's linear interpolation) from one partial sort."""
+    n = values.shape[0]
+    positions = [q * (n - 1) for q in levels]
+    kth = sorted({int(np.floor(p)) for p in positions} | {min(int(np.floor(p)) + 1, n - 1)
+                                                          for p in positions})
+    part = np.partition(values, kth, axis=0)
+    out = []
+    for p in positions:
+        lo = int(np.floor(p))
+        hi = min(lo + 1, n - 1)
+        out.append(part[lo] + (p - lo) * (part[hi] - part[lo]))
+    return out
+
+
+def _split(rows: np.ndarray, designs: dict) -> dict:
+    """The columns of stacked design rows, back per process."""
+    out, at = {}, 0
+    for process, matrix in designs.items():
+        out[process] = rows[:, at:at + matrix.shape[1]]
+        at += matrix.shape[1]
+    return out
+
+
+def _per_row(params: dict, codes: np.ndarray) -> dict:
+    return {k: (v[codes] if np.ndim(v) else v) for k, v in params.items()}
+
+
 def value_intervals(purchases, spend, data: pd.DataFrame, horizon_months: int = 12,
                     monthly_discount_rate: float = 0.01, margin: float = 0.30,
                     level: float = 0.8, draws: int = 100, seed: int = 0,
-                    days_per_unit: float | None = None, chunk: int = 200_000) -> pd.DataFrame:
+                    days_per_unit: float | None = None, exact: bool | None = None,
+                    chunk: int = 100_000) -> pd.DataFrame:
     """Each customer's expected purchases over ``horizon_months`` and CLV
     (:func:`crmwb.clv.customer_lifetime_value`), with equal-tailed ``level`` intervals
-    from ``draws`` draws of both models' parameters (their estimated covariance).
+    from ``draws`` draws of both models' parameters from their estimated covariance.
 
-    The point values are at the fitted parameters. The purchase model's expectation given
-    alive depends on a customer's frequency, age and covariates only, so it is computed
-    once per distinct combination and draw; P(alive) and the spend per customer.
+    The point values are at the fitted parameters. For each draw, each customer's P(alive)
+    and expected spend are computed anew; the purchase model's expectation given alive
+    depends on a customer's frequency, age and covariates only, so it is computed once
+    per distinct combination. When there are many combinations (``exact`` left to
+    ``None``: more than 3e7 evaluations of it over the draws and months), it is taken to
+    first order in the parameters around the fit (its Jacobian by forward differences)
+    instead of anew per draw: at such sizes the draws lie close to the fit, and the
+    intervals agree with the exact ones (``exact=True`` forces them).
 
     Returns
     -------
     pandas.DataFrame
         ``expected_purchases``, ``purchases_low``, ``purchases_high``, ``clv``,
-        ``clv_low``, ``clv_high``, one row per customer of ``data``.
+        ``clv_low``, ``clv_high``, one row per customer of ``data``; ``attrs["exact"]``
+        says how the draws were taken.
     """
     from crmwb.clv.models import DAYS_PER_MONTH, _columns, _days_per_unit, _row_codes
 
@@ -210,48 +245,63 @@ def value_intervals(purchases, spend, data: pd.DataFrame, horizon_months: int = 
     discount = (1 + monthly_discount_rate) ** -np.arange(1, horizon_months + 1)
     x, t_x, T = _columns(data, ["frequency", "recency", "T"], purchases._label)
     _, m = _columns(data, ["frequency", "monetary_value"], "Gamma-Gamma")
+    names = purchases._names
+    # the customers' covariate patterns (a few for categories), for each model
     p_designs, s_designs = _design_matrices(purchases, data), _design_matrices(spend, data)
-    # distinct (frequency, age, covariates): where the expectation given alive is computed
-    key = np.column_stack([x, T, *p_designs.values()])
-    rows, code = _row_codes(key)
-    u_designs, offset = {}, 2
-    for process, matrix in p_designs.items():
-        u_designs[process] = rows[:, offset:offset + matrix.shape[1]]
-        offset += matrix.shape[1]
-    ux, uT = rows[:, 0], rows[:, 1]
+    p_rows, p_code = _row_codes(np.column_stack([np.zeros(len(x)), *p_designs.values()]))
+    s_rows, s_code = _row_codes(np.column_stack([np.zeros(len(x)), *s_designs.values()]))
+    p_patterns, s_patterns = _split(p_rows[:, 1:], p_designs), _split(s_rows[:, 1:], s_designs)
+    # distinct (frequency, age, pattern): where the expectation given alive is computed
+    rows, code = _row_codes(np.column_stack([x, T, p_code]))
+    ux, uT, u_pattern = rows[:, 0], rows[:, 1], rows[:, 2].astype(np.int64)
     z_p = np.vstack([purchases._log_params, parameter_draws(purchases, draws, seed)])
     z_s = np.vstack([spend._log_params, parameter_draws(spend, draws, seed + 1)])
-    names = purchases._names
 
-    def given_alive(z):
-        params = _at(purchases, z, u_designs)
-        curve = np.stack([purchases._given_alive(*(params[k] for k in names), ux, uT, t)
+    def curves(z):
+        """Expected purchases given alive over the horizon, and their discounted sum."""
+        at = _per_row(_at(purchases, z, p_patterns), u_pattern)
+        curve = np.stack([purchases._given_alive(*(at[k] for k in names), ux, uT, t)
                           for t in months])
-        steps = np.diff(np.vstack([np.zeros(len(ux)), curve]), axis=0)
+        steps = np.diff(curve, axis=0, prepend=0.0)
         return curve[-1], discount @ steps
 
-    horizon, discounted = zip(*(given_alive(z) for z in z_p))
-    horizon, discounted = np.array(horizon), np.array(discounted)  # draws+1 × distinct rows
+    if exact is None:
+        exact = draws * len(ux) * horizon_months <= 3e7
+    if exact:
+        horizon, discounted = (np.array(v) for v in zip(*(curves(z) for z in z_p)))
+    else:
+        h0, d0 = curves(z_p[0])
+        step = 1e-5
+        jac_h, jac_d = np.empty((len(z_p[0]), len(ux))), np.empty((len(z_p[0]), len(ux)))
+        for j in range(len(z_p[0])):
+            zj = z_p[0].copy()
+            zj[j] += step
+            hj, dj = curves(zj)
+            jac_h[j], jac_d[j] = (hj - h0) / step, (dj - d0) / step
+        delta = z_p[1:] - z_p[0]
+        horizon = np.vstack([h0, h0 + delta @ jac_h])
+        discounted = np.vstack([d0, d0 + delta @ jac_d])
+    p_params = [_at(purchases, z, p_patterns) for z in z_p]
+    s_params = [_at(spend, z, s_patterns) for z in z_s]
     out = {k: np.empty(len(x)) for k in ("expected_purchases", "purchases_low",
                                          "purchases_high", "clv", "clv_low", "clv_high")}
     q = [(1 - level) / 2, (1 + level) / 2]
     for start in range(0, len(x), chunk):
         sl = slice(start, start + chunk)
-        pd_chunk = {p: mat[sl] for p, mat in p_designs.items()}
-        sd_chunk = {p: mat[sl] for p, mat in s_designs.items()}
-        e = np.empty((len(z_p), len(x[sl])))
+        xs, ms, pc, sc, cs = x[sl], m[sl], p_code[sl], s_code[sl], code[sl]
+        e = np.empty((len(z_p), len(xs)))
         value = np.empty_like(e)
-        xs, ms = x[sl], m[sl]
-        for i, (zp, zs) in enumerate(zip(z_p, z_s)):
-            params = _at(purchases, zp, pd_chunk)
-            alive = purchases._p_alive(*(params[k] for k in names), xs, t_x[sl], T[sl])
-            sp = _at(spend, zs, sd_chunk)
-            p_, q_, g_ = sp["p"], sp["q"], sp["gamma"]
+        for i in range(len(z_p)):
+            at = _per_row(p_params[i], pc)
+            alive = purchases._p_alive(*(at[k] for k in names), xs, t_x[sl], T[sl])
+            sp = _per_row(s_params[i], sc)
             with np.errstate(divide="ignore", invalid="ignore"):
-                spend_i = (g_ + ms * xs) * p_ / (p_ * xs + q_ - 1)
-            e[i] = alive * horizon[i, code[sl]]
-            value[i] = margin * spend_i * alive * discounted[i, code[sl]]
+                spend_i = (sp["gamma"] + ms * xs) * sp["p"] / (sp["p"] * xs + sp["q"] - 1)
+            e[i] = alive * horizon[i, cs]
+            value[i] = margin * spend_i * alive * discounted[i, cs]
         out["expected_purchases"][sl], out["clv"][sl] = e[0], value[0]
-        out["purchases_low"][sl], out["purchases_high"][sl] = np.quantile(e[1:], q, axis=0)
-        out["clv_low"][sl], out["clv_high"][sl] = np.quantile(value[1:], q, axis=0)
-    return pd.DataFrame(out, index=data.index)
+        out["purchases_low"][sl], out["purchases_high"][sl] = _quantiles(e[1:], q)
+        out["clv_low"][sl], out["clv_high"][sl] = _quantiles(value[1:], q)
+    result = pd.DataFrame(out, index=data.index)
+    result.attrs["exact"] = bool(exact)
+    return result

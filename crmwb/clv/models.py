@@ -446,26 +446,27 @@ class _CovBGNBDData:
     """
 
     def __init__(self, x, t_x, T, w, X1, X2, k: int = 0):
-        self.k, self.w, self.n = k, w, w.sum()
-        self.X1, self.X2, self.p1 = X1, X2, X1.shape[1]
+        self.k, self.n = k, w.sum()
+        self.p1 = X1.shape[1]
         self.g1u, g1 = _row_codes(X1)
         self.g2u, g2 = _row_codes(X2)
-        self.x_h, self.x_v, self.x_i = _pairs(g2, x)
-        self.T_g, self.T_v, self.T_i = _pairs(g1, T)
-        self.t_g, self.t_v, self.t_i = _pairs(g1, t_x)
+        self.W_g1 = np.bincount(g1, weights=w, minlength=len(self.g1u))
+        self.x_h, self.x_v, x_i = _pairs(g2, x)
+        self.Wx = np.bincount(x_i, weights=w, minlength=len(self.x_v))
+        self.T_g, self.T_v, T_i = _pairs(g1, T)
+        self.WT = np.bincount(T_i, weights=w, minlength=len(self.T_v))
+        self.WXT = np.bincount(T_i, weights=w * x, minlength=len(self.T_v))
         self.xu, xi = _codes(x)
         self.W = np.bincount(xi, weights=w, minlength=len(self.xu))
-        self.Wx = np.bincount(self.x_i, weights=w, minlength=len(self.x_v))
-        self.WT = np.bincount(self.T_i, weights=w, minlength=len(self.T_v))
-        self.wx = w * x
-        self.WXT = np.bincount(self.T_i, weights=self.wx, minlength=len(self.T_v))
-        self.g1, self.g2, self.x = g1, g2, x
-        self.can = x + k > 0
-        self.bx = np.where(self.can, x + k - 1, 0.0)
-        self.xi = xi
+        # only customers who can have dropped out after their last purchase need a pass
+        rep = x + k > 0
+        self.w_r, self.x_r, self.g1_r, self.g2_r = w[rep], x[rep], g1[rep], g2[rep]
+        self.T_i_r = T_i[rep]
+        self.t_g, self.t_v, self.t_i_r = _pairs(g1[rep], t_x[rep])
+        self.bx_r = x[rep] + k - 1
 
     def negll(self, z):
-        k, w, n, p1 = self.k, self.w, self.n, self.p1
+        k, n, p1 = self.k, self.n, self.p1
         r, b = np.exp(z[0]), np.exp(z[3])
         A_g = z[1] - self.g1u @ z[4:4 + p1]  # log alpha per purchase pattern
         B_h = z[2] + self.g2u @ z[4 + p1:]   # log a per dropout pattern
@@ -481,30 +482,28 @@ class _CovBGNBDData:
         log_aT, frac_T = np.log(alT + self.T_v), alT / (alT + self.T_v)
         alt = al_g[self.t_g]
         log_at, frac_t = np.log(alt + self.t_v), alt / (alt + self.t_v)
-        # per customer: only the "dropped out after the last purchase" weight
-        lT, lt = log_aT[self.T_i], log_at[self.t_i]
-        rx = r + self.x
-        with np.errstate(divide="ignore"):
-            log_bx = np.log(b + self.bx)
-        d = np.where(self.can, B_h[self.g2] - log_bx - rx * (lt - lT), -np.inf)
+        rWT = r * self.WT + self.WXT
+        # per customer who can have left: the "dropped out after the last purchase" weight
+        lT, lt = log_aT[self.T_i_r], log_at[self.t_i_r]
+        rx = r + self.x_r
+        d = B_h[self.g2_r] - np.log(b + self.bx_r) - rx * (lt - lT)
         e = np.exp(np.minimum(d, 700.0))
-        w4 = e / (1 + e)
-        ww4 = w * w4
-        ww4rx = ww4 * rx
-        sum_A = np.dot(np.bincount(self.g1, weights=w, minlength=len(A_g)), A_g)
+        ww4 = self.w_r * (e / (1 + e))
+        sum_A = np.dot(self.W_g1, A_g)
         value = (np.dot(self.W, gammaln(r + self.xu)) - n * gammaln(r) + r * sum_A
-                 + np.dot(self.Wx, t_x_terms) - np.dot(r * self.WT + self.WXT, log_aT)
-                 + np.dot(w, np.log1p(e)))
+                 + np.dot(self.Wx, t_x_terms) - np.dot(rWT, log_aT)
+                 + np.dot(self.w_r, np.log1p(e)))
         d_r = r * (np.dot(self.W, digamma(r + self.xu)) - n * digamma(r) + sum_A
                    - np.dot(self.WT, log_aT) - np.dot(ww4, lt - lT))
-        # d log L / d log alpha_i, per customer
-        dA = r * w - (r * w + self.wx) * frac_T[self.T_i] - ww4rx * (frac_t[self.t_i]
-                                                                       - frac_T[self.T_i])
-        dB = self.Wx * dB_x
-        db = np.dot(self.Wx, db_x) - b * np.dot(ww4, np.where(self.can, 1 / (b + self.bx), 0.0))
-        dA_g = np.bincount(self.g1, weights=dA, minlength=len(A_g))
-        dB_h = np.bincount(self.x_h, weights=dB, minlength=len(B_h)) + \
-            np.bincount(self.g2, weights=ww4, minlength=len(B_h))
+        # d log L / d log alpha, per purchase pattern
+        dA_g = (r * self.W_g1
+                - np.bincount(self.T_g, weights=rWT * frac_T, minlength=len(A_g))
+                - np.bincount(self.g1_r, weights=ww4 * rx * (frac_t[self.t_i_r]
+                                                             - frac_T[self.T_i_r]),
+                              minlength=len(A_g)))
+        dB_h = (np.bincount(self.x_h, weights=self.Wx * dB_x, minlength=len(B_h))
+                + np.bincount(self.g2_r, weights=ww4, minlength=len(B_h)))
+        db = np.dot(self.Wx, db_x) - b * np.dot(ww4, 1 / (b + self.bx_r))
         grad = np.concatenate([[d_r, dA_g.sum(), dB_h.sum(), db], -(self.g1u.T @ dA_g),
                                self.g2u.T @ dB_h])
         return -value / n, -grad / n
@@ -1052,27 +1051,39 @@ class GammaGammaModel(_LikelihoodModel):
             plain = GammaGammaModel(self.max_correlation).fit(
                 repeaters[["frequency", "monetary_value"]], w)
         scale = 1.0 / np.average(m, weights=w)
-        ms = m * scale
-        log_m, log_x = np.log(ms), np.log(x)
         n = w.sum()
 
-        def negll(z):
-            p, q = np.exp(z[:2])
-            g = np.exp(z[2] + X @ z[3:])
-            px = p * x
-            big = np.log(g + ms * x)
-            ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g)
-                  + (px - 1) * log_m + px * log_x - (px + q) * big)
-            d_p = p * x * (digamma(px + q) - digamma(px) + log_m + log_x - big)
-            d_q = q * (digamma(px + q) - digamma(q) + np.log(g) - big)
-            d_g = q - (px + q) * g / (g + ms * x)
-            grad = np.concatenate([[np.dot(w, d_p), np.dot(w, d_q), np.dot(w, d_g)],
-                                   X.T @ (w * d_g)])
-            return -np.dot(w, ll) / n, -grad / n
+        def likelihood(x, ms, X, w):
+            log_m, log_x, n = np.log(ms), np.log(x), w.sum()
 
+            def negll(z):
+                p, q = np.exp(z[:2])
+                g = np.exp(z[2] + X @ z[3:])
+                px = p * x
+                big = np.log(g + ms * x)
+                ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g)
+                      + (px - 1) * log_m + px * log_x - (px + q) * big)
+                d_p = p * x * (digamma(px + q) - digamma(px) + log_m + log_x - big)
+                d_q = q * (digamma(px + q) - digamma(q) + np.log(g) - big)
+                d_g = q - (px + q) * g / (g + ms * x)
+                grad = np.concatenate([[np.dot(w, d_p), np.dot(w, d_q), np.dot(w, d_g)],
+                                       X.T @ (w * d_g)])
+                return -np.dot(w, ll) / n, -grad / n
+
+            return negll
+
+        negll = likelihood(x, m * scale, X, w)
         x0 = np.r_[plain._log_params, np.zeros(X.shape[1])]
         x0[2] += np.log(scale)
-        z = _fit(negll, x0, self._label).x.copy()
+        z = None
+        if len(x) > 200_000:  # a subsample's optimum, then Newton steps over all
+            pick = _subsample(w, 50_000)
+            sub = likelihood(x[pick], m[pick] * scale, X[pick], np.ones(len(pick)))
+            start = _fit(sub, x0, self._label).x
+            z = _refine(negll, start, _hessian(lambda v: sub(v)[1], start))
+        if z is None:
+            z = _fit(negll, x0, self._label).x
+        z = z.copy()
         z[2] -= np.log(scale)
         unit = self._coefficient_scale()
         z[3:] /= unit
