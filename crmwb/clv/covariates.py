@@ -112,3 +112,38 @@ class Design:
             else:
                 cols.append(data[c].to_numpy(dtype=float))
         return np.column_stack(cols) if cols else np.zeros((len(data), 0))
+
+
+def join_covariates(summary: pd.DataFrame, customers: pd.DataFrame,
+                    columns: Sequence[str]) -> pd.DataFrame:
+    """The customer summary with some columns of the customers table, by customer id,
+    keeping the summary's record of its time unit and dates (``attrs``, which a plain
+    join drops). A customer of the summary missing from the table, or without a value,
+    is refused by name: a model cannot guess their covariates.
+
+    >>> s = pd.DataFrame({"frequency": [1, 0]}, index=pd.Index([7, 8], name="customer_id"))
+    >>> s.attrs["time_unit"] = "W"
+    >>> people = pd.DataFrame({"customer_id": [8, 7], "customer_type": ["retail", "wholesale"]})
+    >>> out = join_covariates(s, people, ["customer_type"])
+    >>> out["customer_type"].tolist(), out.attrs["time_unit"]
+    (['wholesale', 'retail'], 'W')
+    """
+    columns = list(columns)
+    missing = [c for c in columns if c not in customers.columns]
+    if missing:
+        raise ValueError(f"the customers table has no column(s) {missing} (it has "
+                         f"{list(customers.columns)})")
+    table = customers.set_index("customer_id") if "customer_id" in customers.columns \
+        else customers
+    if not table.index.is_unique:
+        raise ValueError("the customers table holds some customer ids twice, e.g. "
+                         f"{list(table.index[table.index.duplicated()][:5])}: merge them first "
+                         "(crmwb.identity)")
+    joined = summary.join(table[columns], how="left")
+    holes = joined[columns].isna().any(axis=1)
+    if holes.any():
+        raise ValueError(f"{int(holes.sum()):,} customer(s) of the summary have no "
+                         f"{' or '.join(columns)} in the customers table, e.g. "
+                         f"{list(joined.index[holes][:5])}")
+    joined.attrs.update(summary.attrs)
+    return joined

@@ -538,6 +538,41 @@ class _PurchaseModel(_LikelihoodModel):
             time_unit = summary.attrs.get("time_unit")
         self.days_per_unit_ = None if time_unit is None else _unit_days(time_unit)
 
+    def _patterns(self, data: pd.DataFrame) -> tuple[dict, np.ndarray]:
+        """The distinct covariate patterns of ``data``: the parameters of each (arrays over
+        patterns) and each customer's pattern."""
+        designs = {p: d.transform(data) for p, d in self._designs.items() if len(d)}
+        rows, code = _row_codes(np.column_stack([np.zeros(len(data)), *designs.values()]))
+        params, at = dict(self.params_), 1
+        for process, matrix in designs.items():
+            name, sign = self._targets[process]
+            beta = np.array([self.coefficients_.loc[(process, c), "estimate"]
+                             for c in self._designs[process].names_])
+            width = matrix.shape[1]
+            params[name] = params[name] * np.exp(sign * (rows[:, at:at + width] @ beta))
+            at += width
+        return params, code
+
+    def expected_repeat_purchases(self, t, data: pd.DataFrame | None = None) -> np.ndarray:
+        """Expected repeat purchases of one new customer over ``t`` time units.
+
+        With covariates the expectation depends on who the customer is: ``data`` gives the
+        mix of covariates (the customers of a summary), and the result is the mean over
+        its customers.
+        """
+        self._check_fitted()
+        t = np.asarray(t, dtype=float)
+        if not self.has_covariates:
+            return self._new_customer(*(self.params_[k] for k in self._names), t)
+        if data is None:
+            raise ValueError(f"{self._label} with covariates: a new customer's purchases "
+                             "depend on their covariates; give data with those columns "
+                             "(the customers whose mix to average over)")
+        params, code = self._patterns(data)
+        weights = np.bincount(code) / len(code)
+        per_pattern = self._new_customer(*(params[k] for k in self._names), t[..., None])
+        return per_pattern @ weights
+
     def purchase_pmf(self, t: float, data: pd.DataFrame) -> pd.DataFrame:
         """Each customer's distribution of purchases in the next ``t`` time units given
         their history, ``P(X(t) = k | x, t_x, T)``: rows customers, columns counts ``k``
@@ -745,11 +780,7 @@ class BetaGeoModel(_PurchaseModel):
         kept = (1 - z) ** (a - 1) * hyp2f1(a + b + k - 1 - r, a - 1, c, z)
         return c / (a - 1) * (1 - kept)
 
-    def expected_repeat_purchases(self, t) -> np.ndarray:
-        """Expected repeat purchases of one new customer over ``t`` time units."""
-        self._check_fitted()
-        r, alpha, a, b = (self.params_[k] for k in self._names)
-        t = np.asarray(t, dtype=float)
+    def _new_customer(self, r, alpha, a, b, t):
         k = self._k
         # E[(1 - p)^k / p] over p ~ Beta(a, b):
         # (a + b - 1) / (a - 1) for BG/NBD, b / (a - 1) for MBG/NBD
@@ -927,11 +958,8 @@ class ParetoNBDModel(_PurchaseModel):
         return (r + x) * (beta + T) / ((alpha + T) * (s - 1)) * (
             1 - ((beta + T) / (beta + T + t)) ** (s - 1))
 
-    def expected_repeat_purchases(self, t) -> np.ndarray:
-        """Expected purchases of one new customer over ``t`` time units."""
-        self._check_fitted()
-        r, alpha, s, beta = (self.params_[k] for k in self._names)
-        t = np.asarray(t, dtype=float)
+    @staticmethod
+    def _new_customer(r, alpha, s, beta, t):
         return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
 
 
@@ -1211,8 +1239,12 @@ def new_customer_value(
     monthly_discount_rate: float = 0.01,
     margin: float = 0.30,
     days_per_unit: float | None = None,
+    data: pd.DataFrame | None = None,
 ) -> float:
     """The discounted expected margin of one customer acquired today: the most to pay for one.
+
+    With covariate models, ``data`` gives the mix of customers acquired (the current
+    customers, or those of one channel): the value is the mean over them.
 
     The first purchase (now, undiscounted) and the repeat purchases the purchase
     model expects of a new customer month by month
@@ -1234,9 +1266,26 @@ def new_customer_value(
     """
     days = _days_per_unit(purchases, days_per_unit)
     months = np.arange(0, horizon_months + 1)
-    repeat = purchases.expected_repeat_purchases(DAYS_PER_MONTH * months / days)
-    discounted = np.sum(np.diff(repeat) / (1 + monthly_discount_rate) ** months[1:])
-    value = margin * spend.mean_spend() * (1 + discounted)
+    ages = DAYS_PER_MONTH * months / days
+    factors = 1 / (1 + monthly_discount_rate) ** months[1:]
+    if purchases.has_covariates or spend.has_covariates:
+        if data is None:
+            raise ValueError("new customer value with covariates: give data, the customers "
+                             "whose mix of covariates a new customer is drawn from")
+        # each customer's own curve and spend, then the mean of their product
+        if purchases.has_covariates:
+            params, code = purchases._patterns(data)
+            curves = purchases._new_customer(*(params[k] for k in purchases._names),
+                                             ages[:, None])
+            discounted = (factors @ np.diff(curves, axis=0))[code]
+        else:
+            discounted = np.sum(np.diff(purchases.expected_repeat_purchases(ages)) * factors)
+        g = spend._individual_params(data)["gamma"]
+        p, q = spend.params_["p"], spend.params_["q"]
+        value = margin * float(np.mean(p * g / (q - 1) * (1 + discounted)))
+    else:
+        discounted = np.sum(np.diff(purchases.expected_repeat_purchases(ages)) * factors)
+        value = margin * spend.mean_spend() * (1 + discounted)
     if not np.isfinite(value):
         raise ValueError(f"new customer value: {type(purchases).__name__} gives no finite "
                          f"expectation (parameters {purchases.params_})")
@@ -1426,13 +1475,16 @@ def tracking(
     holdout_end=None,
     time_unit: str | float = "D",
     period_days: int = 7,
+    data: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Cumulative repeat purchases per period, observed and expected by the model.
 
     Customers are the cohort who first bought by ``calibration_end``; the
     model's curve adds, for each, the expected repeat purchases since their
     first purchase (:meth:`expected_repeat_purchases`). Same-day purchases are
-    merged, as in the summary.
+    merged, as in the summary. A model with covariates needs ``data``, the calibration
+    summary with the covariate columns: each customer's curve is that of their covariates,
+    their first purchase ``T`` before ``calibration_end``.
     """
     import ibis
 
@@ -1463,12 +1515,28 @@ def tracking(
     observed = cumulative[np.searchsorted(repeats["day"].to_numpy(), edges[1:].to_numpy(),
                                           side="left")]
     unit = summary_module._unit_days(time_unit)
+    counts = births["_n"].to_numpy(dtype=float)
+    params = None
+    if getattr(model, "has_covariates", False):
+        if data is None:
+            raise ValueError("tracking a model with covariates needs data: the calibration "
+                             "summary with the covariate columns")
+        # births per (day, covariate pattern), from each customer's age at calibration end
+        pattern_params, code = model._patterns(data)
+        born = (cal_end - pd.to_timedelta(np.round(data["T"].to_numpy() * unit), unit="D")
+                ).to_numpy()
+        groups = pd.DataFrame({"day": born, "pattern": code}).value_counts().reset_index()
+        birth_days, counts = groups["day"].to_numpy(), groups["count"].to_numpy(dtype=float)
+        params = [np.asarray(pattern_params[k])[groups["pattern"].to_numpy()][None, :]
+                  if np.ndim(pattern_params[k]) else pattern_params[k] for k in model._names]
     ages = (edges[1:].to_numpy()[:, None] - birth_days[None, :]) / np.timedelta64(1, "D")
     # a purchase on a day counts from the start of the next: ages in whole days
     ages = np.maximum(np.floor(ages) - 1, 0) / unit
-    # customers born on one day share their curve: weighted by how many they are
-    expected = (model.expected_repeat_purchases(ages)
-                * births["_n"].to_numpy(dtype=float)[None, :]).sum(axis=1)
+    # customers born on one day (with the same covariates) share their curve: weighted by
+    # how many they are
+    curves = model.expected_repeat_purchases(ages) if params is None else \
+        model._new_customer(*params, ages)
+    expected = (curves * counts[None, :]).sum(axis=1)
     return pd.DataFrame({"period_end": edges[1:] - pd.Timedelta(days=1),
                          "actual": observed, "expected": expected,
                          "holdout": edges[1:] - pd.Timedelta(days=1) > cal_end})
