@@ -34,7 +34,11 @@ EXERCISE, SOLUTION = "exercise", "solution"
 
 
 def _label(measure: str, lang: str) -> str:
-    """A measure's name: its glossary label, else itself (a rule's items are data)."""
+    """A measure's name: its glossary label, a covariate's effect (``process|column=level``)
+    in words, else itself (a rule's items are data)."""
+    process, bar, covariate = str(measure).partition("|")
+    if bar:
+        return f"{_label(f'process_{process}', lang)} · {glossary(lang).word(covariate)}"
     return LABELS[lang].get(measure) or LABELS[lang].get(f"key_{measure}") or str(measure)
 
 

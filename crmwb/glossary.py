@@ -224,7 +224,11 @@ class Glossary:
             return self._labels[value]
         # a list (a root cause's effects: "quality, delivery"), a cluster's name, the fields
         # a match agreed on (phone+email)
-        for sep in (", ", " ", "+"):
+        # a covariate's level (acquisition_channel=referral): the column, then the level
+        column, equals, level = value.partition("=")
+        if equals and column in self._labels and level in self._labels:
+            return f"{self._labels[column]}: {self._labels[level]}"
+        for sep in (", ", " + ", " ", "+"):
             parts = value.split(sep)
             if len(parts) > 1 and all(p in self._labels for p in parts):
                 joiner = "، " if sep == ", " and self.lang == "fa" else sep

@@ -412,6 +412,97 @@ def tracking(table: pd.DataFrame, lang: str = "en", ax=None):
     return ax
 
 
+def _model_label(t, name: str) -> str:
+    """A compared model's name for the reader: ``BG/NBD + covariates`` in their words."""
+    suffix = " + covariates"
+    return f"{name[:-len(suffix)]} + {t('covariates')}" if name.endswith(suffix) else name
+
+
+def _model_columns(table: pd.DataFrame) -> list[str]:
+    return [c for c in table.columns if c not in ("period_end", "holdout", "actual",
+                                                   "customers")]
+
+
+def _model_lines(ax, x, table: pd.DataFrame, t, marker=None) -> None:
+    """Each model's line: one colour per model, dashed with covariates."""
+    plain = [c for c in _model_columns(table) if not c.endswith(" + covariates")]
+    colours = dict(zip(plain, plt.rcParams["axes.prop_cycle"].by_key()["color"][1:]))
+    for name in _model_columns(table):
+        base = name.removesuffix(" + covariates")
+        ax.plot(x, table[name], color=colours.get(base), marker=marker,
+                linestyle="--" if name != base else "-", linewidth=1.3,
+                label=_model_label(t, name))
+
+
+@_localized
+def models_tracking(table: pd.DataFrame, cumulative: bool = True, lang: str = "en", ax=None):
+    """Repeat purchases per period (or cumulated), actual and as each compared model
+    expected (:func:`crmwb.clv.compare_models`), the end of calibration marked."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.2))
+    ax.plot(table["period_end"], table["actual"], color="black", linewidth=2.2,
+            label=t("actual"))
+    _model_lines(ax, table["period_end"], table, t)
+    holdout = table[table["holdout"]]
+    if len(holdout):
+        ax.axvline(holdout["period_end"].iloc[0], color="grey", linestyle=":",
+                   label=t("calibration_end"))
+    ax.legend(fontsize="small", ncol=2)
+    ax.set(title=t("title_models_cumulative" if cumulative else "title_models_weekly"),
+           xlabel=t("date"),
+           ylabel=t("cumulative_repeat_purchases" if cumulative else "repeat_purchases"))
+    ax.figure.autofmt_xdate()
+    return ax
+
+
+@_localized
+def models_conditional(table: pd.DataFrame, lang: str = "en", ax=None):
+    """Mean holdout purchases by calibration frequency: actual and each compared model's."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    labels = [str(i) for i in table.index[:-1]] + [f"{table.index[-1]}+"]
+    ax.plot(labels, table["actual"], color="black", marker="o", linewidth=2.2,
+            label=t("actual"))
+    _model_lines(ax, labels, table, t, marker=".")
+    ax.legend(fontsize="small", ncol=2)
+    ax.set(title=t("title_models_conditional"), xlabel=t("calibration_frequency"),
+           ylabel=t("holdout_purchases"))
+    return ax
+
+
+def _covariate(t, name: str) -> str:
+    """``acquisition_channel=referral`` in the reader's words: the column, then the level."""
+    column, _, level = name.partition("=")
+    return f"{t.word(column)}: {t.word(level)}" if level else t.word(column)
+
+
+@_localized
+def covariate_effects(coefficients: pd.DataFrame, lang: str = "en", ax=None):
+    """Each covariate's coefficient with its 95% interval, one panel row per process
+    (purchase rate, dropout, spend): right of zero, more purchases, likelier dropout or
+    dearer purchases than the reference level."""
+    t = glossary(lang)
+    rows = coefficients.reset_index()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.9 + 0.36 * len(rows)))
+    y = np.arange(len(rows))[::-1]
+    colours = {"purchase": BLUE, "dropout": HIGHLIGHT, "spend": "grey"}
+    for process in rows["process"].unique():
+        part = rows["process"] == process
+        ax.errorbar(rows.loc[part, "estimate"], y[part.to_numpy()],
+                    xerr=[rows.loc[part, "estimate"] - rows.loc[part, "ci_low"],
+                          rows.loc[part, "ci_high"] - rows.loc[part, "estimate"]],
+                    fmt="o", color=colours.get(process, BLUE), capsize=3,
+                    label=t(f"process_{process}"))
+    ax.set_yticks(y, [_covariate(t, c) for c in rows["covariate"]])
+    ax.axvline(0, color="grey", linewidth=1)
+    ax.legend(fontsize="small")
+    ax.set(title=t("title_covariate_effects"), xlabel=t("coefficient_log_scale"))
+    return ax
+
+
 @_localized
 def clv_distribution(values: pd.Series, lang: str = "en", ax=None):
     """Histogram of CLV on a log scale (customers with a positive value)."""

@@ -216,6 +216,104 @@ def purchase_models(comparison: pd.DataFrame, t) -> str:
                  gap=bg["predicted_total"] / bg["actual_total"] - 1)
 
 
+def model_comparison(comparison, t) -> str:
+    """After the model comparison table: the model the data prefer (lowest BIC) and by how
+    much, and the one closest over the holdout with its total against the actual."""
+    table = comparison.table
+    bic = table["bic"].sort_values()
+    closest = table.loc[comparison.closest]
+    return t.say("r03_model_comparison", preferred=_model_name(t, comparison.preferred),
+                 margin=float(bic.iloc[1] - bic.iloc[0]) if len(bic) > 1 else 0.0,
+                 closest=_model_name(t, comparison.closest), mae=closest["holdout_mae"],
+                 predicted=closest["predicted_total"], actual=closest["actual_total"],
+                 gap=closest["total_error"])
+
+
+def _model_name(t, name: str) -> str:
+    suffix = " + covariates"
+    return f"{name[:-len(suffix)]} + {t('covariates')}" if name.endswith(suffix) else name
+
+
+def models_weekly(weekly: pd.DataFrame, t) -> str:
+    """After the weekly tracking of every model: the holdout's busiest week, what the
+    customers made in it and the range the models expected."""
+    hold = weekly[weekly["holdout"]]
+    # a last, shorter period is not a week: the busiest of the whole weeks
+    hold = hold.iloc[:-1] if len(hold) > 1 else hold
+    at = hold["actual"].idxmax()
+    models = [c for c in weekly.columns if c not in ("period_end", "holdout", "actual")]
+    expected = hold.loc[at, models].astype(float)
+    return t.say("r03_models_weekly", week=hold.loc[at, "period_end"],
+                 actual=float(hold.loc[at, "actual"]), low=float(expected.min()),
+                 high=float(expected.max()))
+
+
+def models_cumulative(comparison, t) -> str:
+    """After the cumulative tracking: by the end, the repeat purchases made and those the
+    preferred model expected."""
+    last = comparison.tracking.iloc[-1]
+    expected = float(last[comparison.preferred])
+    return t.say("r03_models_cumulative", end=last["period_end"], actual=float(last["actual"]),
+                 model=_model_name(t, comparison.preferred), expected=expected,
+                 gap=expected / float(last["actual"]) - 1 if last["actual"] else 0.0)
+
+
+def covariate_effects(model, t) -> str:
+    """After the covariates' effects (BG/NBD): the level that moves the purchase rate most
+    and the one that moves the dropout most, among those whose 95% interval excludes zero,
+    each against its reference level."""
+    coef = model.coefficients_
+    sure = coef[(coef["ci_low"] > 0) | (coef["ci_high"] < 0)]
+    parts = []
+    params = model.params_
+    for process in ("purchase", "dropout"):
+        rows = sure.loc[process] if process in sure.index.get_level_values(0) else None
+        if rows is None or not len(rows):
+            continue
+        name = rows["estimate"].abs().idxmax()
+        beta = float(rows.loc[name, "estimate"])
+        column, _, level = name.partition("=")
+        reference = model._designs[process].reference_.get(column)
+        who = t.word(level) if level else t.word(column)
+        against = t.word(str(reference)) if reference is not None else t("a_unit_less")
+        if process == "purchase":
+            parts.append(t.say("r03_covariate_purchase", column=t.word(column), who=who,
+                               reference=against, ratio=float(np.exp(beta))))
+        else:
+            a, b = params["a"], params["b"]
+            a_level = a * np.exp(beta)
+            parts.append(t.say("r03_covariate_dropout", column=t.word(column), who=who,
+                               reference=against, level=float(a_level / (a_level + b)),
+                               base=float(a / (a + b))))
+    return " ".join(parts) if parts else t.say("r03_covariates_none")
+
+
+def predictive_coverage(split: pd.DataFrame, intervals: pd.DataFrame, level: float, t) -> str:
+    """After the predictive intervals of the holdout: the share of customers whose count
+    fell inside, against the share the model promised."""
+    inside = split["holdout_purchases"].between(intervals["low"], intervals["high"]).mean()
+    return t.say("r03_predictive", level=level, inside=float(inside),
+                 promised=float(intervals["probability"].mean()))
+
+
+def value_intervals(intervals: pd.DataFrame, level: float, t) -> str:
+    """After the CLV intervals: how wide half the customers' intervals are against their
+    value, and the most valuable customer's interval."""
+    worth = intervals[intervals["clv"] > 0]
+    half = ((worth["clv_high"] - worth["clv_low"]) / 2 / worth["clv"]).median()
+    top = intervals.loc[intervals["clv"].idxmax()]
+    return t.say("r03_value_intervals", level=level, half=float(half), value=top["clv"],
+                 low=top["clv_low"], high=top["clv_high"])
+
+
+def bgbb(model, t) -> str:
+    """After the BG/BB fit on months: the mean chance to buy in a month while active and
+    the mean chance to leave at each month's start."""
+    p = model.params_
+    return t.say("r03_bgbb", buy=p["alpha"] / (p["alpha"] + p["beta"]),
+                 leave=p["gamma"] / (p["gamma"] + p["delta"]))
+
+
 def conditional_expectations(table: pd.DataFrame, t) -> str:
     """After the conditional expectations: the largest gap between what the model expected
     and what customers bought in the holdout, by calibration frequency."""

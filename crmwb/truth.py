@@ -174,12 +174,36 @@ class Truth:
 
     def bgnbd(self, params: Mapping, segment: str = "retail", time_unit: str = "D"
               ) -> pd.DataFrame:
-        """Fitted BG/NBD parameters against the planted ones of ``segment``, alpha in the
-        fit's ``time_unit`` (planted per day: alpha scales with time, r, a and b do not)."""
+        """Fitted BG/NBD parameters against the planted ones of ``segment``'s customers
+        acquired through the reference channel (other channels shift the purchase rate and
+        the dropout: :meth:`covariates`), alpha in the fit's ``time_unit`` (planted per day:
+        alpha scales with time, r, a and b do not)."""
         planted = dict(self.params["bgnbd"][segment])
         planted["alpha"] = planted["alpha"] / UNIT_DAYS[time_unit]
         return _table([(k, float(params[k]), float(planted[k]), "number")
                        for k in ("r", "alpha", "a", "b")])
+
+    def covariates(self, model, time_unit: str = "D") -> pd.DataFrame:
+        """A BG/NBD with covariates (customer type and acquisition channel, on the purchase
+        rate and the dropout) against the planted process: its parameters against those of
+        the reference customers (retail, acquired through the reference channel; alpha in
+        the fit's ``time_unit``), then each coefficient against the planted effect. A
+        coefficient's measure is ``process|covariate``."""
+        effects = self.params.get("covariate_effects")
+        if effects is None:
+            raise ValueError("this shop was generated before covariate effects were planted: "
+                             "generate it again (crmwb data generate)")
+        rows = [(k, float(v), float(p), "number")
+                for (k, v), p in zip(model.params_.items(), self._reference_bgnbd(time_unit))]
+        for (process, name), r in model.coefficients_.iterrows():
+            planted = effects.get(process, {}).get(name, float("nan"))
+            rows.append((f"{process}|{name}", float(r["estimate"]), float(planted), "number"))
+        return _table(rows)
+
+    def _reference_bgnbd(self, time_unit: str) -> list[float]:
+        planted = dict(self.params["bgnbd"]["retail"])
+        planted["alpha"] = planted["alpha"] / UNIT_DAYS[time_unit]
+        return [planted[k] for k in ("r", "alpha", "a", "b")]
 
     def rules(self, rules: pd.DataFrame) -> pd.DataFrame:
         """The planted rules (product type to product type) and the lift a mined rule set

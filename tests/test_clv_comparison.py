@@ -106,7 +106,7 @@ def test_joining_covariates_keeps_the_summary_s_units_and_refuses_strangers(shop
                            "customer_type": split["customer_type"].to_numpy()})
     plain = split.drop(columns=COVARIATES)
     joined = clv.join_covariates(plain, people, ["customer_type"])
-    assert joined.attrs == split.attrs
+    assert joined.attrs == split.attrs | {"left_out": 0}
     with pytest.raises(ValueError, match="3 customer"):
         clv.join_covariates(plain, people.iloc[3:], ["customer_type"])
     with pytest.raises(ValueError, match="no column"):

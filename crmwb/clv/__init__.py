@@ -27,7 +27,7 @@ the Hessian of the log-likelihood.
 """
 
 from crmwb.clv.comparison import ModelComparison, compare_models
-from crmwb.clv.covariates import join_covariates
+from crmwb.clv.covariates import available_covariates, join_covariates
 from crmwb.clv.discrete import BetaGeoBetaBinomModel, period_summary
 from crmwb.clv.intervals import value_intervals
 from crmwb.clv.models import (
@@ -59,8 +59,8 @@ from crmwb.clv.models import (
 )
 
 __all__ = [
-    "BetaGeoBetaBinomModel", "ModelComparison", "compare_models", "join_covariates",
-    "period_summary", "value_intervals",
+    "BetaGeoBetaBinomModel", "ModelComparison", "available_covariates", "compare_models",
+    "join_covariates", "period_summary", "value_intervals",
     "DAYS_PER_MONTH", "PROFIT_LEVERS", "Z95", "BetaGeoModel", "CLVWarning", "GammaGammaModel",
     "ModifiedBetaGeoModel", "ParetoNBDModel", "ShiftedBetaGeoModel", "calibration_holdout",
     "clv_by_group", "conditional_expectations", "customer_lifetime_value",

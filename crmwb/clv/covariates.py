@@ -114,12 +114,42 @@ class Design:
         return np.column_stack(cols) if cols else np.zeros((len(data), 0))
 
 
+#: the customers' columns the notebooks use as covariates when they are there
+DEFAULT_COVARIATES = ("customer_type", "acquisition_channel")
+
+
+def available_covariates(customers: pd.DataFrame | None,
+                         wanted: Sequence[str] | None = None) -> list[str]:
+    """The covariate columns to use: those asked for (each must be in the customers table),
+    or, when none are asked for, those of :data:`DEFAULT_COVARIATES` the table has with
+    more than one value (an export without a customers table has none).
+
+    >>> available_covariates(pd.DataFrame({"customer_id": [1, 2],
+    ...                                    "customer_type": ["retail", "wholesale"]}))
+    ['customer_type']
+    """
+    if wanted is None:
+        if customers is None:
+            return []
+        return [c for c in DEFAULT_COVARIATES
+                if c in customers.columns and customers[c].nunique() > 1]
+    wanted = [wanted] if isinstance(wanted, str) else list(wanted)
+    have = [] if customers is None else list(customers.columns)
+    missing = [c for c in wanted if c not in have]
+    if missing:
+        raise ValueError(f"the covariates {missing} are not columns of the customers table "
+                         f"(it has {have or 'no table'}): change the parameter covariates")
+    return wanted
+
+
 def join_covariates(summary: pd.DataFrame, customers: pd.DataFrame,
-                    columns: Sequence[str]) -> pd.DataFrame:
+                    columns: Sequence[str], missing: str = "refuse") -> pd.DataFrame:
     """The customer summary with some columns of the customers table, by customer id,
     keeping the summary's record of its time unit and dates (``attrs``, which a plain
     join drops). A customer of the summary missing from the table, or without a value,
-    is refused by name: a model cannot guess their covariates.
+    is refused by name: a model cannot guess their covariates. With ``missing="drop"``
+    such customers are left out instead, and ``attrs["left_out"]`` counts them (a model
+    comparison must judge every model on the same customers).
 
     >>> s = pd.DataFrame({"frequency": [1, 0]}, index=pd.Index([7, 8], name="customer_id"))
     >>> s.attrs["time_unit"] = "W"
@@ -141,9 +171,14 @@ def join_covariates(summary: pd.DataFrame, customers: pd.DataFrame,
                          "(crmwb.identity)")
     joined = summary.join(table[columns], how="left")
     holes = joined[columns].isna().any(axis=1)
-    if holes.any():
+    if missing not in ("refuse", "drop"):
+        raise ValueError(f"missing must be 'refuse' or 'drop', got {missing!r}")
+    left_out = int(holes.sum())
+    if left_out and missing == "drop":
+        joined = joined[~holes]
+    elif left_out:
         raise ValueError(f"{int(holes.sum()):,} customer(s) of the summary have no "
                          f"{' or '.join(columns)} in the customers table, e.g. "
                          f"{list(joined.index[holes][:5])}")
-    joined.attrs.update(summary.attrs)
+    joined.attrs.update(summary.attrs, left_out=left_out)
     return joined
