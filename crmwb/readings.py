@@ -238,8 +238,6 @@ def models_weekly(weekly: pd.DataFrame, t) -> str:
     """After the weekly tracking of every model: the holdout's busiest week, what the
     customers made in it and the range the models expected."""
     hold = weekly[weekly["holdout"]]
-    # a last, shorter period is not a week: the busiest of the whole weeks
-    hold = hold.iloc[:-1] if len(hold) > 1 else hold
     at = hold["actual"].idxmax()
     models = [c for c in weekly.columns if c not in ("period_end", "holdout", "actual")]
     expected = hold.loc[at, models].astype(float)
@@ -258,6 +256,12 @@ def models_cumulative(comparison, t) -> str:
                  gap=expected / float(last["actual"]) - 1 if last["actual"] else 0.0)
 
 
+def _lower_word(t, value) -> str:
+    """A data value's label as a word inside a sentence: lower case in English."""
+    w = t.word(value)
+    return w.lower() if _lang(t) == "en" and isinstance(w, str) else w
+
+
 def covariate_effects(model, t) -> str:
     """After the covariates' effects (BG/NBD): the level that moves the purchase rate most
     and the one that moves the dropout most, among those whose 95% interval excludes zero,
@@ -274,15 +278,16 @@ def covariate_effects(model, t) -> str:
         beta = float(rows.loc[name, "estimate"])
         column, _, level = name.partition("=")
         reference = model._designs[process].reference_.get(column)
-        who = t.word(level) if level else t.word(column)
-        against = t.word(str(reference)) if reference is not None else t("a_unit_less")
+        who = _lower_word(t, level) if level else _lower_word(t, column)
+        against = _lower_word(t, str(reference)) if reference is not None else \
+            t("a_unit_less")
         if process == "purchase":
-            parts.append(t.say("r03_covariate_purchase", column=t.word(column), who=who,
+            parts.append(t.say("r03_covariate_purchase", column=_lower_word(t, column), who=who,
                                reference=against, ratio=float(np.exp(beta))))
         else:
             a, b = params["a"], params["b"]
             a_level = a * np.exp(beta)
-            parts.append(t.say("r03_covariate_dropout", column=t.word(column), who=who,
+            parts.append(t.say("r03_covariate_dropout", column=_lower_word(t, column), who=who,
                                reference=against, level=float(a_level / (a_level + b)),
                                base=float(a / (a + b))))
     return " ".join(parts) if parts else t.say("r03_covariates_none")

@@ -46,7 +46,8 @@ class ModelComparison:
         ``period_end``, ``holdout`` and ``actual`` cumulative repeat purchases, then one
         column of expected ones per model.
     weekly : pandas.DataFrame
-        The same per period (not cumulated).
+        The same per period (not cumulated), without a last period shorter than the
+        others.
     conditional : pandas.DataFrame
         Mean holdout purchases by calibration frequency: ``customers``, ``actual``, then
         one column per model.
@@ -124,6 +125,10 @@ def compare_models(split: pd.DataFrame, transactions, covariates: list[str] | No
     weekly = cumulative.copy()
     columns = ["actual", *fitted]
     weekly[columns] = cumulative[columns].diff().fillna(cumulative[columns].iloc[0])
+    # a last period shorter than the others (the data end mid-week) is not comparable
+    lengths = weekly["period_end"].diff().dt.days
+    if len(weekly) > 2 and lengths.iloc[-1] < period_days:
+        weekly = weekly.iloc[:-1]
     return ModelComparison(table=table, tracking=cumulative, weekly=weekly,
                            conditional=expectations, models=fitted,
                            preferred=str(table["bic"].idxmin()),

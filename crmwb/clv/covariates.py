@@ -159,9 +159,9 @@ def join_covariates(summary: pd.DataFrame, customers: pd.DataFrame,
     (['wholesale', 'retail'], 'W')
     """
     columns = list(columns)
-    missing = [c for c in columns if c not in customers.columns]
-    if missing:
-        raise ValueError(f"the customers table has no column(s) {missing} (it has "
+    absent = [c for c in columns if c not in customers.columns]
+    if absent:
+        raise ValueError(f"the customers table has no column(s) {absent} (it has "
                          f"{list(customers.columns)})")
     table = customers.set_index("customer_id") if "customer_id" in customers.columns \
         else customers
