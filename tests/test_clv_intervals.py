@@ -148,3 +148,22 @@ def test_value_intervals_come_from_the_parameters_sampling_error(summaries):
     v4 = clv.value_intervals(bg4, gg4, s, level=0.9, draws=200, seed=3)
     ratio = ((v4["clv_high"] - v4["clv_low"])[active] / (v["clv_high"] - v["clv_low"])[active])
     assert 0.35 < ratio.median() < 0.7
+
+
+def test_value_intervals_to_first_order_agree_with_the_exact_draws(summaries):
+    """Above 3e7 evaluations the expectation given alive is taken to first order in the
+    parameters: on the same draws its intervals must match the exact ones closely."""
+    s = summaries
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clv.CLVWarning)
+        bg = clv.BetaGeoModel(COVARIATES, COVARIATES).fit(s, time_unit="D")
+        gg = clv.GammaGammaModel(spend_covariates=["customer_type"]).fit(s)
+    exact = clv.value_intervals(bg, gg, s, draws=100, seed=5, exact=True)
+    linear = clv.value_intervals(bg, gg, s, draws=100, seed=5, exact=False)
+    assert exact.attrs["exact"] and not linear.attrs["exact"]
+    np.testing.assert_allclose(linear["clv"], exact["clv"], rtol=1e-12)
+    active = exact["expected_purchases"] > 0.1
+    width = (exact["clv_high"] - exact["clv_low"])[active]
+    for end in ("clv_low", "clv_high"):
+        off = (linear[end] - exact[end]).abs()[active] / width
+        assert off.median() < 0.01 and off.max() < 0.1

@@ -241,3 +241,27 @@ def test_tables_whose_ids_were_changed_after_generation_have_no_truth(shop):
 
     assert truth.open(Moved(data_dir=str(folder))) is None
     assert truth.open(Same(data_dir=str(folder))) is not None
+
+
+def test_a_covariate_model_is_set_beside_the_planted_effects():
+    from crmwb.datasets.synthetic import DEFAULT_TRUTH, planted_covariate_effects
+
+    planted = truth.Truth({**DEFAULT_TRUTH, "covariate_effects": planted_covariate_effects()})
+
+    class Fitted:
+        params_ = {"r": 0.9, "alpha": 2.3, "a": 0.8, "b": 4.0}
+        coefficients_ = pd.DataFrame(
+            {"estimate": [-0.9, 0.41]},
+            index=pd.MultiIndex.from_tuples([("purchase", "customer_type=wholesale"),
+                                             ("dropout", "acquisition_channel=referral")]))
+
+    check = planted.covariates(Fitted(), time_unit="W")
+    assert check.loc["alpha", "planted"] == pytest.approx(16.0 / 7)
+    assert check.loc["purchase|customer_type=wholesale", "planted"] == pytest.approx(
+        np.log(16 / 40))
+    assert check.loc["dropout|acquisition_channel=referral", "planted"] == -0.6
+    assert check.loc["dropout|acquisition_channel=referral", "yours"] == 0.41
+    text = exercises.check(check, lang="en")._repr_mimebundle_()["text/plain"]
+    assert "Dropout · Acquisition channel: Referral" in text
+    with pytest.raises(ValueError, match="generate it again"):
+        truth.Truth(dict(DEFAULT_TRUTH)).covariates(Fitted())
