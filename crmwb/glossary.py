@@ -228,7 +228,7 @@ class Glossary:
         column, equals, level = value.partition("=")
         if equals and column in self._labels and level in self._labels:
             return f"{self._labels[column]}: {self._labels[level]}"
-        for sep in (", ", " + ", " ", "+"):
+        for sep in (", ", " ", "+"):
             parts = value.split(sep)
             if len(parts) > 1 and all(p in self._labels for p in parts):
                 joiner = "، " if sep == ", " and self.lang == "fa" else sep

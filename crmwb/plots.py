@@ -381,41 +381,9 @@ def loyalty_types(table: pd.DataFrame, lang: str = "en", ax=None):
 
 # --- customer lifetime value (notebook 03) -----------------------------------------------------
 
-@_localized
-def conditional_expectations(table: pd.DataFrame, lang: str = "en", ax=None):
-    """Mean holdout purchases, actual and predicted, by calibration frequency."""
-    t = glossary(lang)
-    ax = _axes(ax)
-    labels = [str(i) for i in table.index[:-1]] + [f"{table.index[-1]}+"]
-    ax.plot(labels, table["actual"], marker="o", label=t("actual"))
-    ax.plot(labels, table["predicted"], marker="s", linestyle="--", label=t("predicted"))
-    ax.legend()
-    ax.set(title=t("title_conditional_expectations"), xlabel=t("calibration_frequency"),
-           ylabel=t("holdout_purchases"))
-    return ax
-
-
-@_localized
-def tracking(table: pd.DataFrame, lang: str = "en", ax=None):
-    """Cumulative repeat purchases over time, actual and expected, calibration end marked."""
-    t = glossary(lang)
-    ax = _axes(ax)
-    ax.plot(table["period_end"], table["actual"], label=t("actual"))
-    ax.plot(table["period_end"], table["expected"], linestyle="--", label=t("expected"))
-    holdout = table[table["holdout"]]
-    if len(holdout):
-        ax.axvline(holdout["period_end"].iloc[0], color="grey", linestyle=":",
-                   label=t("calibration_end"))
-    ax.legend()
-    ax.set(title=t("title_tracking"), xlabel=t("date"), ylabel=t("cumulative_repeat_purchases"))
-    ax.figure.autofmt_xdate()
-    return ax
-
-
 def _model_label(t, name: str) -> str:
     """A compared model's name for the reader: ``BG/NBD + covariates`` in their words."""
-    suffix = " + covariates"
-    return f"{name[:-len(suffix)]} + {t('covariates')}" if name.endswith(suffix) else name
+    return t.word(name)
 
 
 def _model_columns(table: pd.DataFrame) -> list[str]:

@@ -230,8 +230,8 @@ def model_comparison(comparison, t) -> str:
 
 
 def _model_name(t, name: str) -> str:
-    suffix = " + covariates"
-    return f"{name[:-len(suffix)]} + {t('covariates')}" if name.endswith(suffix) else name
+    """A compared model's name in the reader's words (``BG/NBD + covariates``)."""
+    return t.word(name)
 
 
 def models_weekly(weekly: pd.DataFrame, t) -> str:

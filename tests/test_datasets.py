@@ -100,7 +100,12 @@ def test_some_people_have_a_second_id_written_differently(crm_data):
         parts = email.str.strip().str.lower().str.partition("@")
         return parts[0].str.replace(".", "") + "@" + parts[2]
 
-    assert (normalise(a["email"]) == normalise(b["email"])).all()
+    # unless staff typed the placeholder for one of them (the shop's other dirt)
+    from crmwb.datasets.synthetic import PLACEHOLDER_EMAIL
+
+    typed = (a["email"] != PLACEHOLDER_EMAIL) & (b["email"] != PLACEHOLDER_EMAIL)
+    assert typed.mean() > 0.8
+    assert (normalise(a["email"]) == normalise(b["email"]))[typed].all()
 
 
 def test_planted_rules_have_high_lift(crm_data, clean_lines):
@@ -279,14 +284,19 @@ def test_subscriptions_recover_the_planted_sbg_survival_per_contract():
     models, table = clv.retention_by_group(data.subscriptions, "contract")
     planted = data.truth["params"]["subscriptions"]["contracts"]
     assert set(models) == set(planted)
+    rng = np.random.default_rng(0)
     for contract, model in models.items():
         a, b = planted[contract]["alpha"], planted[contract]["beta"]
-        for months, tolerance in ((1, 0.03), (6, 0.03), (12, 0.03), (24, 0.05)):
-            # 24 months is the whole window: only the first subscribers reach it, and the
-            # estimate there missed by up to 0.029 on other seeds before the Nowruz effect
+        # the fitted survival's sampling error, from draws of the parameters (24 months is
+        # the whole window: only the first subscribers reach it, so it is known least well)
+        draws = np.exp(rng.multivariate_normal(model._log_params, model.covariance_log_, 4000))
+        for months in (1, 6, 12, 24):
             true = np.exp(betaln(a, b + months) - betaln(a, b))
-            assert model.survival(months) == pytest.approx(true, abs=tolerance), (contract,
-                                                                                  months)
+            se = np.exp(betaln(draws[:, 0], draws[:, 1] + months)
+                        - betaln(draws[:, 0], draws[:, 1])).std()
+            assert se < 0.04
+            # inside the fit's 99.7% interval
+            assert abs(model.survival(months) - true) < 3 * se, (contract, months, se)
     # the contracts differ as planted: a longer commitment keeps subscribers longer
     assert table["survival_12"].is_monotonic_increasing
     assert list(table.index) == ["month-to-month", "one year", "two year"]

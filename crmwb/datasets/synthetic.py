@@ -121,7 +121,7 @@ DEFAULT_TRUTH = {
         "control_response_alive": 0.10,
         "control_response_dropped": 0.01,
         "uplift": 0.06,
-        "cost_per_contact": 0.6,  # an email or SMS offer
+        "cost_per_contact": 0.3,  # an SMS offer
     },
     # the shop's membership plan (free delivery, members' prices), billed monthly: an sBG
     # process per contract type, a subscriber leaving at the end of any month with a
@@ -705,7 +705,8 @@ def _simulate(
     K = P["campaign"]
     camp_day = start + pd.Timedelta(days=int(K["at_fraction_of_window"] * (len(days) - 1)))
     camp_op = np.interp((camp_day - start).days, np.arange(len(op_edges)), op_edges)
-    eligible = np.flatnonzero(birth < camp_op)
+    # a mass offer to retail customers: wholesale accounts are served by account managers
+    eligible = np.flatnonzero((birth < camp_op) & ~wholesale)
     targeted = np.sort(rng.choice(eligible, size=int(K["targeted_share"] * len(eligible)),
                                   replace=False))
     treat = rng.random(len(targeted)) < 0.5
