@@ -613,10 +613,23 @@ class BetaGeoModel(_PurchaseModel):
     While active, a customer buys at a Poisson rate λ ~ Gamma(r, α); after
     each purchase they become inactive with probability p ~ Beta(a, b).
 
+    Parameters
+    ----------
+    purchase_covariates, dropout_covariates : list of str, optional
+        Columns of the summary whose values scale each customer's purchase rate
+        (``alpha_i = alpha exp(-beta'x)``: a positive coefficient, more purchases) and
+        dropout (``a_i = a exp(gamma'x)``: a positive coefficient, a likelier dropout after
+        each purchase), after Fader & Hardie (2007). A text, categorical or boolean column
+        is one-hot encoded against its first level; a missing value is refused.
+
     Attributes
     ----------
     params_ : dict
-        ``r``, ``alpha``, ``a``, ``b`` (``alpha`` in the summary's time unit).
+        ``r``, ``alpha``, ``a``, ``b`` (``alpha`` in the summary's time unit); with
+        covariates, those of a customer at the reference levels (every covariate zero).
+    coefficients_ : pandas.DataFrame
+        Indexed by (process, covariate): ``estimate``, ``se``, ``ci_low``, ``ci_high``
+        (95%); empty without covariates.
     log_likelihood_ : float
         The maximised log-likelihood (summed over customers).
     standard_errors_ : dict
@@ -851,7 +864,9 @@ class ParetoNBDModel(_PurchaseModel):
 
     Purchases at rate λ ~ Gamma(r, α) while active; the active lifetime is
     exponential with rate μ ~ Gamma(s, β). Fitted beside BG/NBD to compare.
-    Parameters: ``r``, ``alpha``, ``s``, ``beta``.
+    Parameters: ``r``, ``alpha``, ``s``, ``beta``. Covariates as in :class:`BetaGeoModel`:
+    on the purchase rate ``alpha_i = alpha exp(-beta'x)``, on the dropout ``beta_i = beta
+    exp(-gamma'x)`` (a positive coefficient, a higher dropout rate).
     """
 
     _names = ("r", "alpha", "s", "beta")
@@ -1017,6 +1032,9 @@ class GammaGammaModel(_LikelihoodModel):
     ----------
     max_correlation : float
         Absolute correlation above which the independence warning is raised.
+    spend_covariates : list of str, optional
+        Columns of the summary that scale each customer's mean spend, ``gamma_i = gamma
+        exp(delta'x)`` (a positive coefficient, dearer purchases); see :class:`BetaGeoModel`.
     """
 
     _names = ("p", "q", "gamma")
