@@ -381,11 +381,6 @@ def loyalty_types(table: pd.DataFrame, lang: str = "en", ax=None):
 
 # --- customer lifetime value (notebook 03) -----------------------------------------------------
 
-def _model_label(t, name: str) -> str:
-    """A compared model's name for the reader: ``BG/NBD + covariates`` in their words."""
-    return t.word(name)
-
-
 def _model_columns(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if c not in ("period_end", "holdout", "actual",
                                                    "customers")]
@@ -399,7 +394,7 @@ def _model_lines(ax, x, table: pd.DataFrame, t, marker=None) -> None:
         base = name.removesuffix(" + covariates")
         ax.plot(x, table[name], color=colours.get(base), marker=marker,
                 linestyle="--" if name != base else "-", linewidth=1.3,
-                label=_model_label(t, name))
+                label=t.word(name))
 
 
 @_localized

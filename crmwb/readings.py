@@ -206,32 +206,17 @@ def satisfaction_drivers(drivers: pd.DataFrame, t) -> str | None:
                  effect=row["coefficient"])
 
 
-def purchase_models(comparison: pd.DataFrame, t) -> str:
-    """After the BG/NBD and Pareto/NBD comparison: the better likelihood, and both models'
-    holdout totals against the actual one."""
-    better = comparison["log_likelihood"].idxmax()
-    bg, pareto = comparison.iloc[0], comparison.iloc[1]
-    return t.say("r03_models", better=better, actual=bg["actual_total"],
-                 bg=bg["predicted_total"], pareto=pareto["predicted_total"],
-                 gap=bg["predicted_total"] / bg["actual_total"] - 1)
-
-
 def model_comparison(comparison, t) -> str:
     """After the model comparison table: the model the data prefer (lowest BIC) and by how
     much, and the one closest over the holdout with its total against the actual."""
     table = comparison.table
     bic = table["bic"].sort_values()
     closest = table.loc[comparison.closest]
-    return t.say("r03_model_comparison", preferred=_model_name(t, comparison.preferred),
+    return t.say("r03_model_comparison", preferred=t.word(comparison.preferred),
                  margin=float(bic.iloc[1] - bic.iloc[0]) if len(bic) > 1 else 0.0,
-                 closest=_model_name(t, comparison.closest), mae=closest["holdout_mae"],
+                 closest=t.word(comparison.closest), mae=closest["holdout_mae"],
                  predicted=closest["predicted_total"], actual=closest["actual_total"],
                  gap=closest["total_error"])
-
-
-def _model_name(t, name: str) -> str:
-    """A compared model's name in the reader's words (``BG/NBD + covariates``)."""
-    return t.word(name)
 
 
 def models_weekly(weekly: pd.DataFrame, t) -> str:
@@ -252,7 +237,7 @@ def models_cumulative(comparison, t) -> str:
     last = comparison.tracking.iloc[-1]
     expected = float(last[comparison.preferred])
     return t.say("r03_models_cumulative", end=last["period_end"], actual=float(last["actual"]),
-                 model=_model_name(t, comparison.preferred), expected=expected,
+                 model=t.word(comparison.preferred), expected=expected,
                  gap=expected / float(last["actual"]) - 1 if last["actual"] else 0.0)
 
 
@@ -260,6 +245,14 @@ def _lower_word(t, value) -> str:
     """A data value's label as a word inside a sentence: lower case in English."""
     w = t.word(value)
     return w.lower() if _lang(t) == "en" and isinstance(w, str) else w
+
+
+def models_conditional(comparison, t) -> str:
+    """After the conditional expectations of every model: the preferred model's largest
+    gap (:func:`conditional_expectations`)."""
+    table = comparison.conditional[["actual", comparison.preferred]]
+    return conditional_expectations(table.rename(columns={comparison.preferred: "predicted"}),
+                                    t)
 
 
 def covariate_effects(model, t) -> str:

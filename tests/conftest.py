@@ -27,6 +27,18 @@ def clean_lines(crm_data):
     return lines[lines["customer_id"].notna()].reset_index(drop=True)
 
 
+@pytest.fixture(scope="session")
+def planted_shop():
+    """A shop of 12,000 customers without seasons, for the CLV models' planted-truth checks
+    (shared: tests must not modify it): the data and its cleaned lines."""
+    from crmwb import cleaning, io
+
+    data = make_crm_data(12000, seed=5, seasonal=False)
+    ds = io.Dataset(source=None, transactions=io.read_transactions(data.transactions),
+                    customers=data.customers)
+    return data, cleaning.clean_dataset(ds).lines
+
+
 def shared_dataset(*parts: str) -> Path:
     """A file in ../shared/datasets, or skip the test with the reason."""
     path = config.SHARED_DATASETS_DIR.joinpath(*parts)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest import shared_dataset
 
-from crmwb import cleaning, clv, io, summary
+from crmwb import clv, io, summary
 
 
 def test_retention_formula_by_hand():
@@ -296,17 +296,11 @@ def test_a_value_that_is_not_a_number_is_refused(cdnow):
 # --- planted truth ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def planted():
-    from crmwb.datasets import make_crm_data
-
-    data = make_crm_data(12000, seed=5, seasonal=False)
-    ds = io.Dataset(source=None, transactions=io.read_transactions(data.transactions),
-                    customers=data.customers)
-    clean = cleaning.clean_dataset(ds)
+def planted(planted_shop):
+    data, lines = planted_shop
     # the generator's purchases are continuous-time events: several a day are real
-    s = summary.customer_summary(clean.lines, merge_same_day=False)
-    people = data.customers.set_index("customer_id")
-    s = s.join(people[["customer_type", "acquisition_channel"]], how="inner")
+    s = summary.customer_summary(lines, merge_same_day=False)
+    s = clv.join_covariates(s, data.customers, ["customer_type", "acquisition_channel"])
     return data.truth["params"], s
 
 

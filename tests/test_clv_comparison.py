@@ -7,20 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmwb import cleaning, clv, io
-from crmwb.datasets import make_crm_data
+from crmwb import clv
 
 COVARIATES = ["customer_type", "acquisition_channel"]
 
 
 @pytest.fixture(scope="module")
-def shop():
-    data = make_crm_data(5000, seed=5, seasonal=False)
-    ds = io.Dataset(source=None, transactions=io.read_transactions(data.transactions),
-                    customers=data.customers)
-    lines = cleaning.clean_dataset(ds).lines
-    cal = clv.default_calibration_end(lines)
-    split = clv.calibration_holdout(lines, cal, time_unit="W")
+def shop(planted_shop):
+    data, lines = planted_shop
+    split = clv.calibration_holdout(lines, clv.default_calibration_end(lines), time_unit="W")
     return lines, clv.join_covariates(split, data.customers, COVARIATES)
 
 
@@ -114,6 +109,10 @@ def test_joining_covariates_keeps_the_summary_s_units_and_refuses_strangers(shop
         clv.join_covariates(plain, people.iloc[3:], ["customer_type"])
     with pytest.raises(ValueError, match="no column"):
         clv.join_covariates(plain, people, ["region"])
+    # one id twice, with two types: which would the model take? Neither
+    twice = pd.concat([people, people.head(1).assign(customer_type="wholesale")])
+    with pytest.raises(ValueError, match="twice"):
+        clv.join_covariates(plain, twice, ["customer_type"])
 
 
 def test_customers_without_covariates_can_be_left_out_and_are_counted(shop):

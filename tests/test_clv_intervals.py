@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmwb import cleaning, clv, io
+from crmwb import clv
 from crmwb.clv.intervals import shortest_runs
-from crmwb.datasets import make_crm_data, simulate_summaries
+from crmwb.datasets import simulate_summaries
 
 COVARIATES = ["customer_type", "acquisition_channel"]
 MODELS = [clv.BetaGeoModel, clv.ModifiedBetaGeoModel, clv.ParetoNBDModel]
@@ -91,16 +91,12 @@ def test_the_shortest_run_by_hand():
 
 
 @pytest.fixture(scope="module")
-def shop_holdout():
-    data = make_crm_data(12000, seed=5, seasonal=False)
-    ds = io.Dataset(source=None, transactions=io.read_transactions(data.transactions),
-                    customers=data.customers)
-    lines = cleaning.clean_dataset(ds).lines
+def shop_holdout(planted_shop):
+    data, lines = planted_shop
     # the generator's purchases are continuous-time events: several a day are real
     h = clv.calibration_holdout(lines, clv.default_calibration_end(lines),
                                 merge_same_day=False)
-    people = data.customers.set_index("customer_id")[COVARIATES]
-    return h.join(people, how="inner")
+    return clv.join_covariates(h, data.customers, COVARIATES)
 
 
 @pytest.mark.parametrize("level", [0.5, 0.8])

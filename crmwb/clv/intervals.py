@@ -155,32 +155,12 @@ def predictive_interval(model, t: float, data: pd.DataFrame, level: float = 0.8,
 def parameter_draws(model, draws: int, seed: int = 0) -> np.ndarray:
     """Draws of the fitted vector (log-parameters, then coefficients) from its estimated
     normal distribution; the estimate itself when the covariance is unknown."""
-    z, cov = model._log_params, model.covariance_log_
+    z, cov = model._vector(), model.covariance_log_
     if not np.all(np.isfinite(cov)):
         raise ValueError(f"{type(model).__name__}: the parameters' covariance is not finite "
                          "(a flat likelihood): no interval can be drawn")
     rng = np.random.default_rng(seed)
     return rng.multivariate_normal(z, cov, size=draws, method="eigh")
-
-
-def _at(model, z: np.ndarray, designs: dict) -> dict:
-    """The model's parameters at vector ``z`` for the rows of the design matrices."""
-    k = len(model._names)
-    params = dict(zip(model._names, np.exp(z[:k])))
-    at = k
-    for process, (name, sign) in model._targets.items():
-        matrix = designs.get(process)
-        if matrix is None or matrix.shape[1] == 0:
-            continue
-        beta = z[at:at + matrix.shape[1]]
-        at += matrix.shape[1]
-        params[name] = params[name] * np.exp(sign * (matrix @ beta))
-    return params
-
-
-def _design_matrices(model, data: pd.DataFrame) -> dict:
-    designs = getattr(model, "_designs", {})
-    return {p: d.transform(data) for p, d in designs.items() if len(d)}
 
 
 def _quantiles(values: np.ndarray, levels) -> list[np.ndarray]:
@@ -195,15 +175,6 @@ def _quantiles(values: np.ndarray, levels) -> list[np.ndarray]:
         lo = int(np.floor(p))
         hi = min(lo + 1, n - 1)
         out.append(part[lo] + (p - lo) * (part[hi] - part[lo]))
-    return out
-
-
-def _split(rows: np.ndarray, designs: dict) -> dict:
-    """The columns of stacked design rows, back per process."""
-    out, at = {}, 0
-    for process, matrix in designs.items():
-        out[process] = rows[:, at:at + matrix.shape[1]]
-        at += matrix.shape[1]
     return out
 
 
@@ -247,19 +218,17 @@ def value_intervals(purchases, spend, data: pd.DataFrame, horizon_months: int = 
     _, m = _columns(data, ["frequency", "monetary_value"], "Gamma-Gamma")
     names = purchases._names
     # the customers' covariate patterns (a few for categories), for each model
-    p_designs, s_designs = _design_matrices(purchases, data), _design_matrices(spend, data)
-    p_rows, p_code = _row_codes(np.column_stack([np.zeros(len(x)), *p_designs.values()]))
-    s_rows, s_code = _row_codes(np.column_stack([np.zeros(len(x)), *s_designs.values()]))
-    p_patterns, s_patterns = _split(p_rows[:, 1:], p_designs), _split(s_rows[:, 1:], s_designs)
+    p_patterns, p_code = purchases._pattern_rows(data)
+    s_patterns, s_code = spend._pattern_rows(data)
     # distinct (frequency, age, pattern): where the expectation given alive is computed
     rows, code = _row_codes(np.column_stack([x, T, p_code]))
     ux, uT, u_pattern = rows[:, 0], rows[:, 1], rows[:, 2].astype(np.int64)
-    z_p = np.vstack([purchases._log_params, parameter_draws(purchases, draws, seed)])
-    z_s = np.vstack([spend._log_params, parameter_draws(spend, draws, seed + 1)])
+    z_p = np.vstack([purchases._vector(), parameter_draws(purchases, draws, seed)])
+    z_s = np.vstack([spend._vector(), parameter_draws(spend, draws, seed + 1)])
 
     def curves(z):
         """Expected purchases given alive over the horizon, and their discounted sum."""
-        at = _per_row(_at(purchases, z, p_patterns), u_pattern)
+        at = _per_row(purchases._params_at(z, p_patterns), u_pattern)
         curve = np.stack([purchases._given_alive(*(at[k] for k in names), ux, uT, t)
                           for t in months])
         steps = np.diff(curve, axis=0, prepend=0.0)
@@ -281,8 +250,8 @@ def value_intervals(purchases, spend, data: pd.DataFrame, horizon_months: int = 
         delta = z_p[1:] - z_p[0]
         horizon = np.vstack([h0, h0 + delta @ jac_h])
         discounted = np.vstack([d0, d0 + delta @ jac_d])
-    p_params = [_at(purchases, z, p_patterns) for z in z_p]
-    s_params = [_at(spend, z, s_patterns) for z in z_s]
+    p_params = [purchases._params_at(z, p_patterns) for z in z_p]
+    s_params = [spend._params_at(z, s_patterns) for z in z_s]
     out = {k: np.empty(len(x)) for k in ("expected_purchases", "purchases_low",
                                          "purchases_high", "clv", "clv_low", "clv_high")}
     q = [(1 - level) / 2, (1 + level) / 2]

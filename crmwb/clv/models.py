@@ -252,17 +252,50 @@ class _LikelihoodModel:
         return np.concatenate([self._designs[p].scale_ for p in self._designs]) \
             if getattr(self, "_coef_index", None) else np.ones(0)
 
+    def _vector(self) -> np.ndarray:
+        """The fitted vector as the model now holds it: log-parameters, then coefficients."""
+        coef = getattr(self, "coefficients_", None)
+        return np.r_[np.log([self.params_[k] for k in self._names]),
+                     [] if coef is None else coef["estimate"].to_numpy(dtype=float)]
+
+    def _params_at(self, z: np.ndarray, designs: dict) -> dict:
+        """The parameters at vector ``z`` for the rows of each process's design matrix
+        (customers, or distinct patterns): the population's, scaled by the covariates."""
+        k = len(self._names)
+        params = dict(zip(self._names, np.exp(z[:k])))
+        at = k
+        for process, (name, sign) in self._targets.items():
+            matrix = designs.get(process)
+            if matrix is None or matrix.shape[1] == 0:
+                continue
+            params[name] = params[name] * np.exp(sign * (matrix @ z[at:at + matrix.shape[1]]))
+            at += matrix.shape[1]
+        return params
+
+    def _pattern_rows(self, data: pd.DataFrame) -> tuple[dict, np.ndarray]:
+        """The distinct covariate patterns of ``data`` (design rows per process) and each
+        customer's pattern: a few for categories, however many the customers."""
+        designs = {p: d.transform(data) for p, d in getattr(self, "_designs", {}).items()
+                   if len(d)}
+        rows, code = _row_codes(np.column_stack([np.zeros(len(data)), *designs.values()]))
+        out, at = {}, 1
+        for process, matrix in designs.items():
+            out[process] = rows[:, at:at + matrix.shape[1]]
+            at += matrix.shape[1]
+        return out, code
+
+    def _patterns(self, data: pd.DataFrame) -> tuple[dict, np.ndarray]:
+        """The parameters of each distinct covariate pattern of ``data`` (arrays over
+        patterns) and each customer's pattern."""
+        rows, code = self._pattern_rows(data)
+        return self._params_at(self._vector(), rows), code
+
     def _individual_params(self, data: pd.DataFrame) -> dict:
         """Each customer's parameters: the population's, scaled by their covariates."""
-        params = dict(self.params_)
-        for process, (name, sign) in self._targets.items():
-            design = getattr(self, "_designs", {}).get(process)
-            if design is None or not len(design):
-                continue
-            beta = np.array([self.coefficients_.loc[(process, c), "estimate"]
-                             for c in design.names_])
-            params[name] = params[name] * np.exp(sign * (design.transform(data) @ beta))
-        return params
+        if not self.has_covariates:
+            return dict(self.params_)
+        params, code = self._patterns(data)
+        return {k: v[code] if np.ndim(v) else v for k, v in params.items()}
 
     def _finish(self, log_params: np.ndarray, total_negll: Callable, n: float) -> None:
         k = len(self._names)
@@ -509,16 +542,15 @@ class _CovBGNBDData:
         return -value / n, -grad / n
 
 
-def _covariate_fit(model, full, sub, x0: np.ndarray, n: float, large: bool):
-    """Fit a covariate model: from a subsample's optimum with Newton steps on all customers
-    when there are many, else directly; ``x0`` starts at the model without covariates."""
+def _fit_from(full: Callable, sub: Callable | None, x0: np.ndarray, name: str) -> np.ndarray:
+    """Minimise ``full``; given ``sub`` (a subsample's negative log-likelihood, for many
+    customers), start from its optimum and take Newton steps with its Hessian: a few passes
+    over all customers instead of dozens. Directly when those steps do not converge."""
     z = None
-    if large and sub is not None:
-        start = _fit(sub.negll, x0, model._label).x
-        z = _refine(full.negll, start, _hessian(lambda v: sub.negll(v)[1], start))
-    if z is None:
-        z = _fit(full.negll, x0, model._label).x
-    return z
+    if sub is not None:
+        start = _fit(sub, x0, name).x
+        z = _refine(full, start, _hessian(lambda v: sub(v)[1], start))
+    return _fit(full, x0, name).x if z is None else z
 
 
 class _PurchaseModel(_LikelihoodModel):
@@ -537,21 +569,6 @@ class _PurchaseModel(_LikelihoodModel):
         if time_unit is None:
             time_unit = summary.attrs.get("time_unit")
         self.days_per_unit_ = None if time_unit is None else _unit_days(time_unit)
-
-    def _patterns(self, data: pd.DataFrame) -> tuple[dict, np.ndarray]:
-        """The distinct covariate patterns of ``data``: the parameters of each (arrays over
-        patterns) and each customer's pattern."""
-        designs = {p: d.transform(data) for p, d in self._designs.items() if len(d)}
-        rows, code = _row_codes(np.column_stack([np.zeros(len(data)), *designs.values()]))
-        params, at = dict(self.params_), 1
-        for process, matrix in designs.items():
-            name, sign = self._targets[process]
-            beta = np.array([self.coefficients_.loc[(process, c), "estimate"]
-                             for c in self._designs[process].names_])
-            width = matrix.shape[1]
-            params[name] = params[name] * np.exp(sign * (rows[:, at:at + width] @ beta))
-            at += width
-        return params, code
 
     def expected_repeat_purchases(self, t, data: pd.DataFrame | None = None) -> np.ndarray:
         """Expected repeat purchases of one new customer over ``t`` time units.
@@ -599,6 +616,24 @@ class _PurchaseModel(_LikelihoodModel):
         from crmwb.clv.intervals import predictive_interval
 
         return predictive_interval(self, t, data, level)
+
+    def probability_alive(self, data: pd.DataFrame) -> pd.Series:
+        """P(the customer is still active | frequency, recency, T)."""
+        params, x, t_x, T = self._arrays(data)
+        return pd.Series(self._p_alive(*params, x, t_x, T), index=data.index, name="p_alive")
+
+    def expected_purchases(self, t: float, data: pd.DataFrame,
+                           given_alive: bool = False) -> pd.Series:
+        """Expected purchases in the next ``t`` time units, given each customer's history.
+
+        With ``given_alive``, the expectation for a customer known to be still
+        active (not weighted by P(alive)): what a retained customer will buy.
+        """
+        params, x, t_x, T = self._arrays(data)
+        e = self._given_alive(*params, x, T, t)
+        if not given_alive:
+            e = e * self._p_alive(*params, x, t_x, T)
+        return pd.Series(e, index=data.index, name="expected_purchases")
 
     def _arrays(self, data: pd.DataFrame):
         self._check_fitted()
@@ -687,17 +722,12 @@ class BetaGeoModel(_PurchaseModel):
         x, t_x, T, w = _collapse_no_repeat(x, t_x, T, w)
         scale = 10.0 / T.max() if T.max() > 0 else 1.0  # well-conditioned time scale
         full = _BGNBDData(x, t_x * scale, T * scale, w, k)
-        z = None
-        if len(x) > 200_000:
-            # start from a seeded subsample's optimum and take Newton steps with its
-            # Hessian: a few passes over all customers instead of dozens
+        sub = None
+        if len(x) > 200_000:  # a seeded subsample gives the start
             pick = _subsample(w, 50_000)
-            sub = _BGNBDData(x[pick], t_x[pick] * scale, T[pick] * scale, np.ones(len(pick)), k)
-            start = _fit(sub.negll, np.zeros(4), label).x
-            z = _refine(full.negll, start, _hessian(lambda v: sub.negll(v)[1], start))
-        if z is None:
-            z = _fit(full.negll, np.zeros(4), label).x
-        z = z.copy()
+            sub = _BGNBDData(x[pick], t_x[pick] * scale, T[pick] * scale, np.ones(len(pick)),
+                             k).negll
+        z = _fit_from(full.negll, sub, np.zeros(4), label).copy()
         z[1] -= np.log(scale)  # alpha back in the summary's time unit
         n = full.n
         # the likelihood of the times in the summary's unit, not the scaled ones
@@ -726,8 +756,8 @@ class BetaGeoModel(_PurchaseModel):
         x0 = np.r_[plain._log_params, np.zeros(X1.shape[1] + X2.shape[1])]
         x0[1] += np.log(scale)
         sub = _CovBGNBDData(x[pick], t_x[pick] * scale, T[pick] * scale, np.ones(len(pick)),
-                            X1[pick], X2[pick], self._k) if large else None
-        z = _covariate_fit(self, full, sub, x0, full.n, large).copy()
+                            X1[pick], X2[pick], self._k).negll if large else None
+        z = _fit_from(full.negll, sub, x0, self._label).copy()
         z[1] -= np.log(scale)
         unit = self._coefficient_scale()
         z[4:] /= unit  # coefficients per unit of each covariate
@@ -751,16 +781,9 @@ class BetaGeoModel(_PurchaseModel):
         (r, alpha, a, b), x, t_x, T = self._arrays(data)
         return pd.Series(_bgnbd_terms(r, alpha, a, b, x, t_x, T, self._k)[0], index=data.index)
 
-    def probability_alive(self, data: pd.DataFrame) -> pd.Series:
-        """P(the customer is still active | frequency, recency, T).
-
-        Computed as the logistic of a log-odds, so a thousand purchases long ago
-        give 0, not an overflow.
-        """
-        params, x, t_x, T = self._arrays(data)
-        return pd.Series(self._p_alive(*params, x, t_x, T), index=data.index, name="p_alive")
-
     def _p_alive(self, r, alpha, a, b, x, t_x, T):
+        """P(alive) as the logistic of a log-odds: a thousand purchases long ago give 0, not
+        an overflow."""
         k = self._k
         can_leave = x + k > 0
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -768,25 +791,12 @@ class BetaGeoModel(_PurchaseModel):
                              + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
         return np.where(can_leave, expit(-np.where(can_leave, log_odds_gone, 0.0)), 1.0)
 
-    def expected_purchases(self, t: float, data: pd.DataFrame,
-                           given_alive: bool = False) -> pd.Series:
-        """Expected purchases in the next ``t`` time units, given each customer's history.
-
-        With ``given_alive``, the expectation for a customer known to be still
-        active (not weighted by P(alive)): what a retained customer will buy.
-
-        The hypergeometric term is taken through Euler's transformation,
-        ``(1 - z)^(r + x) 2F1(r + x, b + x + k; c; z) = (1 - z)^(a - 1) 2F1(a + b + k - 1 - r,
-        a - 1; c; z)`` with ``c = a + b + x + k - 1``: its parameters no longer
-        grow with the purchases, so it stays finite at thousands of them.
-        """
-        params, x, t_x, T = self._arrays(data)
-        e = self._given_alive(*params, x, T, t)
-        if not given_alive:
-            e = e * self._p_alive(*params, x, t_x, T)
-        return pd.Series(e, index=data.index, name="expected_purchases")
-
     def _given_alive(self, r, alpha, a, b, x, T, t):
+        """Expected purchases in the next ``t`` of a customer still active. The
+        hypergeometric term is taken through Euler's transformation, ``(1 - z)^(r + x)
+        2F1(r + x, b + x + k; c; z) = (1 - z)^(a - 1) 2F1(a + b + k - 1 - r, a - 1; c; z)``
+        with ``c = a + b + x + k - 1``: its parameters no longer grow with the purchases,
+        so it stays finite at thousands of them."""
         k = self._k
         z = t / (alpha + T + t)
         c = a + b + x + k - 1
@@ -895,7 +905,9 @@ class ParetoNBDModel(_PurchaseModel):
             X2 = np.column_stack(cols[p1:]) if p2 else np.zeros((len(x), 0))
             plain = ParetoNBDModel().fit(summary[["frequency", "recency", "T"]], weights,
                                          time_unit=self.days_per_unit_ or 1.0)
+            # the fit without covariates as the start, its times on the scale below
             x0 = np.r_[plain._log_params, np.zeros(p1 + p2)]
+            x0[[1, 3]] += np.log(10.0 / T.max() if T.max() > 0 else 1.0)
         else:
             self._coef_index = []
             (x, t_x, T), w = _group(x, t_x, T, weights=weights)
@@ -903,7 +915,6 @@ class ParetoNBDModel(_PurchaseModel):
             x0 = np.zeros(4)
         n_z = len(x0)
         scale = 10.0 / T.max() if T.max() > 0 else 1.0
-        x0[[1, 3]] += np.log(scale) if self.has_covariates else 0.0
         ts, Ts = t_x * scale, T * scale
         n = w.sum()
         p1 = X1.shape[1]
@@ -948,25 +959,10 @@ class ParetoNBDModel(_PurchaseModel):
         (r, alpha, s, beta), x, t_x, T = self._arrays(data)
         return pd.Series(_pareto_terms(r, alpha, s, beta, x, t_x, T)[0], index=data.index)
 
-    def probability_alive(self, data: pd.DataFrame) -> pd.Series:
-        """P(the customer is still active | frequency, recency, T)."""
-        params, x, t_x, T = self._arrays(data)
-        return pd.Series(self._p_alive(*params, x, t_x, T), index=data.index, name="p_alive")
-
     @staticmethod
     def _p_alive(r, alpha, s, beta, x, t_x, T):
         with np.errstate(under="ignore"):  # P(alive) of 0 after a thousand purchases long ago
             return np.exp(_pareto_terms(r, alpha, s, beta, x, t_x, T)[1])
-
-    def expected_purchases(self, t: float, data: pd.DataFrame,
-                           given_alive: bool = False) -> pd.Series:
-        """Expected purchases in the next ``t`` time units, given each customer's history
-        (with ``given_alive``, for a customer known to be still active)."""
-        params, x, t_x, T = self._arrays(data)
-        e = self._given_alive(*params, x, T, t)
-        if not given_alive:
-            e = e * self._p_alive(*params, x, t_x, T)
-        return pd.Series(e, index=data.index, name="expected_purchases")
 
     @staticmethod
     def _given_alive(r, alpha, s, beta, x, T, t):
@@ -1066,15 +1062,11 @@ class GammaGammaModel(_LikelihoodModel):
         scale = 1.0 / np.average(m, weights=w)
         full = _GammaGammaData(x, m * scale, w)
         n = full.n
-        z = None
+        sub = None
         if len(x) > 200_000:
             pick = _subsample(w, 50_000)
-            sub = _GammaGammaData(x[pick], m[pick] * scale, np.ones(len(pick)))
-            start = _fit(sub.negll, np.zeros(3), "Gamma-Gamma").x
-            z = _refine(full.negll, start, _hessian(lambda v: sub.negll(v)[1], start))
-        if z is None:
-            z = _fit(full.negll, np.zeros(3), "Gamma-Gamma").x
-        z = z.copy()
+            sub = _GammaGammaData(x[pick], m[pick] * scale, np.ones(len(pick))).negll
+        z = _fit_from(full.negll, sub, np.zeros(3), "Gamma-Gamma").copy()
         negll = full.negll
         z[2] -= np.log(scale)
         jacobian = n * np.log(scale)  # the log-likelihood of the unscaled spends
@@ -1121,15 +1113,11 @@ class GammaGammaModel(_LikelihoodModel):
         negll = likelihood(x, m * scale, X, w)
         x0 = np.r_[plain._log_params, np.zeros(X.shape[1])]
         x0[2] += np.log(scale)
-        z = None
+        sub = None
         if len(x) > 200_000:  # a subsample's optimum, then Newton steps over all
             pick = _subsample(w, 50_000)
             sub = likelihood(x[pick], m[pick] * scale, X[pick], np.ones(len(pick)))
-            start = _fit(sub, x0, self._label).x
-            z = _refine(negll, start, _hessian(lambda v: sub(v)[1], start))
-        if z is None:
-            z = _fit(negll, x0, self._label).x
-        z = z.copy()
+        z = _fit_from(negll, sub, x0, self._label).copy()
         z[2] -= np.log(scale)
         unit = self._coefficient_scale()
         z[3:] /= unit
