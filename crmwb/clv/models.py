@@ -182,6 +182,12 @@ def _fit(negll: Callable, x0: np.ndarray, name: str) -> optimize.OptimizeResult:
     if not res.success and np.max(np.abs(res.jac)) > 1e-4:
         warnings.warn(f"{name}: the optimiser stopped before converging: {res.message}",
                       CLVWarning, stacklevel=3)
+    # L-BFGS-B stops where the likelihood is flat to ~1e-12, which along a ridge (Gamma-Gamma's
+    # q and gamma) leaves the parameters uncertain in their 4th digit: the same data summed in
+    # another order would give another fit. Newton steps with the Hessian pin the optimum down.
+    polished = _refine(negll, res.x, _hessian(lambda v: negll(v)[1], res.x))
+    if polished is not None:
+        res.x = polished
     return res
 
 
