@@ -85,19 +85,24 @@ class Truth:
     rules : pandas.DataFrame, optional
         The planted rules (``antecedent``, ``consequent``, ``support``, ``confidence``,
         ``lift``, at the level of product types).
+    campaign : pandas.DataFrame, optional
+        Each customer the campaign targeted: their ``kind`` (sure thing, persuadable, lost
+        cause, do not disturb), response probabilities and ``true_uplift``.
     """
 
     def __init__(self, params: dict, customers: pd.DataFrame | None = None,
-                 identity: pd.DataFrame | None = None, rules: pd.DataFrame | None = None):
+                 identity: pd.DataFrame | None = None, rules: pd.DataFrame | None = None,
+                 campaign: pd.DataFrame | None = None):
         self.params, self.customers, self.identity, self.rules_ = (params, customers,
                                                                   identity, rules)
+        self.campaign = campaign
 
     @classmethod
     def read(cls, folder: str | Path) -> Truth:
         """The truth written by :meth:`crmwb.datasets.CRMData.write` under ``truth/``."""
         folder = Path(folder)
         tables = {name: pd.read_parquet(folder / f"{name}.parquet")
-                  for name in ("customers", "identity", "rules")
+                  for name in ("customers", "identity", "rules", "campaign")
                   if (folder / f"{name}.parquet").exists()}
         return cls(json.loads((folder / "params.json").read_text()), **tables)
 
@@ -220,7 +225,7 @@ class Truth:
     def uplift(self, estimate: float, low: float, high: float) -> pd.DataFrame:
         """A campaign's measured uplift and its interval against the planted one (an
         interval's ends have no planted value of their own)."""
-        planted = float(self.params["campaign"]["uplift"])
+        planted = float(self.params["campaign"]["average_uplift"])
         return _table([("uplift", float(estimate), planted, "share"),
                        ("uplift_low", float(low), float("nan"), "share"),
                        ("uplift_high", float(high), float("nan"), "share")])

@@ -202,7 +202,7 @@ def test_campaign_uplift_is_recovered(crm_data):
     camp = crm_data.campaigns
     rates = camp.groupby("group")["responded"].mean()
     uplift = rates["treatment"] - rates["control"]
-    planted = crm_data.truth["params"]["campaign"]["uplift"]
+    planted = crm_data.truth["params"]["campaign"]["average_uplift"]
     n = camp["group"].value_counts()
     se = np.sqrt(sum(rates[g] * (1 - rates[g]) / n[g] for g in n.index))
     assert abs(uplift - planted) < 3 * se

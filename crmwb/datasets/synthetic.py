@@ -29,8 +29,14 @@ check that each analysis recovers them:
   quickly handled complainants stay as often as customers who buy as often,
   and slow or no handling goes with leaving. **Survey** scores fall with a bad
   experience and with each earlier complaint.
-- A **campaign** randomises targeted customers to treatment and control with
-  a known uplift in response rate.
+- A **campaign** (an SMS offer) randomises targeted customers to treatment and
+  control. Its effect differs from customer to customer, as the course's four
+  kinds of customer have it: small for loyal customers who buy anyway (sure
+  things), large for active customers at risk (persuadables), next to nothing
+  for those already gone (lost causes), and negative for the demanding
+  customers who contact the shop all the time (do not disturb). Each targeted
+  customer's kind, response probabilities and true uplift are in
+  ``truth["campaign"]``.
 - **Leads** (prospects) and **suspects** stand beside the customers.
 - **Subscriptions** to the shop's membership plan: some customers hold a
   month-to-month, one-year or two-year contract, each subscriber leaving at
@@ -116,11 +122,20 @@ DEFAULT_TRUTH = {
     "campaign": {
         "campaign_id": "SPRING-25",
         "at_fraction_of_window": 0.75,
-        "targeted_share": 0.4,
+        "targeted_share": 0.9,
         "response_window_days": 30,
-        "control_response_alive": 0.10,
+        # who buys in the window without the offer: a customer still active buys more often
+        # the more recently they bought (``risk`` = 1 - exp(-expected purchases missed since
+        # their last one): 0 for a loyal customer who just bought, near 1 for one at risk);
+        # a customer already gone rarely buys
+        "control_response_alive": {"loyal": 0.20, "at_risk": 0.04},
         "control_response_dropped": 0.01,
-        "uplift": 0.06,
+        # what the offer changes (the course's four kinds of customer): little for the loyal
+        # who buy anyway (sure things), most for the active at risk (persuadables; from
+        # loyal to at risk with risk squared, so that it grows late), next to
+        # nothing for those already gone (lost causes), and it puts off the demanding
+        # customers who contact the shop all the time (do not disturb)
+        "uplift": {"loyal": 0.01, "at_risk": 0.40, "dropped": 0.005, "do_not_disturb": -0.08},
         "cost_per_contact": 0.3,  # an SMS offer
     },
     # the shop's membership plan (free delivery, members' prices), billed monthly: an sBG
@@ -240,7 +255,7 @@ class CRMData:
 def _write_truth(truth: dict, folder: Path, part: str | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "params.json").write_text(json.dumps(truth["params"], indent=2, default=str))
-    for name in ("customers", "identity", "rules", "subscribers"):
+    for name in ("customers", "identity", "rules", "subscribers", "campaign"):
         if part is None:
             truth[name].to_parquet(folder / f"{name}.parquet", index=False)
         elif name != "rules" or part == "part-00000":
@@ -278,6 +293,11 @@ def _typo(rng: np.random.Generator, word: str) -> str:
     swap = {"i": "y", "y": "i", "e": "a", "a": "e", "o": "ou"}
     j = next((k for k in range(len(word) - 1, 0, -1) if word[k] in swap), None)
     return word if j is None else word[:j] + swap[word[j]] + word[j + 1:]
+
+
+def _mix(levels: dict, risk: np.ndarray) -> np.ndarray:
+    """From a loyal customer's value (``risk`` 0) to an at-risk customer's (``risk`` 1)."""
+    return levels["loyal"] + (levels["at_risk"] - levels["loyal"]) * risk
 
 
 def _group_rank(groups: np.ndarray) -> np.ndarray:
@@ -713,8 +733,18 @@ def _simulate(
     last_op = np.full(n, -np.inf)
     np.maximum.at(last_op, ev_cust, ev_op)
     alive_at_camp = alive[targeted] | (last_op[targeted] > camp_op)
-    base_rate = np.where(alive_at_camp, K["control_response_alive"], K["control_response_dropped"])
-    resp = rng.random(len(targeted)) < base_rate + K["uplift"] * treat
+    before = ev_op <= camp_op
+    last_before = np.full(n, -np.inf)
+    np.maximum.at(last_before, ev_cust[before], ev_op[before])
+    risk = 1.0 - np.exp(-lam[targeted] * (camp_op - last_before[targeted]))
+    base_rate = np.where(alive_at_camp, _mix(K["control_response_alive"], risk),
+                         K["control_response_dropped"])
+    U = K["uplift"]
+    dnd = demanding[targeted]
+    effect = np.where(dnd, U["do_not_disturb"],
+                      np.where(alive_at_camp, _mix(U, risk ** 2), U["dropped"]))
+    p_treated = np.clip(base_rate + effect, 0.0, 1.0)
+    resp = rng.random(len(targeted)) < np.where(treat, p_treated, base_rate)
     revenue = np.where(resp, np.round(rng.gamma(gg["p"][targeted], 1.0 / nu[targeted]), 2), 0.0)
     campaigns = pd.DataFrame({
         "customer_id": cust_ids[targeted],
@@ -724,6 +754,15 @@ def _simulate(
         "responded": resp,
         "revenue": revenue,
         "cost": np.where(treat, K["cost_per_contact"], 0.0),
+    })
+    campaign_truth = pd.DataFrame({
+        "customer_id": cust_ids[targeted],
+        "kind": np.where(dnd, "do not disturb", np.where(
+            ~alive_at_camp, "lost cause", np.where(risk >= 0.5, "persuadable", "sure thing"))),
+        "risk": risk,
+        "p_control": base_rate,
+        "p_treated": p_treated,
+        "true_uplift": p_treated - base_rate,
     })
 
     # --- leads and suspects -------------------------------------------------------------
@@ -962,7 +1001,11 @@ def _simulate(
                         "start": str(start.date()), "end": str(end.date()),
                         "purchase_lines": int(len(l_ev)), "purchase_quantity": int(qty.sum())},
              "customers": truth_customers, "identity": identity, "rules": rules,
-             "subscribers": subscribers}
+             "subscribers": subscribers, "campaign": campaign_truth}
+    # the campaign's average effect over the customers it targeted (the effect itself
+    # differs from customer to customer: truth["campaign"])
+    truth["params"]["campaign"] = {**P["campaign"],
+                                   "average_uplift": float(campaign_truth["true_uplift"].mean())}
     return CRMData(
         transactions=tx,
         customers=customers,
