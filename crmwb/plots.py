@@ -995,6 +995,45 @@ def cohort_revenue(table: pd.DataFrame, lang: str = "en", ax=None, max_age: int 
 
 
 @_localized
+def uplift(curves: dict, deciles: pd.DataFrame, lang: str = "en"):
+    """Whom the contact moves: the Qini curve of each targeting score against random
+    targeting (left), and the uplift by decile of the uplift model's score: observed in the
+    campaign, predicted, and true where the shop planted it (right).
+
+    ``curves`` maps a score's name (a label key) to its :func:`crmwb.uplift.qini_curve`;
+    ``deciles`` is :func:`crmwb.uplift.uplift_by_decile`.
+    """
+    t = glossary(lang)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for colour, (name, c) in zip(colours, curves.items()):
+        a.plot(c["share"] * 100, c["qini"], label=t(name), color=colour)
+    last = next(iter(curves.values()))
+    a.plot([0, 100], [0, last["qini"].iloc[-1]], color="grey", linestyle="--",
+           label=t("random"))
+    a.axhline(0, color="black", linewidth=0.5)
+    a.set(title=t("title_qini"), xlabel=f"{t('targeted_share')} (%)",
+          ylabel=t("incremental_responses"))
+    a.legend(fontsize="small")
+    x = np.arange(len(deciles))
+    width = 0.4 if "true_uplift" in deciles else 0.6
+    b.bar(x - (width / 2 if "true_uplift" in deciles else 0), deciles["observed_uplift"] * 100,
+          width, label=t("observed_uplift"), color=MUTED)
+    if "true_uplift" in deciles:
+        b.bar(x + width / 2, deciles["true_uplift"] * 100, width, label=t("true_uplift"),
+              color=HIGHLIGHT)
+    b.plot(x, deciles["predicted_uplift"] * 100, marker="o", color="black",
+           label=t("predicted_uplift"))
+    b.axhline(0, color="black", linewidth=0.5)
+    b.set_xticks(x, [str(d) for d in deciles.index])
+    b.set(title=t("title_uplift_deciles"), xlabel=t("uplift_decile"),
+          ylabel=f"{t('uplift')} (%)")
+    b.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+@_localized
 def customer_timeline(timeline: pd.DataFrame, lang: str = "en", ax=None):
     """One customer's purchases (dot size: value), contacts, surveys and campaigns in time."""
     t = glossary(lang)

@@ -206,6 +206,47 @@ def satisfaction_drivers(drivers: pd.DataFrame, t) -> str | None:
                  effect=row["coefficient"])
 
 
+def uplift_scores(comparison: pd.DataFrame, model: str, t) -> str:
+    """After the comparison of targeting scores: the uplift model's Qini coefficient against
+    churn risk's, and the extra responses per customer each brings over every depth of
+    targeting against random targeting's."""
+    m, r = comparison.loc[model], comparison.loc["churn_risk"]
+    return t.say("r06_uplift_scores", qini=m["qini_coefficient"], risk_qini=r["qini_coefficient"],
+                 auuc=m["auuc"], risk_auuc=r["auuc"],
+                 random_auuc=comparison.loc["random", "auuc"])
+
+
+def uplift_deciles(deciles: pd.DataFrame, t) -> str:
+    """After the uplift by decile: the observed uplift in the tenth the model ranks highest and
+    in the lowest; with planted truth, the top tenth's true uplift against the average."""
+    top, bottom = deciles.iloc[0], deciles.iloc[-1]
+    text = t.say("r06_uplift_deciles", top=top["observed_uplift"],
+                 bottom=bottom["observed_uplift"], top_rate=top["treated_rate"],
+                 top_control=top["control_rate"])
+    if "true_uplift" in deciles:
+        mean = float((deciles["true_uplift"] * deciles["customers"]).sum()
+                     / deciles["customers"].sum())
+        text += " " + t.say("r06_uplift_deciles_truth", true_top=top["true_uplift"], mean=mean,
+                            ratio=top["true_uplift"] / mean if mean > 0 else float("nan"))
+    return text
+
+
+def uplift_profit(profit: pd.DataFrame, cost: float, t) -> str:
+    """After the profit of each way of choosing whom to contact: the uplift policy's contacts
+    and profit against the riskiest as many and against everyone, measured on the campaign;
+    with planted truth, the same by the truth."""
+    by = profit.loc["by uplift"]
+    text = t.say("r06_uplift_profit", contacted=int(by["contacted"]), cost=cost,
+                 profit=by["profit"], risky=profit.loc["the riskiest", "profit"],
+                 everyone=profit.loc["everyone", "profit"],
+                 everyone_contacted=int(profit.loc["everyone", "contacted"]))
+    if "true_profit" in profit:
+        text += " " + t.say("r06_uplift_profit_truth", profit=by["true_profit"],
+                            risky=profit.loc["the riskiest", "true_profit"],
+                            everyone=profit.loc["everyone", "true_profit"])
+    return text
+
+
 def model_comparison(comparison, t) -> str:
     """After the model comparison table: the model the data prefer (lowest BIC) and by how
     much, and the one closest over the holdout with its total against the actual."""

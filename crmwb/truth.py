@@ -121,6 +121,17 @@ class Truth:
                            index=_keys(self.customers["person_id"]))
         return pd.Series(self.person(ids).map(values).to_numpy(), index=pd.Index(ids))
 
+    def campaign_uplift(self, ids) -> pd.Series | None:
+        """The planted uplift of the campaign for each customer id (their person's record in
+        ``truth/campaign``); None when the truth has no campaign table."""
+        if self.campaign is None:
+            return None
+        values = pd.Series(self.campaign["true_uplift"].to_numpy(),
+                           index=_keys(self.campaign["customer_id"]))
+        values = values[~values.index.duplicated()]
+        return pd.Series(self.person(ids).map(values).to_numpy(dtype=float),
+                         index=pd.Index(ids), name="true_uplift")
+
     # --- comparisons ------------------------------------------------------------------------
     def people(self, customers: int) -> pd.DataFrame:
         """The customers a result counts against the people who bought."""
