@@ -1064,3 +1064,141 @@ def next_actions(counts: pd.Series, lang: str = "en", ax=None):
     ax.invert_yaxis()
     ax.set(title=t("title_next_actions"), xlabel=t("customers"), ylabel=t("next_action"))
     return ax
+
+
+# --- the customer journey (notebook 08) -----------------------------------------------------------
+
+@_localized
+def transitions(matrix: pd.DataFrame, lang: str = "en"):
+    """Where each touchpoint leads (from :func:`crmwb.journey.transition_matrix`): the share of
+    the transitions out of each row's touchpoint (left) and the median days to the next one
+    (right), as heat maps."""
+    from crmwb.journey import transition_table
+
+    t = glossary(lang)
+    share = transition_table(matrix, "share")
+    days = transition_table(matrix, "median_days").reindex_like(share)
+    days = days.drop(columns=[c for c in days.columns if days[c].isna().all()])
+    size = 0.42 * len(share) + 2
+    fig, (a, b) = plt.subplots(1, 2, figsize=(16, size), width_ratios=[len(share.columns),
+                                                                         len(days.columns)])
+    _sns().heatmap(share * 100, ax=a, cmap="Blues", vmin=0, vmax=100, annot=True, fmt=".0f",
+                   annot_kws={"fontsize": 7}, cbar=False,
+                   xticklabels=[t.word(c) for c in share.columns],
+                   yticklabels=[t.word(r) for r in share.index])
+    a.set(title=f"{t('title_transitions')} (%)", xlabel=t("next_touchpoint"),
+          ylabel=t("touchpoint"))
+    _sns().heatmap(days, ax=b, cmap="Oranges", annot=True, fmt=".0f", annot_kws={"fontsize": 7},
+                   cbar=False, xticklabels=[t.word(c) for c in days.columns], yticklabels=False)
+    b.set(title=t("title_transition_days"), xlabel=t("next_touchpoint"), ylabel="")
+    for ax in (a, b):
+        ax.tick_params(axis="x", labelrotation=90)
+    fig.tight_layout()
+    return fig
+
+
+@_localized
+def step_matrix(matrix: pd.DataFrame, lang: str = "en", ax=None):
+    """The share of customers at each touchpoint at each step (from
+    :func:`crmwb.journey.step_matrix`), as a heat map."""
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 0.4 * len(matrix) + 1.5))
+    _sns().heatmap(matrix * 100, ax=ax, cmap="Blues", vmin=0, vmax=100, annot=True, fmt=".0f",
+                   annot_kws={"fontsize": 8}, cbar_kws={"label": f"{t('customer_share')} (%)"},
+                   yticklabels=[t.word(r) for r in matrix.index])
+    ax.set(title=t("title_step_matrix"), xlabel=t("step"), ylabel=t("touchpoint"))
+    return ax
+
+
+def _band(ax, x0, x1, y0, y1, height, colour):
+    """A band of constant ``height`` from (x0, y0) to (x1, y1) along a smooth S curve."""
+    xs = np.linspace(x0, x1, 40)
+    s = (1 - np.cos(np.linspace(0, np.pi, 40))) / 2
+    bottom = y0 + (y1 - y0) * s
+    ax.fill_between(xs, bottom, bottom + height, color=colour, alpha=0.35, linewidth=0)
+
+
+@_localized
+def journey_paths(flows: pd.DataFrame, lang: str = "en", ax=None):
+    """The customers' paths step by step (from :func:`crmwb.journey.path_flows`): at each step
+    a column of blocks, one per touchpoint, as tall as the customers there; bands carry the
+    customers to their next touchpoint. Drawn, not scripted: it reads in any viewer."""
+    from crmwb.journey import ENDED, OTHER, TOUCHPOINTS
+
+    t = glossary(lang)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 6))
+    steps = sorted(flows["step"].unique())
+    total = flows[flows["step"] == steps[0]]["customers"].sum()
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"] + ["#56B4E9", "#CC79A7",
+                                                                    "#009E73", "#F0E442"]
+    names = [n for n in TOUCHPOINTS if n in set(flows["from"]) | set(flows["to"].dropna())]
+    names += sorted((set(flows["from"]) | set(flows["to"].dropna())) - set(names) - {OTHER,
+                                                                                     ENDED})
+    colour = {n: palette[i % len(palette)] for i, n in enumerate(names)}
+    colour.update({OTHER: MUTED, ENDED: "#DDDDDD"})
+    order = {n: i for i, n in enumerate([*names, OTHER, ENDED])}
+    gap, width = 0.02 * total, 0.18
+    # each step's blocks: customers at each touchpoint, stacked top-down in a fixed order
+    at = {s: flows[flows["step"] == s].groupby("from")["customers"].sum() for s in steps}
+    ended_before = 0.0
+    tops = {}
+    for s in steps:
+        counts = at[s].copy()
+        if s > steps[0]:
+            ended_before += flows[(flows["step"] == s - 1) & (flows["to"] == ENDED)][
+                "customers"].sum()
+            counts[ENDED] = ended_before
+        y = total + gap * len(counts)
+        for name in sorted(counts.index, key=lambda n: order.get(n, len(order))):
+            h = counts[name]
+            if h <= 0:
+                continue
+            y -= h
+            tops[(s, name)] = y + h
+            ax.bar(s, h, bottom=y, width=width, color=colour.get(name, MUTED),
+                   edgecolor="white")
+            if h >= 0.04 * total:
+                ax.text(s + width / 2 + 0.02, y + h / 2, t.word(name), va="center",
+                        fontsize=8)
+            y -= gap
+    # the bands: from the bottom of each block's outflow share to the next step's block
+    for s in steps[:-1]:
+        out_used = {}
+        in_used = {}
+        moves = flows[(flows["step"] == s) & flows["to"].notna() & (flows["to"] != ENDED)]
+        moves = moves.assign(_o=moves["from"].map(order), _i=moves["to"].map(order))
+        for r in moves.sort_values(["_o", "_i"]).itertuples():
+            if (s, r[2]) not in tops or (s + 1, r[3]) not in tops:
+                continue
+            source, target = r[2], r[3]  # the columns "from" and "to"
+            y0 = tops[(s, source)] - out_used.get(source, 0) - r.customers
+            y1 = tops[(s + 1, target)] - in_used.get(target, 0) - r.customers
+            out_used[source] = out_used.get(source, 0) + r.customers
+            in_used[target] = in_used.get(target, 0) + r.customers
+            _band(ax, s + width / 2, s + 1 - width / 2, y0, y1, r.customers,
+                  colour.get(source, MUTED))
+    ax.set_xticks(steps, [str(s) for s in steps])
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set(title=t("title_journey_paths"), xlabel=t("step"))
+    ax.set_xlim(steps[0] - 0.3, steps[-1] + 0.8)
+    return ax
+
+
+@_localized
+def second_purchase(curve: pd.DataFrame, lang: str = "en", ax=None):
+    """The share of customers back for a second purchase by days since their first (from
+    :func:`crmwb.journey.second_purchase`), with 30, 90, 180 and 365 days marked."""
+    t = glossary(lang)
+    ax = _axes(ax)
+    ax.step(curve.index, curve["share_back"] * 100, where="post")
+    for d in (30, 90, 180, 365):
+        if d <= curve.index.max():
+            ax.axvline(d, color="grey", linestyle=":", linewidth=0.8)
+    ax.set_ylim(0, 100)
+    ax.set(title=t("title_second_purchase"), xlabel=t("days_since_first_purchase"),
+           ylabel=f"{t('share_back')} (%)")
+    return ax

@@ -247,6 +247,93 @@ def uplift_profit(profit: pd.DataFrame, cost: float, t) -> str:
     return text
 
 
+def touchpoints(counts: pd.DataFrame, t) -> str:
+    """After the touchpoint counts: customers and touchpoints, and the commonest touchpoint
+    besides purchases (by customers who met it at least once)."""
+    customers = int(counts["customers"].max())
+    other = counts.drop(index=[i for i in ("first_purchase", "repeat_purchase")
+                               if i in counts.index])
+    text = t.say("r08_touchpoints", customers=customers,
+                 touchpoints=int(counts["touchpoints"].sum()))
+    if len(other):
+        top = other["customer_share"].idxmax()
+        text += " " + t.say("r08_touchpoints_top", top=t.word(top),
+                            share=other.loc[top, "customer_share"])
+    return text
+
+
+def transitions(matrix: pd.DataFrame, t) -> str | None:
+    """After the transition matrix: where a first purchase leads most often and how soon, and
+    what follows a complaint."""
+    from crmwb.journey import END
+
+    m = matrix.set_index(["from", "to"])
+    if "first_purchase" not in m.index.get_level_values("from"):
+        return None
+    out = m.loc["first_purchase"]
+    moves = out.drop(index=END, errors="ignore")
+    top = moves["share"].idxmax()
+    text = t.say("r08_transitions", next=t.word(top), share=moves.loc[top, "share"],
+                 days=moves.loc[top, "median_days"],
+                 ended=out["share"].get(END, 0.0))
+    if "complaint" in m.index.get_level_values("from"):
+        after = m.loc["complaint"]
+        moves = after.drop(index=END, errors="ignore")
+        if len(moves):
+            top = moves["share"].idxmax()
+            text += " " + t.say("r08_transitions_complaint", next=t.word(top),
+                                share=moves.loc[top, "share"],
+                                days=moves.loc[top, "median_days"])
+    return text
+
+
+def step_matrix(matrix: pd.DataFrame, t) -> str:
+    """After the step matrix: the commonest touchpoint at step 2, and the share of journeys
+    ended by the last step shown."""
+    from crmwb.journey import ENDED
+
+    last = matrix.columns[-1]
+    second = matrix[matrix.columns[min(1, len(matrix.columns) - 1)]].drop(index=ENDED,
+                                                                          errors="ignore")
+    return t.say("r08_steps", top=t.word(second.idxmax()), share=second.max(), step=last,
+                 ended=matrix.loc[ENDED, last] if ENDED in matrix.index else 0.0)
+
+
+def journey_paths(flows: pd.DataFrame, t) -> str:
+    """After the path plot: the widest flow between the first two steps."""
+    first = flows[(flows["step"] == flows["step"].min()) & flows["to"].notna()]
+    top = first.loc[first["customers"].idxmax()]
+    return t.say("r08_paths_flow", source=t.word(top["from"]), target=t.word(top["to"]),
+                 customers=int(top["customers"]), share=top["customers"]
+                 / first["customers"].sum())
+
+
+def common_paths(paths: pd.DataFrame, t) -> str | None:
+    """After the common paths: each group's commonest path, and the path shown with the
+    highest churn rate."""
+    from crmwb.journey import path_label
+
+    stayed, churned = (paths[paths["group"] == g] for g in ("stayed", "churned"))
+    if stayed.empty or churned.empty:
+        return None
+    risky = paths.loc[paths["churn_rate"].idxmax()]
+    return t.say("r08_common_paths", stayed=path_label(stayed.iloc[0]["path"], t),
+                 stayed_share=stayed.iloc[0]["share"],
+                 churned=path_label(churned.iloc[0]["path"], t),
+                 churned_share=churned.iloc[0]["share"],
+                 risky=path_label(risky["path"], t), rate=risky["churn_rate"],
+                 customers=int(paths[paths["path"] == risky["path"]]["customers"].sum()))
+
+
+def second_purchase(curve: pd.DataFrame, t) -> str:
+    """After the time to a second purchase: the median wait, and the shares back within 90
+    days and within a year."""
+    within = curve.attrs["back_within"]
+    median = curve.attrs["median_days"]
+    key = "r08_second_purchase" if median == median else "r08_second_purchase_no_median"
+    return t.say(key, median=median, within_90=within[90], within_365=within[365])
+
+
 def model_comparison(comparison, t) -> str:
     """After the model comparison table: the model the data prefer (lowest BIC) and by how
     much, and the one closest over the holdout with its total against the actual."""
