@@ -31,6 +31,7 @@ COURSE_MAP = [
     ("differentiate", "retention_stage", "analytical_crm", "03_clv"),
     ("differentiate", "retention_stage", "analytical_crm", "04_churn"),
     ("interact", "retention_stage", "collaborative_crm", "06_service_quality"),
+    ("interact", "retention_stage", "collaborative_crm", "08_customer_journey"),
     ("customize", "development", "operational_crm", "05_basket"),
     ("customize", "development", "operational_crm", "07_customer_360"),
 ]

@@ -1144,13 +1144,14 @@ def journey_paths(flows: pd.DataFrame, lang: str = "en", ax=None):
     at = {s: flows[flows["step"] == s].groupby("from")["customers"].sum() for s in steps}
     ended_before = 0.0
     tops = {}
+    height = total + gap * (max(len(v) for v in at.values()) + 1)  # every column's top
     for s in steps:
         counts = at[s].copy()
         if s > steps[0]:
             ended_before += flows[(flows["step"] == s - 1) & (flows["to"] == ENDED)][
                 "customers"].sum()
             counts[ENDED] = ended_before
-        y = total + gap * len(counts)
+        y = height
         for name in sorted(counts.index, key=lambda n: order.get(n, len(order))):
             h = counts[name]
             if h <= 0:
@@ -1185,6 +1186,7 @@ def journey_paths(flows: pd.DataFrame, lang: str = "en", ax=None):
         ax.spines[side].set_visible(False)
     ax.set(title=t("title_journey_paths"), xlabel=t("step"))
     ax.set_xlim(steps[0] - 0.3, steps[-1] + 0.8)
+    ax.set_ylim(0, height * 1.01)
     return ax
 
 

@@ -132,6 +132,18 @@ class Truth:
         return pd.Series(self.person(ids).map(values).to_numpy(dtype=float),
                          index=pd.Index(ids), name="true_uplift")
 
+    def second_purchase(self, curve: pd.DataFrame) -> pd.DataFrame:
+        """The share back for a second purchase within 90 and 365 days
+        (:func:`crmwb.journey.second_purchase`) against the planted one: every planted
+        customer may buy again (dropping out comes only after a repeat purchase), at their
+        rate ``lambda``, so the planted share back within ``d`` days is the mean of
+        ``1 - exp(-lambda d)`` over the customers who had bought by the curve's end."""
+        end = pd.Timestamp(curve.attrs["end"]) + pd.Timedelta(days=1)
+        bought = pd.to_datetime(self.customers["first_purchase"]) < end
+        lam = self.customers.loc[bought, "lambda_per_day"].to_numpy(float)
+        return _table([(f"h_back_within_{d}", curve.attrs["back_within"][d],
+                        float(np.mean(1 - np.exp(-lam * d))), "share") for d in (90, 365)])
+
     # --- comparisons ------------------------------------------------------------------------
     def people(self, customers: int) -> pd.DataFrame:
         """The customers a result counts against the people who bought."""

@@ -166,3 +166,17 @@ def test_every_touchpoint_has_a_label_in_both_languages():
                      journey.OTHER):
             assert t(name)
     assert np.all([" " not in k for k in journey.TOUCHPOINTS])
+
+
+def test_the_wait_for_a_second_purchase_recovers_the_planted_rates(planted_shop):
+    from crmwb.truth import Truth
+
+    data, lines = planted_shop
+    truth = Truth(data.truth["params"], data.truth["customers"], data.truth["identity"])
+    for end in (None, "2024-09-30"):  # the whole data, and the first nine months only
+        curve = journey.second_purchase(lines, end)
+        check = truth.second_purchase(curve)
+        # the customers not yet back count only while watched: no bias from recent ones
+        assert (check["yours"] - check["planted"]).abs().max() < 0.02, check
+    naive = curve["second_purchases"].sum() / curve.attrs["customers"]
+    assert naive < check.loc["h_back_within_365", "planted"] - 0.05  # what censoring fixes

@@ -218,3 +218,16 @@ def test_targeting_by_uplift_beats_targeting_by_risk(campaign):
                                 true_uplift=truth)
     assert p.loc["by uplift", "true_profit"] > p.loc["the riskiest", "true_profit"] + 500
     assert p.loc["by uplift", "profit"] > p.loc["the riskiest", "profit"]
+
+
+def test_truth_gives_each_customer_s_planted_uplift(planted_shop):
+    from crmwb.truth import Truth
+
+    data = planted_shop[0]
+    truth = Truth(data.truth["params"], data.truth["customers"], data.truth["identity"],
+                  campaign=data.truth["campaign"])
+    ids = data.campaigns["customer_id"]
+    u = truth.campaign_uplift(ids)
+    assert u.notna().all()
+    assert u.mean() == pytest.approx(data.truth["params"]["campaign"]["average_uplift"])
+    assert Truth(data.truth["params"]).campaign_uplift(ids) is None
