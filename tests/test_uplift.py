@@ -231,3 +231,15 @@ def test_truth_gives_each_customer_s_planted_uplift(planted_shop):
     assert u.notna().all()
     assert u.mean() == pytest.approx(data.truth["params"]["campaign"]["average_uplift"])
     assert Truth(data.truth["params"]).campaign_uplift(ids) is None
+
+
+def test_a_large_campaign_is_learnt_from_a_stratified_sample():
+    X, t, y, tau = _toy(6000)
+    m = uplift.UpliftModel("t", seed=2, max_fit_customers=2000).fit(X, t, y)
+    full = uplift.UpliftModel("t", seed=2, max_fit_customers=None).fit(X, t, y)
+    assert m.mu1_[-1].n_features_in_ == full.mu1_[-1].n_features_in_
+    assert abs(m.share_treated_ - t.mean()) < 1e-12
+    u = m.predict(X)
+    assert len(u) == 6000 and np.corrcoef(u, tau)[0, 1] > 0.5
+    keep = uplift._stratified_sample(np.r_[np.zeros(900), np.ones(100)].astype(int), 100, 0)
+    assert len(keep) == 100 and (keep >= 900).sum() == 10
