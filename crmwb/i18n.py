@@ -316,7 +316,15 @@ def localize_figure(fig, lang: str = "en", persian_digits: bool = False):
             elif persian_digits and not isinstance(axis.get_major_formatter(),
                                                    _PersianDigits | _Verbatim):
                 axis.set_major_formatter(_PersianDigits(axis.get_major_formatter()))
+        if persian_digits:  # numbers written on the plot: a heat map's cells, a bar's value
+            for text in ax.texts:
+                if _NUMBER.fullmatch(text.get_text()):
+                    text.set_text(to_persian_digits(text.get_text()))
     return fig
+
+
+#: a text that is only a number (a heat map's annotation: "72", "0.35", "12%")
+_NUMBER = re.compile(r"[-−]?[\d,]*\.?\d+%?")
 
 
 class MonthLocator(mdates.DateLocator):

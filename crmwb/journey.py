@@ -276,7 +276,7 @@ def common_paths(events: ir.Table, outcome: ir.Table | pd.Series, length: int = 
     -------
     pandas.DataFrame
         ``path`` (touchpoints joined by " → "), ``group`` (stayed or churned), ``customers``,
-        ``share`` (of the group), ``churn_rate`` (of every customer on that path), ``rank``
+        ``group_share`` (of the group), ``churn_rate`` (of every customer on that path), ``rank``
         within the group; ``attrs["customers"]``: each group's size.
     """
     if isinstance(outcome, pd.Series):
@@ -306,13 +306,13 @@ def common_paths(events: ir.Table, outcome: ir.Table | pd.Series, length: int = 
     per_path = counts.groupby("path")["customers"].sum()
     churned = counts[counts["churned"]].groupby("path")["customers"].sum()
     counts["group"] = np.where(counts["churned"], "churned", "stayed")
-    counts["share"] = counts["customers"] / counts["churned"].map(sizes).to_numpy()
+    counts["group_share"] = counts["customers"] / counts["churned"].map(sizes).to_numpy()
     counts["churn_rate"] = counts["path"].map(churned.reindex(per_path.index).fillna(0)
                                               / per_path).to_numpy()
     out = (counts.sort_values(["group", "customers", "path"], ascending=[False, False, True])
            .groupby("group", sort=False).head(top).reset_index(drop=True))
     out["rank"] = out.groupby("group").cumcount() + 1
-    out = out[["group", "rank", "path", "customers", "share", "churn_rate"]]
+    out = out[["group", "rank", "path", "customers", "group_share", "churn_rate"]]
     out.attrs["customers"] = {("churned" if k else "stayed"): int(v) for k, v in sizes.items()}
     return out
 

@@ -318,9 +318,9 @@ def common_paths(paths: pd.DataFrame, t) -> str | None:
         return None
     risky = paths.loc[paths["churn_rate"].idxmax()]
     return t.say("r08_common_paths", stayed=path_label(stayed.iloc[0]["path"], t),
-                 stayed_share=stayed.iloc[0]["share"],
+                 stayed_share=stayed.iloc[0]["group_share"],
                  churned=path_label(churned.iloc[0]["path"], t),
-                 churned_share=churned.iloc[0]["share"],
+                 churned_share=churned.iloc[0]["group_share"],
                  risky=path_label(risky["path"], t), rate=risky["churn_rate"],
                  customers=int(paths[paths["path"] == risky["path"]]["customers"].sum()))
 

@@ -126,13 +126,13 @@ def test_common_paths_of_stayers_and_churners(history):
     first = journey.common_paths(ev, outcome, length=2, end="first")
     stayed = first[first["group"] == "stayed"].set_index("path")
     assert stayed.loc["first_purchase → repeat_purchase", "customers"] == 2
-    assert stayed.loc["first_purchase → repeat_purchase", "share"] == pytest.approx(2 / 3)
+    assert stayed.loc["first_purchase → repeat_purchase", "group_share"] == pytest.approx(2 / 3)
     assert stayed.loc["first_purchase → repeat_purchase", "churn_rate"] == pytest.approx(1 / 3)
     last = journey.common_paths(ev, outcome, length=2, end="last")
     churned = last[last["group"] == "churned"].set_index("path")
     assert set(churned.index) == {"repeat_purchase → request",
                                   "first_purchase → survey_satisfied"}
-    assert churned["share"].tolist() == pytest.approx([0.5, 0.5])
+    assert churned["group_share"].tolist() == pytest.approx([0.5, 0.5])
     assert last.attrs["customers"] == {"stayed": 3, "churned": 2}
 
 
