@@ -101,9 +101,12 @@ class Truth:
     def read(cls, folder: str | Path) -> Truth:
         """The truth written by :meth:`crmwb.datasets.CRMData.write` under ``truth/``."""
         folder = Path(folder)
-        tables = {name: pd.read_parquet(folder / f"{name}.parquet")
-                  for name in ("customers", "identity", "rules", "campaign")
-                  if (folder / f"{name}.parquet").exists()}
+        tables = {}
+        for name in ("customers", "identity", "rules", "campaign"):
+            for path in (folder / f"{name}.parquet", folder / name):  # a file, or parts
+                if path.exists():  # (a large data set's truth is written chunk by chunk)
+                    tables[name] = pd.read_parquet(path)
+                    break
         return cls(json.loads((folder / "params.json").read_text()), **tables)
 
     # --- lookups ----------------------------------------------------------------------------

@@ -237,6 +237,13 @@ def test_large_data_is_written_in_chunks_and_first_chunk_equals_small(tmp_path):
     assert ids["customer_id"].is_unique
     invoices = engine.to_pandas(lines.select("invoice_id", "customer_id").distinct())
     assert not invoices["invoice_id"].duplicated().any()
+    # the truth of every chunk is read back whole: a notebook's exercises check against it
+    from crmwb.truth import Truth
+
+    truth = Truth.read(out / "truth")
+    assert len(truth.customers) == 250 and truth.identity["customer_id"].is_unique
+    campaigns = pd.concat(pd.read_parquet(p) for p in (out / "campaigns").glob("*.parquet"))
+    assert truth.campaign_uplift(campaigns["customer_id"]).notna().all()
 
 
 def test_writing_refuses_to_overwrite(tmp_path, crm_data):
