@@ -237,7 +237,8 @@ def uplift_profit(profit: pd.DataFrame, cost: float, t) -> str:
     with planted truth, the same by the truth."""
     by = profit.loc["by uplift"]
     text = t.say("r06_uplift_profit", contacted=int(by["contacted"]), cost=cost,
-                 profit=by["profit"], risky=profit.loc["the riskiest", "profit"],
+                 profit=by["profit"], low=by["profit_low"], high=by["profit_high"],
+                 risky=profit.loc["the riskiest", "profit"],
                  everyone=profit.loc["everyone", "profit"],
                  everyone_contacted=int(profit.loc["everyone", "contacted"]))
     if "true_profit" in profit:

@@ -432,8 +432,18 @@ def compare_scores(y, treatment, scores: dict) -> pd.DataFrame:
 
 
 # --- whom to contact ---------------------------------------------------------------------------
+def _policy_profit(y, t, v, pick, cost: float) -> float:
+    """What contacting ``pick`` earned in the campaign: the contacted count times the treated
+    minus the control customers' mean value-weighted outcome among them, less the cost."""
+    tr, co = pick & t, pick & ~t
+    if not (tr.any() and co.any()):
+        return 0.0 if not pick.any() else float("nan")
+    n = pick.sum()
+    return float(n * ((v * y)[tr].mean() - (v * y)[co].mean()) - n * cost)
+
+
 def targeting_profit(y, treatment, uplift, value, cost: float, risk=None,
-                     true_uplift=None) -> pd.DataFrame:
+                     true_uplift=None, boot: int = 400, seed: int = 0) -> pd.DataFrame:
     """Whom to contact, and what each way of choosing earns.
 
     The uplift policy contacts the customers whose expected incremental profit
@@ -446,8 +456,10 @@ def targeting_profit(y, treatment, uplift, value, cost: float, risk=None,
     customers a policy picks, the treated's mean outcome minus the control's is the uplift
     the contact caused there, and the same difference of value-weighted outcomes what it
     earned: ``contacted x (mean(value x y | treated) - mean(value x y | control) - cost)``.
-    With ``true_uplift`` (a synthetic shop), also the profit the truth promises:
-    ``sum(true uplift x value - cost)``.
+    That measure is as noisy as the campaign's responses: ``profit_low`` and ``profit_high``
+    bound its 95% bootstrap interval (``boot`` resamples of the treated and of the control
+    customers, seeded). With ``true_uplift`` (a synthetic shop), also the profit the truth
+    promises: ``sum(true uplift x value - cost)``.
 
     Parameters
     ----------
@@ -477,15 +489,22 @@ def targeting_profit(y, treatment, uplift, value, cost: float, risk=None,
         policies["the riskiest"] = riskiest
     policies["everyone"] = np.ones(len(u), bool)
     policies["no one"] = np.zeros(len(u), bool)
+    rng = np.random.default_rng(seed)
+    treated, control = np.flatnonzero(t), np.flatnonzero(~t)
+    draws = [np.r_[rng.choice(treated, len(treated)), rng.choice(control, len(control))]
+             for _ in range(boot)]
     rows = {}
     for name, pick in policies.items():
         n = int(pick.sum())
         tr, co = pick & t, pick & ~t
         both = tr.any() and co.any()
         observed = y[tr].mean() - y[co].mean() if both else 0.0
-        gained = (v * y)[tr].mean() - (v * y)[co].mean() if both else 0.0
+        again = [_policy_profit(y[d], t[d], v[d], pick[d], cost) for d in draws]
+        low, high = np.nanpercentile(again, [2.5, 97.5]) if boot else (np.nan, np.nan)
         row = {"contacted": n, "targeted_share": n / len(u), "observed_uplift": observed,
-               "incremental_responses": n * observed, "profit": n * gained - n * cost}
+               "incremental_responses": n * observed,
+               "profit": _policy_profit(y, t, v, pick, cost) if n else 0.0,
+               "profit_low": low if n else 0.0, "profit_high": high if n else 0.0}
         if true_uplift is not None:
             tu = np.asarray(true_uplift, dtype=float)
             row["true_profit"] = float(np.sum(tu[pick] * v[pick]) - n * cost)

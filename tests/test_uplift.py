@@ -218,6 +218,10 @@ def test_targeting_by_uplift_beats_targeting_by_risk(campaign):
                                 true_uplift=truth)
     assert p.loc["by uplift", "true_profit"] > p.loc["the riskiest", "true_profit"] + 500
     assert p.loc["by uplift", "profit"] > p.loc["the riskiest", "profit"]
+    # the measured profit's 95% bootstrap interval is around it, and wide: the responses'
+    # value is noisy
+    assert (p["profit_low"] <= p["profit"]).all() and (p["profit"] <= p["profit_high"]).all()
+    assert (p.loc["everyone", "profit_high"] - p.loc["everyone", "profit_low"]) > 1000
 
 
 def test_truth_gives_each_customer_s_planted_uplift(planted_shop):
