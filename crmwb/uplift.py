@@ -39,6 +39,8 @@ deep-learning stack for them.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.base import clone, is_classifier
@@ -123,9 +125,8 @@ def uplift_dataset(transactions, campaigns: pd.DataFrame, campaign_id=None, cuto
     unknown = sorted(set(groups) - {"treatment", "control"})
     if unknown:
         raise ValueError(f"campaigns: group must be 'treatment' or 'control', found {unknown}")
-    if part["customer_id"].duplicated().any():
-        dup = part.loc[part["customer_id"].duplicated(), "customer_id"].head(5).tolist()
-        raise ValueError(f"campaigns: customers listed twice in one campaign: {dup}")
+    part = _one_row_per_customer(part.assign(group=groups), outcome)
+    groups = part["group"]
     ids = pd.Index(part["customer_id"], name="customer_id")
     known = transactions if lines_as_of is None else lines_as_of(cutoff)
     x = churn.churn_features(known, cutoff, customers=customers, contacts=contacts,
@@ -147,6 +148,30 @@ def uplift_dataset(transactions, campaigns: pd.DataFrame, campaign_id=None, cuto
                   name=outcome)
     x.attrs.update(cutoff=cutoff, campaign_date=start)
     return x, treatment, y
+
+
+def _one_row_per_customer(part: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """A campaign's rows, one per customer. After identity resolution one person's two
+    records may both be in it: in one group they count once (responded if either did, their
+    revenue added); in both groups their contact was not randomised, and they are left out.
+    Either is said in a warning."""
+    counts = part.groupby("customer_id")["group"].agg(["size", "nunique"])
+    twice = counts[counts["size"] > 1]
+    if twice.empty:
+        return part
+    both = twice.index[twice["nunique"] > 1]
+    kept = part[~part["customer_id"].isin(both)]
+    agg = {c: "first" for c in kept.columns if c != "customer_id"}
+    agg.update({c: f for c, f in (("responded", "max"), ("revenue", "sum"), ("cost", "sum"))
+                if c in kept})
+    merged = kept.groupby("customer_id", sort=False, as_index=False).agg(agg)
+    warnings.warn(
+        f"campaign {part['campaign_id'].iloc[0]!r}: {len(twice):,} customers appear more than "
+        f"once (records of one person, merged by identity resolution; for instance "
+        f"{', '.join(map(str, twice.index[:3]))}): {len(twice) - len(both):,} in one group "
+        f"count once, their responses combined; {len(both):,} in both groups are left out, "
+        "their contact not randomised", UserWarning, stacklevel=3)
+    return merged
 
 
 # --- the models -------------------------------------------------------------------------------

@@ -176,10 +176,18 @@ def test_every_campaign_customer_keeps_a_row():
     assert list(X.index) == [1, 2, 3, 9] and X.loc[9].drop("purchases_overdue").isna().all()
 
 
-def test_a_customer_twice_in_a_campaign_is_refused():
+def test_one_person_twice_in_a_campaign_counts_once_or_not_at_all():
+    # after identity resolution, customer 1's second record (treated, no response) and
+    # customer 2's second record (treated, while the first was control) share their ids
     lines, campaigns, _ = _history()
-    with pytest.raises(ValueError, match="listed twice"):
-        uplift.uplift_dataset(lines, pd.concat([campaigns, campaigns.iloc[[0]]]))
+    twice = pd.concat([campaigns.assign(responded=[False, False, False], revenue=0.0),
+                       campaigns.iloc[[0, 1]].assign(group="treatment", responded=True,
+                                                     revenue=[40.0, 10.0])])
+    with pytest.warns(UserWarning, match="2 customers appear more than once.*1 in one group"
+                      ".*1 in both groups are left out"):
+        X, t, y = uplift.uplift_dataset(lines, twice, outcome="revenue")
+    assert list(X.index) == [1, 3] and t.tolist() == [True, True]
+    assert y.tolist() == [40.0, 0.0]  # customer 1's records: their revenue added
 
 
 # --- the synthetic shop's planted heterogeneity -------------------------------------------------
