@@ -484,7 +484,8 @@ def targeting_profit(y, treatment, uplift, value, cost: float, risk=None,
     That measure is as noisy as the campaign's responses: ``profit_low`` and ``profit_high``
     bound its 95% bootstrap interval (``boot`` resamples of the treated and of the control
     customers, seeded). With ``true_uplift`` (a synthetic shop), also the profit the truth
-    promises: ``sum(true uplift x value - cost)``.
+    promises: ``sum(true uplift x value - cost)`` (a customer the truth cannot place, say two
+    people's records merged, adds only the cost).
 
     Parameters
     ----------
@@ -532,7 +533,7 @@ def targeting_profit(y, treatment, uplift, value, cost: float, risk=None,
                "profit_low": low if n else 0.0, "profit_high": high if n else 0.0}
         if true_uplift is not None:
             tu = np.asarray(true_uplift, dtype=float)
-            row["true_profit"] = float(np.sum(tu[pick] * v[pick]) - n * cost)
+            row["true_profit"] = float(np.nansum(tu[pick] * v[pick]) - n * cost)
         rows[name] = row
     out = pd.DataFrame.from_dict(rows, orient="index").rename_axis("policy")
     out.attrs["kinds"] = {"observed_uplift": "share", "incremental_responses": "number"}

@@ -82,6 +82,9 @@ def test_targeting_profit_measures_each_policy_on_the_experiment():
     assert p.loc["everyone", "profit"] == pytest.approx(4 * (10 - 5) - 4)
     assert p.loc["no one", "profit"] == 0
     assert p.loc["by uplift", "true_profit"] == pytest.approx(0.5 * 10 * 2 - 2)
+    unplaced = uplift.targeting_profit(y, t, u, value=10.0, cost=1.0,
+                                       true_uplift=[0.5, np.nan, 0.0, 0.0])
+    assert unplaced.loc["by uplift", "true_profit"] == pytest.approx(0.5 * 10 - 2)
 
 
 # --- models ---------------------------------------------------------------------------------------
