@@ -33,8 +33,8 @@ done untouched.
   contacting everyone, each policy's profit measured on the experiment itself.
 
 The metrics are written out here (a few lines each, tested against curves computed by hand):
-scikit-uplift, which has them, has not had a release since 2022, and causalml brings a
-deep-learning stack for them.
+scikit-uplift, which has them, has not had a release since 2022, and causalml, maintained,
+brings a large stack of dependencies for a few short functions.
 """
 
 from __future__ import annotations
