@@ -125,7 +125,12 @@ def uplift_dataset(transactions, campaigns: pd.DataFrame, campaign_id=None, cuto
     unknown = sorted(set(groups) - {"treatment", "control"})
     if unknown:
         raise ValueError(f"campaigns: group must be 'treatment' or 'control', found {unknown}")
-    part = _one_row_per_customer(part.assign(group=groups), outcome)
+    missing = part[outcome].isna()
+    if missing.any():
+        raise ValueError(f"campaigns: {int(missing.sum()):,} customers have no {outcome!r} (for "
+                         f"instance {', '.join(map(str, part.loc[missing, 'customer_id'][:5]))})"
+                         "; an unknown response cannot be read as no response")
+    part = _one_row_per_customer(part.assign(group=groups))
     groups = part["group"]
     ids = pd.Index(part["customer_id"], name="customer_id")
     known = transactions if lines_as_of is None else lines_as_of(cutoff)
@@ -150,7 +155,7 @@ def uplift_dataset(transactions, campaigns: pd.DataFrame, campaign_id=None, cuto
     return x, treatment, y
 
 
-def _one_row_per_customer(part: pd.DataFrame, outcome: str) -> pd.DataFrame:
+def _one_row_per_customer(part: pd.DataFrame) -> pd.DataFrame:
     """A campaign's rows, one per customer. After identity resolution one person's two
     records may both be in it: in one group they count once (responded if either did, their
     revenue added); in both groups their contact was not randomised, and they are left out.

@@ -179,6 +179,14 @@ def test_every_campaign_customer_keeps_a_row():
     assert list(X.index) == [1, 2, 3, 9] and X.loc[9].drop("purchases_overdue").isna().all()
 
 
+def test_a_missing_response_is_refused_not_read_as_one():
+    lines, campaigns, _ = _history()
+    campaigns["responded"] = campaigns["responded"].astype(object)
+    campaigns.loc[1, "responded"] = None
+    with pytest.raises(ValueError, match="1 customers have no 'responded'.*instance 2"):
+        uplift.uplift_dataset(lines, campaigns)
+
+
 def test_one_person_twice_in_a_campaign_counts_once_or_not_at_all():
     # after identity resolution, customer 1's second record (treated, no response) and
     # customer 2's second record (treated, while the first was control) share their ids
