@@ -82,21 +82,28 @@ def churn_labels(transactions, cutoff, horizon_days: int = 90,
     pandas.Series
         Boolean, indexed by ``customer_id`` (the active customers), named ``churned``.
     """
+    labels = engine.to_pandas(churn_label_table(transactions, cutoff, horizon_days,
+                                                active_days, lines_as_of))
+    return labels.set_index("customer_id")["churned"].astype(bool).sort_index()
+
+
+def churn_label_table(transactions, cutoff, horizon_days: int = 90, active_days: int = 365,
+                      lines_as_of=None) -> ir.Table:
+    """:func:`churn_labels` kept in the engine (``customer_id``, ``churned``): for joining
+    with other engine tables (the customer journey's paths) without bringing a million
+    customers back."""
     t = _as_table(transactions)
     cut = _day(cutoff) + pd.Timedelta(days=1)
     start, stop = cut - pd.Timedelta(days=active_days), cut + pd.Timedelta(days=horizon_days)
     t = t.filter(t.customer_id.notnull() & (t.quantity > 0))
     known = t if lines_as_of is None else _as_table(lines_as_of(_day(cutoff)))
-    known = known.filter(known.customer_id.notnull() & (known.quantity > 0))
-
-    def customers(x: ir.Table) -> set:  # distinct in the engine: no lines come back
-        return set(engine.to_pandas(x.select("customer_id").distinct())["customer_id"])
-
-    active = customers(known.filter((known.date >= start) & (known.date < cut)))
-    came_back = customers(t.filter((t.date >= cut) & (t.date < stop)))
-    ids = sorted(active)
-    return pd.Series([i not in came_back for i in ids], index=pd.Index(ids, name="customer_id"),
-                     name="churned")
+    known = known.filter(known.customer_id.notnull() & (known.quantity > 0)
+                         & (known.date >= ibis.literal(start)) & (known.date < ibis.literal(cut)))
+    active = known.select("customer_id").distinct()
+    back = t.filter((t.date >= ibis.literal(cut)) & (t.date < ibis.literal(stop))).select(
+        "customer_id").distinct().mutate(_back=ibis.literal(1))
+    j = active.left_join(back, active.customer_id == back.customer_id)
+    return j.select(customer_id=active.customer_id, churned=j._back.isnull())
 
 
 def _gap_statistics(t, cut: pd.Timestamp) -> pd.DataFrame:

@@ -19,7 +19,8 @@ the engine and brings back only counts, so a million customers' journeys fit in 
 :func:`transition_matrix` (how often one touchpoint follows another, with the median days
 between), :func:`step_matrix` (the share of customers at each touchpoint at step 1, 2, 3...),
 :func:`path_flows` (the flows between steps a path plot draws), :func:`common_paths` (the
-most common paths of the customers who stayed and of those who churned, :func:`outcomes`)
+most common paths of the customers who stayed and of those who churned,
+:func:`crmwb.churn.churn_label_table`)
 and :func:`second_purchase` (the time to a second purchase, customers not yet back counted
 as censored).
 """
@@ -145,26 +146,6 @@ def touchpoints(lines, contacts: pd.DataFrame | None = None, surveys: pd.DataFra
     return events.mutate(step=step)
 
 
-def outcomes(lines, cutoff, horizon_days: int = 180, active_days: int = 365,
-             lines_as_of=None) -> ir.Table:
-    """Who stayed and who churned after ``cutoff``, in the engine: the customers with a
-    purchase in the ``active_days`` up to the cutoff (as known then, with ``lines_as_of``),
-    ``churned`` when they bought nothing in the ``horizon_days`` after it (the definition of
-    :func:`crmwb.churn.churn_labels`)."""
-    t = _as_table(lines)
-    cut = _day(cutoff) + pd.Timedelta(days=1)
-    start, stop = cut - pd.Timedelta(days=active_days), cut + pd.Timedelta(days=horizon_days)
-    known = t if lines_as_of is None else _as_table(lines_as_of(_day(cutoff)))
-    known = known.filter(known.customer_id.notnull() & (known.quantity > 0)
-                         & (known.date >= ibis.literal(start)) & (known.date < ibis.literal(cut)))
-    later = t.filter(t.customer_id.notnull() & (t.quantity > 0)
-                     & (t.date >= ibis.literal(cut)) & (t.date < ibis.literal(stop)))
-    active = known.select("customer_id").distinct()
-    back = later.select("customer_id").distinct().mutate(_back=ibis.literal(1))
-    j = active.left_join(back, active.customer_id == back.customer_id)
-    return j.select(customer_id=active.customer_id, churned=j._back.isnull())
-
-
 def _ordered(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """Rows in the touchpoints' order (known ones first, then by name)."""
     known = {name: i for i, name in enumerate((START, *TOUCHPOINTS, OTHER, ENDED, END))}
@@ -266,7 +247,8 @@ def common_paths(events: ir.Table, outcome: ir.Table | pd.Series, length: int = 
         :func:`touchpoints` up to the cutoff of ``outcome`` (a journey must not see its own
         outcome), collapsed or not.
     outcome : ibis Table or pandas.Series
-        :func:`outcomes` (``customer_id``, ``churned``), or a boolean Series by customer.
+        :func:`crmwb.churn.churn_label_table` (``customer_id``, ``churned``), or a boolean
+        Series by customer (:func:`crmwb.churn.churn_labels`).
     length, top : int
         Touchpoints per path; paths shown per group.
     end : {"last", "first"}

@@ -278,9 +278,10 @@ class UpliftModel:
         self.columns_ = list(X.columns)
         self.share_treated_ = float(t.mean())
         if self.max_fit_customers and len(X) > self.max_fit_customers:
-            keep = _stratified_sample(t.astype(int) * 2 + (y > 0), self.max_fit_customers,
-                                      self.seed)
-            X, t, y = X.iloc[keep], t[keep], y[keep]
+            sample, _ = churn.fit_sample(X.assign(_t=t, _y=y), t.astype(int) * 2 + (y > 0),
+                                         self.max_fit_customers, self.seed)
+            t, y = sample.pop("_t").to_numpy(bool), sample.pop("_y").to_numpy(float)
+            X = sample
         self.mu1_ = self._outcome_model(self.binary_).fit(X[t], y[t])
         self.mu0_ = self._outcome_model(self.binary_).fit(X[~t], y[~t])
         if self.method == "x":
@@ -299,17 +300,6 @@ class UpliftModel:
             return self._outcome(self.mu1_, X) - self._outcome(self.mu0_, X)
         g = self.share_treated_
         return g * self.tau0_.predict(X) + (1 - g) * self.tau1_.predict(X)
-
-
-def _stratified_sample(strata: np.ndarray, size: int, seed: int) -> np.ndarray:
-    """Positions of a seeded sample of ``size`` rows, each stratum in its own share."""
-    rng = np.random.default_rng(seed)
-    keep = []
-    for value in np.unique(strata):
-        rows = np.flatnonzero(strata == value)
-        n = int(round(size * len(rows) / len(strata)))
-        keep.append(rng.choice(rows, size=min(n, len(rows)), replace=False))
-    return np.sort(np.concatenate(keep))
 
 
 def _seed(model, seed: int) -> None:
@@ -520,22 +510,26 @@ def targeting_profit(y, treatment, uplift, value, cost: float, risk=None,
         policies["the riskiest"] = riskiest
     policies["everyone"] = np.ones(len(u), bool)
     policies["no one"] = np.zeros(len(u), bool)
+    # one resample at a time (of the treated and of the control customers), every policy on
+    # it: a million customers' resamples are never held together
     rng = np.random.default_rng(seed)
     treated, control = np.flatnonzero(t), np.flatnonzero(~t)
-    draws = [np.r_[rng.choice(treated, len(treated)), rng.choice(control, len(control))]
-             for _ in range(boot)]
+    again = {name: [] for name in policies}
+    for _ in range(boot):
+        d = np.r_[rng.choice(treated, len(treated)), rng.choice(control, len(control))]
+        yd, td, vd = y[d], t[d], v[d]
+        for name, pick in policies.items():
+            again[name].append(_policy_profit(yd, td, vd, pick[d], cost))
     rows = {}
     for name, pick in policies.items():
         n = int(pick.sum())
         tr, co = pick & t, pick & ~t
-        both = tr.any() and co.any()
-        observed = y[tr].mean() - y[co].mean() if both else 0.0
-        again = [_policy_profit(y[d], t[d], v[d], pick[d], cost) for d in draws]
-        low, high = np.nanpercentile(again, [2.5, 97.5]) if boot else (np.nan, np.nan)
+        observed = y[tr].mean() - y[co].mean() if tr.any() and co.any() else 0.0
+        low, high = np.nanpercentile(again[name], [2.5, 97.5]) if boot else (np.nan, np.nan)
         row = {"contacted": n, "targeted_share": n / len(u), "observed_uplift": observed,
                "incremental_responses": n * observed,
-               "profit": _policy_profit(y, t, v, pick, cost) if n else 0.0,
-               "profit_low": low if n else 0.0, "profit_high": high if n else 0.0}
+               "profit": _policy_profit(y, t, v, pick, cost), "profit_low": low,
+               "profit_high": high}
         if true_uplift is not None:
             tu = np.asarray(true_uplift, dtype=float)
             row["true_profit"] = float(np.nansum(tu[pick] * v[pick]) - n * cost)

@@ -136,11 +136,16 @@ def test_common_paths_of_stayers_and_churners(history):
     assert last.attrs["customers"] == {"stayed": 3, "churned": 2}
 
 
-def test_outcomes_in_the_engine(history):
+def test_churn_labels_in_the_engine(history):
+    from crmwb import churn
+
     lines = history[0]
-    o = journey.outcomes(lines, day(20).normalize(), horizon_days=30).to_pandas()
+    o = churn.churn_label_table(lines, day(20).normalize(), horizon_days=30).to_pandas()
     assert o.set_index("customer_id")["churned"].sort_index().to_dict() == {
         1: True, 2: True, 3: True, 4: False, 5: True}
+    labels = churn.churn_labels(lines, day(20).normalize(), horizon_days=30)
+    assert labels.to_dict() == {1: True, 2: True, 3: True, 4: False, 5: True}
+    assert labels.index.name == "customer_id" and labels.name == "churned"
 
 
 def test_time_to_second_purchase_by_hand(history):

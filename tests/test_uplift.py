@@ -264,5 +264,6 @@ def test_a_large_campaign_is_learnt_from_a_stratified_sample():
     assert abs(m.share_treated_ - t.mean()) < 1e-12
     u = m.predict(X)
     assert len(u) == 6000 and np.corrcoef(u, tau)[0, 1] > 0.5
-    keep = uplift._stratified_sample(np.r_[np.zeros(900), np.ones(100)].astype(int), 100, 0)
-    assert len(keep) == 100 and (keep >= 900).sum() == 10
+    assert not np.allclose(u, full.predict(X))  # learnt from the sample, not from all
+    again = uplift.UpliftModel("t", seed=2, max_fit_customers=2000).fit(X, t, y).predict(X)
+    assert np.array_equal(u, again)  # the same seeded sample
