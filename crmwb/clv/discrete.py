@@ -98,9 +98,10 @@ class BetaGeoBetaBinomModel(_LikelihoodModel):
             g = np.array([(value(z + h * e) - value(z - h * e)) / (2 * h) for e in np.eye(4)])
             return value(z), g
 
-        z = _fit(negll, np.zeros(4), self._label).x
+        res = _fit(negll, np.zeros(4), self._label, n=total)
         self._coef_index = []
-        self._finish(z, lambda v: tuple(u * total for u in negll(v, 1e-5)), total)
+        self._finish(res.x, lambda v: tuple(u * total for u in negll(v, 1e-5)), total, res,
+                     counts=True)
         return self
 
     def _params(self):

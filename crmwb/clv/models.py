@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, logsumexp
 
+from crmwb.clv import diagnostics
 from crmwb.clv.covariates import Design
 from crmwb.summary import _unit_days
 
@@ -173,35 +174,118 @@ def _group(*arrays: np.ndarray, weights: np.ndarray | None = None):
     return [unique[:, i] for i in range(unique.shape[1])], w
 
 
-def _fit(negll: Callable, x0: np.ndarray, name: str) -> optimize.OptimizeResult:
-    """Minimise a negative log-likelihood (value and gradient) over log-parameters."""
-    res = optimize.minimize(negll, x0, jac=True, method="L-BFGS-B",
-                            options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8})
-    if not np.all(np.isfinite(res.x)):
-        raise RuntimeError(f"{name}: the fit diverged ({res.message})")
-    if not res.success and np.max(np.abs(res.jac)) > 1e-4:
-        warnings.warn(f"{name}: the optimiser stopped before converging: {res.message}",
+#: shifts of the log-parameters from the first start to the others, tried in turn when a
+#: fit fails its checks (a start is the model's neutral point shifted along each pattern)
+_SHIFTS = ((1.0,), (-1.0,), (1.0, -1.0), (-1.0, 1.0), (2.0,), (-2.0,))
+
+
+def _starts(x0: np.ndarray, n_params: int):
+    """The first start, then deterministic others: the log-parameters shifted by each of
+    :data:`_SHIFTS` (repeated over the parameters), the coefficients as given."""
+    yield np.asarray(x0, dtype=float)
+    for pattern in _SHIFTS:
+        shift = np.resize(np.asarray(pattern), n_params)
+        start = np.array(x0, dtype=float)
+        start[:n_params] += shift
+        yield start
+
+
+def _fit(negll: Callable, x0: np.ndarray, name: str, n_params: int | None = None,
+         n: float | None = None) -> optimize.OptimizeResult:
+    """Minimise a negative log-likelihood (value and gradient) over log-parameters.
+
+    Inside the box of :func:`crmwb.clv.diagnostics.bounds` (``n_params`` log-parameters,
+    then coefficients). A fit that did not converge, or stopped at the edge of the box, is
+    run again from other starts (:func:`_starts`); the best healthy one is kept, else the
+    best of all. ``negll`` is per customer, and ``n`` the customers: given, a fit whose
+    parameters the data do not pin down (standard errors above
+    :data:`crmwb.clv.diagnostics.MAX_LOG_SE`) is no healthier than one at an edge. The
+    result carries ``converged``, ``edge`` (which entries are at a bound), ``healthy`` and
+    ``starts`` (how many were tried) for :class:`FitDiagnostics`.
+    """
+    k = len(x0) if n_params is None else n_params
+    box = diagnostics.bounds(k, len(x0))
+    tried = []
+    for start in _starts(x0, k):
+        with np.errstate(all="ignore"):
+            res = optimize.minimize(negll, start, jac=True, method="L-BFGS-B", bounds=box,
+                                    options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8})
+        _mark(res, k, converged=bool(res.success) or bool(
+            np.all(np.isfinite(res.jac)) and np.max(np.abs(res.jac), initial=0) <= 1e-4))
+        if res.healthy:  # a peak, not a ridge: the curvature is positive every way
+            res.hessian = _hessian(lambda v: negll(v)[1], res.x)
+            res.healthy = diagnostics.positive_definite(res.hessian) and (
+                n is None or _identified(res.hessian * n, k))
+        tried.append(res)
+        if res.healthy or _agree_at_edge(tried):
+            break
+    finite = [r for r in tried if np.isfinite(r.fun) and np.all(np.isfinite(r.x))]
+    if not finite:  # no start gave a number: the fit failed, and its checks will say so
+        best = optimize.OptimizeResult(x=np.asarray(x0, dtype=float), fun=np.nan,
+                                       message=f"no finite likelihood ({tried[0].message})")
+        _mark(best, k, converged=False, starts=len(tried))
+        warnings.warn(f"{name}: the fit diverged: {best.message}", CLVWarning, stacklevel=3)
+        return best
+    best = min([r for r in finite if r.healthy] or finite, key=lambda r: r.fun)
+    best.starts = len(tried)
+    if not best.converged:
+        warnings.warn(f"{name}: the optimiser stopped before converging: {best.message}",
                       CLVWarning, stacklevel=3)
-    # L-BFGS-B stops where the likelihood is flat to ~1e-12, which along a ridge (Gamma-Gamma's
-    # q and gamma) leaves the parameters uncertain in their 4th digit: the same data summed in
-    # another order would give another fit. Newton steps with the Hessian pin the optimum down.
-    polished = _refine(negll, res.x, _hessian(lambda v: negll(v)[1], res.x))
-    if polished is not None:
-        res.x = polished
+    if best.healthy:
+        # L-BFGS-B stops where the likelihood is flat to ~1e-12, which along a ridge
+        # (Gamma-Gamma's q and gamma) leaves the parameters uncertain in their 4th digit:
+        # the same data summed in another order would give another fit. Newton steps with
+        # the Hessian pin the optimum down.
+        polished = _refine(negll, best.x, best.hessian, k)
+        if polished is not None:
+            best.x = polished
+    return best
+
+
+def _agree_at_edge(tried: list, needed: int = 3) -> bool:
+    """Whether ``needed`` starts converged to the same edge of the box (the same likelihood):
+    the likelihood's best lies there, and further starts would only find it again."""
+    edge = [r for r in tried if r.converged and r.edge.any() and np.isfinite(r.fun)]
+    if len(edge) < needed:
+        return False
+    best = min(r.fun for r in edge)
+    return sum(abs(r.fun - best) <= 1e-7 * max(1.0, abs(best)) for r in edge) >= needed
+
+
+def _identified(information: np.ndarray, n_params: int) -> bool:
+    """Whether the log-parameters' standard errors from ``information`` (the Hessian of
+    minus the total log-likelihood) are all within :data:`diagnostics.MAX_LOG_SE`."""
+    try:
+        variances = np.diag(np.linalg.inv(information))[:n_params]
+    except np.linalg.LinAlgError:
+        return False
+    return bool(np.all(variances > 0) and np.all(np.sqrt(variances) <= diagnostics.MAX_LOG_SE))
+
+
+def _mark(res, n_params: int, converged: bool, starts: int = 1):
+    """What :func:`_fit` records of one run: converged, at an edge, healthy, starts."""
+    res.converged = converged
+    res.edge = diagnostics.edge_flags(res.x, n_params)
+    res.healthy = bool(converged and np.isfinite(res.fun) and not res.edge.any())
+    res.starts = starts
     return res
 
 
-def _refine(negll: Callable, z: np.ndarray, hessian: np.ndarray, max_steps: int = 40,
-            tol: float = 1e-10) -> np.ndarray | None:
-    """Newton steps with a fixed, approximate Hessian; None when they do not converge."""
+def _refine(negll: Callable, z: np.ndarray, hessian: np.ndarray, n_params: int | None = None,
+            max_steps: int = 40, tol: float = 1e-10) -> np.ndarray | None:
+    """Newton steps with a fixed, approximate Hessian; None when they do not converge or
+    leave the optimiser's box."""
     try:
         inverse = np.linalg.inv(hessian)
     except np.linalg.LinAlgError:
         return None
+    k = len(z) if n_params is None else n_params
     f, g = negll(z)
     for _ in range(max_steps):
         step = -inverse @ g
         z_new = z + step
+        if np.any(np.abs(z_new[:k]) > diagnostics.LOG_BOUND):
+            return None
         f_new, g_new = negll(z_new)
         if not (np.isfinite(f_new) and f_new <= f + 1e-12 * abs(f)):
             return None
@@ -303,7 +387,13 @@ class _LikelihoodModel:
         params, code = self._patterns(data)
         return {k: v[code] if np.ndim(v) else v for k, v in params.items()}
 
-    def _finish(self, log_params: np.ndarray, total_negll: Callable, n: float) -> None:
+    def _finish(self, log_params: np.ndarray, total_negll: Callable, n: float,
+                fit: optimize.OptimizeResult | None = None, counts: bool = False,
+                direct: Callable[[], float] | None = None) -> None:
+        """Keep the fitted parameters, their standard errors and intervals, and the fit's
+        health check (``diagnostics_``): ``fit`` is the optimiser's result (converged, at an
+        edge, starts tried), ``counts`` says the log-likelihood is of counts (at most 0),
+        ``direct`` recomputes it by the per-customer formula to compare."""
         k = len(self._names)
         self._log_params = log_params
         self.params_ = dict(zip(self._names, np.exp(log_params[:k]).tolist()))
@@ -333,6 +423,23 @@ class _LikelihoodModel:
         self.coefficients_ = pd.DataFrame({"estimate": beta, "se": se,
                                            "ci_low": beta - Z95 * se,
                                            "ci_high": beta + Z95 * se}, index=index)
+        names = [*self._names, *(f"{p}:{c}" for p, c in index)]
+        edge = getattr(fit, "edge", None)
+        at_bound = tuple(name for name, flag in zip(names, edge if edge is not None
+                                                    else diagnostics.edge_flags(
+                                                        np.zeros(len(names)), k)) if flag)
+        ll_ok = bool(np.isfinite(self.log_likelihood_)) and not (counts and
+                                                                self.log_likelihood_ > 1e-9)
+        if ll_ok and direct is not None:
+            with np.errstate(all="ignore"):
+                ll_ok = diagnostics.likelihoods_agree(self.log_likelihood_, direct())
+        self.diagnostics_ = diagnostics.FitDiagnostics(
+            model=self._label, converged=bool(getattr(fit, "converged", True)),
+            at_bound=at_bound, log_likelihood=self.log_likelihood_, log_likelihood_ok=ll_ok,
+            information_positive_definite=diagnostics.positive_definite(hess),
+            standard_errors_finite=bool(np.all(np.isfinite(se_all))
+                                        and np.all(se_log <= diagnostics.MAX_LOG_SE)),
+            starts=int(getattr(fit, "starts", 1)), message=str(getattr(fit, "message", "")))
 
     def summary(self) -> pd.DataFrame:
         """The fitted parameters with standard errors and 95% intervals."""
@@ -429,7 +536,7 @@ class _BGNBDData:
         log_aT, inv_aT = np.log(alpha + self.Tu), 1 / (alpha + self.Tu)
         log_at, inv_at = np.log(alpha + self.tu), 1 / (alpha + self.tu)
         can_leave = xu + k > 0
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             log_bx, inv_bx = np.log(bxk - 1), 1 / (bxk - 1)
         # l3 = -(r + x) log(alpha + T) for everyone, summed per T
         sum_l3 = -np.dot(r * self.WT + self.WXT, log_aT)
@@ -548,15 +655,24 @@ class _CovBGNBDData:
         return -value / n, -grad / n
 
 
-def _fit_from(full: Callable, sub: Callable | None, x0: np.ndarray, name: str) -> np.ndarray:
+def _fit_from(full: Callable, sub: Callable | None, x0: np.ndarray, name: str,
+              n_params: int | None = None, n: float | None = None) -> optimize.OptimizeResult:
     """Minimise ``full``; given ``sub`` (a subsample's negative log-likelihood, for many
     customers), start from its optimum and take Newton steps with its Hessian: a few passes
-    over all customers instead of dozens. Directly when those steps do not converge."""
-    z = None
+    over all customers instead of dozens. Directly (:func:`_fit`) when the subsample's fit
+    fails its checks or those steps do not converge."""
+    k = len(x0) if n_params is None else n_params
     if sub is not None:
-        start = _fit(sub, x0, name).x
-        z = _refine(full, start, _hessian(lambda v: sub(v)[1], start))
-    return _fit(full, x0, name).x if z is None else z
+        first = _fit(sub, x0, name, k)
+        if first.healthy:
+            z = _refine(full, first.x, _hessian(lambda v: sub(v)[1], first.x), k)
+            if z is not None:
+                res = optimize.OptimizeResult(x=z, fun=full(z)[0], success=True,
+                                              message="Newton steps from a subsample's fit")
+                res = _mark(res, k, converged=True, starts=first.starts)
+                if res.healthy:
+                    return res
+    return _fit(full, x0, name, k, n)
 
 
 class _PurchaseModel(_LikelihoodModel):
@@ -733,7 +849,8 @@ class BetaGeoModel(_PurchaseModel):
             pick = _subsample(w, 50_000)
             sub = _BGNBDData(x[pick], t_x[pick] * scale, T[pick] * scale, np.ones(len(pick)),
                              k).negll
-        z = _fit_from(full.negll, sub, np.zeros(4), label).copy()
+        fit = _fit_from(full.negll, sub, np.zeros(4), label, n=full.n)
+        z = fit.x.copy()
         z[1] -= np.log(scale)  # alpha back in the summary's time unit
         n = full.n
         # the likelihood of the times in the summary's unit, not the scaled ones
@@ -745,7 +862,8 @@ class BetaGeoModel(_PurchaseModel):
             v, g = full.negll(zs)
             return v * n - jacobian, g * n
 
-        self._finish(z, total, n)
+        self._finish(z, total, n, fit, direct=lambda: float(np.dot(w, _bgnbd_terms(
+            *(self.params_[q] for q in self._names), x, t_x, T, k)[0])))
         return self
 
     def _fit_covariates(self, summary, x, t_x, T, w) -> BetaGeoModel:
@@ -763,7 +881,8 @@ class BetaGeoModel(_PurchaseModel):
         x0[1] += np.log(scale)
         sub = _CovBGNBDData(x[pick], t_x[pick] * scale, T[pick] * scale, np.ones(len(pick)),
                             X1[pick], X2[pick], self._k).negll if large else None
-        z = _fit_from(full.negll, sub, x0, self._label).copy()
+        fit = _fit_from(full.negll, sub, x0, self._label, 4, n=full.n)
+        z = fit.x.copy()
         z[1] -= np.log(scale)
         unit = self._coefficient_scale()
         z[4:] /= unit  # coefficients per unit of each covariate
@@ -779,7 +898,8 @@ class BetaGeoModel(_PurchaseModel):
             g[4:] *= unit
             return v * n - jacobian, g * n
 
-        self._finish(z, total, n)
+        self._finish(z, total, n, fit,
+                     direct=lambda: float(np.dot(w, self.log_likelihood(summary))))
         return self
 
     def log_likelihood(self, data: pd.DataFrame) -> pd.Series:
@@ -939,7 +1059,7 @@ class ParetoNBDModel(_PurchaseModel):
                           for e in np.eye(n_z)])
             return v, g
 
-        res = _fit(negll, x0, "Pareto/NBD")
+        res = _fit(negll, x0, "Pareto/NBD", 4, n)
         z = res.x.copy()
         z[[1, 3]] -= np.log(scale)
         unit = self._coefficient_scale()
@@ -957,7 +1077,7 @@ class ParetoNBDModel(_PurchaseModel):
             g[4:] *= unit
             return v * n - jacobian, g * n
 
-        self._finish(z, total, n)
+        self._finish(z, total, n, res)
         return self
 
     def log_likelihood(self, data: pd.DataFrame) -> pd.Series:
@@ -1072,7 +1192,8 @@ class GammaGammaModel(_LikelihoodModel):
         if len(x) > 200_000:
             pick = _subsample(w, 50_000)
             sub = _GammaGammaData(x[pick], m[pick] * scale, np.ones(len(pick))).negll
-        z = _fit_from(full.negll, sub, np.zeros(3), "Gamma-Gamma").copy()
+        fit = _fit_from(full.negll, sub, np.zeros(3), "Gamma-Gamma", n=full.n)
+        z = fit.x.copy()
         negll = full.negll
         z[2] -= np.log(scale)
         jacobian = n * np.log(scale)  # the log-likelihood of the unscaled spends
@@ -1083,7 +1204,8 @@ class GammaGammaModel(_LikelihoodModel):
             v, g = negll(zs)
             return v * n - jacobian, g * n
 
-        self._finish(z, total, n)
+        self._finish(z, total, n, fit, direct=lambda: float(np.dot(w, _gg_terms(
+            *(self.params_[q] for q in self._names), x, m))))
         return self
 
     def _fit_covariates(self, repeaters: pd.DataFrame, x, m, w) -> GammaGammaModel:
@@ -1123,7 +1245,8 @@ class GammaGammaModel(_LikelihoodModel):
         if len(x) > 200_000:  # a subsample's optimum, then Newton steps over all
             pick = _subsample(w, 50_000)
             sub = likelihood(x[pick], m[pick] * scale, X[pick], np.ones(len(pick)))
-        z = _fit_from(negll, sub, x0, self._label).copy()
+        fit = _fit_from(negll, sub, x0, self._label, 3, n)
+        z = fit.x.copy()
         z[2] -= np.log(scale)
         unit = self._coefficient_scale()
         z[3:] /= unit
@@ -1138,7 +1261,7 @@ class GammaGammaModel(_LikelihoodModel):
             g[3:] *= unit
             return v * n - jacobian, g * n
 
-        self._finish(z, total, n)
+        self._finish(z, total, n, fit)
         return self
 
     def conditional_expected_average_profit(self, data: pd.DataFrame) -> pd.Series:
@@ -1371,8 +1494,9 @@ class ShiftedBetaGeoModel(_LikelihoodModel):
             g = np.array([(value(z + h * e) - value(z - h * e)) / (2 * h) for e in np.eye(2)])
             return value(z), g
 
-        res = _fit(negll, np.zeros(2), "sBG")
-        self._finish(res.x, lambda z: tuple(v * total for v in negll(z)), total)
+        res = _fit(negll, np.zeros(2), "sBG", n=total)
+        self._finish(res.x, lambda z: tuple(v * total for v in negll(z)), total, res,
+                     counts=True)
         return self
 
     def retention_rate(self, t) -> np.ndarray:
