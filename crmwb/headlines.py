@@ -36,11 +36,14 @@ KINDS = (*display.KINDS, "interval")
 
 @dataclass(frozen=True)
 class Headline:
-    """One figure: a glossary key naming it, its value and its kind."""
+    """One figure: a glossary key naming it, its value and its kind; ``note``, a glossary
+    key of a qualification the figure must not be read without (it rests on a failed fit,
+    on a model that loses to its baseline, on a small base)."""
 
     key: str
     value: object
     kind: str = "number"
+    note: str | None = None
 
 
 def _plain(value):
@@ -81,6 +84,11 @@ def label(key: str, lang: str = "en") -> str:
     return LABELS[lang].get(key) or display.header(key, lang)
 
 
+def note(headline: Headline, lang: str = "en") -> str:
+    """The figure's qualification in the reader's language, or nothing."""
+    return LABELS[lang][headline.note] if headline.note else ""
+
+
 class Card:
     """The headline figures a notebook shows at its end (see :func:`show`)."""
 
@@ -88,17 +96,21 @@ class Card:
         self.figures, self.lang, self.persian_digits = figures, lang, persian_digits
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        rows = [(label(f.key, self.lang), written(f, self.lang, self.persian_digits))
-                for f in self.figures]
+        rows = [(label(f.key, self.lang), written(f, self.lang, self.persian_digits),
+                 note(f, self.lang)) for f in self.figures]
         cells = "".join(f"<div class='crmwb-headline'><div class='crmwb-headline-value'>"
                         f"{html.escape(v)}</div><div class='crmwb-headline-label'>"
-                        f"{html.escape(k)}</div></div>" for k, v in rows)
+                        f"{html.escape(k)}</div>"
+                        + (f"<div class='crmwb-headline-note'>{html.escape(n)}</div>"
+                           if n else "") + "</div>" for k, v, n in rows)
         style = ("<style>.crmwb-headlines{display:flex;flex-wrap:wrap;gap:1.5em;"
                  "margin:0.5em 0}.crmwb-headline-value{font-size:1.6em;font-weight:bold;"
-                 "unicode-bidi:isolate}.crmwb-headline-label{color:#555}</style>")
+                 "unicode-bidi:isolate}.crmwb-headline-label{color:#555}"
+                 ".crmwb-headline-note{color:#a33;font-size:0.9em;max-width:22em}</style>")
         return {
             "text/html": f"{style}<div class='crmwb-headlines'>{cells}</div>",
-            "text/plain": "\n".join(f"{k}: {v}" for k, v in rows),
+            "text/plain": "\n".join(f"{k}: {v}" + (f" ({n})" if n else "")
+                                    for k, v, n in rows),
             MIME: {"figures": [asdict(f) for f in self.figures]},
         }
 
@@ -126,7 +138,9 @@ def show(*figures: Headline | tuple, lang: str | None = None,
             raise KeyError(f"a headline is named by a glossary key in both languages: {f.key!r}")
         if f.kind not in KINDS:
             raise ValueError(f"{f.key}: kind {f.kind!r} is not one of {KINDS}")
-        made.append(Headline(f.key, _plain(f.value), f.kind))
+        if f.note is not None and (f.note not in LABELS["en"] or f.note not in LABELS["fa"]):
+            raise KeyError(f"a headline's note is a glossary key in both languages: {f.note!r}")
+        made.append(Headline(f.key, _plain(f.value), f.kind, f.note))
     return Card(made, i18n.READER["lang"] if lang is None else lang,
                 i18n.READER["persian_digits"] if persian_digits is None else persian_digits)
 

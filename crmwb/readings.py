@@ -338,22 +338,30 @@ def second_purchase(curve: pd.DataFrame, t) -> str:
 def model_comparison(comparison, t) -> str:
     """After the model comparison table: the model the data prefer (lowest BIC) and by how
     much, and the one closest over the holdout with its total against the actual."""
+    health = model_health(comparison, t)
+    if not comparison.preferred:  # no fit passed: nothing is preferred, nothing read
+        return health
     table = comparison.table
-    bic = table["bic"].sort_values()
+    bic = table.loc[table["fit"] == "ok", "bic"].sort_values()
     closest = table.loc[comparison.closest]
-    return t.say("r03_model_comparison", preferred=t.word(comparison.preferred),
-                 margin=float(bic.iloc[1] - bic.iloc[0]) if len(bic) > 1 else 0.0,
-                 closest=t.word(comparison.closest), mae=closest["holdout_mae"],
-                 predicted=closest["predicted_total"], actual=closest["actual_total"],
-                 gap=closest["total_error"])
+    reading = t.say("r03_model_comparison", preferred=t.word(comparison.preferred),
+                    margin=float(bic.iloc[1] - bic.iloc[0]) if len(bic) > 1 else 0.0,
+                    closest=t.word(comparison.closest), mae=closest["holdout_mae"],
+                    predicted=closest["predicted_total"], actual=closest["actual_total"],
+                    gap=closest["total_error"])
+    return reading if health is None else f"{health} {reading}"
 
 
-def models_weekly(weekly: pd.DataFrame, t) -> str:
+def models_weekly(weekly: pd.DataFrame, t, failed=()) -> str:
     """After the weekly tracking of every model: the holdout's busiest week, what the
-    customers made in it and the range the models expected."""
+    customers made in it and the range the models expected (the ``failed`` fits left out:
+    their expectations are no finding)."""
     hold = weekly[weekly["holdout"]]
+    models = [c for c in weekly.columns
+              if c not in ("period_end", "holdout", "actual", *failed)]
+    if not models or not len(hold):
+        return t.say("r03_models_none_read")
     at = hold["actual"].idxmax()
-    models = [c for c in weekly.columns if c not in ("period_end", "holdout", "actual")]
     expected = hold.loc[at, models].astype(float)
     return t.say("r03_models_weekly", week=hold.loc[at, "period_end"],
                  actual=float(hold.loc[at, "actual"]), low=float(expected.min()),
@@ -363,6 +371,8 @@ def models_weekly(weekly: pd.DataFrame, t) -> str:
 def models_cumulative(comparison, t) -> str:
     """After the cumulative tracking: by the end, the repeat purchases made and those the
     preferred model expected."""
+    if not comparison.preferred:
+        return t.say("r03_models_none_read")
     last = comparison.tracking.iloc[-1]
     expected = float(last[comparison.preferred])
     return t.say("r03_models_cumulative", end=last["period_end"], actual=float(last["actual"]),
@@ -379,6 +389,8 @@ def _lower_word(t, value) -> str:
 def models_conditional(comparison, t) -> str:
     """After the conditional expectations of every model: the preferred model's largest
     gap (:func:`conditional_expectations`)."""
+    if not comparison.preferred:
+        return t.say("r03_models_none_read")
     table = comparison.conditional[["actual", comparison.preferred]]
     return conditional_expectations(table.rename(columns={comparison.preferred: "predicted"}),
                                     t)
@@ -436,6 +448,8 @@ def value_intervals(intervals: pd.DataFrame, level: float, t) -> str:
 def bgbb(model, t) -> str:
     """After the BG/BB fit on months: the mean chance to buy in a month while active and
     the mean chance to leave at each month's start."""
+    if not model.diagnostics_.ok:
+        return t.say("r03_bgbb_failed", problem=fit_problem(model, t))
     p = model.params_
     return t.say("r03_bgbb", buy=p["alpha"] / (p["alpha"] + p["beta"]),
                  leave=p["gamma"] / (p["gamma"] + p["delta"]))
@@ -459,8 +473,12 @@ def clv_by_group(table: pd.DataFrame, t) -> str:
                  customers=customers[top])
 
 
-def p_alive(probabilities: pd.Series, t) -> str:
-    """After the P(alive) grid: the share of customers more likely active than not."""
+def p_alive(probabilities: pd.Series, t, model=None) -> str:
+    """After the P(alive) grid: the share of customers more likely active than not; withheld,
+    saying why, when ``model`` failed its health check."""
+    if model is not None and not model.diagnostics_.ok:
+        return t.say("r03_p_alive_withheld", model=t.word(model._label),
+                     problem=fit_problem(model, t))
     return t.say("r03_p_alive", share=float((probabilities > 0.5).mean()),
                  expected=float(probabilities.sum()), customers=len(probabilities))
 
@@ -675,3 +693,85 @@ def recent_kpis(kpis: pd.DataFrame, t, months: int = 6) -> str | None:
                  high=recent["retention_rate"].max(), rlow=recent["revenue"].min(),
                  rhigh=recent["revenue"].max())
 
+
+
+# --- fits that failed their health check (crmwb.clv.diagnostics) ------------------------------
+
+#: each model's parameters of dropout: at an edge, or not pinned down, they mean the history
+#: cannot tell a customer who left from a slow buyer
+_DROPOUT = {"BG/NBD": {"a", "b"}, "MBG/NBD": {"a", "b"}, "Pareto/NBD": {"s", "beta"},
+            "BG/BB": {"gamma", "delta"}, "sBG": {"alpha", "beta"}}
+
+
+def _unpinned(model) -> list[str]:
+    """The parameters whose 95% interval spans more than the health check allows, or has
+    no finite bound."""
+    from crmwb.clv.diagnostics import MAX_LOG_SE
+    from crmwb.clv.models import Z95
+
+    ci = model.confidence_intervals_
+    with np.errstate(divide="ignore", invalid="ignore"):
+        span = np.log(ci["upper_95"].astype(float)) - np.log(ci["lower_95"].astype(float))
+    return [p for p in ci.index if not np.isfinite(span[p]) or span[p] > 2 * Z95 * MAX_LOG_SE]
+
+
+def fit_problem(model, t) -> str:
+    """Why a fit failed its health check, as a phrase in the reader's language: which
+    parameters ran to an edge or are not pinned down, an optimiser that did not converge, a
+    likelihood that is no number; and, when the dropout is what failed, what that means."""
+    d = model.diagnostics_
+    bound = [p for p in d.at_bound]
+    wide = [p for p in _unpinned(model) if p not in bound] \
+        if "standard_errors" in d.problems else []
+    parts = []
+    if bound:
+        parts.append(t.say("fit_bound", params=", ".join(t.word(p) for p in bound)))
+    if wide:
+        parts.append(t.say("fit_wide", params=", ".join(t.word(p) for p in wide)))
+    if "information" in d.problems and not bound and not wide:
+        parts.append(t.say("fit_flat"))
+    if not d.converged:
+        parts.append(t.say("fit_not_converged"))
+    if not d.log_likelihood_ok:
+        parts.append(t.say("fit_likelihood"))
+    if (set(bound) | set(wide)) & _DROPOUT.get(d.model, set()):
+        parts.append(t.say("fit_dropout_hint"))
+    return ("؛ " if _lang(t) == "fa" else "; ").join(parts or [t.say("fit_flat")])
+
+
+def failed_fits(models: dict, t) -> str:
+    """The failed fits of several models, each with its reason: ``BG/NBD: ...; Pareto/NBD:
+    ...``."""
+    sep = " — "
+    return " ".join(f"{t.word(name)}{sep}{fit_problem(m, t)}." for name, m in models.items()
+                    if not m.diagnostics_.ok)
+
+
+def model_health(comparison, t) -> str | None:
+    """Before the comparison's reading: the fits that failed (named, never chosen), or that
+    none passed; and the models the data do not tell apart from the preferred one."""
+    failed = {m: comparison.models[m] for m in comparison.failed}
+    parts = []
+    if not comparison.preferred:
+        parts.append(t.say("r03_models_failed_all", failures=failed_fits(failed, t)))
+    elif failed:
+        parts.append(t.say("r03_models_failed_some", failures=failed_fits(failed, t)))
+    if comparison.tied:
+        parts.append(t.say("r03_models_tied", preferred=t.word(comparison.preferred),
+                           others=", ".join(t.word(m) for m in comparison.tied)))
+    return " ".join(parts) or None
+
+
+def value_model(purchases, spend, customers: int, t) -> str:
+    """Before the values: the purchase and spend models they rest on, and whether each
+    passed its health check; a failed one qualifies every value that follows."""
+    parts = []
+    if purchases.diagnostics_.ok:
+        parts.append(t.say("r03_value_model", model=t.word(purchases._label),
+                           customers=customers))
+    else:
+        parts.append(t.say("r03_value_model_failed", model=t.word(purchases._label),
+                           problem=fit_problem(purchases, t)))
+    if not spend.diagnostics_.ok:
+        parts.append(t.say("r03_spend_failed", problem=fit_problem(spend, t)))
+    return " ".join(parts)

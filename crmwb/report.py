@@ -888,8 +888,11 @@ def write_index(results: list[NotebookResult], out_dir: Path, lang: str = "en",
         shown = {k: shown_path(v, out_dir) if isinstance(v, str) and Path(v).is_absolute()
                  else v for k, v in shown.items()}
         params = html.escape(json.dumps(shown, ensure_ascii=False, sort_keys=True))
+        # a column in reverse: the label, the figure, then its qualification
         figures = "".join(
-            f"<div><dd>{html.escape(headlines.written(h, lang, persian_digits))}</dd>"
+            "<div>" + (f"<dt class='note'>{html.escape(headlines.note(h, lang))}</dt>"
+                       if h.note else "")
+            + f"<dd>{html.escape(headlines.written(h, lang, persian_digits))}</dd>"
             f"<dt>{html.escape(headlines.label(h.key, lang))}</dt></div>" for h in r.headlines)
         figures = f"<dl class='figures'>{figures}</dl>" if figures else ""
         picture = ""
@@ -929,6 +932,7 @@ body {{ margin: 2em; max-width: 72em; }}
 .figures div {{ display: flex; flex-direction: column-reverse; }}
 .figures dd {{ margin: 0; font-size: 1.3em; font-weight: bold; unicode-bidi: isolate; }}
 .figures dt {{ color: #555; font-size: 0.9em; }}
+.figures dt.note {{ color: #a33; max-width: 20em; }}
 details code {{ direction: ltr; unicode-bidi: isolate; font-size: 0.85em; }}
 .screenshots figure {{ display: inline-block; margin: 1em; }}
 </style></head><body>

@@ -26,8 +26,15 @@ fitted by maximum likelihood with scipy on log-parameters; standard errors come 
 the Hessian of the log-likelihood.
 """
 
-from crmwb.clv.comparison import ModelComparison, compare_models
+from crmwb.clv import diagnostics
+from crmwb.clv.comparison import (
+    ModelComparison,
+    compare_models,
+    parameter_table,
+    purchase_model_for_values,
+)
 from crmwb.clv.covariates import available_covariates, join_covariates
+from crmwb.clv.diagnostics import FitDiagnostics
 from crmwb.clv.discrete import BetaGeoBetaBinomModel, period_summary
 from crmwb.clv.intervals import value_intervals
 from crmwb.clv.models import (
@@ -59,7 +66,8 @@ from crmwb.clv.models import (
 )
 
 __all__ = [
-    "BetaGeoBetaBinomModel", "ModelComparison", "available_covariates", "compare_models",
+    "BetaGeoBetaBinomModel", "FitDiagnostics", "ModelComparison", "available_covariates",
+    "compare_models", "diagnostics", "parameter_table", "purchase_model_for_values",
     "join_covariates", "period_summary", "value_intervals",
     "DAYS_PER_MONTH", "PROFIT_LEVERS", "Z95", "BetaGeoModel", "CLVWarning", "GammaGammaModel",
     "ModifiedBetaGeoModel", "ParetoNBDModel", "ShiftedBetaGeoModel", "calibration_holdout",

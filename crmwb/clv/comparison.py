@@ -6,7 +6,9 @@ of the calibration data (log-likelihood, AIC and BIC, which charge each extra pa
 and by the holdout they have not seen (mean absolute and root mean squared error per
 customer, total purchases predicted against actual), with the tracking of repeat
 purchases week by week and the conditional expectations of every model in one figure
-each. The data *prefer* the model with the lowest BIC.
+each. The data *prefer* the model with the lowest BIC among the fits that passed their
+health check (:mod:`crmwb.clv.diagnostics`): a failed fit is shown, named as failed, and
+never chosen; models within 2 of the best BIC are *tied* (the data do not tell them apart).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from crmwb.clv import diagnostics
 from crmwb.clv.models import (
     BetaGeoModel,
     ModifiedBetaGeoModel,
@@ -30,6 +33,9 @@ MODELS = {"BG/NBD": BetaGeoModel, "MBG/NBD": ModifiedBetaGeoModel,
           "Pareto/NBD": ParetoNBDModel}
 #: the suffix of a model fitted with covariates
 WITH_COVARIATES = " + covariates"
+#: a difference of BIC below this is no evidence either way (Kass & Raftery 1995: "not worth
+#: more than a bare mention")
+TIE_BIC = 2.0
 
 
 @dataclass
@@ -54,9 +60,21 @@ class ModelComparison:
     models : dict
         The fitted models, by name.
     preferred : str
-        The model with the lowest BIC: the one the data prefer.
+        Among the fits that passed their health check, the model with the lowest BIC: the
+        one the data prefer. Empty when no fit passed.
     closest : str
-        The model with the lowest holdout error per customer.
+        Among the fits that passed, the model with the lowest holdout error per customer;
+        empty when none passed.
+    tied : list of str
+        Healthy models whose BIC is within :data:`TIE_BIC` of the preferred one's: the data
+        do not tell them apart from it.
+    failed : list of str
+        The models whose fit failed its health check (``diagnostics_``), in the table's order.
+    health : pandas.DataFrame
+        Each model's health check (:func:`crmwb.clv.diagnostics.table`).
+    parameters : pandas.DataFrame
+        Each model's parameters with 95% intervals: indexed by (model, parameter), columns
+        ``estimate``, ``lower_95``, ``upper_95`` and ``status`` (the model's fit).
     """
 
     table: pd.DataFrame
@@ -66,6 +84,10 @@ class ModelComparison:
     models: dict = field(repr=False)
     preferred: str = ""
     closest: str = ""
+    tied: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+    health: pd.DataFrame | None = None
+    parameters: pd.DataFrame | None = None
 
 
 def compare_models(split: pd.DataFrame, transactions, covariates: list[str] | None = None,
@@ -117,7 +139,14 @@ def compare_models(split: pd.DataFrame, transactions, covariates: list[str] | No
         expectations[name] = cond["predicted"]
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "model"
-    table.attrs["kinds"] = {"total_error": "share"}
+    health = diagnostics.table(fitted)
+    table.insert(0, "fit", health["status"].reindex(table.index))
+    table.attrs["kinds"] = {"total_error": "share", "fit": "text"}
+    healthy = table[table["fit"] == "ok"]
+    preferred = str(healthy["bic"].idxmin()) if len(healthy) else ""
+    tied = [] if not preferred else [
+        m for m in healthy.index
+        if m != preferred and healthy.loc[m, "bic"] - healthy.loc[preferred, "bic"] < TIE_BIC]
     first = next(iter(curves.values()))
     cumulative = first[["period_end", "holdout", "actual"]].copy()
     for name, track in curves.items():
@@ -130,6 +159,61 @@ def compare_models(split: pd.DataFrame, transactions, covariates: list[str] | No
     if len(weekly) > 2 and lengths.iloc[-1] < period_days:
         weekly = weekly.iloc[:-1]
     return ModelComparison(table=table, tracking=cumulative, weekly=weekly,
-                           conditional=expectations, models=fitted,
-                           preferred=str(table["bic"].idxmin()),
-                           closest=str(table["holdout_mae"].idxmin()))
+                           conditional=expectations, models=fitted, preferred=preferred,
+                           closest=str(healthy["holdout_mae"].idxmin()) if len(healthy) else "",
+                           tied=tied, failed=[m for m in table.index if m not in healthy.index],
+                           health=health, parameters=parameter_table(fitted))
+
+
+def parameter_table(models: dict) -> pd.DataFrame:
+    """Each fitted model's parameters with their 95% intervals (on the log scale, from the
+    Hessian) and the model's health: one row per (model, parameter).
+
+    >>> from crmwb.datasets import simulate_summaries
+    >>> s = simulate_summaries(2000, seed=1)
+    >>> out = parameter_table({"BG/NBD": BetaGeoModel().fit(s, time_unit="D")})
+    >>> out.index.get_level_values("parameter").tolist(), out["status"].unique().tolist()
+    (['r', 'alpha', 'a', 'b'], ['ok'])
+    """
+    parts = []
+    for name, model in models.items():
+        ci = model.confidence_intervals_
+        part = pd.DataFrame({"estimate": ci["estimate"].to_numpy(),
+                             "lower_95": ci["lower_95"].to_numpy(),
+                             "upper_95": ci["upper_95"].to_numpy(),
+                             "status": model.diagnostics_.status},
+                            index=pd.MultiIndex.from_product([[name], list(ci.index)],
+                                                             names=["model", "parameter"]))
+        parts.append(part)
+    out = pd.concat(parts) if parts else pd.DataFrame(
+        columns=["estimate", "lower_95", "upper_95", "status"])
+    out.attrs["kinds"] = {"estimate": "number", "lower_95": "number", "upper_95": "number",
+                          "status": "text"}
+    return out
+
+
+def purchase_model_for_values(comparison: ModelComparison | None, summary: pd.DataFrame):
+    """The purchase model that customer values rest on, fitted on ``summary`` (every
+    customer, up to the end of the data).
+
+    The kind of model the comparison prefers (without covariates: the values are for every
+    customer), refitted on ``summary``; when that refit fails its health check, the next
+    healthy kinds by BIC, then BG/NBD. When no refit passes, the first one is returned as
+    fitted: its ``diagnostics_`` say it failed, and a report must say so beside every value
+    it gives (P(alive), CLV, next actions), never read them as findings.
+    """
+    order = []
+    if comparison is not None:
+        healthy = comparison.table[comparison.table["fit"] == "ok"].sort_values("bic")
+        for name in healthy.index:
+            kind = name.removesuffix(WITH_COVARIATES)
+            if kind not in order:
+                order.append(kind)
+    order += [k for k in MODELS if k not in order]
+    first = None
+    for kind in order:
+        model = MODELS[kind]().fit(summary)
+        if model.diagnostics_.ok:
+            return model
+        first = first or model
+    return first

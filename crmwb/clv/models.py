@@ -1715,7 +1715,8 @@ def retention_by_group(
 ) -> tuple[dict, pd.DataFrame]:
     """An sBG model per group of subscribers (e.g. contract type), from censored tenures.
 
-    Returns the fitted models and a table: subscribers, churned share, ``alpha``,
+    Returns the fitted models and a table: the fit's health (``fit``: ok or failed, from
+    ``diagnostics_``), subscribers, churned share, ``alpha``,
     ``beta``, retention in periods 1 and 12, survival to 12 and 24 periods, and
     the discounted expected residual lifetime of a new subscriber (in periods).
     """
@@ -1723,7 +1724,7 @@ def retention_by_group(
     for name, part in subscriptions.groupby(group, observed=True):
         m = ShiftedBetaGeoModel().fit_durations(part[periods], part[churned])
         models[name] = m
-        rows.append({group: name, "subscribers": len(part),
+        rows.append({group: name, "fit": m.diagnostics_.status, "subscribers": len(part),
                      "churned_share": float(part[churned].mean()), **m.params_,
                      "retention_1": float(m.retention_rate(1)),
                      "retention_12": float(m.retention_rate(12)),
