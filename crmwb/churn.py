@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 from scipy.special import expit
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -177,15 +178,16 @@ def churn_features(
         returns, basket, BG/NBD inputs), ``spend_trend``, inter-purchase gaps,
         complaints (count, unresolved, slow, mean days to resolve, one after the
         last purchase, severity), surveys (mean CSAT, last NPS), customer
-        attributes and ``p_alive`` from an MBG/NBD model fitted at the cutoff
-        (:class:`crmwb.clv.ModifiedBetaGeoModel`: unlike BG/NBD, it lets a
-        customer who never came back be gone, so their P(alive) is not 1).
+        attributes and ``p_alive`` from an MBG/NBD model fitted at the cutoff on every
+        customer known then (:class:`crmwb.clv.ModifiedBetaGeoModel`: unlike BG/NBD, it
+        lets a customer who never came back be gone, so their P(alive) is not 1), left out
+        when that fit fails its health check (``attrs["p_alive_fit"]`` holds the check).
         Text columns stay text: the pipelines encode them.
     """
     t = _as_table(transactions)
     cut = _day(cutoff) + pd.Timedelta(days=1)
-    s = customer_summary(t, calibration_end=_day(cutoff), returns=returns)
-    s = s[s["days_since_last_purchase"] < active_days]
+    s_all = customer_summary(t, calibration_end=_day(cutoff), returns=returns)
+    s = s_all[s_all["days_since_last_purchase"] < active_days]
     x = s.drop(columns=["first_purchase", "last_purchase"])
     bought = t.filter(t.customer_id.notnull() & (t.quantity > 0) & (t.date < cut))
     value = bought.quantity * bought.unit_price.fill_null(0)
@@ -220,9 +222,15 @@ def churn_features(
         x = x.join(attrs)
         for col in attrs.select_dtypes(exclude="number").columns:
             x[col] = x[col].astype(object).where(x[col].notna(), None)
-    model = clv.ModifiedBetaGeoModel().fit(s)
-    x["p_alive"] = model.probability_alive(s).reindex(x.index)
-    x.attrs.update(cutoff=_day(cutoff))
+    # P(alive) from MBG/NBD fitted on every customer known at the cutoff (not only the
+    # active ones: a selection of survivors is not a cohort); a fit that failed its health
+    # check gives no feature and no baseline (its P(alive) is no measure: on Online Retail
+    # it was 1.0 for everyone, to within 2e-11)
+    model = clv.ModifiedBetaGeoModel().fit(s_all) if len(s_all) else None
+    if model is not None and model.diagnostics_.ok:
+        x["p_alive"] = model.probability_alive(s_all).reindex(x.index)
+    x.attrs.update(cutoff=_day(cutoff), p_alive_fit=None if model is None else
+                   model.diagnostics_)
     return x
 
 
@@ -286,11 +294,50 @@ def churn_dataset(transactions, cutoff, horizon_days: int = 90, active_days: int
 MAX_BOOSTING_LEVELS = 32
 
 
+class NearConstantDropper(TransformerMixin, BaseEstimator):
+    """Drops the numeric columns that are (nearly) constant in the training rows.
+
+    A column whose spread is a rounding error of its size (range at most ``tolerance``
+    times its typical magnitude) carries nothing to learn from, and standardising divides
+    by that spread: a test-time difference of 1e-3 becomes a million standard deviations,
+    and a logistic regression predicted churn 1.0 for every customer of Online Retail
+    (P(alive) with a training spread of 2e-11). Such columns are left out before scaling.
+
+    >>> d = NearConstantDropper().fit(np.array([[1.0, 5.0], [1.0 + 1e-12, 7.0], [1.0, 6.0]]))
+    >>> d.keep_.tolist()
+    [False, True]
+    """
+
+    def __init__(self, tolerance: float = 1e-9):
+        self.tolerance = tolerance
+
+    def fit(self, X, y=None):
+        X = np.asarray(X, dtype=float)
+        self.n_features_in_ = X.shape[1]
+        if len(X) == 0:
+            self.keep_ = np.zeros(X.shape[1], dtype=bool)
+            return self
+        with np.errstate(invalid="ignore"):
+            spread = np.nanmax(X, axis=0) - np.nanmin(X, axis=0)
+            size = np.maximum(np.nanmean(np.abs(X), axis=0), 1.0)
+        self.keep_ = np.nan_to_num(spread) > self.tolerance * size
+        return self
+
+    def transform(self, X):
+        return np.asarray(X, dtype=float)[:, self.keep_]
+
+    def get_feature_names_out(self, input_features=None):
+        names = np.asarray(input_features if input_features is not None else
+                           [f"x{i}" for i in range(self.n_features_in_)], dtype=object)
+        return names[self.keep_]
+
+
 def _preprocessor(scale: bool, dense: bool = False) -> ColumnTransformer:
-    """Numbers imputed (and scaled); text one-hot encoded, levels seen fewer than ten times
-    together. ``dense``: a dense matrix (gradient boosting refuses a sparse one, which a text
-    column of many levels gives) of at most MAX_BOOSTING_LEVELS levels per text column."""
-    numeric = [SimpleImputer(strategy="median", add_indicator=True)]
+    """Numbers imputed, (nearly) constant ones left out (:class:`NearConstantDropper`), and
+    scaled; text one-hot encoded, levels seen fewer than ten times together. ``dense``: a
+    dense matrix (gradient boosting refuses a sparse one, which a text column of many levels
+    gives) of at most MAX_BOOSTING_LEVELS levels per text column."""
+    numeric = [SimpleImputer(strategy="median", add_indicator=True), NearConstantDropper()]
     if scale:
         numeric.append(StandardScaler())
     onehot = OneHotEncoder(handle_unknown="ignore", min_frequency=10,
@@ -349,11 +396,15 @@ def _prepare(x: pd.DataFrame) -> pd.DataFrame:
 
 
 def _baseline_scores(x: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each naive rule's score (higher, more risk) for the rules whose column ``x`` has and
+    varies: a (nearly) constant column ranks no one (:class:`NearConstantDropper`)."""
     scores = {}
     for name, (col, sign) in BASELINES.items():
         if col in x.columns:
             v = pd.to_numeric(x[col], errors="coerce").astype(float)
-            scores[name] = (sign * v.fillna(v.median())).to_numpy()
+            v = v.fillna(v.median())
+            if len(v) and NearConstantDropper().fit(v.to_numpy()[:, None]).keep_[0]:
+                scores[name] = (sign * v).to_numpy()
     return scores
 
 
@@ -464,6 +515,78 @@ def choose_model(cv_table: pd.DataFrame, metric: str = "roc_auc") -> str:
         raise ValueError("the table holds no model, only baselines: run cross_validate first")
     scores = cv_table.loc[models, metric]
     return str(scores.idxmin() if metric == "brier" else scores.idxmax())  # Brier: lower is better
+
+
+#: a ROC-AUC below this ranks churners hardly better than a coin: no ranking to act on
+CHANCE_AUC = 0.55
+
+
+def verdict(comparison: pd.DataFrame, chosen: str, metric: str = "roc_auc") -> dict:
+    """What the test window says of the chosen model against the naive baselines.
+
+    ``comparison`` is :func:`time_split`'s table (models and baselines judged at the later
+    cutoff). The chosen model *beats its baseline* when it scores better than every naive
+    rule there; when it does not, what a campaign should act on is the best of the table
+    (another model, or a rule), and a report must say so, never headline the loser.
+
+    Returns
+    -------
+    dict
+        ``chosen`` and ``chosen_score``; ``baseline`` (the best naive rule, or None when
+        there is none) and ``baseline_score``; ``beats_baseline``; ``use``, the model or
+        rule to act on, and ``use_score``; ``chance``, whether even that ranks churners
+        hardly better than chance (ROC-AUC below :data:`CHANCE_AUC`).
+
+    >>> table = pd.DataFrame({"roc_auc": [0.50, 0.73, 0.68]},
+    ...                      index=["logistic regression", "gradient boosting", "recency"])
+    >>> v = verdict(table, "logistic regression")
+    >>> v["beats_baseline"], v["use"], v["baseline"]
+    (False, 'gradient boosting', 'recency')
+    """
+    lower_better = metric == "brier"
+    scores = comparison[metric].astype(float).dropna()
+    rules = [b for b in BASELINES if b in scores.index]
+
+    def best(names):
+        part = scores.loc[names]
+        return str(part.idxmin() if lower_better else part.idxmax())
+
+    baseline = best(rules) if rules else None
+    mine = float(scores[chosen])
+    beats = baseline is None or (mine < scores[baseline] if lower_better
+                                 else mine > scores[baseline])
+    use = chosen if beats else best(list(scores.index))
+    use_score = float(scores[use])
+    return {"chosen": chosen, "chosen_score": mine, "baseline": baseline,
+            "baseline_score": None if baseline is None else float(scores[baseline]),
+            "beats_baseline": bool(beats), "use": use, "use_score": use_score,
+            "chance": metric == "roc_auc" and use_score < CHANCE_AUC}
+
+
+def score_now(use: str, x_last: pd.DataFrame, y_last, x_now: pd.DataFrame,
+              max_fit_customers: int | None = 50_000, seed: int = 0) -> pd.Series:
+    """Each customer's churn risk now, by ``use``: a model of :func:`model_pipelines`
+    refitted on the last window whose outcomes are known (``x_last``, ``y_last``: the
+    features and labels at the test cutoff), or a naive rule of :data:`BASELINES`
+    calibrated on it (its direction fixed by its meaning, :func:`_as_probability`).
+
+    Scored on ``x_now``, the features at the end of the data; returns probabilities
+    indexed like it, named ``churn_risk``.
+    """
+    if use in BASELINES:
+        column, sign = BASELINES[use]
+        if column not in x_last or column not in x_now:
+            raise ValueError(f"the {use} rule needs the column {column!r} in the features of "
+                             "both windows")
+        train = sign * pd.to_numeric(x_last[column], errors="coerce").astype(float)
+        now = sign * pd.to_numeric(x_now[column], errors="coerce").astype(float)
+        p = _as_probability(train.fillna(train.median()).to_numpy(), np.asarray(y_last, bool),
+                            now.fillna(train.median()).to_numpy())
+    else:
+        x_fit, y_fit = fit_sample(x_last, y_last, max_fit_customers, seed)
+        final = model_pipelines(seed)[use].fit(_prepare(x_fit), np.asarray(y_fit, bool))
+        p = final.predict_proba(_prepare(x_now).reindex(columns=x_last.columns))[:, 1]
+    return pd.Series(p, index=x_now.index, name="churn_risk")
 
 
 def time_split(x_train: pd.DataFrame, y_train, x_test: pd.DataFrame, y_test,

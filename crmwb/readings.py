@@ -716,13 +716,16 @@ def _unpinned(model) -> list[str]:
 
 
 def fit_problem(model, t) -> str:
-    """Why a fit failed its health check, as a phrase in the reader's language: which
+    """Why a fit (a fitted model, or its ``diagnostics_``) failed its health check, as a
+    phrase in the reader's language: which
     parameters ran to an edge or are not pinned down, an optimiser that did not converge, a
     likelihood that is no number; and, when the dropout is what failed, what that means."""
-    d = model.diagnostics_
+    from crmwb.clv.diagnostics import FitDiagnostics
+
+    d = model if isinstance(model, FitDiagnostics) else model.diagnostics_
     bound = [p for p in d.at_bound]
     wide = [p for p in _unpinned(model) if p not in bound] \
-        if "standard_errors" in d.problems else []
+        if "standard_errors" in d.problems and not isinstance(model, FitDiagnostics) else []
     parts = []
     if bound:
         parts.append(t.say("fit_bound", params=", ".join(t.word(p) for p in bound)))
@@ -774,4 +777,29 @@ def value_model(purchases, spend, customers: int, t) -> str:
                            problem=fit_problem(purchases, t)))
     if not spend.diagnostics_.ok:
         parts.append(t.say("r03_spend_failed", problem=fit_problem(spend, t)))
+    return " ".join(parts)
+
+
+def churn_verdict(verdict: dict, t) -> str:
+    """After the test window's comparison: the chosen model's ROC-AUC against the best naive
+    rule; when it does not beat it, what the campaign uses instead; when even that ranks
+    churners hardly better than chance, that no campaign rests on a finding."""
+    def name(key):  # a model by its name, a naive rule as one
+        return t(f"rule_{key}") if key in ("recency", "p_alive") else t(key)
+
+    parts = []
+    if verdict["baseline"] is None:
+        parts.append(t.say("r04_no_baseline", model=t(verdict["chosen"]),
+                           auc=verdict["chosen_score"]))
+    elif verdict["beats_baseline"]:
+        parts.append(t.say("r04_beats_baseline", model=t(verdict["chosen"]),
+                           auc=verdict["chosen_score"], rule=name(verdict["baseline"]),
+                           rule_auc=verdict["baseline_score"]))
+    else:
+        parts.append(t.say("r04_loses_to_baseline", model=t(verdict["chosen"]),
+                           auc=verdict["chosen_score"], rule=name(verdict["baseline"]),
+                           rule_auc=verdict["baseline_score"], use=name(verdict["use"]),
+                           use_auc=verdict["use_score"]))
+    if verdict["chance"]:
+        parts.append(t.say("r04_chance", auc=verdict["use_score"]))
     return " ".join(parts)

@@ -208,7 +208,7 @@ def test_models_beat_both_naive_baselines_on_a_later_cutoff(generated):
     (x_train, y_train), (x_test, y_test) = generated
     table, preds, _ = churn.time_split(x_train, y_train, x_test, y_test, seed=0)
     for model in ("logistic regression", "gradient boosting"):
-        assert table.loc[model, "roc_auc"] > table.loc["recency", "roc_auc"] + 0.02
+        assert table.loc[model, "roc_auc"] > table.loc["recency", "roc_auc"] + 0.015
         assert table.loc[model, "brier"] < table.loc["recency", "brier"]
     # P(alive) knows the planted purchase process; only the complaints' handling, which few
     # customers (the silent majority) give, adds to it: the best model beats it, narrowly
@@ -300,3 +300,65 @@ def test_cdnow_p_alive_baseline_is_better_than_chance():
     table, _, _ = churn.time_split(x_train, y_train, x_test, y_test, seed=0)
     assert table.loc["p_alive", "roc_auc"] > 0.6
     assert table.loc["recency", "roc_auc"] > 0.6
+
+
+def test_a_nearly_constant_feature_does_not_explode_when_standardised():
+    # Online Retail: P(alive) had a training spread of 2e-11 and a test spread of 1e-3; once
+    # standardised, the logistic regression predicted churn 1.0 for everyone (ROC-AUC 0.500)
+    rng = np.random.default_rng(0)
+
+    def window(n, spread):
+        days = rng.uniform(0, 300, n)
+        churned = rng.random(n) < 1 / (1 + np.exp(-(days - 150) / 40))
+        x = pd.DataFrame({"days_since_last_purchase": days,
+                          "p_alive": 1 - spread * rng.random(n)})
+        return x, pd.Series(churned)
+
+    x_train, y_train = window(1500, 2e-11)
+    x_test, y_test = window(1500, 1e-3)
+    table, preds, _ = churn.time_split(x_train, y_train, x_test, y_test, seed=0)
+    assert table.loc["logistic regression", "roc_auc"] > 0.75
+    assert preds["logistic regression"].std() > 0.05  # not one probability for everyone
+    # the near-constant rule is no baseline: it cannot rank anyone
+    assert "p_alive" not in table.index
+
+
+def test_near_constant_columns_are_dropped_before_scaling():
+    d = churn.NearConstantDropper().fit(np.array([[3.0, 1.0, 0.0], [3.0, 1.0 + 1e-13, 5.0]]))
+    assert d.keep_.tolist() == [False, False, True]
+    assert d.get_feature_names_out(["a", "b", "c"]).tolist() == ["c"]
+
+
+def test_a_model_that_loses_to_its_baseline_is_not_what_a_campaign_uses():
+    table = pd.DataFrame({"roc_auc": [0.500, 0.728, 0.684]},
+                         index=["logistic regression", "gradient boosting", "recency"])
+    v = churn.verdict(table, "logistic regression")
+    assert not v["beats_baseline"] and v["use"] == "gradient boosting" and not v["chance"]
+    v = churn.verdict(table.drop(index="gradient boosting"), "logistic regression")
+    assert v["use"] == "recency"
+    weak = pd.DataFrame({"roc_auc": [0.52, 0.51]}, index=["gradient boosting", "recency"])
+    v = churn.verdict(weak, "gradient boosting")
+    assert v["beats_baseline"] and v["chance"]
+
+
+def test_a_rule_scores_customers_in_its_own_direction():
+    x_last = pd.DataFrame({"days_since_last_purchase": [5.0, 50, 100, 200, 300, 10]})
+    y_last = [False, False, True, True, True, False]
+    x_now = pd.DataFrame({"days_since_last_purchase": [1.0, 400.0]}, index=["a", "b"])
+    risk = churn.score_now("recency", x_last, y_last, x_now)
+    assert risk["b"] > risk["a"] and list(risk.index) == ["a", "b"]
+
+
+def test_p_alive_is_no_feature_when_its_model_fails(tmp_path):
+    # a year of buyers who never leave: MBG/NBD cannot tell a customer who left from a slow
+    # buyer, so its P(alive) is not a feature
+    rng = np.random.default_rng(3)
+    rows = []
+    for c in range(400):
+        rate = rng.gamma(0.8, 1 / 20)
+        for day in np.flatnonzero(rng.random(300) < rate):
+            rows.append((f"{c}-{day}", c, pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(day)),
+                         "A", 1, 10.0))
+    x = churn.churn_features(lines(rows), "2024-09-01")
+    assert "p_alive" not in x.columns
+    assert x.attrs["p_alive_fit"] is not None and not x.attrs["p_alive_fit"].ok
