@@ -23,6 +23,7 @@ with a keyed hash (:mod:`crmwb.privacy`).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -174,6 +175,7 @@ def customer_table(
     offer_min_confidence: float = 0.2,
     offer_max_baskets: int | None = 500_000,
     high_risk: float = 0.5,
+    lapsed_days: int = 180,
     show_personal: bool = False,
     seed: int = 0,
     lines_as_of=None,
@@ -209,6 +211,9 @@ def customer_table(
         few hundredths of a percentage point of the full count.
     high_risk : float
         Churn risk from which a valuable customer gets a retention offer.
+    lapsed_days : int
+        Days without a purchase after which a customer has lapsed, where P(alive) is
+        withheld because its model failed its health check (:func:`next_actions`).
     show_personal : bool
         Include names, emails and phones.
     seed : int
@@ -226,7 +231,10 @@ def customer_table(
         customer record; columns in :data:`DIMENSIONS` order (those the data
         allow), typed: counts ``Int64``, dates ``datetime64``, scores
         ``float64``, labels ``category``. ``attrs["dimensions"]`` maps each
-        dimension to its columns.
+        dimension to its columns; ``attrs["fits"]`` holds the health checks of the purchase
+        and spend models behind ``clv`` and ``p_alive`` (as plain dicts of
+        :class:`crmwb.clv.FitDiagnostics`): ``p_alive`` is missing when the purchase
+        model's failed, and ``clv`` rests on a failed fit.
     """
     t = _as_table(lines)
     if lines_as_of is not None and as_of not in (None, ""):
@@ -254,13 +262,17 @@ def customer_table(
         types = loyalty.loyalty_types(t, within="category" if "category" in t.columns else None,
                                       min_purchases=6, sequences=False)
         enrich["loyalty_type"] = types["loyalty_type"]
-    purchases = _quiet(clv.ModifiedBetaGeoModel().fit, summary_w)  # P(alive) < 1 after one purchase
+    # MBG/NBD first: P(alive) < 1 after one purchase; another kind when its fit fails
+    purchases = _quiet(clv.purchase_model_for_values, None, summary_w, prefer="MBG/NBD")
     spend = _quiet(clv.GammaGammaModel().fit, summary_w)
     enrich["clv"] = clv.customer_lifetime_value(purchases, spend, summary_w,
                                                 horizon_months=horizon_months,
                                                 monthly_discount_rate=monthly_discount_rate,
                                                 margin=margin)
-    enrich["p_alive"] = purchases.probability_alive(summary_w)
+    # a failed fit's P(alive) is no measure (1.0 for everyone on Online Retail): withheld,
+    # and the next actions tell the lapsed by the days since their last purchase instead
+    enrich["p_alive"] = purchases.probability_alive(summary_w) if purchases.diagnostics_.ok \
+        else np.nan
     tables = dict(customers=rekey(customers), contacts=contacts, surveys=surveys, returns=returns)
     try:
         enrich["churn_risk"] = _quiet(churn.churn_risk, _as_table(lines), as_of,
@@ -278,12 +290,15 @@ def customer_table(
                 "campaign_responses", "surveys"):
         if col in table:
             table[col] = table[col].fillna(0)
-    table["next_action"] = next_actions(table, high_risk)
+    table["next_action"] = next_actions(table, high_risk, lapsed_days=lapsed_days)
     table = _typed(table)
     dims = {d: [c for c in cols if c in table.columns] for d, cols in DIMENSIONS.items()}
     table = table[[c for cols in dims.values() for c in cols]]
     table.index.name = "customer_id"
-    table.attrs = {"dimensions": dims, "as_of": as_of}
+    table.attrs = {"dimensions": dims, "as_of": as_of,
+                   "fits": {"purchases": dataclasses.asdict(purchases.diagnostics_),
+                            "spend": dataclasses.asdict(spend.diagnostics_)},
+                   "lapsed_days": lapsed_days}
     return table
 
 
@@ -329,30 +344,37 @@ def _offers(t: ir.Table, as_of, level: str, min_support: float, min_confidence: 
                          )[["next_offer", "next_offer_confidence"]]
 
 
-def next_actions(table: pd.DataFrame, high_risk: float = 0.5, new_days: int = 90
-                 ) -> pd.Series:
+def next_actions(table: pd.DataFrame, high_risk: float = 0.5, new_days: int = 90,
+                 lapsed_days: int = 180) -> pd.Series:
     """The recommended action for each customer, the most urgent that applies.
 
     In order: an open complaint is resolved first; a customer above median CLV
     whose churn risk is at least ``high_risk`` gets a retention offer; a
-    detractor (last NPS 0-6) a service recovery call; a lapsed customer (P(alive)
-    under 0.3) with above-median revenue a win-back offer; a customer whose first
-    purchase is under ``new_days`` old welcome and onboarding; one with a rule-based
-    offer that cross-sell offer; everyone else is kept in touch.
+    detractor (last NPS 0-6) a service recovery call; a lapsed customer with
+    above-median revenue a win-back offer; a customer whose first purchase is under
+    ``new_days`` old welcome and onboarding; one with a rule-based offer who has not
+    lapsed that cross-sell offer; everyone else is kept in touch.
+
+    A customer has *lapsed* when their P(alive) is under 0.3, or, where P(alive) is
+    missing (its model failed its health check), when they bought nothing in the last
+    ``lapsed_days`` days: a cross-sell offer is for a customer still buying.
     """
     def col(name, default=np.nan):
         return table[name] if name in table else pd.Series(default, index=table.index)
 
     clv_value = pd.to_numeric(col("clv"), errors="coerce")
     revenue = pd.to_numeric(col("revenue"), errors="coerce")
+    p_alive = pd.to_numeric(col("p_alive"), errors="coerce")
+    silent = pd.to_numeric(col("days_since_last_purchase"), errors="coerce")
+    lapsed = (p_alive < 0.3) | (p_alive.isna() & (silent > lapsed_days))
     conditions = [
         pd.to_numeric(col("open_complaints", 0), errors="coerce").fillna(0) > 0,
         (pd.to_numeric(col("churn_risk"), errors="coerce") >= high_risk)
         & (clv_value >= clv_value.median()),
         pd.to_numeric(col("last_nps"), errors="coerce") <= 6,
-        (pd.to_numeric(col("p_alive"), errors="coerce") < 0.3) & (revenue >= revenue.median()),
+        lapsed & (revenue >= revenue.median()),
         pd.to_numeric(col("tenure_days"), errors="coerce") < new_days,
-        col("next_offer", pd.NA).notna() & col("next_offer_confidence").notna(),
+        col("next_offer", pd.NA).notna() & col("next_offer_confidence").notna() & ~lapsed,
     ]
     chosen = np.select([c.fillna(False).to_numpy(dtype=bool) for c in conditions],
                        ACTIONS[:-1], default=ACTIONS[-1])

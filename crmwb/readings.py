@@ -677,11 +677,17 @@ def keeping_cost(offer_cost: float, incentive_cost: float, acceptance_rate: floa
 
 
 def customer_card(row: pd.Series, t) -> str:
-    """After the customer card's scores: the customer in a sentence."""
-    return t.say("r07_card", segment=t.word(str(row.get("rfm_segment", ""))),
-                 level=t.word(str(row.get("pyramid_level", ""))),
-                 risk=float(row.get("churn_risk", np.nan)),
-                 alive=float(row.get("p_alive", np.nan)), clv=float(row.get("clv", np.nan)))
+    """After the customer card's scores: the customer in a sentence (without the figures
+    the table withheld: a P(alive) of a failed fit, a churn risk with too little history)."""
+    values = dict(segment=t.word(str(row.get("rfm_segment", ""))),
+                  level=t.word(str(row.get("pyramid_level", ""))),
+                  risk=float(row.get("churn_risk", np.nan)),
+                  alive=float(row.get("p_alive", np.nan)), clv=float(row.get("clv", np.nan)))
+    known = "".join(k[0] for k in ("risk", "alive") if np.isfinite(values[k]))
+    key = {"ra": "r07_card", "r": "r07_card_no_alive", "a": "r07_card_no_risk",
+           "": "r07_card_scores_withheld"}[known]
+    return t.say(key, **{k: v for k, v in values.items()
+                         if k not in ("risk", "alive") or k[0] in known})
 
 
 def recent_kpis(kpis: pd.DataFrame, t, months: int = 6) -> str | None:
@@ -803,3 +809,20 @@ def churn_verdict(verdict: dict, t) -> str:
     if verdict["chance"]:
         parts.append(t.say("r04_chance", auc=verdict["use_score"]))
     return " ".join(parts)
+
+
+def customer_table_fits(table: pd.DataFrame, t) -> str | None:
+    """After the customer table: the models behind its CLV and P(alive) that failed their
+    health check, and what the table does instead; nothing when both passed."""
+    from crmwb.clv.diagnostics import FitDiagnostics
+
+    fits = {k: FitDiagnostics.from_dict(v) for k, v in table.attrs.get("fits", {}).items()}
+    parts = []
+    purchases, spend = fits.get("purchases"), fits.get("spend")
+    if purchases is not None and not purchases.ok:
+        parts.append(t.say("r07_purchases_failed", model=t.word(purchases.model),
+                           problem=fit_problem(purchases, t),
+                           days=table.attrs.get("lapsed_days", 180)))
+    if spend is not None and not spend.ok:
+        parts.append(t.say("r03_spend_failed", problem=fit_problem(spend, t)))
+    return " ".join(parts) or None

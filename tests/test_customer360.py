@@ -338,3 +338,20 @@ def test_lines_without_regions_or_channels_have_nowhere_to_place_lost_sales():
     from crmwb import readings
     from crmwb.glossary import glossary
     assert readings.lost_sales(out, glossary("en")) is None
+
+
+def test_lapsed_customers_get_no_cross_sell_when_p_alive_is_withheld():
+    # Online Retail: P(alive) was 1.0 for everyone, and 364 of the 387 customers silent for
+    # over 270 days were sent a cross-sell offer. Withheld, the days since the last purchase
+    # tell who has lapsed
+    table = pd.DataFrame({
+        "p_alive": [np.nan] * 4, "revenue": [100.0, 100.0, 10.0, 10.0],
+        "days_since_last_purchase": [300, 20, 300, 20], "tenure_days": [400] * 4,
+        "next_offer": ["A", "A", "A", "A"], "next_offer_confidence": [0.5] * 4,
+        "clv": [1.0] * 4})
+    actions = customer360.next_actions(table, lapsed_days=180).tolist()
+    assert actions == ["win-back offer", "cross-sell offer", "keep in touch", "cross-sell offer"]
+    # with P(alive), it decides
+    table["p_alive"] = [0.9, 0.1, 0.9, 0.1]
+    actions = customer360.next_actions(table, lapsed_days=180).tolist()
+    assert actions == ["cross-sell offer", "win-back offer", "cross-sell offer", "keep in touch"]

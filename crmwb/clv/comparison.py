@@ -192,7 +192,8 @@ def parameter_table(models: dict) -> pd.DataFrame:
     return out
 
 
-def purchase_model_for_values(comparison: ModelComparison | None, summary: pd.DataFrame):
+def purchase_model_for_values(comparison: ModelComparison | None, summary: pd.DataFrame,
+                              prefer: str | None = None):
     """The purchase model that customer values rest on, fitted on ``summary`` (every
     customer, up to the end of the data).
 
@@ -200,9 +201,10 @@ def purchase_model_for_values(comparison: ModelComparison | None, summary: pd.Da
     customer), refitted on ``summary``; when that refit fails its health check, the next
     healthy kinds by BIC, then BG/NBD. When no refit passes, the first one is returned as
     fitted: its ``diagnostics_`` say it failed, and a report must say so beside every value
-    it gives (P(alive), CLV, next actions), never read them as findings.
+    it gives (P(alive), CLV, next actions), never read them as findings. ``prefer`` names a
+    kind to try first (MBG/NBD where a customer who bought once must not be alive for sure).
     """
-    order = []
+    order = [prefer] if prefer else []
     if comparison is not None:
         healthy = comparison.table[comparison.table["fit"] == "ok"].sort_values("bic")
         for name in healthy.index:

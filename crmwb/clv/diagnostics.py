@@ -104,6 +104,14 @@ class FitDiagnostics:
         """``ok`` or ``failed``."""
         return "ok" if self.ok else "failed"
 
+    @classmethod
+    def from_dict(cls, values: dict) -> FitDiagnostics:
+        """The check from :func:`dataclasses.asdict` of one (kept where only plain data may
+        go, as a table's ``attrs``)."""
+        fields = {k: v for k, v in values.items() if k != "problems"}
+        fields["at_bound"] = tuple(fields.get("at_bound", ()))
+        return cls(**fields)
+
     def as_series(self) -> pd.Series:
         """The checks as one row of a table: each check passed (True) or not, the
         parameters at a bound, the starts tried."""
