@@ -50,7 +50,8 @@ def _run(args: argparse.Namespace) -> int:
     except ParameterError as e:
         print(f"crmwb run: refused before any notebook started: {e}", file=sys.stderr)
         return 2
-    return 0 if all(r.status == "ok" for r in results) else 1
+    # a notebook skipped because its data cannot carry it is no failure
+    return 0 if all(r.status in ("ok", "skipped") for r in results) else 1
 
 
 def _prepare(args: argparse.Namespace) -> int:

@@ -462,6 +462,38 @@ def without_solutions(notebook):
     return nb
 
 
+#: the exception a lesson stops with when its data cannot carry it (:mod:`crmwb.needs`)
+MISSING_DATA = "MissingData"
+
+
+def _stream(text: str) -> dict:
+    return nbformat.v4.new_output("stream", name="stdout", text=text + "\n")
+
+
+def without_tracebacks(notebook):
+    """The notebook as a report shows it: papermill's banner about an exception removed,
+    and each error output written as one line (what failed, and where the full traceback
+    is kept: the executed ``.ipynb``), never as a traceback. A lesson that stopped because
+    its data cannot carry it (:class:`crmwb.needs.MissingData`) shows its sentence alone,
+    and the cells after it, which did not run, are left out."""
+    nb = copy.deepcopy(notebook)
+    nb.cells = [c for c in nb.cells
+                if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])]
+    for index, cell in enumerate(nb.cells):
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if not errors:
+            continue
+        error = errors[0]
+        kept = [o for o in cell.outputs if o.get("output_type") != "error"]
+        if error.get("ename") == MISSING_DATA:
+            cell.outputs = [*kept, _stream(str(error.get("evalue", "")))]
+            nb.cells = nb.cells[:index + 1]
+            break
+        first = (str(error.get("evalue", "")).strip().splitlines() or [""])[0]
+        cell.outputs = [*kept, _stream(f"{error.get('ename', 'Error')}: {first}")]
+    return nb
+
+
 def runner_settings(params: dict) -> dict:
     """The run's own settings (:data:`RUNNER_PARAMETERS`) from the parameters, checked."""
     out = {}
@@ -483,6 +515,7 @@ def export_html(notebook: Path, target: Path, show_code: bool = False,
     hidden unless ``show_code``."""
     nb = i18n.keep_language(nbformat.read(notebook, as_version=4), lang)
     nb.metadata.pop("widgets", None)  # a live kernel's widget state: nothing a page can use
+    nb = without_tracebacks(nb)
     exporter = HTMLExporter(
         template_name="lab",
         extra_template_paths=[str(Path(__file__).parent / "templates")],
@@ -616,7 +649,13 @@ def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = Fal
             source, str(out_nb), parameters=nb_params, kernel_name="python3",
             progress_bar=False, cwd=str(nb.parent), extra_arguments=KERNEL_ARGUMENTS,
         )
-    except Exception as err:  # a failing notebook must not stop the run
+    except PapermillExecutionError as err:  # a failing notebook must not stop the run
+        if err.ename == MISSING_DATA:  # the lesson said its data cannot carry it: skipped
+            error, status = str(err.evalue).strip(), "skipped"
+        else:
+            error, cell = _failure(err, out_nb)
+            status = "failed"
+    except Exception as err:  # noqa: BLE001 - nor any other failure
         error, cell = _failure(err, out_nb)
         status = "failed"
     seconds = time.perf_counter() - started
@@ -758,6 +797,8 @@ def run_notebooks(
             progress += f", about {_duration(left)} left"
         if result.status == "ok":
             log(f"    {result.name} ok ({result.seconds:.1f} s); {progress}")
+        elif result.status == "skipped":
+            log(f"    {result.name} skipped ({result.seconds:.1f} s): {result.error}; {progress}")
         else:
             log(f"    {result.name} FAILED ({result.seconds:.1f} s): {result.name}.ipynb "
                 f"{result.error}; {progress}")
@@ -791,7 +832,13 @@ def run_notebooks(
     ordered = [results[nb] for nb in notebooks]
     _record_times(out_dir, ordered)
     write_index(ordered, out_dir, lang, bool(params.get("persian_digits", False)))
-    failed = [r for r in ordered if r.status != "ok"]
+    failed = [r for r in ordered if r.status == "failed"]
+    skipped = [r for r in ordered if r.status == "skipped"]
+    if skipped:
+        log(f"{len(skipped)} of {len(ordered)} notebook(s) skipped, their data cannot carry "
+            "them:")
+        for r in skipped:
+            log(f"  {r.name}.ipynb: {r.error}")
     if failed:
         log(f"{len(failed)} of {len(ordered)} notebook(s) failed:")
         for r in failed:
@@ -800,7 +847,8 @@ def run_notebooks(
             log(f"  {r.name}.ipynb: {r.error}{kept}")
     else:
         took = _duration(time.perf_counter() - run_started)
-        log(f"all {len(ordered)} notebook(s) ran in {took}; reports in "
+        ran = len(ordered) - len(skipped)
+        log(f"{'all ' if not skipped else ''}{ran} notebook(s) ran in {took}; reports in "
             f"{config.console_path(out_dir)}")
     return ordered
 
@@ -882,7 +930,8 @@ def write_index(results: list[NotebookResult], out_dir: Path, lang: str = "en",
         link = (f'<a href="{html.escape(r.html.name)}">{title}</a>' if r.html else title)
         nb_link = (f' · <a href="{html.escape(r.notebook.name)}" class="ipynb">'
                    f'<bdi>{html.escape(r.notebook.name)}</bdi></a>' if r.notebook else "")
-        status = t("ok") if r.status == "ok" else f"{t('failed')}: {html.escape(r.error or '')}"
+        status = t("ok") if r.status == "ok" else \
+            f"{t(r.status)}: {html.escape(r.error or '')}"
         took = digits(f"{r.seconds:.1f}")
         shown = privacy.pseudonymous_parameters(r.parameters, masked=True)
         shown = {k: shown_path(v, out_dir) if isinstance(v, str) and Path(v).is_absolute()
@@ -927,6 +976,7 @@ body {{ margin: 2em; max-width: 72em; }}
 .card .picture img {{ width: 240px; border: 1px solid #eee; }}
 .card h2 {{ margin: 0 0 0.2em; font-size: 1.3em; }}
 .card.failed {{ background: #fdd; }}
+.card.skipped {{ background: #f4f4f4; }}
 .status {{ color: #555; margin: 0 0 0.6em; }}
 .figures {{ display: flex; flex-wrap: wrap; gap: 0.8em 2em; margin: 0.4em 0 0.6em; }}
 .figures div {{ display: flex; flex-direction: column-reverse; }}
