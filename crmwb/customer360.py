@@ -264,11 +264,12 @@ def customer_table(
         enrich["loyalty_type"] = types["loyalty_type"]
     # MBG/NBD first: P(alive) < 1 after one purchase; another kind when its fit fails
     purchases = _quiet(clv.purchase_model_for_values, None, summary_w, prefer="MBG/NBD")
-    spend = _quiet(clv.GammaGammaModel().fit, summary_w)
-    enrich["clv"] = clv.customer_lifetime_value(purchases, spend, summary_w,
-                                                horizon_months=horizon_months,
-                                                monthly_discount_rate=monthly_discount_rate,
-                                                margin=margin)
+    repeaters = int(((summary_w["frequency"] > 0) & (summary_w["monetary_value"] > 0)).sum())
+    spend = _quiet(clv.GammaGammaModel().fit, summary_w) if repeaters >= 3 else None
+    # without three repeat buyers there is no model of spend, and no CLV (attrs say so)
+    enrich["clv"] = np.nan if spend is None else clv.customer_lifetime_value(
+        purchases, spend, summary_w, horizon_months=horizon_months,
+        monthly_discount_rate=monthly_discount_rate, margin=margin)
     # a failed fit's P(alive) is no measure (1.0 for everyone on Online Retail): withheld,
     # and the next actions tell the lapsed by the days since their last purchase instead
     enrich["p_alive"] = purchases.probability_alive(summary_w) if purchases.diagnostics_.ok \
@@ -297,7 +298,9 @@ def customer_table(
     table.index.name = "customer_id"
     table.attrs = {"dimensions": dims, "as_of": as_of,
                    "fits": {"purchases": dataclasses.asdict(purchases.diagnostics_),
-                            "spend": dataclasses.asdict(spend.diagnostics_)},
+                            "spend": None if spend is None else
+                            dataclasses.asdict(spend.diagnostics_)},
+                   "repeat_buyers": repeaters,
                    "lapsed_days": lapsed_days}
     return table
 

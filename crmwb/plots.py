@@ -1080,18 +1080,24 @@ def transitions(matrix: pd.DataFrame, lang: str = "en"):
     days = transition_table(matrix, "median_days").reindex_like(share)
     days = days.drop(columns=[c for c in days.columns if days[c].isna().all()])
     size = 0.42 * len(share) + 2
-    fig, (a, b) = plt.subplots(1, 2, figsize=(16, size), width_ratios=[len(share.columns),
-                                                                         len(days.columns)])
+    timed = days.notna().to_numpy().any()  # no customer moved on: no days to show
+    fig, axes = plt.subplots(1, 2 if timed else 1, figsize=(16 if timed else 9, size),
+                             width_ratios=[len(share.columns), len(days.columns)] if timed
+                             else None, squeeze=False)
+    a = axes[0][0]
     _sns().heatmap(share * 100, ax=a, cmap="Blues", vmin=0, vmax=100, annot=True, fmt=".0f",
                    annot_kws={"fontsize": 7}, cbar=False,
                    xticklabels=[t.word(c) for c in share.columns],
                    yticklabels=[t.word(r) for r in share.index])
     a.set(title=f"{t('title_transitions')} (%)", xlabel=t("next_touchpoint"),
           ylabel=t("touchpoint"))
-    _sns().heatmap(days, ax=b, cmap="Oranges", annot=True, fmt=".0f", annot_kws={"fontsize": 7},
-                   cbar=False, xticklabels=[t.word(c) for c in days.columns], yticklabels=False)
-    b.set(title=t("title_transition_days"), xlabel=t("next_touchpoint"), ylabel="")
-    for ax in (a, b):
+    if timed:
+        b = axes[0][1]
+        _sns().heatmap(days, ax=b, cmap="Oranges", annot=True, fmt=".0f",
+                       annot_kws={"fontsize": 7}, cbar=False,
+                       xticklabels=[t.word(c) for c in days.columns], yticklabels=False)
+        b.set(title=t("title_transition_days"), xlabel=t("next_touchpoint"), ylabel="")
+    for ax in axes[0]:
         ax.tick_params(axis="x", labelrotation=90)
     fig.tight_layout()
     return fig

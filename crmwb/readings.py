@@ -273,6 +273,8 @@ def transitions(matrix: pd.DataFrame, t) -> str | None:
         return None
     out = m.loc["first_purchase"]
     moves = out.drop(index=END, errors="ignore")
+    if not len(moves):  # every journey ended at the first purchase
+        return t.say("r08_no_transitions")
     top = moves["share"].idxmax()
     text = t.say("r08_transitions", next=t.word(top), share=moves.loc[top, "share"],
                  days=moves.loc[top, "median_days"],
@@ -816,9 +818,12 @@ def customer_table_fits(table: pd.DataFrame, t) -> str | None:
     health check, and what the table does instead; nothing when both passed."""
     from crmwb.clv.diagnostics import FitDiagnostics
 
-    fits = {k: FitDiagnostics.from_dict(v) for k, v in table.attrs.get("fits", {}).items()}
+    fits = {k: FitDiagnostics.from_dict(v) for k, v in table.attrs.get("fits", {}).items()
+            if v is not None}
     parts = []
     purchases, spend = fits.get("purchases"), fits.get("spend")
+    if "fits" in table.attrs and table.attrs["fits"].get("spend") is None:
+        return t.say("r07_no_clv", repeaters=table.attrs.get("repeat_buyers", 0))
     if purchases is not None and not purchases.ok:
         parts.append(t.say("r07_purchases_failed", model=t.word(purchases.model),
                            problem=fit_problem(purchases, t),

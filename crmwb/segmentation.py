@@ -261,6 +261,20 @@ class Clusters:
     k_reason: str = "given"
 
 
+#: customers each cluster needs at least, for a cluster to be a group rather than a few points
+MIN_PER_CLUSTER = 5
+
+
+def cluster_minimum(k: int | None = None, ks=range(2, 9)) -> int:
+    """The customers :func:`cluster_customers` needs: :data:`MIN_PER_CLUSTER` for each of
+    ``k`` clusters, or of the largest ``k`` it may choose among ``ks``.
+
+    >>> cluster_minimum(4), cluster_minimum()
+    (20, 40)
+    """
+    return MIN_PER_CLUSTER * (k or max(ks))
+
+
 def cluster_customers(
     summary: pd.DataFrame,
     k: int | None = None,

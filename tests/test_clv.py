@@ -138,7 +138,11 @@ def test_derl_is_the_discounted_sum_of_survival():
 
 
 def test_clv_discounts_each_months_expected_margin():
-    m = clv.BetaGeoModel().fit(SMALL)
+    from crmwb.datasets import simulate_summaries
+
+    # a model that passed its health check (ten customers do not pin BG/NBD down)
+    m = clv.BetaGeoModel().fit(simulate_summaries(3000, seed=2), time_unit="D")
+    assert m.diagnostics_.ok
     data = SMALL.assign(monetary_value=np.where(SMALL["frequency"] > 0, 20.0, 0.0))
     g = clv.GammaGammaModel()
     g.params_ = {"p": 2.0, "q": 3.0, "gamma": 10.0}  # a fixed spend model for a hand check
@@ -448,3 +452,22 @@ def test_the_profit_levers_act_on_margin_or_on_the_cost_to_serve():
     assert levers.loc["channels", "net_clv"] == pytest.approx(today + 31 / 2)
     assert levers.loc["cost_to_serve", "change"] == 0
     assert list(levers.index) == ["today", *clv.PROFIT_LEVERS]
+
+
+def test_a_failed_purchase_fit_values_customers_who_never_leave():
+    """Ten customers do not identify BG/NBD's dropout: its values are those of customers
+    who never leave, the purchase process alone (an upper bound, marked so)."""
+    m = clv.BetaGeoModel().fit(SMALL, time_unit="D")
+    assert not m.diagnostics_.ok
+    data = SMALL.assign(monetary_value=np.where(SMALL["frequency"] > 0, 20.0, 0.0))
+    g = clv.GammaGammaModel()
+    g.params_ = {"p": 2.0, "q": 3.0, "gamma": 10.0}
+    one = clv.customer_lifetime_value(m, g, data, horizon_months=1, monthly_discount_rate=0.0,
+                                      margin=1.0)
+    r, alpha = m.params_["r"], m.params_["alpha"]
+    never = (r + SMALL["frequency"]) * clv.DAYS_PER_MONTH / (alpha + SMALL["T"])
+    np.testing.assert_allclose(one, g.conditional_expected_average_profit(data) * never)
+    assert one.attrs["upper_bound"] and np.all(np.isfinite(one))
+    # and no more than the model itself would expect of them alive
+    alive = m.expected_purchases(clv.DAYS_PER_MONTH, data, given_alive=True)
+    assert np.all(never.to_numpy() >= alive.to_numpy() - 1e-9)

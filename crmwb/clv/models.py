@@ -307,6 +307,12 @@ def _hessian(grad: Callable, x: np.ndarray, step: float = 1e-5) -> np.ndarray:
     return (h + h.T) / 2
 
 
+def _healthy(model) -> bool:
+    """Whether a model's fit passed its health check (a model given its parameters by hand,
+    without a fit, is taken as it is)."""
+    return getattr(getattr(model, "diagnostics_", None), "ok", True)
+
+
 class _LikelihoodModel:
     """Shared parts: parameters on the log scale, covariate coefficients, standard errors,
     intervals.
@@ -757,6 +763,16 @@ class _PurchaseModel(_LikelihoodModel):
             e = e * self._p_alive(*params, x, t_x, T)
         return pd.Series(e, index=data.index, name="expected_purchases")
 
+    def expected_purchases_never_leaving(self, t: float, data: pd.DataFrame) -> pd.Series:
+        """Expected purchases in the next ``t`` time units of a customer who never leaves:
+        the purchase process alone (a gamma-Poisson, ``(r + x) t / (alpha + T)``), no
+        dropout. It bounds what the model expects from above, and it is what customer
+        values rest on when the fit failed its health check: a dropout the data do not
+        identify is no ground for a value (:func:`customer_lifetime_value`)."""
+        params, x, _, T = self._arrays(data)
+        r, alpha = params[0], params[1]
+        return pd.Series((r + x) * t / (alpha + T), index=data.index, name="expected_purchases")
+
     def _arrays(self, data: pd.DataFrame):
         self._check_fitted()
         x, t_x, T = _columns(data, ["frequency", "recency", "T"], self._label)
@@ -1175,6 +1191,8 @@ class GammaGammaModel(_LikelihoodModel):
             raise ValueError("Gamma-Gamma: fewer than 3 customers with repeat purchases")
         w0 = None if weights is None else np.asarray(weights, dtype=float)[keep]
         x, m = x[keep], m[keep]
+        # the repeat buyers' mean spend per purchase: what a failed fit falls back on
+        self.observed_mean_ = float(np.average(m, weights=x if w0 is None else x * w0))
         corr = float(np.corrcoef(x, m)[0, 1]) if x.std() > 0 and m.std() > 0 else 0.0
         self.frequency_spend_correlation_ = corr
         if abs(corr) > self.max_correlation:
@@ -1268,14 +1286,18 @@ class GammaGammaModel(_LikelihoodModel):
         """Expected spend per purchase of each customer, shrunk towards the population mean
         (of customers with the same covariates, when the model has them).
 
-        Customers without repeat purchases get the population mean ``p γ / (q - 1)``.
+        Customers without repeat purchases get the population mean ``p γ / (q - 1)``. When
+        the fit failed its health check (or ``q <= 1``: no finite mean), there is no model
+        of spend to shrink by: each repeat buyer's own mean spend, and for the others the
+        mean over the repeat buyers (``observed_mean_``).
         """
         self._check_fitted()
         params = self._individual_params(data)
         p, q, g = (params[k] for k in self._names)
         x, m = _columns(data, ["frequency", "monetary_value"], "Gamma-Gamma")
-        if q <= 1:
-            raise ValueError("Gamma-Gamma: q <= 1, the mean spend is not finite")
+        if not _healthy(self) or q <= 1:  # no model of spend: the observed means
+            return pd.Series(np.where((x > 0) & (m > 0), m, self.observed_mean_),
+                             index=data.index, name="expected_spend")
         return pd.Series((g + m * x) * p / (p * x + q - 1), index=data.index,
                          name="expected_spend")
 
@@ -1291,6 +1313,8 @@ class GammaGammaModel(_LikelihoodModel):
         else:
             g = self.params_["gamma"]
         p, q = self.params_["p"], self.params_["q"]
+        if not _healthy(self) or q <= 1:
+            return float(self.observed_mean_)
         return float(np.mean(p * g / (q - 1)))
 
 
@@ -1342,6 +1366,12 @@ def customer_lifetime_value(
         customer known to be still active, not weighted by P(alive). This is what
         a retention offer saves (the churn model already says who would leave).
 
+    When ``purchases`` failed its health check (``diagnostics_``), its dropout is not
+    identified and the values are those of customers who never leave
+    (:meth:`expected_purchases_never_leaving`): an upper bound, marked in the result's
+    ``attrs["upper_bound"]``. A failed spend model gives observed mean spends
+    (:meth:`GammaGammaModel.conditional_expected_average_profit`).
+
     Raises
     ------
     ValueError
@@ -1350,12 +1380,17 @@ def customer_lifetime_value(
     """
     days_per_unit = _days_per_unit(purchases, days_per_unit, data.attrs.get("time_unit"))
     value = spend.conditional_expected_average_profit(data).to_numpy()
+    # a purchase model that failed its health check gives values of customers who never
+    # leave: the purchase process it did fit, without the dropout it could not (an upper
+    # bound, said in attrs["upper_bound"])
+    bound = not _healthy(purchases)
     clv = np.zeros(len(data))
     previous = np.zeros(len(data))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # checked below
         for i in range(1, horizon_months + 1):
-            current = purchases.expected_purchases(DAYS_PER_MONTH * i / days_per_unit, data,
-                                                   given_alive=given_alive).to_numpy()
+            t = DAYS_PER_MONTH * i / days_per_unit
+            current = (purchases.expected_purchases_never_leaving(t, data) if bound else
+                       purchases.expected_purchases(t, data, given_alive=given_alive)).to_numpy()
             clv += margin * value * (current - previous) / (1 + monthly_discount_rate) ** i
             previous = current
     bad = ~np.isfinite(clv)
@@ -1364,7 +1399,9 @@ def customer_lifetime_value(
                               if c in data]].head()
         raise ValueError(f"CLV: {int(bad.sum()):,} customers get no finite value from "
                          f"{type(purchases).__name__} and {type(spend).__name__}, e.g.\n{rows}")
-    return pd.Series(clv, index=data.index, name="clv")
+    out = pd.Series(clv, index=data.index, name="clv")
+    out.attrs["upper_bound"] = bound
+    return out
 
 
 def new_customer_value(
@@ -1387,7 +1424,9 @@ def new_customer_value(
     (:meth:`GammaGammaModel.mean_spend`), times ``margin``, discounted by
     ``monthly_discount_rate``. Unlike the mean CLV of current customers, which
     is conditional on their history (some have already left, others proved
-    loyal), this is what the firm can expect of a customer it has not met.
+    loyal), this is what the firm can expect of a customer it has not met. A purchase model
+    that failed its health check gives the value of a customer who never leaves (an upper
+    bound, as in :func:`customer_lifetime_value`).
 
     Examples
     --------
@@ -1403,6 +1442,11 @@ def new_customer_value(
     months = np.arange(0, horizon_months + 1)
     ages = DAYS_PER_MONTH * months / days
     factors = 1 / (1 + monthly_discount_rate) ** months[1:]
+    if not _healthy(purchases):  # a customer who never leaves: an upper bound
+        r, alpha = purchases.params_["r"], purchases.params_["alpha"]
+        discounted = np.sum(np.diff(r * ages / alpha) * factors)
+        return float(margin * spend.mean_spend(data if spend.has_covariates else None)
+                     * (1 + discounted))
     if purchases.has_covariates or spend.has_covariates:
         if data is None:
             raise ValueError("new customer value with covariates: give data, the customers "
