@@ -679,17 +679,17 @@ def keeping_cost(offer_cost: float, incentive_cost: float, acceptance_rate: floa
 
 
 def customer_card(row: pd.Series, t) -> str:
-    """After the customer card's scores: the customer in a sentence (without the figures
-    the table withheld: a P(alive) of a failed fit, a churn risk with too little history)."""
-    values = dict(segment=t.word(str(row.get("rfm_segment", ""))),
-                  level=t.word(str(row.get("pyramid_level", ""))),
-                  risk=float(row.get("churn_risk", np.nan)),
-                  alive=float(row.get("p_alive", np.nan)), clv=float(row.get("clv", np.nan)))
-    known = "".join(k[0] for k in ("risk", "alive") if np.isfinite(values[k]))
-    key = {"ra": "r07_card", "r": "r07_card_no_alive", "a": "r07_card_no_risk",
-           "": "r07_card_scores_withheld"}[known]
-    return t.say(key, **{k: v for k, v in values.items()
-                         if k not in ("risk", "alive") or k[0] in known})
+    """After the customer card's scores: the customer in a few sentences, without the
+    figures the table withheld (a P(alive) of a failed fit, a churn risk with too little
+    history, a CLV without a model of spend)."""
+    parts = [t.say("r07_card", segment=t.word(str(row.get("rfm_segment", ""))),
+                   level=t.word(str(row.get("pyramid_level", ""))))]
+    for key, column in (("r07_card_risk", "churn_risk"), ("r07_card_alive", "p_alive"),
+                        ("r07_card_clv", "clv")):
+        value = pd.to_numeric(pd.Series([row.get(column, np.nan)]), errors="coerce").iloc[0]
+        if np.isfinite(value):
+            parts.append(t.say(key, value=float(value)))
+    return " ".join(parts)
 
 
 def recent_kpis(kpis: pd.DataFrame, t, months: int = 6) -> str | None:
