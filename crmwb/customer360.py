@@ -816,6 +816,18 @@ class Cohorts:
     revenue_per_customer: pd.DataFrame
     #: customers acquired in each cohort
     size: pd.Series
+    #: cohorts that are not acquisitions: the month the data start in holds the customers
+    #: the shop already had (their first purchase in the data is not their first), so its
+    #: "retention" is that of an existing base (left-censored)
+    left_censored: list = field(default_factory=list)
+    #: the month the data end in, left out when the data stop before its last day: its
+    #: purchases are a part month's, read as a month they would show retention falling
+    partial_month: pd.Timestamp | None = None
+
+    @property
+    def acquired(self) -> pd.DataFrame:
+        """``retention`` of the cohorts that are acquisitions (without the left-censored)."""
+        return self.retention.drop(index=self.left_censored, errors="ignore")
 
 
 def cohorts(lines: ir.Table | pd.DataFrame, max_age: int | None = None,
@@ -825,8 +837,15 @@ def cohorts(lines: ir.Table | pd.DataFrame, max_age: int | None = None,
 
     Rows are cohorts (acquisition months), columns months since acquisition
     (0 is the acquisition month itself, where retention is 1 by definition).
-    Ages no cohort has reached yet are missing, not zero.
+    Ages no cohort has reached yet are missing, not zero. The month the data end in is left
+    out when the data stop before its last day (a part month is not a month:
+    ``partial_month``), and the month they start in is marked as no acquisition
+    (``left_censored``: the customers the shop already had).
     """
+    t = _as_table(lines)
+    bought = t.filter(t.customer_id.notnull() & (t.quantity > 0))
+    last_day = pd.Timestamp(engine.to_pandas(bought.aggregate(d=bought.date.max()))["d"]
+                            .iloc[0]).normalize()
     cm = customer_months(lines, calendar)
     grid = engine.to_pandas(cm.group_by(cohort=cm.first_month,
                                         age=cm.month_number - cm.first_month).agg(
@@ -834,6 +853,13 @@ def cohorts(lines: ir.Table | pd.DataFrame, max_age: int | None = None,
     if grid.empty:
         raise ValueError("no identified purchases: cohorts need lines with customer ids")
     last = int((grid["cohort"] + grid["age"]).max())  # the last month with a purchase
+    partial = None
+    end_of_last = calendars.month_end([calendars.first_day(last, calendar)], calendar)[0]
+    if last_day < end_of_last and (grid["cohort"] + grid["age"] < last).any():
+        partial = calendars.first_day(last, calendar)
+        grid = grid[grid["cohort"] + grid["age"] < last]  # the part month, left out
+        last -= 1
+    censored = [calendars.first_day(int(grid["cohort"].min()), calendar)]
     ages = range(0, last - int(grid["cohort"].min()) + 1)  # the oldest cohort's reach
     first = grid.groupby("cohort")["cohort"].first().sort_index()  # month numbers, in order
     grid["cohort"] = calendars.to_start(grid["cohort"], calendar)
@@ -849,7 +875,8 @@ def cohorts(lines: ir.Table | pd.DataFrame, max_age: int | None = None,
     size = customers[0]
     customers.columns.name = revenue.columns.name = "months_since_acquisition"
     return Cohorts(customers=customers, retention=customers.div(size, axis=0), revenue=revenue,
-                   revenue_per_customer=revenue.div(size, axis=0), size=size.rename("customers"))
+                   revenue_per_customer=revenue.div(size, axis=0), size=size.rename("customers"),
+                   left_censored=censored, partial_month=partial)
 
 
 # --- where sales were lost ----------------------------------------------------------------------

@@ -299,10 +299,15 @@ def common_paths(events: ir.Table, outcome: ir.Table | pd.Series, length: int = 
     return out
 
 
-def second_purchase(lines, end=None) -> pd.DataFrame:
+def second_purchase(lines, end=None, left_censored_days: int = 30) -> pd.DataFrame:
     """The time from a customer's first purchase day to their second, with customers not yet
     back counted as censored at the end of the data (Kaplan-Meier, from counts per day
     computed in the engine).
+
+    Customers first seen in the data's first ``left_censored_days`` days are left out: the
+    data start among them, so their first purchase in the data need not be their first
+    (Online Retail's existing customers all "started" on 1 December 2010); ``attrs`` say
+    how many (``left_out``).
 
     Returns
     -------
@@ -311,7 +316,8 @@ def second_purchase(lines, end=None) -> pd.DataFrame:
         and still watched), ``second_purchases`` that day, ``censored`` (watched no longer),
         ``share_back`` (the estimated share with a second purchase by then). ``attrs``:
         ``customers``, ``median_days`` (missing when fewer than half come back in the data's
-        time), ``back_within`` (the share back within 30, 90, 180 and 365 days).
+        time), ``back_within`` (the share back within 30, 90, 180 and 365 days; missing
+        where no customer was watched that long: the data cannot say).
     """
     t = _as_table(lines)
     buys = t.filter(t.customer_id.notnull() & t.date.notnull() & (t.quantity > 0))
@@ -327,6 +333,13 @@ def second_purchase(lines, end=None) -> pd.DataFrame:
     waited = ibis.ifelse(per.second.isnull(), end_day.delta(per.first, unit="day"),
                          per.second.delta(per.first, unit="day"))
     per = per.mutate(_days=waited, _back=per.second.notnull())
+    data_start = engine.to_pandas(days.aggregate(d=days.day.min()))["d"].iloc[0]
+    since = pd.Timestamp(data_start) + pd.Timedelta(days=left_censored_days)
+    early = per.first < ibis.literal(since.date())
+    left_out = int(engine.to_pandas(per.aggregate(n=early.cast("int64").sum()))["n"]
+                   .fillna(0).iloc[0]) if left_censored_days else 0
+    if left_censored_days:
+        per = per.filter(~early)
     g = engine.to_pandas(per.group_by(["_days", "_back"]).agg(n=per.count()))
     table = g.pivot_table(index="_days", columns="_back", values="n", aggfunc="sum",
                           fill_value=0).reindex(columns=[True, False], fill_value=0)
@@ -339,10 +352,10 @@ def second_purchase(lines, end=None) -> pd.DataFrame:
     table["share_back"] = 1 - (1 - hazard).cumprod()
     reached = table.index[table["share_back"] >= 0.5]
     table.attrs.update(customers=total, median_days=float(reached[0]) if len(reached) else
-                       float("nan"), end=end,
+                       float("nan"), end=end, left_out=left_out, since=since,
                        back_within={d: float(table["share_back"][table.index <= d].iloc[-1])
-                                    if (table.index <= d).any() else 0.0
-                                    for d in (30, 90, 180, 365)})
+                                    if (table.index <= d).any() and table.index.max() >= d
+                                    else float("nan") for d in (30, 90, 180, 365)})
     return table
 
 

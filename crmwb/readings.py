@@ -334,7 +334,16 @@ def second_purchase(curve: pd.DataFrame, t) -> str:
     within = curve.attrs["back_within"]
     median = curve.attrs["median_days"]
     key = "r08_second_purchase" if median == median else "r08_second_purchase_no_median"
-    return t.say(key, median=median, within_90=within[90], within_365=within[365])
+    parts = [t.say(key, median=median, customers=curve.attrs["customers"])]
+    for days in (90, 365):
+        share = within[days]
+        parts.append(t.say("r08_back_within", share=share, days=days) if share == share
+                     else t.say("r08_back_within_unmeasured", days=days))
+    text = " ".join(parts)
+    if curve.attrs.get("left_out"):
+        text += " " + t.say("r08_left_censored", left_out=curve.attrs["left_out"],
+                            since=curve.attrs["since"])
+    return text
 
 
 def model_comparison(comparison, t) -> str:
@@ -831,3 +840,55 @@ def customer_table_fits(table: pd.DataFrame, t) -> str | None:
     if spend is not None and not spend.ok:
         parts.append(t.say("r03_spend_failed", problem=fit_problem(spend, t)))
     return " ".join(parts) or None
+
+
+def retention_base(retention: pd.Series, t) -> str:
+    """Before the retention formula: the observed retention with what it rests on (the
+    customers and the days of the two windows), its 95% interval, and, when the data did
+    not reach back two whole years, how it was measured instead; a warning below
+    :data:`crmwb.clv.MIN_BASE` customers."""
+    from crmwb.clv.models import MIN_BASE
+
+    values = {k: retention[k] for k in ("customers", "kept", "start", "end", "rate", "annual",
+                                         "low", "high", "window_days", "covered_days")}
+    values["middle"] = retention["middle"]
+    values["before"] = retention["middle"] - pd.Timedelta(days=1)
+    key = "r03_retention_short" if retention["shortened"] else "r03_retention_base"
+    text = t.say(key, **values)
+    if retention["customers"] < MIN_BASE:
+        text += " " + t.say("small_base", customers=retention["customers"], minimum=MIN_BASE)
+    return text
+
+
+def cohorts(co, t, age: int = 3) -> str | None:
+    """After the cohorts: ``age`` months after acquisition, the share of the first acquired
+    cohort still buying against the latest cohort that has reached that age, each with its
+    size; what was left out (the month the data start in, which holds the existing
+    customers, and a part month at the end)."""
+    retained = co.acquired[age].dropna() if age in co.acquired else pd.Series(dtype=float)
+    parts = []
+    if len(retained) >= 2:
+        first, latest = retained.index[0], retained.index[-1]
+        parts.append(t.say("r07_cohorts", age=age, first=retained.iloc[0], first_cohort=first,
+                           first_n=int(co.size[first]), latest=retained.iloc[-1],
+                           latest_cohort=latest, latest_n=int(co.size[latest])))
+    else:
+        parts.append(t.say("r07_cohorts_too_few", age=age))
+    for month in co.left_censored:
+        if month in co.size.index:
+            parts.append(t.say("r07_cohort_left_censored", month=month,
+                               customers=int(co.size[month])))
+    if co.partial_month is not None:
+        parts.append(t.say("r07_cohort_partial", month=co.partial_month))
+    return " ".join(parts)
+
+
+def kpi_seasons(baseline: pd.DataFrame, t) -> str | None:
+    """After the KPIs against their baseline: when the baseline month is not the latest's
+    month a year before, that the two are in different seasons (Online Retail's March
+    against its Christmas-driven November read as +112% revenue)."""
+    base, latest = baseline.attrs["baseline_month"], baseline.attrs["latest_month"]
+    apart = int(round((pd.Timestamp(latest) - pd.Timestamp(base)).days / 30.44))  # any calendar
+    if apart % 12 == 0:
+        return None
+    return t.say("r07_kpi_seasons", months=apart)

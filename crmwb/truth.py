@@ -140,9 +140,13 @@ class Truth:
         (:func:`crmwb.journey.second_purchase`) against the planted one: every planted
         customer may buy again (dropping out comes only after a repeat purchase), at their
         rate ``lambda``, so the planted share back within ``d`` days is the mean of
-        ``1 - exp(-lambda d)`` over the customers who had bought by the curve's end."""
+        ``1 - exp(-lambda d)`` over the customers who had bought by the curve's end (and not
+        before its ``since``: the customers it leaves out)."""
         end = pd.Timestamp(curve.attrs["end"]) + pd.Timedelta(days=1)
-        bought = pd.to_datetime(self.customers["first_purchase"]) < end
+        first = pd.to_datetime(self.customers["first_purchase"])
+        bought = first < end
+        if curve.attrs.get("since") is not None:  # the curve leaves out the first days' buyers
+            bought &= first >= pd.Timestamp(curve.attrs["since"])
         lam = self.customers.loc[bought, "lambda_per_day"].to_numpy(float)
         return _table([(f"h_back_within_{d}", curve.attrs["back_within"][d],
                         float(np.mean(1 - np.exp(-lam * d))), "share") for d in (90, 365)])

@@ -150,7 +150,7 @@ def test_churn_labels_in_the_engine(history):
 
 def test_time_to_second_purchase_by_hand(history):
     lines = history[0]
-    s = journey.second_purchase(lines)
+    s = journey.second_purchase(lines, left_censored_days=0)
     # back after 1, 9 and 39 days; customers 2 and 5 censored at 38 and 37 days (the data
     # end on day 40)
     assert s.attrs["customers"] == 5
@@ -160,6 +160,18 @@ def test_time_to_second_purchase_by_hand(history):
     assert s.loc[39, "share_back"] == pytest.approx(1.0)
     assert s.attrs["median_days"] == 39
     assert s.attrs["back_within"][30] == pytest.approx(0.4)
+
+
+def test_customers_the_data_start_among_are_left_out_of_the_second_purchase(history):
+    # all five first bought in the data's first month: their first purchase in the data
+    # need not be their first, so none is counted, and the count of those left out says so
+    lines = history[0]
+    s = journey.second_purchase(lines)
+    assert s.attrs["customers"] == 0 and s.attrs["left_out"] == 5
+    later = journey.second_purchase(lines, left_censored_days=3)
+    firsts = lines.groupby("customer_id")["date"].min()
+    kept = int((firsts >= firsts.min().normalize() + pd.Timedelta(days=3)).sum())
+    assert later.attrs["customers"] == kept and later.attrs["left_out"] == 5 - kept
 
 
 def test_every_touchpoint_has_a_label_in_both_languages():

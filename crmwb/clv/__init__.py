@@ -62,6 +62,7 @@ from crmwb.clv.models import (
     retention_by_group,
     retention_clv,
     retention_what_if,
+    retention_window,
     tracking,
 )
 
@@ -74,5 +75,5 @@ __all__ = [
     "clv_by_group", "conditional_expectations", "customer_lifetime_value",
     "default_calibration_end", "historical_value", "holdout_errors", "net_clv",
     "new_customer_value", "observed_retention", "p_alive_grid", "profit_levers",
-    "retention_by_group", "retention_clv", "retention_what_if", "tracking",
+    "retention_by_group", "retention_clv", "retention_what_if", "retention_window", "tracking",
 ]

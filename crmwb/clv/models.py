@@ -1778,20 +1778,53 @@ def retention_by_group(
     return models, pd.DataFrame(rows).set_index(group)
 
 
-def observed_retention(transactions, as_of=None, window_days: int = 365) -> float:
-    """Share of the customers who bought in one window who bought again in the next.
+#: a rate resting on fewer customers than this is flagged as uncertain in the readings
+MIN_BASE = 100
 
-    The windows are the ``window_days`` up to ``as_of`` and the ``window_days``
-    before them: the period retention rate ``r`` of the retention formula.
+
+def retention_window(transactions, as_of=None, window_days: int = 365) -> pd.Series:
+    """The observed retention rate with what it rests on: of the customers who bought in
+    one window, the share who bought again in the next.
+
+    The windows are the ``window_days`` up to ``as_of`` and the ``window_days`` before
+    them. When the data do not reach back two whole windows, the earlier one would hold
+    only the first days of data (Online Retail: the 572 customers of 1 to 9 December 2010
+    stood for a year); both windows are then shortened to half the days the data cover,
+    and the rate over them is turned into a yearly one as if customers left at a steady
+    pace (``annual = rate ** (365 / days)``), which the result says.
+
+    Returns
+    -------
+    pandas.Series
+        ``rate`` (over the windows), ``annual`` (per year), ``low`` and ``high`` (its 95%
+        Wilson interval, per year), ``customers`` (the base: who bought in the earlier
+        window) and ``kept``, ``start``, ``middle`` and ``end`` (the windows' first days
+        and the last day), ``window_days``, ``covered_days`` (the data's days up to
+        ``as_of``) and ``shortened``.
+
+    >>> lines = pd.DataFrame({"customer_id": [1, 1, 2, 3, 3],
+    ...     "date": pd.to_datetime(["2023-02-01", "2024-02-01", "2023-03-01", "2023-04-01",
+    ...                             "2024-04-01"]), "quantity": 1, "invoice_id": "x",
+    ...     "product_id": "A", "unit_price": 1.0})
+    >>> r = retention_window(lines, "2024-06-30")  # 516 days: two windows of 258
+    >>> round(r["rate"], 3), int(r["customers"]), bool(r["shortened"]), int(r["window_days"])
+    (0.667, 3, True, 258)
     """
+    from scipy import stats
+
     from crmwb import summary as summary_module
 
     t = summary_module._as_table(transactions)
     end = summary_module.analysis_end(t) if as_of in (None, "") else pd.Timestamp(as_of)
     stop = end.normalize() + pd.Timedelta(days=1)
-    middle, start = stop - pd.Timedelta(days=window_days), stop - pd.Timedelta(days=2 *
-                                                                             window_days)
     t = t.filter(t.customer_id.notnull() & (t.quantity > 0))
+    first = pd.Timestamp(t.aggregate(d=t.date.min()).to_pandas()["d"].iloc[0]).normalize()
+    covered = (stop - first).days
+    width = window_days if covered >= 2 * window_days else covered // 2
+    if width < 1:
+        raise ValueError(f"retention needs two windows of data before {end:%Y-%m-%d}; the "
+                         f"data cover {covered} day(s)")
+    middle, start = stop - pd.Timedelta(days=width), stop - pd.Timedelta(days=2 * width)
     earlier = set(t.filter((t.date >= start) & (t.date < middle)).select("customer_id")
                   .distinct().to_pandas()["customer_id"])
     later = set(t.filter((t.date >= middle) & (t.date < stop)).select("customer_id")
@@ -1799,7 +1832,22 @@ def observed_retention(transactions, as_of=None, window_days: int = 365) -> floa
     if not earlier:
         raise ValueError(f"no customer bought between {start:%Y-%m-%d} and {middle:%Y-%m-%d}: "
                          "choose a shorter window")
-    return len(earlier & later) / len(earlier)
+    n, kept = len(earlier), len(earlier & later)
+    rate = kept / n
+    low, high = stats.binomtest(kept, n).proportion_ci(0.95, method="wilson")
+    per_year = 365 / width
+    return pd.Series({"rate": rate, "annual": rate ** per_year, "low": low ** per_year,
+                      "high": high ** per_year, "customers": n, "kept": kept, "start": start,
+                      "middle": middle, "end": stop - pd.Timedelta(days=1),
+                      "window_days": width, "covered_days": covered,
+                      "shortened": width < window_days}, name="retention")
+
+
+def observed_retention(transactions, as_of=None, window_days: int = 365) -> float:
+    """Share of the customers who bought in one window who bought again in the next, per
+    year: the period retention rate ``r`` of the retention formula
+    (:func:`retention_window`, which also gives what it rests on)."""
+    return float(retention_window(transactions, as_of, window_days)["annual"])
 
 
 def default_calibration_end(transactions, holdout_share: float = 0.25) -> pd.Timestamp:
