@@ -282,6 +282,29 @@ def iranian_key_dates(start, stop) -> pd.DataFrame:
     return out.sort_values(["start", "key"]).reset_index(drop=True)
 
 
+#: the countries whose key business dates crmwb knows, by ISO 3166 code
+HOLIDAY_REGIONS = ("IR",)
+
+
+def holiday_region(asked: str | None, default: str | None = "") -> str:
+    """The country whose key dates mark a report's timelines: ``asked`` (a notebook's
+    ``holidays`` parameter: ``IR``, or ``none``), else ``default`` (the data's own,
+    :attr:`crmwb.prepared.PreparedData.holidays`). Empty for none.
+
+    >>> holiday_region("", "IR"), holiday_region("none", "IR"), holiday_region("", "")
+    ('IR', '', '')
+    """
+    code = (asked or "").strip()
+    if not code:
+        return (default or "").upper()
+    if code.lower() == "none":
+        return ""
+    if code.upper() not in HOLIDAY_REGIONS:
+        raise ValueError(f"holidays: crmwb knows the key dates of {', '.join(HOLIDAY_REGIONS)} "
+                         f"(or none), not {code!r}; give your shop's own as key_dates")
+    return code.upper()
+
+
 def key_dates(start, stop, given: dict | None = None, iranian: bool = False) -> pd.DataFrame:
     """The key business dates between ``start`` and ``stop``: the shop's own (``given``:
     a launch, a sale: name -> a date or [first, last]) and, with ``iranian``, the Iranian

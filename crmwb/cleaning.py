@@ -22,16 +22,20 @@ The rules:
     id by its person's master id, so that every later rule sees one person once
     (a return recorded under a second id finds its purchase).
 ``exact_duplicates``
-    Set aside lines identical in every column (the first copy stays).
+    Set aside lines identical in every column (the first copy stays); kept for a format
+    whose identical lines are real purchases (``identical_lines_are_real``: CDNOW writes
+    two orders of one day by one customer alike).
 ``non_product_lines``
     Set aside postage, bank charges, manual adjustments, discounts, fees and
     gift vouchers, recognised by a configurable code pattern
     (:func:`non_product_pattern`: the single-letter codes of Online Retail
     belong to its preset only).
 ``invalid_prices``
-    Set aside lines with a zero or negative unit price (free samples, stock
-    adjustments, bad-debt write-offs). Missing prices (formats without
-    prices) are kept.
+    Set aside lines with a negative unit price (bad-debt write-offs), and lines with a
+    price of zero that are no purchase: without a customer, or taking stock back (stock
+    adjustments). A known customer's purchase at a price of zero (a free item, a
+    promotion: 80 of CDNOW's lines) is a purchase and stays, unless
+    ``free_purchases=False``. Missing prices (formats without prices) are kept.
 ``cancellations``
     A cancellation (a return) is a line with a negative quantity; a ``C``
     before the invoice number is only supporting evidence, and a ``C`` line
@@ -100,6 +104,18 @@ def non_product_pattern(preset: str | None = None) -> str:
     spec = presets.get_preset(preset) if preset else None
     return spec.non_product_pattern if spec is not None and spec.non_product_pattern \
         else NON_PRODUCT_PATTERN
+
+
+def identical_lines_are_real(preset: str | None = None) -> bool:
+    """Whether a source writes two real purchases as identical lines (a preset's own say:
+    CDNOW has no invoice numbers, so two orders of one day by one customer look alike).
+
+    >>> identical_lines_are_real("cdnow"), identical_lines_are_real("online_retail")
+    (True, False)
+    """
+    from crmwb import presets
+
+    return bool(preset) and presets.get_preset(preset).identical_lines_are_real
 
 
 #: The side tables of a cleaning result: together with the clean lines they hold every line.
@@ -251,6 +267,8 @@ def clean_transactions(
     con: ibis.BaseBackend | None = None,
     crosswalk: pd.DataFrame | None = None,
     line_ids: bool = False,
+    free_purchases: bool = True,
+    identical_lines_are_real: bool = False,
 ) -> CleaningResult:
     """Apply the cleaning rules in order and log what each did.
 
@@ -273,6 +291,12 @@ def clean_transactions(
     line_ids : bool
         Keep each line's ``line_id`` (its position in the input, from 0) in
         every output table, the ids ``matches`` refers to.
+    free_purchases : bool
+        Keep a known customer's purchase at a price of zero as a purchase (the
+        default); False sets it aside with the invalid prices.
+    identical_lines_are_real : bool
+        Keep lines identical in every column: a format without invoice numbers writes two
+        orders of a day alike (:attr:`crmwb.presets.Preset.identical_lines_are_real`).
 
     Returns
     -------
@@ -331,10 +355,16 @@ def clean_transactions(
     # are found by joining those groups back, missing values compared as equal)
     t = t.drop("_changed")
     # the next two rules' tests are computed once, as flags of the stored distinct lines
-    agg = t.group_by(columns).agg(_first=t._line.min(), _copies=t.count())
+    if identical_lines_are_real:  # every line its own group: nothing is a duplicate
+        agg = t.mutate(_first=t._line, _copies=ibis.literal(1))
+    else:
+        agg = t.group_by(columns).agg(_first=t._line.min(), _copies=t.count())
+    free = (agg.unit_price == 0) & agg.customer_id.notnull() & (agg.quantity > 0)
+    bad = (agg.unit_price < 0) | ((agg.unit_price == 0) & ~free) if free_purchases else \
+        agg.unit_price <= 0
     groups = keep(agg.mutate(
         _np=agg.product_id.re_search(non_product_pattern).fill_null(False),
-        _bad=(agg.unit_price <= 0).fill_null(False)))
+        _bad=bad.fill_null(False)))
     repeated = groups.filter(groups._copies > 1)
     # first the lines of invoices that have a repeated line (few), then the full comparison
     invoices = repeated.select(_inv=repeated.invoice_id).distinct()
@@ -430,8 +460,9 @@ def clean_transactions(
     if pd.notna(centre):
         dev = valued.aggregate(d=(logv_valued - centre).abs().median()).to_pandas()["d"].iloc[0]
         scale = 1.4826 * float(dev) if dev and dev > 0 else None
-    outlier = ((value.log() - float(centre)) / scale > outlier_threshold).fill_null(False) \
-        if scale else ibis.literal(False)
+    # a free line (a price of zero) has no log: it is no extreme
+    outlier = ibis.ifelse(value > 0, (value.log() - float(centre)) / scale > outlier_threshold,
+                          False).fill_null(False) if scale else ibis.literal(False)
     t = t.mutate(outlier=outlier)
     n_out, v_out = _stats(t.filter(t.outlier))
     record("outliers", "log_outliers", {"threshold": outlier_threshold}, _count(t),
@@ -570,6 +601,7 @@ def clean_dataset(
         cw = identity.crosswalk(data.customers, country_code=country_code)
     # re-keyed first, so that a return under a second id finds its purchase
     clean_options.setdefault("non_product_pattern", non_product_pattern(data.preset))
+    clean_options.setdefault("identical_lines_are_real", identical_lines_are_real(data.preset))
     result = clean_transactions(data.transactions, keep_anonymous=keep_anonymous,
                                 crosswalk=cw, **clean_options)
     lines, cancellations = result.lines, result.cancellations

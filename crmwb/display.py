@@ -408,7 +408,11 @@ def styled(data: pd.DataFrame | pd.Series, lang: str = "en", persian_digits: boo
     if default_index:
         styler = styler.hide(axis="index")
     if flat:
-        styler = styler.relabel_index([heading(n) for n in names], axis=1)
+        money = [k == "money" for k, _ in _writers(frame, told, lang, persian_digits)]
+        unit = i18n.READER.get("currency") if column_kind != "id" else None
+        styler = styler.relabel_index(
+            [f"{heading(n)} ({unit})" if unit and is_money else heading(n)
+             for n, is_money in zip(names, money)], axis=1)
     else:  # several header rows: each level's labels in the reader's words
         for level in range(frame.columns.nlevels):
             styler = styler.format_index(heading, axis=1, level=level)

@@ -44,6 +44,8 @@ class Headline:
     value: object
     kind: str = "number"
     note: str | None = None
+    #: money's currency (ISO 4217), written after the figure
+    unit: str | None = None
 
 
 def _plain(value):
@@ -76,7 +78,8 @@ def written(headline: Headline, lang: str = "en", persian_digits: bool = False) 
     value = headline.value
     if headline.kind == "date" and isinstance(value, str):
         value = pd.Timestamp(value)
-    return display.formatter(headline.kind, lang, persian_digits)(value)
+    text = display.formatter(headline.kind, lang, persian_digits)(value)
+    return f"{text} {headline.unit}" if headline.unit else text
 
 
 def label(key: str, lang: str = "en") -> str:
@@ -140,7 +143,8 @@ def show(*figures: Headline | tuple, lang: str | None = None,
             raise ValueError(f"{f.key}: kind {f.kind!r} is not one of {KINDS}")
         if f.note is not None and (f.note not in LABELS["en"] or f.note not in LABELS["fa"]):
             raise KeyError(f"a headline's note is a glossary key in both languages: {f.note!r}")
-        made.append(Headline(f.key, _plain(f.value), f.kind, f.note))
+        unit = i18n.READER.get("currency") if f.kind == "money" else None
+        made.append(Headline(f.key, _plain(f.value), f.kind, f.note, f.unit or unit))
     return Card(made, i18n.READER["lang"] if lang is None else lang,
                 i18n.READER["persian_digits"] if persian_digits is None else persian_digits)
 

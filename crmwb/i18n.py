@@ -416,9 +416,25 @@ def cell_language(cell) -> str | None:
 
 #: the reader a notebook shows its tables and figures to (set by :func:`use_language`):
 #: tables to explore, headline figures and what-ifs read it, and figures their digits
-READER = {"lang": "en", "persian_digits": False, "calendar": None}
+READER = {"lang": "en", "persian_digits": False, "calendar": None, "currency": None}
 #: how figures show numbers when a plot is not told (the same settings as :data:`READER`)
 FIGURE_DEFAULTS = READER
+
+
+def use_currency(code: str | None) -> None:
+    """Write money with its unit: ``code`` (ISO 4217: GBP, USD, IRR; the prepared data's
+    ``currency``) beside the header of every money column, on every money axis and beside
+    every money headline the notebook shows; nothing when the data do not say."""
+    code = (code or "").strip().upper() or None
+    if code is not None and not re.fullmatch(r"[A-Z]{3}", code):
+        raise ValueError(f"currency: expected an ISO 4217 code of three letters (GBP, USD, "
+                         f"IRR), got {code!r}")
+    READER["currency"] = code
+
+
+def currency_unit(t) -> str:
+    """The unit of money on a figure: the currency in use, else the glossary's words."""
+    return READER.get("currency") or t("currency")
 
 
 def use_language(lang: str = "en", persian_digits: bool = False, ipython=None,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from crmwb import calendars, config
@@ -80,27 +81,138 @@ def _value(lines: ir.Table) -> ir.NumericValue:
     return lines.quantity * lines.unit_price
 
 
-def transaction_facts(lines: ir.Table) -> dict[str, object]:
+def transaction_facts(lines: ir.Table, cancellations: ir.Table | None = None
+                      ) -> dict[str, object]:
     """Headline facts of the transaction lines, computed in the engine.
+
+    ``lines`` are the clean purchase lines; ``cancellations`` the cancellation lines that
+    cleaning separated from them (the prepared data's ``cancellations``): the clean lines
+    hold none, so without them no cancellation is counted.
 
     Returns
     -------
     dict
         ``lines``, ``invoices``, ``customers`` (distinct known ids),
-        ``first_date``, ``last_date``, ``revenue`` (net of cancellations),
-        ``cancellation_lines`` and ``lines_without_customer``.
+        ``first_date``, ``last_date``, ``revenue`` (net of cancellations, anonymous sales
+        included), ``revenue_identified`` (of the lines with a customer id: what
+        per-customer figures rest on), ``cancellation_lines`` (missing without
+        ``cancellations``) and ``lines_without_customer``.
     """
+    value = _value(lines)
     agg = lines.aggregate(
         lines=lines.count(),
         invoices=lines.invoice_id.nunique(),
         customers=lines.customer_id.nunique(),
         first_date=lines.date.min(),
         last_date=lines.date.max(),
-        revenue=_value(lines).sum(),
-        cancellation_lines=lines.invoice_id.startswith("C").sum(),
+        revenue=value.sum(),
+        revenue_identified=ibis.ifelse(lines.customer_id.notnull(), value, 0).sum(),
         lines_without_customer=lines.customer_id.isnull().sum(),
     ).to_pandas()
-    return agg.iloc[0].to_dict()
+    facts = agg.iloc[0].to_dict()
+    facts["cancellation_lines"] = (int(cancellations.count().execute())
+                                   if cancellations is not None else None)
+    order = ["lines", "invoices", "customers", "first_date", "last_date", "revenue",
+             "revenue_identified", "cancellation_lines", "lines_without_customer"]
+    return {k: facts[k] for k in order}
+
+
+def period(lines: ir.Table, calendar: str = "gregorian") -> dict[str, object]:
+    """The period the lines cover: ``first`` and ``last`` day, ``days``, ``months`` (whole
+    months of ``calendar`` inside it), and the months at either end that the data cover
+    only in part (``partial_first``, ``partial_last``: their first days, or None): a part
+    month read as a month shows a fall that is only missing days.
+
+    >>> t = ibis.memtable({"date": pd.to_datetime(["2010-12-01", "2011-12-09"])})
+    >>> p = period(t)
+    >>> p["days"], p["months"], p["partial_first"], str(p["partial_last"].date())
+    (374, 12, None, '2011-12-01')
+    """
+    first, last = (d.normalize() for d in calendars.span(lines))
+    start_month = calendars.first_day(calendars.month_number(first, calendar), calendar)
+    end_month = calendars.first_day(calendars.month_number(last, calendar), calendar)
+    partial_first = start_month if first > start_month else None
+    partial_last = end_month if last < calendars.month_end([end_month], calendar)[0] else None
+    months = (calendars.month_number(last, calendar) - calendars.month_number(first, calendar)
+              + 1 - (partial_first is not None) - (partial_last is not None))
+    return {"first": first, "last": last, "days": (last - first).days + 1,
+            "months": max(months, 0), "partial_first": partial_first,
+            "partial_last": partial_last}
+
+
+def products_by_revenue(lines: ir.Table, top: int | None = 10) -> pd.DataFrame:
+    """Products by net revenue, largest first, with their ABC class (Pareto): ``A`` the
+    products that make the first 80% of revenue, ``B`` the next 15%, ``C`` the rest.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``product_id``: ``description`` (when the lines have one: its most
+        common), ``quantity``, ``revenue``, ``revenue_share``, ``cumulative_share`` and
+        ``abc``; the first ``top`` rows (all with None). ``attrs["classes"]`` counts the
+        products and revenue share of each class.
+    """
+    value = _value(lines)
+    g = lines.group_by("product_id").agg(quantity=lines.quantity.sum(), revenue=value.sum())
+    out = g.to_pandas().set_index("product_id").sort_values("revenue", ascending=False)
+    total = out["revenue"].sum()
+    out["revenue_share"] = out["revenue"] / total if total else np.nan
+    out["cumulative_share"] = out["revenue_share"].cumsum()
+    before = out["cumulative_share"] - out["revenue_share"]  # the share before each product
+    out["abc"] = np.select([before < 0.80, before < 0.95], ["A", "B"], default="C")
+    classes = out.groupby("abc").agg(products=("revenue", "size"),
+                                     revenue_share=("revenue_share", "sum"))
+    classes["product_share"] = classes["products"] / len(out)
+    if "description" in lines.columns:
+        d = lines.filter(lines.description.notnull())
+        names = d.group_by(["product_id", "description"]).agg(n=d.count()).to_pandas()
+        names = names.sort_values("n", ascending=False).drop_duplicates("product_id")
+        out.insert(0, "description", names.set_index("product_id")["description"]
+                   .reindex(out.index))
+    out = out if top is None else out.head(top)
+    out.attrs.update(classes=classes, products=len(classes) and int(classes["products"].sum()),
+                     kinds={"revenue_share": "share", "cumulative_share": "share",
+                            "abc": "text", "description": "id"})
+    return out
+
+
+def revenue_by_place(lines: ir.Table, customers: pd.DataFrame | None = None
+                     ) -> pd.DataFrame | None:
+    """Revenue and customers by place: the lines' ``country``, else their ``region``, else
+    the customers table's ``region`` or ``city``; largest first. None when the data record
+    no place.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the place: ``customers`` (with a customer id), ``revenue`` and
+        ``revenue_share``; ``attrs["basis"]`` names the column it came from.
+    """
+    value = _value(lines)
+    for column in ("country", "region"):
+        if column in lines.columns:
+            g = lines.group_by(place=lines[column]).agg(
+                customers=lines.customer_id.nunique(), revenue=value.sum())
+            out = g.to_pandas()
+            break
+    else:
+        column = next((c for c in ("region", "city") if customers is not None
+                       and c in customers and customers[c].notna().any()), None)
+        if column is None:
+            return None
+        places = ibis.memtable(customers[["customer_id", column]].dropna()
+                               .drop_duplicates("customer_id")
+                               .rename(columns={column: "place"}))
+        known = lines.filter(lines.customer_id.notnull())
+        j = known.join(places, "customer_id")
+        out = j.group_by("place").agg(customers=j.customer_id.nunique(),
+                                      revenue=(j.quantity * j.unit_price).sum()).to_pandas()
+    out["place"] = out["place"].fillna("—")
+    out = out.set_index("place").sort_values("revenue", ascending=False)
+    out["revenue_share"] = out["revenue"] / out["revenue"].sum()
+    out.index.name = column
+    out.attrs.update(basis=column, kinds={"revenue_share": "share"})
+    return out
 
 
 def monthly_revenue(lines: ir.Table, calendar: str = "gregorian") -> pd.DataFrame:

@@ -107,7 +107,8 @@ def _unit(t, name: str, *units: str) -> str:
     """An axis label with its units in the reader's words: ``Revenue (£, log scale)``;
     ``units`` are glossary keys (``currency``, ``log_scale``, ``cumulative``)."""
     comma = "، " if t.lang == "fa" else ", "
-    return f"{t(name)} ({comma.join(t(u) for u in units)})"
+    words = [i18n.currency_unit(t) if u == "currency" else t(u) for u in units]
+    return f"{t(name)} ({comma.join(words)})"
 
 
 def _axes(ax):
@@ -153,7 +154,7 @@ def monthly_revenue(df: pd.DataFrame, lang: str = "en", ax=None,
     ax = _axes(ax)
     ax.plot(df["month"], df["revenue"], marker="o")
     ax.set(title=t("title_monthly_revenue"), xlabel=t("month"),
-           ylabel=f"{t('revenue')} ({t('currency')})")
+           ylabel=f"{t('revenue')} ({i18n.currency_unit(t)})")
     handles = _mark_key_dates(ax, key_dates, lang)
     if handles:
         ax.legend(handles=handles, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1),
@@ -487,7 +488,7 @@ def clv_by_group(table: pd.DataFrame, lang: str = "en", ax=None):
     ax = _axes(ax)
     ax.barh([t(str(i)) for i in table.index], table["mean_clv"])
     ax.invert_yaxis()
-    ax.set(title=t("title_clv_by_group"), xlabel=f"{t('mean_clv')} ({t('currency')})")
+    ax.set(title=t("title_clv_by_group"), xlabel=f"{t('mean_clv')} ({i18n.currency_unit(t)})")
     return ax
 
 
@@ -623,7 +624,7 @@ def profit_curve(curve: pd.DataFrame, lang: str = "en", ax=None):
         ax.axvline(best, color="grey", linestyle="--")
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.set(title=t("title_profit_curve"), xlabel=t("customers_contacted"),
-           ylabel=f"{t('expected_profit')} ({t('currency')})")
+           ylabel=f"{t('expected_profit')} ({i18n.currency_unit(t)})")
     return ax
 
 
@@ -637,7 +638,7 @@ def retention_value_curve(totals: pd.Series, current: float | None = None, lang:
     if current is not None:
         ax.axvline(current * 100, color=HIGHLIGHT, linestyle="--")
     ax.set(title=t("title_retention_value"), xlabel=f"{t('retention_rate')} (%)",
-           ylabel=f"{t('total_clv')} ({t('currency')})")
+           ylabel=f"{t('total_clv')} ({i18n.currency_unit(t)})")
     return ax
 
 

@@ -101,6 +101,12 @@ CLEANING_PARAMETERS = {
                                    "which a line is flagged"),
     "phone_region": Parameter("str", "IR", "where phone numbers written without a country "
                               "code are from: IR, DE, GB, ..."),
+    "free_purchases": Parameter("bool", True, "keep a known customer's purchase at a price of "
+                                "zero (a free item, a promotion) as a purchase; false sets it "
+                                "aside with the invalid prices"),
+    "currency": Parameter("str", "", "ISO 4217 code of the data's money (GBP, USD, IRR), "
+                          "written beside every amount; a preset's own (GBP for Online Retail, "
+                          "USD for CDNOW) or the bundled shop's IRR when empty, else none"),
 }
 #: Where lines are processed: these do not change the data, only how it is read and opened.
 ENGINE_PARAMETERS = {
@@ -331,6 +337,8 @@ def prepare(
     result = cleaning.clean_transactions(
         raw, keep_anonymous=data_values["keep_anonymous"],
         non_product_pattern=cleaning.non_product_pattern(data.preset),
+        free_purchases=data_values["free_purchases"],
+        identical_lines_are_real=cleaning.identical_lines_are_real(data.preset),
         outlier_threshold=data_values["outlier_threshold"], con=con, crosswalk=cw,
         line_ids=True)
     accounts = result.accounts()
@@ -617,6 +625,30 @@ class PreparedData:
         """Names of the tables to analyse: ``lines`` and the customer-level tables it has."""
         names = ["lines", "customers", *CUSTOMER_TABLES, "catalogue"]
         return [n for n in names if n == "lines" or getattr(self, n) is not None]
+
+    @property
+    def currency(self) -> str:
+        """The ISO 4217 code of the data's money: the ``currency`` parameter, else the
+        preset's (GBP for Online Retail, USD for CDNOW), else IRR for a shop crmwb
+        generated (the bundled one); empty when the data do not say."""
+        from crmwb import presets
+
+        params = self.manifest.get("parameters", {})
+        if params.get("currency"):
+            return str(params["currency"]).strip().upper()
+        if params.get("preset"):
+            return presets.get_preset(params["preset"]).currency
+        source = params.get("data_dir") or ""
+        generated = not params.get("transactions_path") and source and (
+            Path(source) / "truth" / "params.json").exists()
+        return "IRR" if generated or self.is_default else ""
+
+    @property
+    def holidays(self) -> str:
+        """The country whose key dates mark the data's timelines, as the data's currency
+        says it: IR for rials (the bundled shop, an Iranian export: Nowruz, Ramadan, Tasua
+        and Ashura); else none (empty), never guessed (a UK shop has no Nowruz)."""
+        return "IR" if self.currency == "IRR" else ""
 
     @property
     def is_default(self) -> bool:

@@ -56,6 +56,11 @@ class Preset:
     table: str = "transactions"
     #: codes of the format's non-product lines (crmwb.cleaning.non_product_pattern)
     non_product_pattern: str | None = None
+    #: whether two identical lines are two real purchases: a format without invoice numbers
+    #: (CDNOW: a customer, a day, CDs and dollars) writes two orders of one day identically
+    identical_lines_are_real: bool = False
+    #: the ISO 4217 code of the format's money (crmwb's currency parameter by default)
+    currency: str = ""
 
 
 #: Online Retail's non-product codes: the general ones and its single-letter codes, manual
@@ -148,19 +153,21 @@ PRESETS: dict[str, Preset] = {
         {"InvoiceNo": "invoice_id", "StockCode": "product_id", "Description": "description",
          "Quantity": "quantity", "InvoiceDate": "date", "UnitPrice": "unit_price",
          "CustomerID": "customer_id", "Country": "country"},
-        dayfirst=False, non_product_pattern=ONLINE_RETAIL_NON_PRODUCT,
+        dayfirst=False, non_product_pattern=ONLINE_RETAIL_NON_PRODUCT, currency="GBP",
     ),
     "online_retail_ii": Preset(
         "online_retail_ii", "UCI Online Retail II (2009-2011)",
         {"Invoice": "invoice_id", "StockCode": "product_id", "Description": "description",
          "Quantity": "quantity", "InvoiceDate": "date", "Price": "unit_price",
          "Customer ID": "customer_id", "Country": "country"},
-        dayfirst=False, non_product_pattern=ONLINE_RETAIL_NON_PRODUCT,
+        dayfirst=False, non_product_pattern=ONLINE_RETAIL_NON_PRODUCT, currency="GBP",
     ),
     "cdnow": Preset("cdnow", "CDNOW master file (23,570 customers)",
-                    reader=lambda p, enc, con: _read_cdnow(p, enc, con, sample=False)),
+                    reader=lambda p, enc, con: _read_cdnow(p, enc, con, sample=False),
+                    identical_lines_are_real=True, currency="USD"),
     "cdnow_sample": Preset("cdnow_sample", "CDNOW 1/10 sample (2,357 customers)",
-                           reader=lambda p, enc, con: _read_cdnow(p, enc, con, sample=True)),
+                           reader=lambda p, enc, con: _read_cdnow(p, enc, con, sample=True),
+                           identical_lines_are_real=True, currency="USD"),
     "groceries": Preset("groceries", "one basket per line, items comma-separated",
                         reader=_read_baskets),
     "telco_churn": Preset("telco_churn", "IBM Telco customer churn (7,043 subscribers)",

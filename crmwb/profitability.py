@@ -6,7 +6,7 @@ leaves depends on the prices they pay and on what it costs to serve them.
 Profit of a customer over a period (:func:`customer_profit`)::
 
     reference value  = sum of quantity x reference price (the catalogue's list
-                       price, else the product's median price in the data)
+                       price, else the product's median price to identified customers)
     gross margin     = margin_rate x reference value
     discounts        = reference value - revenue      (what they did not pay)
     service costs    = order costs (each order at its channel's channel_order_cost,
@@ -55,6 +55,38 @@ MATRIX_CELLS = {
 }
 
 
+#: what each cost parameter means, for the table of assumptions beside the results
+COST_MEANINGS = ("margin_rate", "order_cost", "small_order_cost", "small_order_value",
+                 "return_cost", "contact_cost", "channel_order_cost")
+
+
+def assumptions(costs: dict | None = None, catalogue: pd.DataFrame | None = None
+                ) -> pd.DataFrame:
+    """The assumptions every profit figure rests on, to show beside them: each cost
+    parameter with its value (:data:`COSTS` and the ``costs`` given: ``given`` says which),
+    and where reference prices come from (a discount is what a customer paid below it).
+
+    >>> a = assumptions({"order_cost": 1.0})
+    >>> a.loc["order_cost", "value"], bool(a.loc["order_cost", "given"])
+    (1.0, True)
+    """
+    c = _costs(costs)
+    rows = []
+    for key in COST_MEANINGS:
+        value = c[key]
+        if key == "channel_order_cost":
+            value = ", ".join(f"{k} {v:g}" for k, v in value.items()) or "—"
+        rows.append({"assumption": key, "value": value,
+                     "given": key in (costs or {})})
+    has_list = catalogue is not None and "list_price" in getattr(catalogue, "columns", [])
+    rows.append({"assumption": "reference_price",
+                 "value": "catalogue_list_price" if has_list else "median_identified_price",
+                 "given": has_list})
+    out = pd.DataFrame(rows).set_index("assumption")
+    out.attrs["kinds"] = {"value": "text", "given": "bool"}
+    return out
+
+
 def _costs(costs: dict | None) -> dict:
     merged = {**COSTS, **(costs or {})}
     unknown = set(merged) - set(COSTS)
@@ -95,7 +127,7 @@ def customer_profit(
         ``return_cost``.
     catalogue : pandas.DataFrame, optional
         ``product_id`` and ``list_price``, the reference prices; without it the
-        median unit price of each product in the data.
+        median unit price each product sold at to identified customers.
     as_of : date, optional
         End of the period; the last day in the data when omitted.
     window_days : int, optional
@@ -124,7 +156,10 @@ def customer_profit(
             keep = keep & (x.date >= ibis.literal(start).cast("timestamp"))
         return x.filter(keep)
 
-    all_lines = t.filter((t.quantity > 0) & t.unit_price.notnull())
+    # the reference price: what identified customers paid (anonymous sales are counter
+    # sales at list price: against them a wholesale customer's volume price read as a
+    # discount, 143,795 of it for Online Retail's customer 18102)
+    all_lines = t.filter((t.quantity > 0) & t.unit_price.notnull() & t.customer_id.notnull())
     if catalogue is not None and {"product_id", "list_price"} <= set(catalogue.columns):
         ref = engine.open_table(catalogue[["product_id", "list_price"]].rename(
             columns={"list_price": "ref_price"}), con=t._find_backend())

@@ -892,3 +892,51 @@ def kpi_seasons(baseline: pd.DataFrame, t) -> str | None:
     if apart % 12 == 0:
         return None
     return t.say("r07_kpi_seasons", months=apart)
+
+
+def period(covered: dict, currency: str, t) -> str:
+    """After the headline facts: the period the data cover, the months covered only in part,
+    and the currency amounts are in (or that the data do not say it)."""
+    parts = [t.say("r00_period", first=covered["first"], last=covered["last"],
+                   days=covered["days"], months=covered["months"])]
+    for key in ("partial_first", "partial_last"):
+        if covered[key] is not None:
+            parts.append(t.say(f"r00_{key}", month=covered[key]))
+    parts.append(t.say("r00_currency", currency=currency) if currency
+                 else t.say("r00_no_currency"))
+    return " ".join(parts)
+
+
+def products_by_revenue(table: pd.DataFrame, t) -> str | None:
+    """After the products by revenue: the top product and its share, and how few products
+    make 80% of the revenue (class A) against the many sharing the last 5% (class C)."""
+    if not len(table):
+        return None
+    classes = table.attrs["classes"]
+    top = table.index[0]
+    name = table["description"].iloc[0] if "description" in table else None
+    a = classes.loc["A"] if "A" in classes.index else None
+    c = classes.loc["C"] if "C" in classes.index else None
+    text = t.say("r00_top_product", product=f"{top} {name}" if isinstance(name, str) else top,
+                 revenue=table["revenue"].iloc[0], share=table["revenue_share"].iloc[0])
+    if a is not None:
+        text += " " + t.say("r00_abc", a=int(a["products"]), a_share=a["product_share"],
+                            products=int(classes["products"].sum()),
+                            c=int(c["products"]) if c is not None else 0,
+                            c_share=c["product_share"] if c is not None else 0.0)
+    return text
+
+
+def revenue_by_place(table: pd.DataFrame | None, t) -> str:
+    """After the revenue by place: the first place's share and customers, and the next two."""
+    if table is None or not len(table):
+        return t.say("r00_no_place")
+    first = table.iloc[0]
+    text = t.say("r00_place", place=t.word(str(table.index[0])), share=first["revenue_share"],
+                 customers=int(first["customers"]), places=len(table))
+    if len(table) >= 3:
+        text += " " + t.say("r00_next_places", second=t.word(str(table.index[1])),
+                            second_share=table["revenue_share"].iloc[1],
+                            third=t.word(str(table.index[2])),
+                            third_share=table["revenue_share"].iloc[2])
+    return text

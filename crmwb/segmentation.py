@@ -429,30 +429,45 @@ def age_bands(ages: pd.Series) -> pd.Series:
     return out.rename("age_band")
 
 
-def main_channel(transactions) -> pd.Series:
-    """Each customer's purchase channel: the channel of most of their invoices (online,
-    store, phone...), counted in the engine; ties go to the channel first in name order."""
+def _main_value(transactions, column: str, name: str) -> pd.Series:
+    """Each customer's most common value of a line column (by invoices), counted in the
+    engine; ties go to the value first in name order; empty when the lines lack it."""
     from crmwb.engine import to_pandas
     from crmwb.summary import _as_table
 
     t = _as_table(transactions)
-    if "channel" not in t.columns:  # an export without channels (Online Retail)
-        return pd.Series(dtype=object, name="purchase_channel")
-    t = t.filter(t.customer_id.notnull() & t.channel.notnull() & (t.quantity > 0))
-    per = t.group_by(["customer_id", "channel"]).agg(invoices=t.invoice_id.nunique())
-    per = to_pandas(per).sort_values(["customer_id", "invoices", "channel"],
+    if column not in t.columns:  # an export without it (Online Retail has no channel)
+        return pd.Series(dtype=object, name=name)
+    t = t.filter(t.customer_id.notnull() & t[column].notnull() & (t.quantity > 0))
+    per = t.group_by(["customer_id", column]).agg(invoices=t.invoice_id.nunique())
+    per = to_pandas(per).sort_values(["customer_id", "invoices", column],
                                      ascending=[True, False, True])
-    return per.drop_duplicates("customer_id").set_index("customer_id")["channel"].rename(
-        "purchase_channel")
+    return per.drop_duplicates("customer_id").set_index("customer_id")[column].rename(name)
+
+
+def main_channel(transactions) -> pd.Series:
+    """Each customer's purchase channel: the channel of most of their invoices (online,
+    store, phone...), counted in the engine; ties go to the channel first in name order."""
+    return _main_value(transactions, "channel", "purchase_channel")
+
+
+def main_country(transactions) -> pd.Series:
+    """Each customer's country, as the lines record it (Online Retail's ``Country``): the
+    country of most of their invoices; empty when the lines record none."""
+    return _main_value(transactions, "country", "country")
 
 
 def descriptive_bases(customers: pd.DataFrame | None,
-                      channel: pd.Series | None = None) -> dict[str, pd.Series]:
+                      channel: pd.Series | None = None,
+                      country: pd.Series | None = None) -> dict[str, pd.Series]:
     """The bases of segmentation beside value and behaviour (session 3): geography
-    (``region``), demography (``age_band``, ``gender``), how customers were acquired
-    (``acquisition_channel``) and where they buy (``purchase_channel``), each a Series by
-    customer id; those the data hold."""
+    (``country`` from the lines, :func:`main_country`, and ``region``), demography
+    (``age_band``, ``gender``), how customers were acquired (``acquisition_channel``) and
+    where they buy (``purchase_channel``), each a Series by customer id; those the data
+    hold (a country named by every line counts only when there are two)."""
     out = {}
+    if country is not None and country.nunique() >= 2:
+        out["country"] = country
     if customers is not None:
         c = customers.drop_duplicates("customer_id").set_index("customer_id")
         if "region" in c:
