@@ -452,6 +452,35 @@ def localize_page(page: str, lang: str) -> str:
                         f"<style>{page_style(lang)}</style>\n</head>", 1)
 
 
+def without_exercises(notebook):
+    """A copy of a notebook without its exercises (cells tagged ``exercise`` or
+    ``solution``): they check a result against the truth planted in a shop crmwb
+    generated, and on an analyst's own export there is none (a UK wholesaler's report asked
+    how busy the shop is before Nowruz)."""
+    from crmwb.exercises import EXERCISE, SOLUTION
+
+    nb = copy.deepcopy(notebook)
+    nb.cells = [c for c in nb.cells
+                if not {EXERCISE, SOLUTION} & set(c.get("metadata", {}).get("tags", []))]
+    return nb
+
+
+def has_planted_truth(folder: str | Path | None) -> bool:
+    """Whether the prepared data in ``folder`` come from a shop crmwb generated, with its
+    planted truth (:func:`crmwb.truth.folder`): only there do the exercises have an answer."""
+    from types import SimpleNamespace
+
+    from crmwb import prepared, truth
+
+    if folder is None:
+        return True
+    try:
+        manifest = prepared.read_manifest(folder)
+    except (OSError, ValueError):
+        return False
+    return truth.folder(SimpleNamespace(manifest=manifest)) is not None
+
+
 def without_solutions(notebook):
     """A copy of a notebook without its exercises' solutions (cells tagged ``solution``,
     :mod:`crmwb.exercises`): the questions and their checks stay."""
@@ -621,8 +650,8 @@ shown_path = config.shown_path  # a file as a report names it
 
 
 def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = False,
-                 lang: str = "en", threads: int | None = None, solutions: bool = False
-                 ) -> NotebookResult:
+                 lang: str = "en", threads: int | None = None, solutions: bool = False,
+                 exercises: bool = True) -> NotebookResult:
     """Execute one notebook with papermill and export its HTML report.
 
     A failure is caught and described (which cell, what error); the partly
@@ -631,7 +660,8 @@ def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = Fal
     environment sets them): OpenMP pools that together ask for more threads than
     there are cores wait on each other, and two gradient-boosting kernels on two
     cores were measured 35 times slower than one. The exercises' solutions are left out
-    unless ``solutions`` (:func:`without_solutions`).
+    unless ``solutions`` (:func:`without_solutions`); the exercises themselves unless
+    ``exercises`` (data with planted truth: :func:`has_planted_truth`).
     """
     if threads:
         for variable in THREAD_VARIABLES:
@@ -645,6 +675,8 @@ def run_notebook(nb: Path, nb_params: dict, out_dir: Path, show_code: bool = Fal
         source = i18n.keep_language(nbformat.read(nb, as_version=4), lang)
         if not solutions:  # before the run: an answer is never computed into a report
             source = without_solutions(source)
+        if not exercises:  # data without planted truth: the exercises have no answer
+            source = without_exercises(source)
         papermill.execute_notebook(
             source, str(out_nb), parameters=nb_params, kernel_name="python3",
             progress_bar=False, cwd=str(nb.parent), extra_arguments=KERNEL_ARGUMENTS,
@@ -772,6 +804,9 @@ def run_notebooks(
             if "prepared" in notebook_parameters(nb):
                 per_notebook[nb]["prepared"] = str(folder)
     out_dir.mkdir(parents=True, exist_ok=True)
+    exercises = has_planted_truth(folder)  # the exercises check planted truth: none, none shown
+    if not exercises:
+        log("no planted truth in these data: the exercises are left out of the reports")
     if not jobs:
         jobs = default_jobs()
         if folder is not None:  # a large prepared dataset: fewer kernels side by side
@@ -808,7 +843,8 @@ def run_notebooks(
             for i, nb in enumerate(notebooks, 1):
                 log(f"[{i}/{len(notebooks)}] {nb.stem} ...")
                 results[nb] = run_notebook(nb, per_notebook[nb], out_dir, show_code, lang,
-                                           solutions=settings["solutions"])
+                                           solutions=settings["solutions"],
+                                           exercises=exercises)
                 done(results[nb])
         else:
             # the longest first (by the last run's times), so that no long one starts last
@@ -819,7 +855,7 @@ def run_notebooks(
                 threads = max(1, (os.cpu_count() or 1) // jobs)
                 futures = {pool.submit(_run_in_worker, dict(os.environ), os.getcwd(), nb,
                                        per_notebook[nb], out_dir, show_code, lang, threads,
-                                       settings["solutions"]): nb
+                                       settings["solutions"], exercises): nb
                            for nb in order}
                 for future in as_completed(futures):
                     nb = futures[future]
