@@ -571,9 +571,25 @@ def _failure(err: Exception, executed: Path) -> tuple[str, int | None]:
     except Exception:  # the executed notebook is unreadable: keep papermill's index
         pass
     evalue = str(err.evalue).strip().splitlines()
-    source = next((line for line in str(err.source).splitlines() if line.strip()), "")
+    source = _failing_statement(err)
     return (f"cell {cell} (`{source.strip()[:60]}`) raised {err.ename}: "
             f"{evalue[0] if evalue else ''}"), cell
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _failing_statement(err: PapermillExecutionError) -> str:
+    """The line of the cell that raised, as IPython's traceback names it ("Cell In[7],
+    line 12"), not the cell's first line (Spark's failure in notebook 08 was put on its
+    ``import pandas as pd``); the first line when the traceback does not say."""
+    lines = str(err.source).splitlines()
+    for frame in err.traceback or []:
+        found = re.search(r"Cell In\[\d+\], line (\d+)", _ANSI.sub("", str(frame)))
+        if found and 1 <= int(found.group(1)) <= len(lines) \
+                and lines[int(found.group(1)) - 1].strip():
+            return lines[int(found.group(1)) - 1]
+    return next((line for line in lines if line.strip()), "")
 
 
 def default_jobs() -> int:

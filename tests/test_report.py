@@ -163,3 +163,39 @@ def test_exports_go_to_the_reports_folder_of_the_run(tmp_path, jobs):
         printed = "".join(o.get("text", "") for c in executed.cells for o in c.outputs)
         assert f"written export_{n}.csv" in printed
     assert "CRMWB_REPORTS_DIR" not in __import__("os").environ  # the runner leaves no trace
+
+
+def test_a_failure_names_the_statement_that_raised_and_the_report_holds_no_traceback(
+        tmp_path, capsys):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook(folder / "00_deep.ipynb",
+             "import math\nx = 1\ny = math.sqrt(-x)  # the statement that raises\nz = 2")
+    out = tmp_path / "reports"
+    assert cli.main(["run", "--notebooks", str(folder), "--out", str(out)]) == 1
+    printed = capsys.readouterr().out
+    # not the cell's first line (`import math`), the one that raised
+    assert "cell 2 (`y = math.sqrt(-x)" in printed and "import math`" not in printed
+    page = (out / "00_deep.html").read_text()
+    assert "ValueError: math domain error" in page
+    assert "Traceback" not in page and "Cell In[" not in page
+
+
+def test_a_lesson_its_data_cannot_carry_is_skipped_with_its_reason(tmp_path, capsys):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook(folder / "00_needs.ipynb",
+             "from crmwb.needs import MissingData\nprint('the lesson starts')\n"
+             "raise MissingData('This lesson needs a contacts table.')",
+             "print('never reached')")
+    notebook(folder / "01_fine.ipynb", "print('fine')")
+    out = tmp_path / "reports"
+    assert cli.main(["run", "--notebooks", str(folder), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "00_needs skipped" in printed and "needs a contacts table" in printed
+    index = (out / "index.html").read_text()
+    assert "skipped: This lesson needs a contacts table." in index
+    page = (out / "00_needs.html").read_text()
+    assert "This lesson needs a contacts table." in page and "the lesson starts" in page
+    assert "never reached" not in page and "Traceback" not in page
+    assert "MissingData" not in page and "An Exception was encountered" not in page
