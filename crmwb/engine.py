@@ -88,6 +88,8 @@ def connect(
 
 
 #: Spark settings applied to every local session unless the caller sets them
+#: the logging settings of Spark's JVM (errors only, unless CRMWB_SPARK_LOG_LEVEL says)
+SPARK_LOGGING = Path(__file__).with_name("spark") / "log4j2.properties"
 SPARK_DEFAULTS = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
@@ -123,11 +125,16 @@ def connect_spark(master: str = "local[*]", memory: str = "2g", config: dict | N
         raise ImportError("engine 'spark' needs pyspark (pip install 'crmwb[spark]') and "
                           "Java 17") from err
     settings = {**SPARK_DEFAULTS, "spark.driver.memory": memory, **(config or {})}
+    # the JVM's own logging quiet from its start (the WARN lines of Spark's default profile
+    # reached the console); CRMWB_SPARK_LOG_LEVEL=warn (or info) asks for more
+    logging = f"-Dlog4j2.configurationFile=file:{SPARK_LOGGING}"
+    for key in ("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions"):
+        settings[key] = f"{logging} {settings.get(key, '')}".strip()
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in settings.items():
         builder = builder.config(key, str(value))
     session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
+    session.sparkContext.setLogLevel(os.environ.get("CRMWB_SPARK_LOG_LEVEL", "error").upper())
     return ibis.pyspark.connect(session)
 
 
