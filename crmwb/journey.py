@@ -138,8 +138,12 @@ def touchpoints(lines, contacts: pd.DataFrame | None = None, surveys: pd.DataFra
     first = (events.touchpoint != "first_purchase").cast("int8")
     order = [events.date, first, events.touchpoint]
     if collapse:
-        previous = events.touchpoint.lag().over(group_by=events.customer_id, order_by=order)
-        events = events.filter(previous.isnull() | (previous != events.touchpoint))
+        # the previous touchpoint as a column first, then the filter on it: a window inside a
+        # filter of a union is SQL that Spark cannot resolve (`t8`.`touchpoint`)
+        events = events.mutate(_previous=events.touchpoint.lag().over(
+            group_by=events.customer_id, order_by=order))
+        events = events.filter(events._previous.isnull()
+                               | (events._previous != events.touchpoint)).drop("_previous")
         first = (events.touchpoint != "first_purchase").cast("int8")
         order = [events.date, first, events.touchpoint]
     step = ibis.row_number().over(group_by=events.customer_id, order_by=order) + 1

@@ -181,3 +181,21 @@ def test_notebook_05_on_spark_mines_with_mllib_and_finds_duckdbs_rules(tmp_path,
     held_out = r"^(?:Each customer's last basket|Last basket from) .*$"
     hits = [re.findall(held_out, text, re.M) for text in out.values()]
     assert hits[0] and hits[0] == hits[1]  # the offers judged on held-out baskets agree
+
+
+def test_every_notebook_runs_on_spark_quietly(tmp_path, prepared_both, capfd):
+    """Every notebook on a prepared dataset opened on Spark (local mode): ok, and Spark's
+    JVM writes no WARN lines into the run's console (its logging is errors only unless
+    CRMWB_SPARK_LOG_LEVEL asks)."""
+    from crmwb import report
+
+    params = {"prepared": str(prepared_both["spark"].path), "engine": "spark",
+              "spark_master": "local[2]", "spark_memory": "1g"}
+    logged = []
+    results = report.run_notebooks(params, out_dir=tmp_path / "reports", log=logged.append,
+                                   jobs=2)
+    assert len(results) == 9
+    assert {r.name: r.status for r in results} == {r.name: "ok" for r in results}, [
+        r.error for r in results if r.status != "ok"]
+    console = "\n".join(logged) + capfd.readouterr().err
+    assert not re.search(r"\bWARN\b|default log4j profile|Setting default log level", console)
