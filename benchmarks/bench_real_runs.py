@@ -71,7 +71,8 @@ def main() -> None:
             continue
         r = run(path, preset, args.jobs or None)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # KiB -> GiB
-        print(f"{case}: crmwb run, cold, {'--jobs ' + str(args.jobs) if args.jobs else 'default jobs'}")
+        jobs = f"--jobs {args.jobs}" if args.jobs else "default jobs"
+        print(f"{case}: crmwb run, cold, {jobs}")
         print(f"  wall {r['wall']:.1f} s, exit {r['rc']}, prepare {r['prepare']:.1f} s, "
               f"peak memory of the largest process so far {peak:.2f} GB")
         for name, (status, seconds) in sorted(r["notebooks"].items()):
