@@ -32,10 +32,11 @@ The rules:
     belong to its preset only).
 ``invalid_prices``
     Set aside lines with a negative unit price (bad-debt write-offs), and lines with a
-    price of zero that are no purchase: without a customer, or taking stock back (stock
-    adjustments). A known customer's purchase at a price of zero (a free item, a
-    promotion: 80 of CDNOW's lines) is a purchase and stays, unless
-    ``free_purchases=False``. Missing prices (formats without prices) are kept.
+    price of zero that are no purchase: without a customer, taking stock back (stock
+    adjustments), or a free item beside the paid lines of an invoice (a gift, a sample).
+    A known customer's free order, an invoice with no priced line (a promotion: 80 of
+    CDNOW's lines), is a purchase and stays, unless ``free_purchases=False``. Missing
+    prices (formats without prices) are kept.
 ``cancellations``
     A cancellation (a return) is a line with a negative quantity; a ``C``
     before the invoice number is only supporting evidence, and a ``C`` line
@@ -292,8 +293,8 @@ def clean_transactions(
         Keep each line's ``line_id`` (its position in the input, from 0) in
         every output table, the ids ``matches`` refers to.
     free_purchases : bool
-        Keep a known customer's purchase at a price of zero as a purchase (the
-        default); False sets it aside with the invalid prices.
+        Keep a known customer's free order (an invoice whose lines all have a price of
+        zero) as a purchase (the default); False sets it aside with the invalid prices.
     identical_lines_are_real : bool
         Keep lines identical in every column: a format without invoice numbers writes two
         orders of a day alike (:attr:`crmwb.presets.Preset.identical_lines_are_real`).
@@ -359,7 +360,11 @@ def clean_transactions(
         agg = t.mutate(_first=t._line, _copies=ibis.literal(1))
     else:
         agg = t.group_by(columns).agg(_first=t._line.min(), _copies=t.count())
-    free = (agg.unit_price == 0) & agg.customer_id.notnull() & (agg.quantity > 0)
+    # a free order (no line of its invoice priced: CDNOW's $0 CDs) is a purchase; a free
+    # item on a paid invoice is a gift beside the purchase, not one
+    priced = agg.filter(agg.unit_price > 0).select(_paid=agg.invoice_id).distinct()
+    free = ((agg.unit_price == 0) & agg.customer_id.notnull() & (agg.quantity > 0)
+            & ~agg.invoice_id.isin(priced._paid))
     bad = (agg.unit_price < 0) | ((agg.unit_price == 0) & ~free) if free_purchases else \
         agg.unit_price <= 0
     groups = keep(agg.mutate(

@@ -127,6 +127,9 @@ def show(*figures: Headline | tuple, lang: str | None = None,
     is None is left out. In the reader's language as :func:`crmwb.i18n.use_language` set
     it.
 
+    Money is written with the currency :func:`crmwb.i18n.use_currency` set (none here).
+
+    >>> i18n.use_currency(None)
     >>> card = show(("customers", 4999, "count"), ("clv", 623456.7, "money"), lang="en")
     >>> print(card._repr_mimebundle_()["text/plain"])
     Customers: 4,999

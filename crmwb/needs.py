@@ -122,10 +122,10 @@ def _churn_windows(data, f: dict, params: dict):
                                           params.get("test_cutoff") or None)
     except ValueError:
         return "needs_churn_history", {"days": f["days"], "horizon": horizon,
-                                       "minimum": 2 * horizon + 1}
+                                       "minimum": 2 * horizon + 1, "param": "horizon_days"}
     if train_at < f["first"].normalize():
         return "needs_churn_history", {"days": f["days"], "horizon": horizon,
-                                       "minimum": 2 * horizon + 1}
+                                       "minimum": 2 * horizon + 1, "param": "horizon_days"}
     for cutoff, least in ((train_at, MIN_OUTCOMES), (test_at, 1)):
         labels = churn.churn_label_table(data.lines, cutoff, horizon,
                                          int(params.get("active_days", 365)),
@@ -149,7 +149,7 @@ def _baskets(data, f: dict, params: dict):
 
 def _service_tables(data, f: dict, params: dict):
     if not any(f["rows"][name] for name in ("contacts", "surveys", "campaigns")):
-        return "needs_service_tables", {}
+        return "needs_service_tables", {"param": "data_dir"}
     return None
 
 

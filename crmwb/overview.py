@@ -85,9 +85,9 @@ def transaction_facts(lines: ir.Table, cancellations: ir.Table | None = None
                       ) -> dict[str, object]:
     """Headline facts of the transaction lines, computed in the engine.
 
-    ``lines`` are the clean purchase lines; ``cancellations`` the cancellation lines that
-    cleaning separated from them (the prepared data's ``cancellations``): the clean lines
-    hold none, so without them no cancellation is counted.
+    ``lines`` are transaction lines; given clean ones, ``cancellations`` are the
+    cancellation lines cleaning separated from them (the prepared data's ``cancellations``):
+    clean lines hold none, so those are counted instead of the ``C`` lines among ``lines``.
 
     Returns
     -------
@@ -95,8 +95,8 @@ def transaction_facts(lines: ir.Table, cancellations: ir.Table | None = None
         ``lines``, ``invoices``, ``customers`` (distinct known ids),
         ``first_date``, ``last_date``, ``revenue`` (net of cancellations, anonymous sales
         included), ``revenue_identified`` (of the lines with a customer id: what
-        per-customer figures rest on), ``cancellation_lines`` (missing without
-        ``cancellations``) and ``lines_without_customer``.
+        per-customer figures rest on), ``cancellation_lines`` and
+        ``lines_without_customer``.
     """
     value = _value(lines)
     agg = lines.aggregate(
@@ -107,11 +107,12 @@ def transaction_facts(lines: ir.Table, cancellations: ir.Table | None = None
         last_date=lines.date.max(),
         revenue=value.sum(),
         revenue_identified=ibis.ifelse(lines.customer_id.notnull(), value, 0).sum(),
+        cancellation_lines=lines.invoice_id.startswith("C").sum(),
         lines_without_customer=lines.customer_id.isnull().sum(),
     ).to_pandas()
     facts = agg.iloc[0].to_dict()
-    facts["cancellation_lines"] = (int(cancellations.count().execute())
-                                   if cancellations is not None else None)
+    if cancellations is not None:  # clean lines hold none: those cleaning separated
+        facts["cancellation_lines"] = int(cancellations.count().execute())
     order = ["lines", "invoices", "customers", "first_date", "last_date", "revenue",
              "revenue_identified", "cancellation_lines", "lines_without_customer"]
     return {k: facts[k] for k in order}

@@ -101,9 +101,9 @@ CLEANING_PARAMETERS = {
                                    "which a line is flagged"),
     "phone_region": Parameter("str", "IR", "where phone numbers written without a country "
                               "code are from: IR, DE, GB, ..."),
-    "free_purchases": Parameter("bool", True, "keep a known customer's purchase at a price of "
-                                "zero (a free item, a promotion) as a purchase; false sets it "
-                                "aside with the invalid prices"),
+    "free_purchases": Parameter("bool", True, "keep a known customer's free order (an invoice "
+                                "whose lines all have a price of zero: a promotion) as a "
+                                "purchase; false sets it aside with the invalid prices"),
     "currency": Parameter("str", "", "ISO 4217 code of the data's money (GBP, USD, IRR), "
                           "written beside every amount; a preset's own (GBP for Online Retail, "
                           "USD for CDNOW) or the bundled shop's IRR when empty, else none"),

@@ -73,11 +73,11 @@ def assumptions(costs: dict | None = None, catalogue: pd.DataFrame | None = None
     c = _costs(costs)
     rows = []
     for key in COST_MEANINGS:
-        value = c[key]
-        if key == "channel_order_cost":
-            value = ", ".join(f"{k} {v:g}" for k, v in value.items()) or "—"
-        rows.append({"assumption": key, "value": value,
-                     "given": key in (costs or {})})
+        if key == "channel_order_cost":  # a row per channel: "channel_order_cost=online"
+            rows += [{"assumption": f"{key}={channel}", "value": cost,
+                      "given": key in (costs or {})} for channel, cost in c[key].items()]
+            continue
+        rows.append({"assumption": key, "value": c[key], "given": key in (costs or {})})
     has_list = catalogue is not None and "list_price" in getattr(catalogue, "columns", [])
     rows.append({"assumption": "reference_price",
                  "value": "catalogue_list_price" if has_list else "median_identified_price",

@@ -869,9 +869,15 @@ def cohorts(co, t, age: int = 3) -> str | None:
     parts = []
     if len(retained) >= 2:
         first, latest = retained.index[0], retained.index[-1]
-        parts.append(t.say("r07_cohorts", age=age, first=retained.iloc[0], first_cohort=first,
-                           first_n=int(co.size[first]), latest=retained.iloc[-1],
-                           latest_cohort=latest, latest_n=int(co.size[latest])))
+        p1, p2 = float(retained.iloc[0]), float(retained.iloc[-1])
+        n1, n2 = int(co.size[first]), int(co.size[latest])
+        # a difference within what chance gives two groups of these sizes is no difference
+        pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        clear = se > 0 and abs(p1 - p2) > 1.96 * se
+        parts.append(t.say("r07_cohorts" if clear else "r07_cohorts_same", age=age, first=p1,
+                           first_cohort=first, first_n=n1, latest=p2, latest_cohort=latest,
+                           latest_n=n2))
     else:
         parts.append(t.say("r07_cohorts_too_few", age=age))
     for month in co.left_censored:
@@ -903,7 +909,7 @@ def period(covered: dict, currency: str, t) -> str:
         if covered[key] is not None:
             parts.append(t.say(f"r00_{key}", month=covered[key]))
     parts.append(t.say("r00_currency", currency=currency) if currency
-                 else t.say("r00_no_currency"))
+                 else t.say("r00_no_currency", param="currency", example="GBP"))
     return " ".join(parts)
 
 

@@ -57,10 +57,24 @@ def test_kpis_of_a_whole_jalali_month_are_full():
 
 
 def test_cohorts_by_jalali_month():
-    c = customer360.cohorts(SHOP, calendar="jalali")
+    # a purchase on the last day of Farvardin makes it a whole month of the data
+    whole = pd.concat([SHOP, lines(("5", 3, "2024-04-19 12:00", 5))], ignore_index=True)
+    c = customer360.cohorts(whole, calendar="jalali")
     assert c.size.index.strftime("%Y-%m-%d").tolist() == ["2024-02-20", NOWRUZ]
     assert c.size.tolist() == [2, 1]
     assert c.customers.loc[pd.Timestamp("2024-02-20"), 1] == 1  # A came back in Farvardin
+    assert c.partial_month is None
+    # the data start in Esfand: its customers may have been customers already
+    assert c.left_censored == [pd.Timestamp("2024-02-20")]
+
+
+def test_a_part_month_at_the_end_is_left_out_of_the_cohorts():
+    # the data end on 1403/01/02, inside Farvardin: read as a month, it would show
+    # customers leaving who only had two days to come back
+    c = customer360.cohorts(SHOP, calendar="jalali")
+    assert c.partial_month == pd.Timestamp(NOWRUZ)
+    assert c.size.index.strftime("%Y-%m-%d").tolist() == ["2024-02-20"]
+    assert 1 not in c.retention.columns or c.retention[1].isna().all()
 
 
 def test_complaint_rates_by_jalali_month():

@@ -101,11 +101,27 @@ def test_custom_non_product_pattern():
 
 def test_zero_and_negative_prices_are_removed_missing_prices_kept():
     rows = BASE + [("5", 10, "2024-01-04", "C", "Free", 1, 0.0),
+                   ("5", 10, "2024-01-04", "A", "Mug", 1, 2.0),
                    ("6", None, "2024-01-04", "D1", "Write-off", 1, -11062.06),
                    ("7", None, "2024-01-04", "E", "Unpriced", 1, None)]
     _, out, log = clean(lines(rows))
-    assert sorted(out["product_id"]) == ["A", "E", "PEN"]
+    # the free item beside a paid line of invoice 5 is a gift, not a purchase
+    assert sorted(out["product_id"]) == ["A", "A", "E", "PEN"]
     assert log.loc["invalid_prices", "lines_removed"] == 2
+
+
+def test_a_free_order_by_a_known_customer_is_a_purchase():
+    # CDNOW: a customer's $0 order (a promotion) is a purchase; without a customer, or taking
+    # stock back, a price of zero is no purchase
+    rows = BASE + [("8", 11, "2024-01-06", "CD", "Promo", 1, 0.0),
+                   ("9", None, "2024-01-06", "CD", "Promo", 1, 0.0),
+                   ("10", 12, "2024-01-06", "CD", "Adjust", -2, 0.0)]
+    _, out, log = clean(lines(rows))
+    assert sorted(out[out["customer_id"] == 11]["product_id"]) == ["CD", "PEN"]
+    assert log.loc["invalid_prices", "lines_removed"] == 2
+    _, out, log = clean(lines(rows), free_purchases=False)
+    assert out[out["customer_id"] == 11]["product_id"].tolist() == ["PEN"]
+    assert log.loc["invalid_prices", "lines_removed"] == 3
 
 
 def test_cancellation_is_matched_to_its_purchase_and_netted():
@@ -259,7 +275,7 @@ def accounted(result):
 HOSTILE = BASE + [
     BASE[0], BASE[0],                                          # two extra copies
     ("3", 10, "2024-01-02", "POST", "Postage", 1, 5.0),         # non-product
-    ("4", 12, "2024-01-02", "B", "Pencil", 1, 0.0),             # free line
+    ("3", 10, "2024-01-02", "B", "Pencil", 1, 0.0),             # free gift on a paid invoice
     ("5", None, "2024-01-03", "A", "Mug", 2, 2.0),               # anonymous
     ("CASH7", 11, "2024-01-03", "PEN", "Pen", 2, 1.0),          # a C invoice, positive
     ("C8", 11, "2024-01-04", "PEN", "Pen", -3, 1.0),            # takes back 3 of the 1 + 2

@@ -53,7 +53,12 @@ def retail_pandas(retail_path):
         cleaning.non_product_pattern("online_retail").strip("^$"))
     steps["non_product"] = dedup[non_product]
     steps["non_product_lines"] = products = dedup[~non_product]
-    steps["invalid_prices"] = priced = products[products["UnitPrice"] > 0]
+    # a price of zero is no purchase, unless it is a known customer's free order: an
+    # invoice with no priced line (gifts beside paid lines are set aside)
+    paid = set(dedup.loc[dedup["UnitPrice"] > 0, "InvoiceNo"])
+    free = ((products["UnitPrice"] == 0) & products["CustomerID"].notna()
+            & (products["Quantity"] > 0) & ~products["InvoiceNo"].isin(paid))
+    steps["invalid_prices"] = priced = products[(products["UnitPrice"] > 0) | free]
     cancel = priced["Quantity"] < 0  # a return is a negative quantity
     steps["cancellation_lines"] = priced[cancel]
     steps["purchases"] = priced[~cancel]
@@ -91,7 +96,8 @@ def test_online_retail_counts_after_each_rule_match_pandas(retail_clean, retail_
     assert count(result.non_product) == len(p["non_product"]) == 2_944
     assert log.loc["non_product_lines", "lines_after"] == len(p["non_product_lines"])
     assert log.loc["invalid_prices", "lines_after"] == len(p["invalid_prices"])
-    assert len(p["non_product_lines"]) - len(p["invalid_prices"]) == 2_492
+    # 2,492 lines priced at zero or below, of which 6 are customers' free orders, kept
+    assert len(p["non_product_lines"]) - len(p["invalid_prices"]) == 2_492 - 6
     assert count(result.cancellations) == len(p["cancellation_lines"]) == 8_668
     # the rules after cancellations change nothing on this data (anonymous lines are kept)
     assert log.loc["outliers", "lines_after"] == log.loc["cancellations", "lines_after"]
@@ -133,7 +139,11 @@ def test_online_retail_giant_orders_cancelled_the_same_day_are_gone(retail_clean
     assert not clean["invoice_id"].isin(giant["InvoiceNo"]).any()
     # what is left is free of every kind of removed line
     assert not clean["invoice_id"].str.startswith("C").any()
-    assert (clean["unit_price"] > 0).all()
+    assert (clean["unit_price"] >= 0).all()
+    # a price of zero is left only on a free order: an invoice without a priced line
+    free = clean[clean["unit_price"] == 0]
+    paid = set(clean.loc[clean["unit_price"] > 0, "invoice_id"])
+    assert len(free) and not free["invoice_id"].isin(paid).any()
     assert not clean["product_id"].str.fullmatch(
         cleaning.non_product_pattern("online_retail").strip("^$")).any()
 
